@@ -1,0 +1,41 @@
+# Faktura — `make run` serves a demo on SQLite, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+UV := $(VENV)/bin/uv
+UV_VERSION := 0.13.9
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-sqlite test-postgres lint format install clean migrate
+
+$(UV):
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(STAMP): pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --inexact --all-extras --quiet
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(BIN)/faktura migrate
+
+run: install
+	$(BIN)/faktura demo
+	$(BIN)/faktura serve
+
+test: install
+	$(BIN)/pytest -n auto
+
+lint: install
+	$(BIN)/ruff check src tests migrations
+	$(BIN)/ruff format --check src tests migrations
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff check --fix src tests migrations
+	$(BIN)/ruff format src tests migrations
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

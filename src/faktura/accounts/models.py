@@ -1,0 +1,49 @@
+"""Accounts (tenants) and their API keys."""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from faktura.db.base import Base, IdMixin, TimestampMixin
+
+
+class Account(IdMixin, TimestampMixin, Base):
+    __tablename__ = "accounts"
+
+    name: Mapped[str] = mapped_column(String(200))
+    legal_name: Mapped[str | None] = mapped_column(String(200))
+    tax_id: Mapped[str | None] = mapped_column(String(64))
+    email: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(64))
+    website: Mapped[str | None] = mapped_column(String(500))
+    address: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    default_currency: Mapped[str] = mapped_column(String(3))
+    locale: Mapped[str] = mapped_column(String(35))
+    timezone: Mapped[str] = mapped_column(String(64))
+    numbering: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    branding: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    vat_rates: Mapped[list[Any]] = mapped_column(default=list)
+    payment_methods: Mapped[list[Any]] = mapped_column(default=list)
+    billers: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class ApiKey(IdMixin, Base):
+    __tablename__ = "api_keys"
+
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    livemode: Mapped[bool] = mapped_column()
+    name: Mapped[str] = mapped_column(String(200))
+    # What is shown to identify a key after creation: "fk_test_AbCd…wxyz" (never the secret).
+    redacted: Mapped[str] = mapped_column(String(40))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[list[Any]] = mapped_column()
+    plan: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column()
+    last_used_at: Mapped[datetime | None] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
+    description: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,133 @@
+"""/v1/account and /v1/api_keys."""
+
+import uuid
+
+from fastapi import Depends
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.responses import Response
+
+from faktura.accounts import schemas
+from faktura.accounts import service as accounts_service
+from faktura.accounts.models import Account as AccountRow
+from faktura.accounts.models import ApiKey as ApiKeyRow
+from faktura.api.auth import GRANTABLE_SCOPES, KEY_PREFIX, Principal, generate_key, hash_key
+from faktura.api.pagination import PageParams, page_params
+from faktura.api.responses import json_response
+from faktura.api.router import api_router
+from faktura.api.routing import get_runtime_settings, get_session, require_scope
+from faktura.api.schemas import ListResponse
+from faktura.config import Settings
+from faktura.core.errors import InsufficientScope, ValidationFailed
+
+router = api_router("account")
+
+
+def account_out(account: AccountRow) -> schemas.Account:
+    return schemas.Account.model_validate(account)
+
+
+def api_key_out(key: ApiKeyRow) -> schemas.ApiKey:
+    return schemas.ApiKey(
+        id=key.id,
+        name=key.name,
+        mode="live" if key.livemode else "test",
+        livemode=key.livemode,
+        redacted=key.redacted,
+        scopes=list(key.scopes),
+        plan=key.plan,
+        description=key.description,
+        created_at=key.created_at,
+        last_used_at=key.last_used_at,
+        revoked_at=key.revoked_at,
+    )
+
+
+@router.get("/account", response_model=schemas.Account, summary="Retrieve the account")
+async def retrieve_account(
+    principal: Principal = Depends(require_scope("account:read")),
+    session: AsyncSession = Depends(get_session),
+) -> Response:
+    account = await accounts_service.get_account(session, principal.tenant.account_id)
+    return json_response(account_out(account))
+
+
+@router.patch("/account", response_model=schemas.Account, summary="Update the account")
+async def update_account(
+    body: schemas.AccountUpdate,
+    principal: Principal = Depends(require_scope("account:write")),
+    session: AsyncSession = Depends(get_session),
+) -> Response:
+    account = await accounts_service.update_account(session, principal.tenant, body)
+    return json_response(account_out(account))
+
+
+@router.post(
+    "/api_keys",
+    response_model=schemas.ApiKeyCreated,
+    status_code=201,
+    summary="Create an API key",
+    description="The secret `key` is in this response only. A key can create keys of its own "
+    "mode only, with scopes it has itself.",
+)
+async def create_api_key(
+    body: schemas.ApiKeyCreate,
+    principal: Principal = Depends(require_scope("keys:write")),
+    session: AsyncSession = Depends(get_session),
+    settings: Settings = Depends(get_runtime_settings),
+) -> Response:
+    livemode = principal.tenant.livemode if body.mode is None else body.mode == "live"
+    if livemode != principal.tenant.livemode:
+        raise InsufficientScope("A key can only create keys of its own mode")
+    for index, scope in enumerate(body.scopes):
+        if scope not in GRANTABLE_SCOPES:
+            raise ValidationFailed.on_field(f"scopes[{index}]", f"unknown scope '{scope}'")
+        if not principal.allows(scope):
+            raise InsufficientScope(f"This key cannot grant the scope '{scope}' it lacks")
+    secret = generate_key(livemode)
+    key = await accounts_service.create_api_key(
+        session,
+        account_id=principal.tenant.account_id,
+        livemode=livemode,
+        name=body.name,
+        scopes=sorted(set(body.scopes)),
+        plan=body.plan or settings.default_plan,
+        key_hash=hash_key(secret),
+        redacted=redact(secret),
+        description=body.description,
+    )
+    created = schemas.ApiKeyCreated(**api_key_out(key).model_dump(), key=secret)
+    return json_response(created, status_code=201)
+
+
+@router.get(
+    "/api_keys",
+    response_model=ListResponse[schemas.ApiKey],
+    summary="List the API keys of this mode",
+)
+async def list_api_keys(
+    params: PageParams = Depends(page_params),
+    principal: Principal = Depends(require_scope("keys:write")),
+    session: AsyncSession = Depends(get_session),
+) -> Response:
+    page = await accounts_service.list_api_keys(session, principal.tenant, params)
+    return json_response(page.as_response([api_key_out(k) for k in page.items]))
+
+
+@router.delete(
+    "/api_keys/{key_id}",
+    response_model=schemas.ApiKey,
+    summary="Revoke an API key",
+    description="Revoked keys answer 401 at once.",
+)
+async def revoke_api_key(
+    key_id: uuid.UUID,
+    principal: Principal = Depends(require_scope("keys:write")),
+    session: AsyncSession = Depends(get_session),
+) -> Response:
+    key = await accounts_service.revoke_api_key(session, principal.tenant, key_id)
+    return json_response(api_key_out(key))
+
+
+def redact(secret: str) -> str:
+    prefix = next(p for p in KEY_PREFIX.values() if secret.startswith(p))
+    return f"{prefix}{secret[len(prefix) : len(prefix) + 4]}…{secret[-4:]}"

@@ -1,0 +1,236 @@
+"""Request and response shapes of the account and its API keys."""
+
+import uuid
+import zoneinfo
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from faktura.api.schemas import Address, DecimalIn, DecimalOut, InputModel, OutputModel
+from faktura.core.money import CURRENCIES, decimal_places
+
+VatCategory = Literal["S", "Z", "E", "AE", "K", "G", "O", "L", "M"]
+Plan = Literal["basic", "pro", "enterprise", "unlimited"]
+Mode = Literal["live", "test"]
+
+
+def check_currency(value: str) -> str:
+    value = value.upper()
+    if value not in CURRENCIES:
+        raise ValueError(f"'{value}' is not an ISO 4217 currency code")
+    return value
+
+
+def check_timezone(value: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"'{value}' is not an IANA time zone") from exc
+    return value
+
+
+class VatRateIn(InputModel):
+    id: str | None = Field(None, max_length=64, description="Keep to update a rate; omit to add")
+    name: str = Field(min_length=1, max_length=100, description="Label, e.g. 'Standard'")
+    rate: DecimalIn = Field(description="Percentage: 17 means 17 %")
+    category: VatCategory = Field(
+        "S",
+        description="EN 16931 VAT category (UNCL 5305): S standard, Z zero, E exempt, "
+        "AE reverse charge, K intra-EU, G export, O outside scope, L/M Canary/Ceuta",
+    )
+
+    @field_validator("rate")
+    @classmethod
+    def _rate(cls, value: Decimal) -> Decimal:
+        if value < 0 or value > 100:
+            raise ValueError("must be a percentage between 0 and 100")
+        if decimal_places(value) > 4:
+            raise ValueError("at most 4 decimals")
+        return value
+
+
+class VatRate(OutputModel):
+    id: str = Field(description="Id to reference from items and document lines")
+    name: str = Field(description="Label")
+    rate: DecimalOut = Field(description="Percentage: 17 means 17 %")
+    category: str = Field(description="EN 16931 VAT category code")
+
+
+class NamedOptionIn(InputModel):
+    id: str | None = Field(None, max_length=64, description="Keep to update; omit to add")
+    name: str = Field(min_length=1, max_length=200, description="Display name")
+    details: str | None = Field(
+        None, max_length=1000, description="Free text, e.g. bank account or IBAN"
+    )
+    email: str | None = Field(None, max_length=320, description="Contact email (billers)")
+
+
+class NamedOption(OutputModel):
+    id: str = Field(description="Id to reference from documents and payments")
+    name: str = Field(description="Display name")
+    details: str | None = Field(None, description="Free text")
+    email: str | None = Field(None, description="Contact email")
+
+
+class NumberingRuleIn(InputModel):
+    prefix: str | None = Field(
+        None,
+        min_length=1,
+        max_length=20,
+        pattern=r"^[A-Za-z0-9_/.-]+$",
+        description="Number prefix, e.g. INV",
+    )
+    padding: int | None = Field(None, ge=1, le=12, description="Digits of the sequence part")
+    yearly_reset: bool | None = Field(
+        None, description="Restart the sequence every calendar year (and show the year)"
+    )
+
+
+class NumberingRule(OutputModel):
+    prefix: str = Field(description="Number prefix")
+    padding: int = Field(description="Digits of the sequence part")
+    yearly_reset: bool = Field(description="Sequence restarts every calendar year")
+
+
+class NumberingIn(InputModel):
+    invoice: NumberingRuleIn | None = None
+    quote: NumberingRuleIn | None = None
+    credit_note: NumberingRuleIn | None = None
+    receipt: NumberingRuleIn | None = None
+
+
+class Numbering(OutputModel):
+    invoice: NumberingRule
+    quote: NumberingRule
+    credit_note: NumberingRule
+    receipt: NumberingRule
+
+
+class BrandingIn(InputModel):
+    logo_url: str | None = Field(None, max_length=2000, description="Logo shown on documents")
+    color: str | None = Field(
+        None, pattern=r"^#[0-9A-Fa-f]{6}$", description="Accent colour, #RRGGBB"
+    )
+    footer: str | None = Field(None, max_length=2000, description="Footer text on documents")
+
+
+class Branding(OutputModel):
+    logo_url: str | None = Field(None, description="Logo shown on documents")
+    color: str | None = Field(None, description="Accent colour, #RRGGBB")
+    footer: str | None = Field(None, description="Footer text on documents")
+
+
+class AccountUpdate(InputModel):
+    name: str | None = Field(None, min_length=1, max_length=200, description="Company name")
+    legal_name: str | None = Field(None, max_length=200, description="Registered legal name")
+    tax_id: str | None = Field(None, max_length=64, description="VAT or tax number")
+    email: str | None = Field(None, max_length=320, description="Billing contact email")
+    phone: str | None = Field(None, max_length=64, description="Phone")
+    website: str | None = Field(None, max_length=500, description="Website")
+    address: Address | None = Field(None, description="Postal address (replaced whole)")
+    default_currency: str | None = Field(None, description="ISO 4217 code of new documents")
+    locale: str | None = Field(
+        None, pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$", description="BCP 47 locale, e.g. he-IL"
+    )
+    timezone: str | None = Field(None, description="IANA time zone, e.g. Asia/Jerusalem")
+    numbering: NumberingIn | None = Field(
+        None, description="Numbering rules per document type; omitted fields are kept"
+    )
+    branding: BrandingIn | None = Field(None, description="Branding (replaced whole)")
+    vat_rates: list[VatRateIn] | None = Field(
+        None, max_length=50, description="The account's VAT rates (the list is replaced)"
+    )
+    payment_methods: list[NamedOptionIn] | None = Field(
+        None, max_length=50, description="Payment methods offered (the list is replaced)"
+    )
+    billers: list[NamedOptionIn] | None = Field(
+        None, max_length=50, description="Billers issuing documents (the list is replaced)"
+    )
+
+    @field_validator("default_currency")
+    @classmethod
+    def _currency(cls, value: str | None) -> str | None:
+        return None if value is None else check_currency(value)
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str | None) -> str | None:
+        return None if value is None else check_timezone(value)
+
+    @field_validator(
+        "name",
+        "default_currency",
+        "locale",
+        "timezone",
+        "numbering",
+        "vat_rates",
+        "payment_methods",
+        "billers",
+        mode="before",
+    )
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        """These settings always have a value: they can be changed, never cleared."""
+        if value is None:
+            raise ValueError("cannot be null")
+        return value
+
+
+class Account(OutputModel):
+    id: uuid.UUID = Field(description="Account id")
+    object: Literal["account"] = "account"
+    name: str = Field(description="Company name")
+    legal_name: str | None = Field(description="Registered legal name")
+    tax_id: str | None = Field(description="VAT or tax number")
+    email: str | None = Field(description="Billing contact email")
+    phone: str | None = Field(description="Phone")
+    website: str | None = Field(description="Website")
+    address: Address = Field(description="Postal address")
+    default_currency: str = Field(description="ISO 4217 code of new documents")
+    locale: str = Field(description="BCP 47 locale")
+    timezone: str = Field(description="IANA time zone")
+    numbering: Numbering = Field(description="Numbering rules per document type")
+    branding: Branding = Field(description="Branding of documents and pages")
+    vat_rates: list[VatRate] = Field(description="VAT rates")
+    payment_methods: list[NamedOption] = Field(description="Payment methods")
+    billers: list[NamedOption] = Field(description="Billers")
+    created_at: datetime = Field(description="Creation time (UTC)")
+    updated_at: datetime = Field(description="Last change (UTC)")
+
+
+class ApiKeyCreate(InputModel):
+    name: str = Field("API key", min_length=1, max_length=200, description="What the key is for")
+    mode: Mode | None = Field(
+        None, description="live or test; defaults to the mode of the key making the request"
+    )
+    scopes: list[str] = Field(
+        default_factory=lambda: ["*"],
+        min_length=1,
+        max_length=30,
+        description="Scopes, e.g. ['customers:read', 'documents:write'] or ['*']",
+    )
+    plan: Plan | None = Field(None, description="Rate-limit plan; the server default if omitted")
+    description: str | None = Field(None, max_length=1000, description="Notes")
+
+
+class ApiKey(OutputModel):
+    id: uuid.UUID = Field(description="Key id")
+    object: Literal["api_key"] = "api_key"
+    name: str = Field(description="What the key is for")
+    mode: Mode = Field(description="live or test")
+    livemode: bool = Field(description="True for live keys")
+    redacted: str = Field(description="The key's start and end, to recognise it")
+    scopes: list[str] = Field(description="Scopes granted")
+    plan: Plan = Field(description="Rate-limit plan")
+    description: str | None = Field(description="Notes")
+    created_at: datetime = Field(description="Creation time (UTC)")
+    last_used_at: datetime | None = Field(
+        description="Last authenticated request (UTC, to the minute)"
+    )
+    revoked_at: datetime | None = Field(description="When the key was revoked")
+
+
+class ApiKeyCreated(ApiKey):
+    key: str = Field(description="The secret key. Shown once: store it now.")

@@ -1,0 +1,220 @@
+"""Accounts and API keys: creating, reading, changing, revoking."""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from faktura.accounts import defaults
+from faktura.accounts.models import Account, ApiKey
+from faktura.accounts.schemas import AccountUpdate, NamedOptionIn, VatRateIn
+from faktura.core.clock import utcnow
+from faktura.core.errors import NotFound, ValidationFailed
+from faktura.core.ids import uuid7
+from faktura.core.tenant import Tenant
+from faktura.db.pagination import Page, PageParams, paginate
+from faktura.events.service import record_event
+
+
+def _new_option_id(prefix: str) -> str:
+    return f"{prefix}_{uuid7().hex}"
+
+
+async def create_account(
+    session: AsyncSession,
+    *,
+    name: str,
+    currency: str = "USD",
+    country: str | None = None,
+    timezone: str | None = None,
+    locale: str | None = None,
+) -> Account:
+    currency = currency.upper()
+    country = defaults.country_for(country, currency)
+    account = Account(
+        name=name,
+        default_currency=currency,
+        locale=locale or defaults.default_locale(country),
+        timezone=timezone or defaults.default_timezone(country),
+        address={"country": country} if country else {},
+        numbering=defaults.default_numbering(),
+        branding={},
+        vat_rates=[
+            {"id": _new_option_id("vat"), "name": label, "rate": rate, "category": category}
+            for label, rate, category in defaults.default_vat_rates(country)
+        ],
+        payment_methods=[],
+        billers=[],
+    )
+    session.add(account)
+    await session.flush()
+    return account
+
+
+async def get_account(session: AsyncSession, account_id: uuid.UUID) -> Account:
+    account = await session.get(Account, account_id)
+    if account is None:
+        raise NotFound("Account not found")
+    return account
+
+
+def _merge_options(
+    field: str,
+    prefix: str,
+    current: list[dict[str, Any]],
+    given: list[Any],
+) -> list[dict[str, Any]]:
+    """Replace a list of id'd settings: given ids must exist, new entries get an id."""
+    known = {entry["id"] for entry in current}
+    result: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(given):
+        data = entry.model_dump(exclude_none=True)
+        if entry.id is not None:
+            if entry.id not in known:
+                raise ValidationFailed.on_field(
+                    f"{field}[{index}].id", f"no {field[:-1].replace('_', ' ')} '{entry.id}'"
+                )
+            if entry.id in seen:
+                raise ValidationFailed.on_field(f"{field}[{index}].id", "listed twice")
+        else:
+            data["id"] = _new_option_id(prefix)
+        seen.add(data["id"])
+        if isinstance(entry, VatRateIn):
+            data["rate"] = str(entry.rate)
+        result.append(data)
+    return result
+
+
+async def update_account(
+    session: AsyncSession,
+    tenant: Tenant,
+    changes: AccountUpdate,
+) -> Account:
+    account = await get_account(session, tenant.account_id)
+    given = changes.model_fields_set
+    for name in (
+        "name",
+        "legal_name",
+        "tax_id",
+        "email",
+        "phone",
+        "website",
+        "default_currency",
+        "locale",
+        "timezone",
+    ):
+        if name in given:
+            setattr(account, name, getattr(changes, name))
+    if "address" in given:
+        account.address = changes.address.model_dump(exclude_none=True) if changes.address else {}
+    if "branding" in given:
+        account.branding = (
+            changes.branding.model_dump(exclude_none=True) if changes.branding else {}
+        )
+    if changes.numbering is not None:
+        numbering = {k: dict(v) for k, v in account.numbering.items()}
+        for doc_type in defaults.DOCUMENT_TYPES:
+            rule = getattr(changes.numbering, doc_type)
+            if rule is not None:
+                numbering[doc_type].update(rule.model_dump(exclude_none=True))
+        account.numbering = numbering
+    option_lists: list[tuple[str, str, list[VatRateIn] | list[NamedOptionIn] | None]] = [
+        ("vat_rates", "vat", changes.vat_rates),
+        ("payment_methods", "pm", changes.payment_methods),
+        ("billers", "biller", changes.billers),
+    ]
+    for field, prefix, entries in option_lists:
+        if entries is not None:
+            setattr(account, field, _merge_options(field, prefix, getattr(account, field), entries))
+    account.updated_at = utcnow()
+    await session.flush()
+    await record_event(
+        session, tenant, "account.updated", "account", account.id, {"updated_fields": sorted(given)}
+    )
+    return account
+
+
+async def create_api_key(
+    session: AsyncSession,
+    *,
+    account_id: uuid.UUID,
+    livemode: bool,
+    name: str,
+    scopes: list[str],
+    plan: str,
+    key_hash: str,
+    redacted: str,
+    description: str | None = None,
+) -> ApiKey:
+    key = ApiKey(
+        account_id=account_id,
+        livemode=livemode,
+        name=name,
+        scopes=scopes,
+        plan=plan,
+        key_hash=key_hash,
+        redacted=redacted,
+        description=description,
+        created_at=utcnow(),
+    )
+    session.add(key)
+    await session.flush()
+    return key
+
+
+async def find_active_api_key(session: AsyncSession, key_hash: str) -> ApiKey | None:
+    return (
+        await session.execute(
+            select(ApiKey).where(ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None))
+        )
+    ).scalar_one_or_none()
+
+
+async def list_api_keys(
+    session: AsyncSession,
+    tenant: Tenant,
+    params: PageParams,
+) -> Page[ApiKey]:
+    """The keys of the tenant's mode: a test key never learns about live keys."""
+    return await paginate(
+        session,
+        select(ApiKey).where(
+            ApiKey.account_id == tenant.account_id, ApiKey.livemode == tenant.livemode
+        ),
+        ApiKey.id,
+        params,
+    )
+
+
+async def revoke_api_key(session: AsyncSession, tenant: Tenant, key_id: uuid.UUID) -> ApiKey:
+    key = (
+        await session.execute(
+            select(ApiKey).where(
+                ApiKey.id == key_id,
+                ApiKey.account_id == tenant.account_id,
+                ApiKey.livemode == tenant.livemode,
+            )
+        )
+    ).scalar_one_or_none()
+    if key is None:
+        raise NotFound("API key not found")
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        await session.flush()
+        await record_event(
+            session,
+            tenant,
+            "api_key.revoked",
+            "api_key",
+            key.id,
+            {"id": str(key.id), "name": key.name, "redacted": key.redacted},
+        )
+    return key
+
+
+async def touch_api_key(session: AsyncSession, key_id: uuid.UUID) -> None:
+    now: datetime = utcnow()
+    await session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=now))

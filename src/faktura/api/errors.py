@@ -1,0 +1,129 @@
+"""The one error object of the API, and the handlers that render every failure as it."""
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from faktura.api.responses import FakturaJSONResponse
+from faktura.core.errors import ErrorDetail, FakturaError
+
+_STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "insufficient_scope",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+}
+
+
+def request_id_of(scope: Any) -> str:
+    state = scope.get("state") or {}
+    return str(state.get("request_id", ""))
+
+
+def error_body(
+    code: str,
+    status: int,
+    message: str,
+    request_id: str,
+    details: list[ErrorDetail] | None = None,
+) -> dict[str, Any]:
+    error: dict[str, Any] = {
+        "code": code,
+        "message": message,
+        "status": status,
+        "request_id": request_id,
+    }
+    if status == 422:
+        error["details"] = [{"field": d.field, "message": d.message} for d in details or []]
+    return {"error": error}
+
+
+def error_response(
+    code: str,
+    status: int,
+    message: str,
+    request_id: str,
+    details: list[ErrorDetail] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    return FakturaJSONResponse(
+        error_body(code, status, message, request_id, details), status_code=status, headers=headers
+    )
+
+
+def field_path(loc: tuple[int | str, ...]) -> str:
+    """("body", "line_items", 0, "quantity") → "line_items[0].quantity"."""
+    parts = list(loc)
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
+        parts = parts[1:]
+    path = ""
+    for part in parts:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path or "body"
+
+
+def _clean_message(message: str) -> str:
+    return message.removeprefix("Value error, ")
+
+
+def render_validation_error(exc: RequestValidationError, request_id: str) -> Response:
+    errors = exc.errors()
+    for error in errors:
+        if error.get("type") == "json_invalid":
+            reason = (error.get("ctx") or {}).get("error", "invalid JSON")
+            return error_response(
+                "bad_request", 400, f"The request body is not valid JSON: {reason}", request_id
+            )
+    details = [
+        ErrorDetail(field_path(tuple(e.get("loc", ()))), _clean_message(str(e.get("msg", ""))))
+        for e in errors
+    ]
+    summary = "; ".join(f"{d.field}: {d.message}" for d in details[:3])
+    return error_response(
+        "validation_error", 422, summary or "Invalid request", request_id, details
+    )
+
+
+def render_error(exc: Exception, request_id: str) -> Response:
+    """Render any exception as the API error object. Unknown exceptions say nothing inside."""
+    if isinstance(exc, FakturaError):
+        return error_response(
+            exc.code, exc.status, exc.message, request_id, exc.details, headers=exc.headers or None
+        )
+    if isinstance(exc, RequestValidationError):
+        return render_validation_error(exc, request_id)
+    if isinstance(exc, StarletteHTTPException):
+        code = _STATUS_CODES.get(exc.status_code, "internal_error")
+        message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
+        if exc.status_code == 404 and message == "Not Found":
+            message = "No such route"
+        if exc.status_code == 405:
+            message = "Method not allowed on this route"
+        return error_response(
+            code, exc.status_code, message, request_id, headers=dict(exc.headers or {}) or None
+        )
+    return error_response("internal_error", 500, "An internal error occurred", request_id)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Expected failures; anything else becomes a 500 in RequestContextMiddleware."""
+
+    async def handle(request: Request, exc: Exception) -> Response:
+        return render_error(exc, request_id_of(request.scope))
+
+    app.add_exception_handler(FakturaError, handle)
+    app.add_exception_handler(RequestValidationError, handle)
+    app.add_exception_handler(StarletteHTTPException, handle)

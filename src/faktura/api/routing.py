@@ -1,0 +1,236 @@
+"""The route class of the API: authentication, rate limits, idempotency and the unit of work.
+
+Every /v1 route runs through `ApiRoute`, in this order:
+1. authenticate the API key and count the request against its plan's rate limits;
+2. for a POST with Idempotency-Key: claim the key (or replay its stored response);
+3. open one transaction, run the route, and commit only when it answered below 400;
+4. keep the response for the idempotency key in that same transaction.
+"""
+
+import logging
+from collections.abc import Callable, Coroutine
+from datetime import timedelta
+from typing import Any
+
+from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from fastapi.security import HTTPBearer
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from faktura.accounts import service as accounts_service
+from faktura.api import idempotency
+from faktura.api.auth import Principal, authenticate, check_scope
+from faktura.api.errors import render_error
+from faktura.api.ratelimit import RateLimitState
+from faktura.api.responses import FakturaRequest
+from faktura.api.runtime import Runtime, runtime_of
+from faktura.config import Settings
+from faktura.core.errors import Conflict, FakturaError
+from faktura.core.tenant import current_request_id
+
+logger = logging.getLogger("faktura.api")
+
+ERROR_SCHEMA_REF = {"$ref": "#/components/schemas/ErrorResponse"}
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _error_doc(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": ERROR_SCHEMA_REF}},
+    }
+
+
+ERROR_DOCS: dict[int, str] = {
+    400: "bad_request: malformed JSON or an invalid header",
+    401: "unauthorized: missing, invalid or revoked API key",
+    403: "insufficient_scope: the key lacks the scope of this route",
+    404: "not_found: no such object in this account and mode",
+    409: "conflict, invalid_state or idempotency_conflict",
+    413: "payload_too_large: body over 1 MiB",
+    415: "unsupported_media_type: body is not application/json",
+    422: "validation_error: see details[] for each invalid field",
+    429: "rate_limited: see Retry-After",
+    500: "internal_error",
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {status: _error_doc(ERROR_DOCS[status]) for status in statuses}
+
+
+class _Rollback(Exception):
+    """The route answered with an error status: undo its writes, keep its response."""
+
+    def __init__(self, response: Response):
+        self.response = response
+
+
+bearer_scheme = HTTPBearer(auto_error=False, description="An API key: fk_live_… or fk_test_…")
+
+
+class ApiRoute(APIRoute):
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any):
+        methods = {m.upper() for m in kwargs.get("methods") or ["GET"]}
+        statuses = [401, 403, 429, 500]
+        if "{" in path:
+            statuses.append(404)
+        if methods & {"POST", "PATCH", "PUT"}:
+            statuses += [400, 413, 415]
+        if "POST" in methods:
+            statuses.append(409)
+        statuses.append(422)
+        kwargs["responses"] = {**error_responses(*statuses), **(kwargs.get("responses") or {})}
+        kwargs["dependencies"] = [Depends(bearer_scheme), *(kwargs.get("dependencies") or [])]
+        super().__init__(path, endpoint, **kwargs)
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route_handler(request: Request) -> Response:
+            request = FakturaRequest(request.scope, request.receive)
+            runtime = runtime_of(request)
+            token = current_request_id.set(request.scope["state"].get("request_id"))
+            try:
+                return await _serve(request, runtime, handler)
+            finally:
+                current_request_id.reset(token)
+
+        return route_handler
+
+
+async def _serve(
+    request: Request,
+    runtime: Runtime,
+    handler: Callable[[Request], Coroutine[Any, Any, Response]],
+) -> Response:
+    request_id = request.scope["state"]["request_id"]
+    writes = request.method not in _READ_METHODS
+    limit_state: RateLimitState | None = None
+    claimed: idempotency.Claim | None = None
+    try:
+        principal: Principal | None = None
+        idempotency_key = request.headers.get("idempotency-key")
+        if idempotency_key is not None and request.method == "POST":
+            async with runtime.db.transaction() as session:
+                principal = await authenticate(session, request.headers.get("authorization"))
+                limit_state = await runtime.limiter.hit(principal.key_id, principal.plan)
+                outcome = await _claim(
+                    request,
+                    session,
+                    principal,
+                    idempotency_key,
+                    timedelta(hours=runtime.settings.idempotency_ttl_hours),
+                )
+            if isinstance(outcome, idempotency.Replay):
+                response = Response(outcome.body, outcome.status, media_type="application/json")
+                response.headers["Idempotent-Replayed"] = "true"
+                return _with_limits(response, limit_state)
+            claimed = outcome
+        try:
+            async with runtime.db.transaction(writes=writes) as session:
+                if principal is None:
+                    principal = await authenticate(session, request.headers.get("authorization"))
+                    limit_state = await runtime.limiter.hit(principal.key_id, principal.plan)
+                request.state.session = session
+                request.state.principal = principal
+                response = await handler(request)
+                if response.status_code >= 400:
+                    raise _Rollback(response)
+                if claimed is not None:
+                    await idempotency.complete(
+                        session, claimed, response.status_code, bytes(response.body)
+                    )
+        except _Rollback as rollback:
+            response = rollback.response
+        assert principal is not None
+        if principal.needs_touch:
+            await _touch_key(runtime, principal)
+    except (FakturaError, RequestValidationError, StarletteHTTPException) as exc:
+        if isinstance(exc, FakturaError) and "X-RateLimit-Limit" in exc.headers:
+            limit_state = None  # the error already carries the window that refused it
+        response = render_error(exc, request_id)
+    except BaseException:
+        if claimed is not None:
+            async with runtime.db.transaction() as session:
+                await idempotency.release(session, claimed)
+        raise
+    if claimed is not None and response.status_code >= 400:
+        await _settle_failed_claim(runtime, claimed, response)
+    return _with_limits(response, limit_state)
+
+
+async def _claim(
+    request: Request,
+    session: AsyncSession,
+    principal: Principal,
+    key: str,
+    ttl: timedelta,
+) -> idempotency.Claim | idempotency.Replay:
+    idempotency.validate_key(key)
+    body = await request.body()
+    request_fingerprint = idempotency.fingerprint(
+        request.method, request.url.path, request.url.query, body
+    )
+    try:
+        async with session.begin_nested():
+            return await idempotency.claim(session, principal.tenant, key, request_fingerprint, ttl)
+    except IntegrityError as exc:
+        raise Conflict("A request with this Idempotency-Key is still being processed") from exc
+
+
+async def _settle_failed_claim(
+    runtime: Runtime,
+    claimed: idempotency.Claim,
+    response: Response,
+) -> None:
+    async with runtime.db.transaction() as session:
+        if response.status_code >= 500 or response.status_code in idempotency.UNSTORED_STATUSES:
+            await idempotency.release(session, claimed)
+        else:
+            await idempotency.complete(session, claimed, response.status_code, bytes(response.body))
+
+
+async def _touch_key(runtime: Runtime, principal: Principal) -> None:
+    """Record when the key was last used. Best effort: the request already succeeded."""
+    try:
+        async with runtime.db.transaction() as session:
+            await accounts_service.touch_api_key(session, principal.key_id)
+    except Exception:
+        logger.warning("could not record last use of API key %s", principal.key_id, exc_info=True)
+
+
+def _with_limits(response: Response, state: RateLimitState | None) -> Response:
+    if state is not None:
+        response.headers.update(state.headers())
+    return response
+
+
+def get_session(request: Request) -> AsyncSession:
+    session: AsyncSession = request.state.session
+    return session
+
+
+def get_runtime_settings(request: Request) -> Settings:
+    return runtime_of(request).settings
+
+
+def get_principal(request: Request) -> Principal:
+    principal: Principal = request.state.principal
+    return principal
+
+
+def require_scope(scope: str) -> Callable[[Request], Principal]:
+    """Dependency: the request's principal, refused with 403 unless its key has `scope`."""
+
+    def dependency(request: Request) -> Principal:
+        principal = get_principal(request)
+        check_scope(principal, scope)
+        return principal
+
+    dependency.__name__ = f"require_scope_{scope.replace(':', '_').replace('*', 'all')}"
+    return dependency

@@ -1,0 +1,23 @@
+"""What a running application holds: settings, database, rate limiter, metrics."""
+
+from dataclasses import dataclass
+
+from starlette.requests import HTTPConnection
+
+from faktura.api.ratelimit import RateLimiter
+from faktura.config import Settings
+from faktura.db.session import Database
+from faktura.ops.metrics import Metrics
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    limiter: RateLimiter
+    metrics: Metrics
+
+
+def runtime_of(connection: HTTPConnection) -> Runtime:
+    runtime: Runtime = connection.app.state.runtime
+    return runtime

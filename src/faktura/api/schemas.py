@@ -1,0 +1,77 @@
+"""Shapes shared by every resource: money and rate fields, addresses, lists, the error object."""
+
+from decimal import Decimal
+from typing import Annotated, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+
+T = TypeVar("T")
+
+# Decimals travel as exact JSON numbers; inputs also accept numeric strings.
+DecimalOut = Annotated[
+    Decimal, WithJsonSchema({"type": "number", "format": "decimal"}, mode="serialization")
+]
+DecimalIn = Annotated[
+    Decimal,
+    WithJsonSchema(
+        {
+            "anyOf": [{"type": "number"}, {"type": "string", "pattern": r"^-?\d+(\.\d+)?$"}],
+            "format": "decimal",
+        },
+        mode="validation",
+    ),
+]
+
+
+class InputModel(BaseModel):
+    """Request bodies refuse fields they do not know, so a typo is an error, not a no-op."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class OutputModel(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class Address(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    street: str | None = Field(None, max_length=300, description="Street and number")
+    city: str | None = Field(None, max_length=120, description="City")
+    zip: str | None = Field(None, max_length=20, description="Postal code")
+    state: str | None = Field(None, max_length=120, description="State, region or province")
+    country: str | None = Field(
+        None, pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 country code"
+    )
+
+
+class ListResponse(BaseModel, Generic[T]):
+    data: list[T] = Field(description="The objects of this page, newest first")
+    page: int = Field(description="Page number (1-based); 1 when `starting_after` was used")
+    per_page: int = Field(description="Page size asked for")
+    total: int = Field(description="Number of objects matching the filters, over all pages")
+    has_more: bool = Field(description="Whether objects follow this page")
+
+
+class ErrorDetailModel(BaseModel):
+    field: str = Field(description="Path of the invalid field, e.g. `line_items[0].quantity`")
+    message: str = Field(description="What is wrong with it")
+
+
+class ErrorObject(BaseModel):
+    code: str = Field(description="Machine-readable code, e.g. `not_found`, `validation_error`")
+    message: str = Field(description="Human-readable explanation")
+    status: int = Field(description="The HTTP status, repeated")
+    request_id: str = Field(description="Id of the request, also in the X-Request-Id header")
+    details: list[ErrorDetailModel] | None = Field(
+        None, description="Each invalid field (422 only)"
+    )
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorObject
+
+
+class DeletedResponse(BaseModel):
+    id: str = Field(description="Id of the deleted object")
+    deleted: bool = Field(description="Always true")

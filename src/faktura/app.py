@@ -1,0 +1,80 @@
+"""create_app(): routers, middleware, error handlers — nothing else."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
+
+from faktura import __version__
+from faktura.accounts.routes import router as accounts_router
+from faktura.api.errors import install_error_handlers
+from faktura.api.middleware import RequestContextMiddleware
+from faktura.api.ratelimit import RateLimiter
+from faktura.api.runtime import Runtime
+from faktura.api.schemas import ErrorResponse
+from faktura.config import Settings, get_settings
+from faktura.db.session import database_from_url
+from faktura.events.routes import router as events_router
+from faktura.ops.metrics import Metrics
+from faktura.ops.routes import router as ops_router
+
+DESCRIPTION = """Faktura: invoices, quotes, credit notes and receipts; customers, items,
+payments and webhooks — with exact money and gapless numbering.
+
+Authenticate with `Authorization: Bearer fk_test_…` (test mode) or `fk_live_…` (live mode).
+Every error has the shape of `ErrorResponse`."""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    runtime = Runtime(
+        settings=settings,
+        db=database_from_url(settings.database_url, settings.database_pool_size),
+        limiter=RateLimiter(settings.redis_url),
+        metrics=Metrics(),
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await runtime.db.dispose()
+
+    app = FastAPIOffline(
+        title="Faktura API",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url="/redoc",
+    )
+    app.state.runtime = runtime
+    for router in (ops_router, accounts_router, events_router):
+        app.include_router(router)
+    install_error_handlers(app)
+    app.add_middleware(
+        RequestContextMiddleware, max_body_bytes=settings.max_body_bytes, metrics=runtime.metrics
+    )
+    _add_error_schema(app)
+    return app
+
+
+def _add_error_schema(app: FastAPI) -> None:
+    """Publish ErrorResponse under components/schemas, where every error response points."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+            error_schema = ErrorResponse.model_json_schema(
+                ref_template="#/components/schemas/{model}"
+            )
+            schemas.update(error_schema.pop("$defs", {}))
+            schemas["ErrorResponse"] = error_schema
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,241 @@
+"""`faktura serve | migrate | accounts | keys | demo` — also the bootstrap path for scripts."""
+
+import asyncio
+import json
+import uuid
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from faktura.config import PROJECT_ROOT, Settings, get_settings
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    help="Faktura: self-hosted invoicing and accounts receivable.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+accounts_app = typer.Typer(help="Manage accounts (tenants).", no_args_is_help=True)
+keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
+app.add_typer(accounts_app, name="accounts")
+app.add_typer(keys_app, name="keys")
+console = Console()
+
+DEMO_KEY_FILE = PROJECT_ROOT / "var" / "demo-key.txt"
+
+
+def _run(work: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
+    settings = get_settings()
+    return asyncio.run(work(settings))
+
+
+async def _in_transaction(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
+    from faktura.db.session import database_from_url
+
+    db = database_from_url(settings.database_url, pool_size=1)
+    try:
+        async with db.transaction() as session:
+            return await work(session)
+    finally:
+        await db.dispose()
+
+
+def _emit(data: dict[str, Any], as_json: bool, human: str) -> None:
+    if as_json:
+        typer.echo(json.dumps(data))
+    else:
+        console.print(human, soft_wrap=True)
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema to the latest migration."""
+    from faktura.db.migrate import upgrade_to_head
+
+    upgrade_to_head(get_settings().database_url)
+    console.print("[green]Database is up to date.[/green]")
+
+
+@app.command()
+def serve(
+    host: str | None = typer.Option(None, help="Address to listen on [FAKTURA_HOST]"),
+    port: int | None = typer.Option(None, help="Port [FAKTURA_PORT]"),
+    workers: int | None = typer.Option(None, help="Processes [FAKTURA_WORKERS]"),
+) -> None:
+    """Serve the HTTP API with uvicorn."""
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run(
+        "faktura.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers or settings.workers,
+        log_level=settings.log_level,
+        proxy_headers=False,
+        server_header=False,
+    )
+
+
+@accounts_app.command("create")
+def accounts_create(
+    name: str = typer.Option(..., help="Company name"),
+    currency: str = typer.Option("USD", help="Default currency (ISO 4217)"),
+    country: str | None = typer.Option(None, help="Country (ISO 3166 alpha-2)"),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for machines"),
+) -> None:
+    """Create an account."""
+    from faktura.accounts.schemas import check_currency
+    from faktura.accounts.service import create_account
+
+    try:
+        currency = check_currency(currency)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--currency") from exc
+
+    async def work(session: Any) -> dict[str, Any]:
+        account = await create_account(session, name=name, currency=currency, country=country)
+        return {
+            "id": str(account.id),
+            "name": account.name,
+            "default_currency": account.default_currency,
+        }
+
+    data = _run(lambda settings: _in_transaction(settings, work))
+    _emit(data, as_json, f"Created account [bold]{data['id']}[/bold] ({name}).")
+
+
+@keys_app.command("create")
+def keys_create(
+    account: str = typer.Option(..., help="Account id"),
+    mode: str = typer.Option("test", help="test or live"),
+    scopes: str = typer.Option("*", help="Comma-separated scopes"),
+    plan: str | None = typer.Option(None, help="basic, pro, enterprise or unlimited"),
+    name: str = typer.Option("CLI key", help="What the key is for"),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for machines"),
+) -> None:
+    """Create an API key and print it (the only time it is shown)."""
+    data = _run(lambda settings: _create_key(settings, account, mode, scopes, plan, name))
+    _emit(data, as_json, f"Created key {data['id']}: [bold]{data['key']}[/bold]")
+
+
+async def _create_key(
+    settings: Settings,
+    account: str,
+    mode: str,
+    scopes: str,
+    plan: str | None,
+    name: str,
+) -> dict[str, Any]:
+    import uuid
+
+    from faktura.accounts.routes import redact
+    from faktura.accounts.service import create_api_key, get_account
+    from faktura.api.auth import GRANTABLE_SCOPES, generate_key, hash_key
+    from faktura.api.ratelimit import PLANS
+
+    if mode not in ("test", "live"):
+        raise typer.BadParameter("must be test or live", param_hint="--mode")
+    scope_list = sorted({s.strip() for s in scopes.split(",") if s.strip()})
+    unknown = [s for s in scope_list if s not in GRANTABLE_SCOPES]
+    if unknown or not scope_list:
+        raise typer.BadParameter(f"unknown scopes: {unknown}", param_hint="--scopes")
+    chosen_plan = plan or settings.default_plan
+    if chosen_plan not in PLANS:
+        raise typer.BadParameter(f"must be one of {', '.join(PLANS)}", param_hint="--plan")
+    try:
+        account_id = uuid.UUID(account)
+    except ValueError as exc:
+        raise typer.BadParameter("not an account id", param_hint="--account") from exc
+    livemode = mode == "live"
+    secret = generate_key(livemode)
+
+    async def work(session: Any) -> dict[str, Any]:
+        await get_account(session, account_id)
+        key = await create_api_key(
+            session,
+            account_id=account_id,
+            livemode=livemode,
+            name=name,
+            scopes=scope_list,
+            plan=chosen_plan,
+            key_hash=hash_key(secret),
+            redacted=redact(secret),
+        )
+        return {
+            "id": str(key.id),
+            "key": secret,
+            "mode": mode,
+            "scopes": scope_list,
+            "plan": chosen_plan,
+        }
+
+    return await _in_transaction(settings, work)
+
+
+@app.command()
+def demo(
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for machines"),
+) -> None:
+    """Migrate, then make sure a demo account and a test key exist; print how to call the API."""
+    from faktura.db.migrate import upgrade_to_head
+
+    settings = get_settings()
+    upgrade_to_head(settings.database_url)
+    saved = json.loads(DEMO_KEY_FILE.read_text()) if DEMO_KEY_FILE.exists() else {}
+    data = _run(lambda s: _ensure_demo(s, saved))
+    if data["key"] != saved.get("key"):
+        DEMO_KEY_FILE.parent.mkdir(parents=True, exist_ok=True)
+        DEMO_KEY_FILE.write_text(json.dumps({"account_id": data["account_id"], "key": data["key"]}))
+        DEMO_KEY_FILE.chmod(0o600)
+    base = f"http://{settings.host}:{settings.port}"
+    data["curl"] = f"curl -s {base}/v1/account -H 'Authorization: Bearer {data['key']}'"
+    data["docs"] = f"{base}/docs"
+    _emit(
+        data,
+        as_json,
+        f"\n[bold]Faktura demo account[/bold] {data['account_id']}\n"
+        f"Test-mode API key: [bold green]{data['key']}[/bold green]\n"
+        f"Try:  {data['curl']}\nDocs: {data['docs']}\n",
+    )
+
+
+async def _ensure_demo(settings: Settings, saved: dict[str, str]) -> dict[str, Any]:
+    """Reuse the demo account and key saved by an earlier run while they still exist."""
+    from sqlalchemy import select
+
+    from faktura.accounts.models import Account
+    from faktura.accounts.service import create_account, find_active_api_key
+    from faktura.api.auth import hash_key
+
+    async def work(session: Any) -> dict[str, Any]:
+        account_id = saved.get("account_id")
+        account = None
+        if account_id:
+            account = (
+                await session.execute(select(Account).where(Account.id == uuid.UUID(account_id)))
+            ).scalar_one_or_none()
+        if account is None:
+            account = await create_account(
+                session, name="Demo Company Ltd", currency="ILS", country="IL"
+            )
+        key = saved.get("key")
+        if not key or await find_active_api_key(session, hash_key(key)) is None:
+            key = None
+        return {"account_id": str(account.id), "key": key}
+
+    data = await _in_transaction(settings, work)
+    if data["key"] is None:
+        created = await _create_key(
+            settings, data["account_id"], "test", "*", "unlimited", "Demo key"
+        )
+        data["key"] = created["key"]
+    return data
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,52 @@
+"""Settings. The only place environment variables are read."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Plan = Literal["basic", "pro", "enterprise", "unlimited"]
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'faktura.db'}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FAKTURA_", extra="ignore")
+
+    database_url: str = Field(
+        DEFAULT_DATABASE_URL,
+        description="SQLAlchemy URL: sqlite+aiosqlite:///path or postgresql+psycopg://…",
+    )
+    database_pool_size: int = Field(10, description="PostgreSQL connections per process")
+    redis_url: str | None = Field(
+        None, description="Redis for rate limits shared by several processes; memory if unset"
+    )
+    host: str = Field("127.0.0.1", description="Address `faktura serve` listens on")
+    port: int = Field(8000, description="Port `faktura serve` listens on")
+    workers: int = Field(1, description="Processes `faktura serve` starts")
+    default_plan: Plan = Field(
+        "unlimited", description="Rate-limit plan of keys created without one"
+    )
+    max_body_bytes: int = Field(1024 * 1024, description="Largest accepted request body")
+    idempotency_ttl_hours: int = Field(24, description="How long idempotent responses are kept")
+    webhook_allow_hosts: str = Field(
+        "", description="Comma-separated hosts webhooks may target over plain HTTP or privately"
+    )
+    smtp_host: str = Field("127.0.0.1", description="SMTP server for outgoing email")
+    smtp_port: int = Field(25, description="SMTP port")
+    smtp_username: str | None = Field(None, description="SMTP user, if the server needs one")
+    smtp_password: str | None = Field(None, description="SMTP password")
+    smtp_from: str = Field("billing@localhost", description="Sender address of outgoing email")
+    log_level: str = Field("info", description="Log level of the server")
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,95 @@
+"""Exact money: one place knows each currency's exponent and how amounts are rounded."""
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+# ISO 4217 minor-unit exponents that differ from the default of 2.
+_EXPONENTS: dict[str, int] = {
+    "BIF": 0,
+    "CLP": 0,
+    "DJF": 0,
+    "GNF": 0,
+    "ISK": 0,
+    "JPY": 0,
+    "KMF": 0,
+    "KRW": 0,
+    "PYG": 0,
+    "RWF": 0,
+    "UGX": 0,
+    "UYI": 0,
+    "VND": 0,
+    "VUV": 0,
+    "XAF": 0,
+    "XOF": 0,
+    "XPF": 0,
+    "BHD": 3,
+    "IQD": 3,
+    "JOD": 3,
+    "KWD": 3,
+    "LYD": 3,
+    "OMR": 3,
+    "TND": 3,
+    "CLF": 4,
+    "UYW": 4,
+}
+
+# Active ISO 4217 codes accepted as a currency.
+CURRENCIES: frozenset[str] = frozenset(
+    """
+    AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN
+    BWP BYN BZD CAD CDF CHF CLF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR
+    FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD
+    JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT
+    MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG
+    QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS
+    TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYI UYU UYW UZS VES VND VUV WST XAF XCD XOF XPF
+    YER ZAR ZMW ZWG
+    """.split()
+)
+
+# Quantities and unit prices carry at most this many decimals; it is also the storage scale.
+MAX_INPUT_DECIMALS = 4
+
+
+class MoneyError(ValueError):
+    """A value that cannot be an exact amount."""
+
+
+def currency_exponent(currency: str) -> int:
+    """Number of decimals of the currency's minor unit (ISO 4217)."""
+    return _EXPONENTS.get(currency.upper(), 2)
+
+
+def quantize_money(amount: Decimal, currency: str) -> Decimal:
+    """Round an amount to the currency's minor unit, half-up. The only rounding of money."""
+    exponent = currency_exponent(currency)
+    return amount.quantize(Decimal(1).scaleb(-exponent), rounding=ROUND_HALF_UP)
+
+
+def to_decimal(value: object) -> Decimal:
+    """Parse an API input (int, numeric string or Decimal) into an exact Decimal.
+
+    Floats are refused at this layer: JSON numbers are parsed as Decimal before they get here.
+    """
+    if isinstance(value, bool):
+        raise MoneyError("must be a number, not a boolean")
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, int):
+        result = Decimal(value)
+    elif isinstance(value, str):
+        try:
+            result = Decimal(value.strip())
+        except InvalidOperation as exc:
+            raise MoneyError("must be a decimal number") from exc
+    else:
+        raise MoneyError("must be a number or a numeric string")
+    if not result.is_finite():
+        raise MoneyError("must be a finite number")
+    return result
+
+
+def decimal_places(value: Decimal) -> int:
+    """Decimals written in the value (1.50 has 2, 1E+2 has 0)."""
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int)
+    return max(0, -exponent)

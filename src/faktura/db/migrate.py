@@ -1,0 +1,40 @@
+"""Running Alembic from code: `faktura migrate`, readiness checks and tests."""
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection
+
+from faktura.config import PROJECT_ROOT
+
+
+def sync_url(url: str) -> str:
+    """The synchronous driver URL of an async one (Alembic runs synchronously)."""
+    return url.replace("sqlite+aiosqlite", "sqlite")
+
+
+def alembic_config(database_url: str) -> Config:
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    config.attributes["database_url"] = database_url
+    return config
+
+
+def upgrade_to_head(database_url: str) -> None:
+    if database_url.startswith("sqlite"):
+        path = database_url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+    command.upgrade(alembic_config(database_url), "head")
+
+
+def head_revision() -> str | None:
+    script = ScriptDirectory.from_config(alembic_config(""))
+    return script.get_current_head()
+
+
+def current_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()

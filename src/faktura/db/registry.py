@@ -1,0 +1,8 @@
+"""Imports every domain's models so that Base.metadata knows all tables (Alembic, tests)."""
+
+from faktura.accounts import models as accounts_models
+from faktura.api import models as api_models
+from faktura.db.base import Base
+from faktura.events import models as events_models
+
+__all__ = ["Base", "accounts_models", "api_models", "events_models"]

@@ -1,0 +1,92 @@
+"""Engines and the unit of work: one transaction per request or job."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from faktura.core.jsoncodec import dumps, loads
+
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    """WAL, a busy timeout, foreign keys, and transactions that say up front if they write.
+
+    SQLite's deferred BEGIN lets two writers both read and then deadlock when they upgrade to a
+    write lock (SQLITE_BUSY without waiting). Write transactions therefore begin IMMEDIATE: they
+    queue on the busy timeout instead, which makes read-check-write sequences (numbering,
+    idempotency, balances) safe. Read transactions stay deferred and never block writers (WAL).
+    """
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves, below
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        immediate = connection.get_execution_options().get("faktura_writes", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _json_serializer(value: Any) -> str:
+    return dumps(value).decode()
+
+
+def create_engine(url: str, pool_size: int = 10) -> AsyncEngine:
+    """JSON columns keep decimals exact (written as numbers, read back as Decimal)."""
+    json_options: dict[str, Any] = {"json_serializer": _json_serializer, "json_deserializer": loads}
+    if url.startswith("sqlite"):
+        engine = create_async_engine(
+            url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **json_options
+        )
+        _configure_sqlite(engine)
+        return engine
+    return create_async_engine(
+        url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800, **json_options
+    )
+
+
+@dataclass
+class Database:
+    """The engine and the two kinds of transaction the application opens."""
+
+    engine: AsyncEngine
+
+    def __post_init__(self) -> None:
+        self._reader = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._writer = async_sessionmaker(
+            self.engine.execution_options(faktura_writes=True), expire_on_commit=False
+        )
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @asynccontextmanager
+    async def transaction(self, *, writes: bool = True) -> AsyncIterator[AsyncSession]:
+        """Commit when the block ends normally, roll back when it raises."""
+        maker = self._writer if writes else self._reader
+        async with maker() as session, session.begin():
+            yield session
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def database_from_url(url: str, pool_size: int = 10) -> Database:
+    return Database(create_engine(url, pool_size))

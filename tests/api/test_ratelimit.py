@@ -1,0 +1,80 @@
+"""Rate limits per key and plan, in memory and in the real Redis."""
+
+import socket
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from faktura.app import create_app
+from faktura.config import Settings
+from tests.accounts.factories import ApiClient, add_key, create_account_with_key
+from tests.api.test_errors import assert_error
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def _redis_reachable() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def limited_app(
+    request: pytest.FixtureRequest, settings: Settings
+) -> AsyncIterator[httpx.AsyncClient]:
+    if request.param == "redis" and not _redis_reachable():
+        pytest.skip("Redis is not reachable on 127.0.0.1:6379")
+    redis_url = REDIS_URL if request.param == "redis" else None
+    app = create_app(settings.model_copy(update={"redis_url": redis_url}))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        client.app = app  # type: ignore[attr-defined]
+        yield client
+    await app.state.runtime.db.dispose()
+
+
+async def test_basic_plan_allows_60_a_minute_then_429(limited_app: httpx.AsyncClient) -> None:
+    db = limited_app.app.state.runtime.db  # type: ignore[attr-defined]
+    api = await create_account_with_key(db, limited_app, plan="basic")
+
+    remaining = []
+    for _ in range(60):
+        response = await api.get("/v1/account")
+        assert response.status_code == 200
+        assert response.headers["x-ratelimit-limit"] == "60"
+        remaining.append(int(response.headers["x-ratelimit-remaining"]))
+    assert remaining == list(range(59, -1, -1))
+
+    refused = await api.get("/v1/account")
+    error = assert_error(refused, 429, "rate_limited")
+    assert "60 requests per minute" in str(error["message"])
+    assert 1 <= int(refused.headers["retry-after"]) <= 60
+    assert refused.headers["x-ratelimit-remaining"] == "0"
+    assert int(refused.headers["x-ratelimit-reset"]) > 0
+
+
+async def test_limits_are_per_key(limited_app: httpx.AsyncClient) -> None:
+    db = limited_app.app.state.runtime.db  # type: ignore[attr-defined]
+    api = await create_account_with_key(db, limited_app, plan="basic")
+    for _ in range(61):
+        await api.get("/v1/account")
+    other = api.with_key(await add_key(db, api.account_id, plan="basic"))
+
+    response = await other.get("/v1/account")
+    assert response.status_code == 200
+    assert response.headers["x-ratelimit-remaining"] == "59"
+
+
+async def test_pro_plan_header_and_unlimited_has_none(api: ApiClient) -> None:
+    db = api.http._transport.app.state.runtime.db  # type: ignore[attr-defined]
+    pro = api.with_key(await add_key(db, api.account_id, plan="pro"))
+    response = await pro.get("/v1/account")
+    assert response.headers["x-ratelimit-limit"] == "120"
+    assert response.headers["x-ratelimit-remaining"] == "119"
+
+    unlimited = await api.get("/v1/account")
+    assert "x-ratelimit-limit" not in unlimited.headers
