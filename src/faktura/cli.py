@@ -28,8 +28,15 @@ DEMO_KEY_FILE = PROJECT_ROOT / "var" / "demo-key.txt"
 
 
 def _run(work: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
+    """Run async work; a refused request is an error message and exit status 1."""
+    from faktura.core.errors import FakturaError
+
     settings = get_settings()
-    return asyncio.run(work(settings))
+    try:
+        return asyncio.run(work(settings))
+    except FakturaError as exc:
+        Console(stderr=True).print(f"[red]Error:[/red] {exc.message}")
+        raise typer.Exit(1) from exc
 
 
 async def _in_transaction(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
@@ -239,3 +246,7 @@ async def _ensure_demo(settings: Settings, saved: dict[str, str]) -> dict[str, A
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

@@ -95,17 +95,17 @@ class NumberingRule(OutputModel):
 
 
 class NumberingIn(InputModel):
-    invoice: NumberingRuleIn | None = None
-    quote: NumberingRuleIn | None = None
-    credit_note: NumberingRuleIn | None = None
-    receipt: NumberingRuleIn | None = None
+    invoice: NumberingRuleIn | None = Field(None, description="Rule for invoices")
+    quote: NumberingRuleIn | None = Field(None, description="Rule for quotes")
+    credit_note: NumberingRuleIn | None = Field(None, description="Rule for credit notes")
+    receipt: NumberingRuleIn | None = Field(None, description="Rule for receipts")
 
 
 class Numbering(OutputModel):
-    invoice: NumberingRule
-    quote: NumberingRule
-    credit_note: NumberingRule
-    receipt: NumberingRule
+    invoice: NumberingRule = Field(description="Rule for invoices")
+    quote: NumberingRule = Field(description="Rule for quotes")
+    credit_note: NumberingRule = Field(description="Rule for credit notes")
+    receipt: NumberingRule = Field(description="Rule for receipts")
 
 
 class BrandingIn(InputModel):

@@ -69,7 +69,7 @@ class ErrorObject(BaseModel):
 
 
 class ErrorResponse(BaseModel):
-    error: ErrorObject
+    error: ErrorObject = Field(description="What went wrong")
 
 
 class DeletedResponse(BaseModel):

@@ -1,0 +1,104 @@
+"""Health, readiness, metrics, the OpenAPI document and the offline docs page."""
+
+import httpx
+from openapi_spec_validator import validate
+
+from faktura.app import create_app
+from faktura.config import Settings
+from tests.accounts.factories import ApiClient
+
+
+async def test_healthz(http: httpx.AsyncClient) -> None:
+    response = await http.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+async def test_readyz_reports_database_and_migrations(http: httpx.AsyncClient) -> None:
+    from faktura.db.migrate import head_revision
+
+    response = await http.get("/readyz")
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "ok",
+        "database": "ok",
+        "migrations": "current",
+        "revision": head_revision(),
+    }
+
+
+async def test_readyz_is_503_when_the_database_is_unreachable(settings: Settings) -> None:
+    app = create_app(
+        settings.model_copy(update={"database_url": "postgresql+psycopg://nobody@127.0.0.1:1/none"})
+    )
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t"
+    ) as client:
+        response = await client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["database"] == "unreachable"
+
+
+async def test_readyz_is_503_when_migrations_are_pending(tmp_path) -> None:
+    app = create_app(Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t"
+    ) as client:
+        response = await client.get("/readyz")
+    await app.state.runtime.db.dispose()
+    assert response.status_code == 503
+    assert response.json()["migrations"] == "pending"
+    assert response.json()["current_revision"] is None
+
+
+async def test_metrics_count_requests_by_route_template(api: ApiClient) -> None:
+    await api.get("/v1/events/01890000-0000-7000-8000-000000000000")
+    metrics = await api.http.get("/metrics")
+
+    assert metrics.status_code == 200
+    assert metrics.headers["content-type"].startswith("text/plain")
+    text = metrics.text
+    assert (
+        'faktura_http_requests_total{method="GET",route="/v1/events/{event_id}",status="404"}'
+    ) in text
+    assert "faktura_http_request_duration_seconds_bucket" in text
+
+
+async def test_openapi_is_valid_3_1_and_documents_errors(http: httpx.AsyncClient) -> None:
+    spec = (await http.get("/openapi.json")).json()
+
+    validate(spec)
+    assert spec["openapi"].startswith("3.1")
+    account_get = spec["paths"]["/v1/account"]["get"]["responses"]
+    assert {"200", "401", "403", "429", "500"} <= set(account_get)
+    key_post = spec["paths"]["/v1/api_keys"]["post"]["responses"]
+    assert {"201", "400", "401", "403", "409", "413", "415", "422", "429"} <= set(key_post)
+    assert key_post["422"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ErrorResponse"
+    }
+    assert "ErrorResponse" in spec["components"]["schemas"]
+    assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+
+
+async def test_every_schema_property_is_described(http: httpx.AsyncClient) -> None:
+    spec = (await http.get("/openapi.json")).json()
+    undocumented = []
+    for name, schema in spec["components"]["schemas"].items():
+        if name in ("HTTPValidationError", "ValidationError"):
+            continue
+        for prop, definition in (schema.get("properties") or {}).items():
+            if prop == "object":
+                continue
+            if "description" not in definition and "$ref" not in definition:
+                undocumented.append(f"{name}.{prop}")
+    assert undocumented == []
+
+
+async def test_docs_render_offline_from_local_assets(http: httpx.AsyncClient) -> None:
+    page = await http.get("/docs")
+    assert page.status_code == 200
+    assert "https://" not in page.text.split("<body>")[0] or "cdn" not in page.text
+    assert "/static-offline-docs/swagger-ui-bundle.js" in page.text
+    bundle = await http.get("/static-offline-docs/swagger-ui-bundle.js")
+    assert bundle.status_code == 200
+    assert len(bundle.content) > 100_000

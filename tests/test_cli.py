@@ -1,0 +1,88 @@
+"""The CLI as scripts use it: JSON out, and the keys it makes work against the API."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+from faktura.app import create_app
+from faktura.config import Settings
+from faktura.db.migrate import upgrade_to_head
+
+
+def faktura(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "FAKTURA_DATABASE_URL": database_url}
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "faktura.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+async def test_accounts_and_keys_create_print_json_that_works(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+    upgrade_to_head(url)
+
+    account = faktura(url, "accounts", "create", "--name", "Shop", "--currency", "eur", "--json")
+    assert account.returncode == 0, account.stderr
+    account_data = json.loads(account.stdout)
+    assert account_data["default_currency"] == "EUR"
+    key = faktura(
+        url,
+        "keys",
+        "create",
+        "--account",
+        account_data["id"],
+        "--mode",
+        "live",
+        "--scopes",
+        "account:read,customers:write",
+        "--plan",
+        "basic",
+        "--json",
+    )
+    assert key.returncode == 0, key.stderr
+    key_data = json.loads(key.stdout)
+    assert key_data["key"].startswith("fk_live_")
+    assert key_data["scopes"] == ["account:read", "customers:write"]
+
+    app = create_app(Settings(database_url=url))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t"
+    ) as client:
+        response = await client.get(
+            "/v1/account", headers={"Authorization": f"Bearer {key_data['key']}"}
+        )
+    await app.state.runtime.db.dispose()
+    assert response.status_code == 200
+    assert response.json()["name"] == "Shop"
+    assert response.headers["x-ratelimit-limit"] == "60"
+
+
+def test_cli_refuses_bad_input_without_writing(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+    upgrade_to_head(url)
+    bad_currency = faktura(url, "accounts", "create", "--name", "X", "--currency", "EURO")
+    assert bad_currency.returncode == 2
+    assert "ISO 4217" in bad_currency.stderr
+    bad_scope = faktura(
+        url,
+        "keys",
+        "create",
+        "--account",
+        "01890000-0000-7000-8000-000000000000",
+        "--scopes",
+        "root",
+    )
+    assert bad_scope.returncode == 2
+    unknown_account = faktura(
+        url, "keys", "create", "--account", "01890000-0000-7000-8000-000000000000"
+    )
+    assert unknown_account.returncode == 1
+    assert unknown_account.stderr.strip() == "Error: Account not found"
