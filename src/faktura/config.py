@@ -32,19 +32,7 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(1024 * 1024, description="Largest accepted request body")
     idempotency_ttl_hours: int = Field(24, description="How long idempotent responses are kept")
-    webhook_allow_hosts: str = Field(
-        "", description="Comma-separated hosts webhooks may target over plain HTTP or privately"
-    )
-    smtp_host: str = Field("127.0.0.1", description="SMTP server for outgoing email")
-    smtp_port: int = Field(25, description="SMTP port")
-    smtp_username: str | None = Field(None, description="SMTP user, if the server needs one")
-    smtp_password: str | None = Field(None, description="SMTP password")
-    smtp_from: str = Field("billing@localhost", description="Sender address of outgoing email")
     log_level: str = Field("info", description="Log level of the server")
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
 
 
 @lru_cache

@@ -73,10 +73,6 @@ class Database:
             self.engine.execution_options(faktura_writes=True), expire_on_commit=False
         )
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.engine.dialect.name == "sqlite"
-
     @asynccontextmanager
     async def transaction(self, *, writes: bool = True) -> AsyncIterator[AsyncSession]:
         """Commit when the block ends normally, roll back when it raises."""
