@@ -98,7 +98,7 @@ async def test_revoke_is_idempotent_and_records_last_use(api: ApiClient) -> None
     assert first.json()["revoked_at"] is not None
     assert second.json()["revoked_at"] == first.json()["revoked_at"]
     assert first.json()["last_used_at"] is not None
-    assert_error(await api.delete("/v1/api_keys/not-an-id"), 422, "validation_error")
+    assert_error(await api.delete("/v1/api_keys/not-an-id"), 404, "not_found")
 
 
 async def test_unknown_scope_and_plan_are_422(api: ApiClient) -> None:

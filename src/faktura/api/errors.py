@@ -87,6 +87,9 @@ def render_validation_error(exc: RequestValidationError, request_id: str) -> Res
             return error_response(
                 "bad_request", 400, f"The request body is not valid JSON: {reason}", request_id
             )
+    if errors and all(tuple(e.get("loc", ()))[:1] == ("path",) for e in errors):
+        # A malformed id in the path names no object: answer as for any unknown id.
+        return error_response("not_found", 404, "No such object", request_id)
     details = [
         ErrorDetail(field_path(tuple(e.get("loc", ()))), _clean_message(str(e.get("msg", ""))))
         for e in errors
