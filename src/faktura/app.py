@@ -15,8 +15,10 @@ from faktura.api.ratelimit import RateLimiter
 from faktura.api.runtime import Runtime
 from faktura.api.schemas import ErrorResponse
 from faktura.config import Settings, get_settings
+from faktura.customers.routes import routers as customers_routers
 from faktura.db.session import database_from_url
 from faktura.events.routes import router as events_router
+from faktura.items.routes import router as items_router
 from faktura.ops.metrics import Metrics
 from faktura.ops.routes import router as ops_router
 
@@ -51,7 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url="/redoc",
     )
     app.state.runtime = runtime
-    for router in (ops_router, accounts_router, events_router):
+    for router in (ops_router, accounts_router, events_router, *customers_routers, items_router):
         app.include_router(router)
     install_error_handlers(app)
     app.add_middleware(

@@ -2,7 +2,16 @@
 
 from faktura.accounts import models as accounts_models
 from faktura.api import models as api_models
+from faktura.customers import models as customers_models
 from faktura.db.base import Base
 from faktura.events import models as events_models
+from faktura.items import models as items_models
 
-__all__ = ["Base", "accounts_models", "api_models", "events_models"]
+__all__ = [
+    "Base",
+    "accounts_models",
+    "api_models",
+    "customers_models",
+    "events_models",
+    "items_models",
+]

@@ -1,0 +1,154 @@
+"""Request and response shapes of catalog items."""
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from faktura.accounts.schemas import check_currency
+from faktura.api.schemas import DecimalIn, DecimalOut, InputModel, OutputModel
+from faktura.core.money import MAX_INPUT_DECIMALS, currency_exponent, decimal_places
+from faktura.items.models import Item as ItemRow
+
+VatType = Literal["included", "excluded", "exempt"]
+MAX_UNIT_PRICE = Decimal(10) ** 12
+
+_UNIT_PRICE = (
+    f"Price of one unit: exact, at most {MAX_INPUT_DECIMALS} decimals, zero or more; a number "
+    "or a numeric string"
+)
+_UNIT = "The unit in words, e.g. hour, piece, kg"
+_UNIT_CODE = "UN/ECE Recommendation 20 unit code, e.g. HUR (hour), H87 (piece), KGM (kg)"
+_VAT_TYPE = (
+    "included: unit_price is gross (VAT inside); excluded: VAT is added on top; exempt: no VAT"
+)
+_VAT_RATE_ID = "Id of one of the account's vat_rates (see GET /v1/account)"
+_SKU = "Stock keeping unit, unique per account and mode when given"
+
+
+def check_unit_price(value: Decimal) -> Decimal:
+    if value < 0:
+        raise ValueError("must be zero or more")
+    if value >= MAX_UNIT_PRICE:
+        raise ValueError(f"must be less than {MAX_UNIT_PRICE:,}")
+    if decimal_places(value.normalize()) > MAX_INPUT_DECIMALS:
+        raise ValueError(f"at most {MAX_INPUT_DECIMALS} decimals")
+    return value
+
+
+def _not_null(value: object) -> object:
+    if value is None:
+        raise ValueError("cannot be null")
+    return value
+
+
+class ItemCreate(InputModel):
+    name: str = Field(min_length=1, max_length=200, description="Name shown on documents")
+    description: str | None = Field(None, max_length=5000, description="Longer description")
+    unit_price: DecimalIn = Field(description=_UNIT_PRICE)
+    currency: str | None = Field(
+        None, description="ISO 4217 code of unit_price; the account's currency if omitted"
+    )
+    unit: str | None = Field(None, min_length=1, max_length=50, description=_UNIT)
+    unit_code: str | None = Field(None, pattern=r"^[A-Z0-9]{2,3}$", description=_UNIT_CODE)
+    sku: str | None = Field(None, min_length=1, max_length=100, description=_SKU)
+    vat_type: VatType = Field("excluded", description=_VAT_TYPE)
+    vat_rate_id: str | None = Field(None, max_length=64, description=_VAT_RATE_ID)
+    active: bool = Field(True, description="Offered for new documents; false archives it")
+
+    @field_validator("unit_price")
+    @classmethod
+    def _unit_price(cls, value: Decimal) -> Decimal:
+        return check_unit_price(value)
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str | None) -> str | None:
+        return None if value is None else check_currency(value)
+
+
+class ItemUpdate(InputModel):
+    """Only the fields given change; `null` clears an optional field."""
+
+    name: str | None = Field(None, min_length=1, max_length=200, description="Name")
+    description: str | None = Field(None, max_length=5000, description="Longer description")
+    unit_price: DecimalIn | None = Field(None, description=_UNIT_PRICE)
+    currency: str | None = Field(None, description="ISO 4217 code of unit_price")
+    unit: str | None = Field(None, min_length=1, max_length=50, description=_UNIT)
+    unit_code: str | None = Field(None, pattern=r"^[A-Z0-9]{2,3}$", description=_UNIT_CODE)
+    sku: str | None = Field(None, min_length=1, max_length=100, description=_SKU)
+    vat_type: VatType | None = Field(None, description=_VAT_TYPE)
+    vat_rate_id: str | None = Field(None, max_length=64, description=_VAT_RATE_ID)
+    active: bool | None = Field(None, description="Offered for new documents; false archives it")
+
+    @field_validator("name", "unit_price", "currency", "vat_type", "active", mode="before")
+    @classmethod
+    def _required_values(cls, value: object) -> object:
+        return _not_null(value)
+
+    @field_validator("unit_price")
+    @classmethod
+    def _unit_price(cls, value: Decimal | None) -> Decimal | None:
+        return None if value is None else check_unit_price(value)
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str | None) -> str | None:
+        return None if value is None else check_currency(value)
+
+
+class Item(OutputModel):
+    id: uuid.UUID = Field(description="Item id")
+    object: Literal["item"] = "item"
+    name: str = Field(description="Name shown on documents")
+    description: str | None = Field(description="Longer description")
+    unit_price: DecimalOut = Field(
+        description="Price of one unit, with at least the currency's decimals (12.50 USD)"
+    )
+    currency: str = Field(description="ISO 4217 code of unit_price")
+    unit: str | None = Field(description=_UNIT)
+    unit_code: str | None = Field(description=_UNIT_CODE)
+    sku: str | None = Field(description="Stock keeping unit")
+    vat_type: VatType = Field(description=_VAT_TYPE)
+    vat_rate_id: str | None = Field(description=_VAT_RATE_ID)
+    active: bool = Field(description="Offered for new documents; false when archived")
+    livemode: bool = Field(description="Live or test mode")
+    created_at: datetime = Field(description="Creation time (UTC)")
+    updated_at: datetime = Field(description="Last change (UTC)")
+
+
+class ItemDeleted(OutputModel):
+    id: uuid.UUID = Field(description="Item id")
+    object: Literal["item"] = "item"
+    deleted: bool = Field(description="True when the item was removed")
+    archived: bool = Field(
+        description="True when the item is used on documents and was archived (active: "
+        "false) instead of removed"
+    )
+
+
+def shown_price(value: Decimal, currency: str) -> Decimal:
+    """The stored price with at least the currency's decimals: 12.5000 USD shows as 12.50."""
+    places = max(currency_exponent(currency), decimal_places(value.normalize()))
+    return value.quantize(Decimal(1).scaleb(-places))
+
+
+def item_out(item: ItemRow) -> Item:
+    return Item(
+        id=item.id,
+        name=item.name,
+        description=item.description,
+        unit_price=shown_price(item.unit_price, item.currency),
+        currency=item.currency,
+        unit=item.unit,
+        unit_code=item.unit_code,
+        sku=item.sku,
+        vat_type=item.vat_type,
+        vat_rate_id=item.vat_rate_id,
+        active=item.active,
+        livemode=item.livemode,
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+    )
