@@ -4,6 +4,7 @@ from typing import Any
 
 import httpx
 
+from faktura.core.jsoncodec import loads
 from tests.accounts.factories import ApiClient
 
 
@@ -30,11 +31,11 @@ async def delete_with_body(api: ApiClient, path: str, json: Any) -> httpx.Respon
 
 
 async def events(api: ApiClient, event_type: str | None = None) -> list[dict[str, Any]]:
-    """The account's events of this mode, oldest first."""
+    """The account's events of this mode, oldest first, numbers as exact Decimals."""
     query = f"?per_page=100&type={event_type}" if event_type else "?per_page=100"
     response = await api.get(f"/v1/events{query}")
     assert response.status_code == 200, response.text
-    return list(reversed(response.json()["data"]))
+    return list(reversed(loads(response.content)["data"]))
 
 
 async def event_types(api: ApiClient) -> list[str]:
