@@ -71,6 +71,8 @@ def test_cli_refuses_bad_input_without_writing(tmp_path: Path) -> None:
     bad_currency = faktura(url, "accounts", "create", "--name", "X", "--currency", "EURO")
     assert bad_currency.returncode == 2
     assert "ISO 4217" in bad_currency.stderr
+    bad_country = faktura(url, "accounts", "create", "--name", "X", "--country", "Deutschland")
+    assert bad_country.returncode == 2
     bad_scope = faktura(
         url,
         "keys",

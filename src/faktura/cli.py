@@ -103,6 +103,10 @@ def accounts_create(
         currency = check_currency(currency)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--currency") from exc
+    if country is not None:
+        country = country.upper()
+        if len(country) != 2 or not country.isalpha() or not country.isascii():
+            raise typer.BadParameter("must be an ISO 3166 alpha-2 code", param_hint="--country")
 
     async def work(session: Any) -> dict[str, Any]:
         account = await create_account(session, name=name, currency=currency, country=country)

@@ -112,3 +112,13 @@ async def test_patch_account_refuses_bad_values_and_changes_nothing(api: ApiClie
         assert [d["field"] for d in error["details"]] == [field], payload
 
     assert (await api.get("/v1/account")).json() == before
+
+
+async def test_rates_are_written_in_plain_notation(api: ApiClient) -> None:
+    response = await api.patch(
+        "/v1/account",
+        json={"vat_rates": [{"name": "Hundred", "rate": "1E+2"}, {"name": "Nil", "rate": "-0.0"}]},
+    )
+    assert response.status_code == 200
+    assert '"rate":100,' in response.text
+    assert '"rate":0.0,' in response.text

@@ -110,3 +110,17 @@ async def test_unknown_scope_and_plan_are_422(api: ApiClient) -> None:
     ):
         error = assert_error(await api.post("/v1/api_keys", json=payload), 422, "validation_error")
         assert error["details"][0]["field"] == field
+
+
+async def test_new_keys_take_the_creators_plan_and_never_a_higher_one(
+    api: ApiClient,
+    db: Database,
+) -> None:
+    basic = api.with_key(await add_key(db, api.account_id, plan="basic"))
+
+    assert (await basic.post("/v1/api_keys", json={})).json()["plan"] == "basic"
+    for plan in ("pro", "enterprise", "unlimited"):
+        assert_error(
+            await basic.post("/v1/api_keys", json={"plan": plan}), 403, "insufficient_scope"
+        )
+    assert (await api.post("/v1/api_keys", json={"plan": "basic"})).json()["plan"] == "basic"

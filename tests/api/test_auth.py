@@ -32,8 +32,10 @@ async def test_keys_write_scope_guards_key_management(api: ApiClient, db: Databa
 
 async def test_test_key_never_sees_live_events(api: ApiClient, db: Database) -> None:
     live = api.with_key(await add_key(db, api.account_id, livemode=True))
-    assert (await live.patch("/v1/account", json={"phone": "+972-1"})).status_code == 200
+    live_key = (await live.post("/v1/api_keys", json={"name": "live"})).json()
+    assert (await live.delete(f"/v1/api_keys/{live_key['id']}")).status_code == 200
     live_event = (await live.get("/v1/events")).json()["data"][0]
+    assert live_event["type"] == "api_key.revoked"
     assert live_event["livemode"] is True
 
     test_events = (await api.get("/v1/events")).json()

@@ -169,3 +169,42 @@ async def test_every_response_has_a_request_id(http: httpx.AsyncClient, api: Api
         await http.get("/nope"),
     ):
         assert REQUEST_ID.match(response.headers["x-request-id"])
+
+
+async def test_head_is_get_without_a_body(api: ApiClient, http: httpx.AsyncClient) -> None:
+    get = await api.get("/v1/account")
+    head = await api.http.head("/v1/account", headers={"Authorization": f"Bearer {api.key}"})
+    health = await http.head("/healthz")
+
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-length"] == get.headers["content-length"]
+    assert REQUEST_ID.match(head.headers["x-request-id"])
+    assert health.status_code == 200
+
+
+async def test_huge_page_number_is_422(api: ApiClient) -> None:
+    error = assert_error(await api.get(f"/v1/events?page={10**20}"), 422, "validation_error")
+    assert error["details"][0]["field"] == "page"
+
+
+async def test_deeply_nested_json_is_400_with_or_without_idempotency(api: ApiClient) -> None:
+    body = b"[" * 100_000 + b"]" * 100_000
+    for extra in ({}, {"Idempotency-Key": "deep"}):
+        response = await api.http.post(
+            "/v1/api_keys",
+            content=body,
+            headers={
+                "Authorization": f"Bearer {api.key}",
+                "Content-Type": "application/json",
+                **extra,
+            },
+        )
+        assert_error(response, 400, "bad_request")
+
+
+async def test_event_type_family_filter_treats_wildcards_literally(api: ApiClient) -> None:
+    await api.patch("/v1/account", json={"phone": "1"})
+    assert (await api.get("/v1/events?type=account.*")).json()["total"] == 1
+    for pattern in ("%.*", "a_count.*"):
+        assert (await api.get(f"/v1/events?type={pattern}")).json()["total"] == 0

@@ -3,11 +3,13 @@
 import asyncio
 from datetime import timedelta
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, update
 
 from faktura.accounts.models import ApiKey
 from faktura.api import idempotency
 from faktura.api.models import IdempotencyRecord
+from faktura.core.errors import Conflict
 from faktura.core.tenant import Tenant
 from faktura.db.session import Database
 from tests.accounts.factories import ApiClient, add_key
@@ -29,10 +31,21 @@ async def test_retry_replays_the_first_response(api: ApiClient, db: Database) ->
     retry = await api.post("/v1/api_keys", json={"name": "ci"}, headers=headers)
 
     assert first.status_code == retry.status_code == 201
-    assert retry.content == first.content
+    created = first.json()
+    assert retry.json() == {**created, "key": created["redacted"]}  # the secret is shown once
     assert retry.headers["idempotent-replayed"] == "true"
     assert "idempotent-replayed" not in first.headers
     assert await _key_count(db, api) == 2  # the fixture's key and one created
+    async with db.transaction(writes=False) as session:
+        kept = (
+            await session.execute(
+                select(IdempotencyRecord.response_body).where(
+                    IdempotencyRecord.key == "create-key-1",
+                    IdempotencyRecord.account_id == api.account_id,
+                )
+            )
+        ).scalar_one()
+    assert created["key"] not in kept
 
 
 async def test_same_json_in_another_layout_is_the_same_request(api: ApiClient) -> None:
@@ -48,7 +61,17 @@ async def test_same_json_in_another_layout_is_the_same_request(api: ApiClient) -
         "/v1/api_keys", content=b'{ "plan": "pro", "name": "a" }', headers=headers
     )
     assert retry.headers["idempotent-replayed"] == "true"
-    assert retry.json() == first.json()
+    assert retry.json()["id"] == first.json()["id"]
+
+
+async def test_another_key_of_the_account_cannot_replay(api: ApiClient, db: Database) -> None:
+    headers = {"Idempotency-Key": "mine"}
+    await api.post("/v1/api_keys", json={"name": "x"}, headers=headers)
+    other = api.with_key(await add_key(db, api.account_id))
+
+    response = await other.post("/v1/api_keys", json={"name": "x"}, headers=headers)
+
+    assert_error(response, 409, "idempotency_conflict")
 
 
 async def test_same_key_with_another_body_is_409(api: ApiClient, db: Database) -> None:
@@ -63,7 +86,10 @@ async def test_same_key_with_another_body_is_409(api: ApiClient, db: Database) -
 
 async def test_request_in_flight_is_409_conflict(api: ApiClient, db: Database) -> None:
     async with db.transaction() as session:  # a twin request has claimed the key and runs
-        fingerprint = idempotency.fingerprint("POST", "/v1/api_keys", "", b'{"name":"x"}')
+        key_id = (
+            await session.execute(select(ApiKey.id).where(ApiKey.account_id == api.account_id))
+        ).scalar_one()
+        fingerprint = idempotency.fingerprint(key_id, "POST", "/v1/api_keys", "", b'{"name":"x"}')
         await idempotency.claim(
             session, Tenant(api.account_id, False), "busy", fingerprint, timedelta(hours=24)
         )
@@ -156,3 +182,34 @@ async def test_expired_key_runs_the_request_again(api: ApiClient, db: Database) 
 
     assert again.status_code == 201
     assert again.json()["id"] != first.json()["id"]
+
+
+async def test_a_retry_that_takes_over_a_stale_claim_wins_alone(
+    api: ApiClient,
+    db: Database,
+) -> None:
+    tenant = Tenant(api.account_id, False)
+    async with db.transaction() as session:
+        key_id = (
+            await session.execute(select(ApiKey.id).where(ApiKey.account_id == api.account_id))
+        ).scalar_one()
+        fingerprint = idempotency.fingerprint(key_id, "POST", "/v1/x", "", b"")
+        slow = await idempotency.claim(session, tenant, "slow", fingerprint, timedelta(hours=1))
+    async with db.transaction() as session:  # the slow request's lease has run out
+        await session.execute(
+            update(IdempotencyRecord)
+            .where(IdempotencyRecord.id == slow.record_id)
+            .values(locked_at=slow.locked_at - idempotency.LEASE)
+        )
+    async with db.transaction() as session:
+        retry = await idempotency.claim(session, tenant, "slow", fingerprint, timedelta(hours=1))
+    assert isinstance(retry, idempotency.Claim)
+
+    with pytest.raises(Conflict):  # the slow request finishes late: its work rolls back
+        async with db.transaction() as session:
+            await idempotency.complete(session, slow, 201, b"{}")
+    async with db.transaction() as session:
+        await idempotency.complete(session, retry, 201, b'{"ok":true}')
+    async with db.transaction() as session:
+        replay = await idempotency.claim(session, tenant, "slow", fingerprint, timedelta(hours=1))
+    assert replay == idempotency.Replay(201, b'{"ok":true}')

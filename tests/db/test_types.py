@@ -33,7 +33,7 @@ async def test_decimals_are_exact_where_floats_are_not(probe_table: Database) ->
         Decimal("99999999999999.99"),
         Decimal("0.0001"),
         Decimal("-12.3456"),
-        Decimal("123456789012345.6789"),
+        Decimal("99999999999999.9999"),
     ]
     async with probe_table.transaction() as session:
         await session.execute(insert(probe), [{"id": i, "amount": v} for i, v in enumerate(values)])
@@ -53,6 +53,12 @@ async def test_more_than_four_decimals_is_refused(probe_table: Database) -> None
     with pytest.raises(Exception, match="more than 4 decimals"):
         async with probe_table.transaction() as session:
             await session.execute(insert(probe), [{"id": 1, "amount": Decimal("1.00001")}])
+
+
+async def test_amounts_beyond_the_common_range_are_refused(probe_table: Database) -> None:
+    with pytest.raises(Exception, match="beyond the largest stored amount"):
+        async with probe_table.transaction() as session:
+            await session.execute(insert(probe), [{"id": 1, "amount": Decimal("1E14")}])
 
 
 async def test_timestamps_come_back_aware_in_utc(probe_table: Database) -> None:

@@ -26,7 +26,7 @@ async def test_committed_change_records_its_event(api: ApiClient) -> None:
     assert event["type"] == "account.updated"
     assert event["object_type"] == "account"
     assert event["object_id"] == str(api.account_id)
-    assert event["data"] == {"updated_fields": ["phone"]}
+    assert event["data"] == {"updated_fields": ["phone"], "changed_in_livemode": False}
     assert event["livemode"] is False
     assert event["request_id"] == response.headers["x-request-id"]
     assert (await api.get(f"/v1/events/{event['id']}")).json() == event
@@ -63,3 +63,15 @@ async def test_events_filter_by_type_and_object(api: ApiClient) -> None:
 
 async def test_unknown_event_is_404(api: ApiClient) -> None:
     assert_error(await api.get("/v1/events/01890000-0000-7000-8000-000000000000"), 404, "not_found")
+
+
+async def test_account_changes_are_announced_in_both_modes(api: ApiClient, db: Database) -> None:
+    from tests.accounts.factories import add_key
+
+    live = api.with_key(await add_key(db, api.account_id, livemode=True))
+    await api.patch("/v1/account", json={"name": "Acme Two"})
+
+    live_events = (await live.get("/v1/events")).json()["data"]
+    assert [(e["type"], e["livemode"], e["data"]) for e in live_events] == [
+        ("account.updated", True, {"updated_fields": ["name"], "changed_in_livemode": False})
+    ]

@@ -2,7 +2,7 @@
 
 import uuid
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
@@ -12,12 +12,13 @@ from faktura.accounts.models import Account as AccountRow
 from faktura.accounts.models import ApiKey as ApiKeyRow
 from faktura.api.auth import GRANTABLE_SCOPES, KEY_PREFIX, Principal, generate_key, hash_key
 from faktura.api.pagination import PageParams, page_params
+from faktura.api.ratelimit import PLANS
 from faktura.api.responses import json_response
 from faktura.api.router import api_router
-from faktura.api.routing import get_runtime_settings, get_session, require_scope
+from faktura.api.routing import get_session, require_scope
 from faktura.api.schemas import ListResponse
-from faktura.config import Settings
 from faktura.core.errors import InsufficientScope, ValidationFailed
+from faktura.core.jsoncodec import dumps
 
 router = api_router("account")
 
@@ -66,14 +67,15 @@ async def update_account(
     response_model=schemas.ApiKeyCreated,
     status_code=201,
     summary="Create an API key",
-    description="The secret `key` is in this response only. A key can create keys of its own "
-    "mode only, with scopes it has itself.",
+    description="The secret `key` is in this response only: a retry with the same "
+    "Idempotency-Key replays it with `key` redacted. A key can create keys of its own mode "
+    "only, with scopes it has itself, on a plan no higher than its own (the default).",
 )
 async def create_api_key(
     body: schemas.ApiKeyCreate,
+    request: Request,
     principal: Principal = Depends(require_scope("keys:write")),
     session: AsyncSession = Depends(get_session),
-    settings: Settings = Depends(get_runtime_settings),
 ) -> Response:
     livemode = principal.tenant.livemode if body.mode is None else body.mode == "live"
     if livemode != principal.tenant.livemode:
@@ -83,6 +85,9 @@ async def create_api_key(
             raise ValidationFailed.on_field(f"scopes[{index}]", f"unknown scope '{scope}'")
         if not principal.allows(scope):
             raise InsufficientScope(f"This key cannot grant the scope '{scope}' it lacks")
+    plan = body.plan or principal.plan
+    if PLANS.index(plan) > PLANS.index(principal.plan):
+        raise InsufficientScope(f"A key on plan '{principal.plan}' cannot create keys on '{plan}'")
     secret = generate_key(livemode)
     key = await accounts_service.create_api_key(
         session,
@@ -90,13 +95,14 @@ async def create_api_key(
         livemode=livemode,
         name=body.name,
         scopes=sorted(set(body.scopes)),
-        plan=body.plan or settings.default_plan,
+        plan=plan,
         key_hash=hash_key(secret),
         redacted=redact(secret),
         description=body.description,
     )
-    created = schemas.ApiKeyCreated(**api_key_out(key).model_dump(), key=secret)
-    return json_response(created, status_code=201)
+    shown = api_key_out(key).model_dump()
+    request.state.idempotent_body = dumps({**shown, "key": key.redacted})
+    return json_response(schemas.ApiKeyCreated(**shown, key=secret), status_code=201)
 
 
 @router.get(

@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from faktura.api.schemas import Address, DecimalIn, DecimalOut, InputModel, OutputModel
-from faktura.core.money import CURRENCIES, decimal_places
+from faktura.core.money import CURRENCIES, decimal_places, normalize_decimal
 
 VatCategory = Literal["S", "Z", "E", "AE", "K", "G", "O", "L", "M"]
 Plan = Literal["basic", "pro", "enterprise", "unlimited"]
@@ -48,7 +48,7 @@ class VatRateIn(InputModel):
             raise ValueError("must be a percentage between 0 and 100")
         if decimal_places(value) > 4:
             raise ValueError("at most 4 decimals")
-        return value
+        return normalize_decimal(value)
 
 
 class VatRate(OutputModel):

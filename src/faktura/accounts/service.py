@@ -131,9 +131,16 @@ async def update_account(
             setattr(account, field, _merge_options(field, prefix, getattr(account, field), entries))
     account.updated_at = utcnow()
     await session.flush()
-    await record_event(
-        session, tenant, "account.updated", "account", account.id, {"updated_fields": sorted(given)}
-    )
+    # The account is shared by live and test mode, so both modes hear of the change.
+    for livemode in (True, False):
+        await record_event(
+            session,
+            Tenant(tenant.account_id, livemode),
+            "account.updated",
+            "account",
+            account.id,
+            {"updated_fields": sorted(given), "changed_in_livemode": tenant.livemode},
+        )
     return account
 
 

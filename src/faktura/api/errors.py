@@ -109,7 +109,8 @@ def render_error(exc: Exception, request_id: str) -> Response:
     if isinstance(exc, RequestValidationError):
         return render_validation_error(exc, request_id)
     if isinstance(exc, StarletteHTTPException):
-        code = _STATUS_CODES.get(exc.status_code, "internal_error")
+        fallback = "bad_request" if exc.status_code < 500 else "internal_error"
+        code = _STATUS_CODES.get(exc.status_code, fallback)
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
         if exc.status_code == 404 and message == "Not Found":
             message = "No such route"

@@ -8,7 +8,8 @@ the response or, if nothing committed, runs the request again.
 
 import hashlib
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,6 +30,7 @@ UNSTORED_STATUSES = frozenset({401, 403, 429})
 @dataclass(frozen=True, slots=True)
 class Claim:
     record_id: object
+    locked_at: datetime  # fences the claim: a takeover by a retry changes it
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,14 +45,15 @@ def validate_key(key: str) -> str:
     return key
 
 
-def fingerprint(method: str, path: str, query: str, body: bytes) -> str:
-    """Same request = same method, path, query and JSON content (key order and spacing aside)."""
+def fingerprint(key_id: object, method: str, path: str, query: str, body: bytes) -> str:
+    """Same request = same API key, method, path, query and JSON content (key order and
+    spacing aside). The API key is part of it so that no key can replay another's answers."""
     try:
         canonical = dumps(loads(body), sort_keys=True) if body else b""
-    except ValueError:
+    except (ValueError, RecursionError):
         canonical = body
     digest = hashlib.sha256()
-    for part in (method.encode(), path.encode(), query.encode(), canonical):
+    for part in (str(key_id).encode(), method.encode(), path.encode(), query.encode(), canonical):
         digest.update(part)
         digest.update(b"\0")
     return digest.hexdigest()
@@ -91,29 +94,40 @@ async def claim(
         )
         session.add(record)
         await session.flush()  # a concurrent twin fails here on the unique key
-        return Claim(record.id)
+        return Claim(record.id, now)
     if record.request_fingerprint != request_fingerprint:
         raise IdempotencyConflict("This Idempotency-Key was already used with a different request")
     if record.response_status is not None and record.response_body is not None:
         return Replay(record.response_status, record.response_body.encode())
     if record.locked_at is not None and now - record.locked_at < LEASE:
         raise Conflict("A request with this Idempotency-Key is still being processed")
-    record.locked_at = now  # the earlier attempt died before committing anything
-    return Claim(record.id)
+    # The earlier attempt has not finished within the lease: this retry takes the claim over.
+    # Should the earlier one still finish, its completion finds the claim changed and rolls
+    # its work back, so the request runs once.
+    record.locked_at = now
+    return Claim(record.id, now)
+
+
+def _held(claimed: Claim) -> list[Any]:
+    return [
+        IdempotencyRecord.id == claimed.record_id,
+        IdempotencyRecord.locked_at == claimed.locked_at,
+    ]
 
 
 async def complete(session: AsyncSession, claimed: Claim, status: int, body: bytes) -> None:
-    await session.execute(
+    """Keep the response, in the request's own transaction: it commits or fails with it."""
+    result = await session.execute(
         update(IdempotencyRecord)
-        .where(IdempotencyRecord.id == claimed.record_id)
+        .where(*_held(claimed))
         .values(response_status=status, response_body=body.decode(), locked_at=None)
     )
+    if result.rowcount == 0:  # type: ignore[attr-defined]
+        raise Conflict("A retry with this Idempotency-Key took over this request")
 
 
 async def release(session: AsyncSession, claimed: Claim) -> None:
-    await session.execute(
-        delete(IdempotencyRecord).where(IdempotencyRecord.id == claimed.record_id)
-    )
+    await session.execute(delete(IdempotencyRecord).where(*_held(claimed)))
 
 
 async def purge_expired(session: AsyncSession) -> int:

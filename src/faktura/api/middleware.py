@@ -42,6 +42,9 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if scope["method"] == "HEAD":
+            await self._head_as_get(scope, receive, send)
+            return
         request_id = new_request_id()
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
@@ -76,6 +79,16 @@ class RequestContextMiddleware:
             self.metrics.observe(
                 scope["method"], path, status_holder[0], time.perf_counter() - started
             )
+
+    async def _head_as_get(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """HEAD is GET without the body (RFC 9110), for every GET route."""
+
+        async def send_headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b"", "more_body": False}
+            await send(message)
+
+        await self({**scope, "method": "GET"}, receive, send_headers_only)
 
     async def _read_body(self, scope: Scope, receive: Receive, request_id: str) -> Any:
         headers = {k.lower(): v for k, v in scope.get("headers", [])}

@@ -28,7 +28,6 @@ from faktura.api.errors import render_error
 from faktura.api.ratelimit import RateLimitState
 from faktura.api.responses import FakturaRequest
 from faktura.api.runtime import Runtime, runtime_of
-from faktura.config import Settings
 from faktura.core.errors import Conflict, FakturaError
 from faktura.core.tenant import current_request_id
 
@@ -142,8 +141,10 @@ async def _serve(
                 if response.status_code >= 400:
                     raise _Rollback(response)
                 if claimed is not None:
+                    # A route whose answer holds a secret gives a redacted body to keep.
+                    kept = getattr(request.state, "idempotent_body", None)
                     await idempotency.complete(
-                        session, claimed, response.status_code, bytes(response.body)
+                        session, claimed, response.status_code, kept or bytes(response.body)
                     )
         except _Rollback as rollback:
             response = rollback.response
@@ -174,7 +175,7 @@ async def _claim(
     idempotency.validate_key(key)
     body = await request.body()
     request_fingerprint = idempotency.fingerprint(
-        request.method, request.url.path, request.url.query, body
+        principal.key_id, request.method, request.url.path, request.url.query, body
     )
     try:
         async with session.begin_nested():
@@ -188,11 +189,16 @@ async def _settle_failed_claim(
     claimed: idempotency.Claim,
     response: Response,
 ) -> None:
-    async with runtime.db.transaction() as session:
-        if response.status_code >= 500 or response.status_code in idempotency.UNSTORED_STATUSES:
-            await idempotency.release(session, claimed)
-        else:
-            await idempotency.complete(session, claimed, response.status_code, bytes(response.body))
+    try:
+        async with runtime.db.transaction() as session:
+            if response.status_code >= 500 or response.status_code in idempotency.UNSTORED_STATUSES:
+                await idempotency.release(session, claimed)
+            else:
+                await idempotency.complete(
+                    session, claimed, response.status_code, bytes(response.body)
+                )
+    except Conflict:
+        pass  # a retry took the claim over; its own answer will be kept
 
 
 async def _touch_key(runtime: Runtime, principal: Principal) -> None:
@@ -213,10 +219,6 @@ def _with_limits(response: Response, state: RateLimitState | None) -> Response:
 def get_session(request: Request) -> AsyncSession:
     session: AsyncSession = request.state.session
     return session
-
-
-def get_runtime_settings(request: Request) -> Settings:
-    return runtime_of(request).settings
 
 
 def get_principal(request: Request) -> Principal:

@@ -48,6 +48,9 @@ CURRENCIES: frozenset[str] = frozenset(
 
 # Quantities and unit prices carry at most this many decimals; it is also the storage scale.
 MAX_INPUT_DECIMALS = 4
+# The largest magnitude stored, the same on every database (SQLite keeps 64-bit integers of
+# 1/10,000 units): amounts up to 99,999,999,999,999.9999.
+MAX_STORED_MAGNITUDE = Decimal(10) ** 14
 
 
 class MoneyError(ValueError):
@@ -86,6 +89,16 @@ def to_decimal(value: object) -> Decimal:
     if not result.is_finite():
         raise MoneyError("must be a finite number")
     return result
+
+
+def normalize_decimal(value: Decimal) -> Decimal:
+    """Plain notation without an exponent or a negative zero: 1E+2 → 100, -0.0 → 0.0."""
+    if value.is_zero():
+        value = abs(value)
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent > 0:
+        value = value.quantize(Decimal(1))
+    return value
 
 
 def decimal_places(value: Decimal) -> int:

@@ -8,7 +8,7 @@ from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Numeric
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-from faktura.core.money import MAX_INPUT_DECIMALS
+from faktura.core.money import MAX_INPUT_DECIMALS, MAX_STORED_MAGNITUDE
 
 
 class ExactDecimal(TypeDecorator[Decimal]):
@@ -40,6 +40,8 @@ class ExactDecimal(TypeDecorator[Decimal]):
         scaled = exact.quantize(self._quantum)
         if scaled != exact:
             raise ValueError(f"{value} has more than {self.scale} decimals")
+        if abs(scaled) >= MAX_STORED_MAGNITUDE:
+            raise ValueError(f"{value} is beyond the largest stored amount")
         if dialect.name == "sqlite":
             return int(scaled.scaleb(self.scale))
         return scaled

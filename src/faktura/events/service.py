@@ -54,7 +54,7 @@ async def list_events(
     )
     if event_type is not None:
         if event_type.endswith(".*"):
-            statement = statement.where(Event.type.startswith(event_type[:-1]))
+            statement = statement.where(Event.type.startswith(event_type[:-1], autoescape=True))
         else:
             statement = statement.where(Event.type == event_type)
     if object_id is not None:
