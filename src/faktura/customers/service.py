@@ -275,20 +275,7 @@ async def update_supplier(
         await _check_external_id(session, tenant, party)
     _refresh_search_text(party, [])
     await _flush_party(session, party)
-    after = _out(party)
-    changed = previous_attributes(before, after)
-    if changed:
-        party.updated_at = utcnow()
-        await session.flush()
-        after = _out(party)
-        await record_event(
-            session,
-            tenant,
-            "supplier.updated",
-            "supplier",
-            party.id,
-            {"object": after, "previous_attributes": changed},
-        )
+    await _record_changes(session, tenant, party, before)
     return party
 
 
@@ -297,16 +284,19 @@ async def _record_changes(
     tenant: Tenant,
     party: Party,
     before: dict[str, Any],
-    contacts_before: dict[uuid.UUID, dict[str, Any]],
+    contacts_before: dict[uuid.UUID, dict[str, Any]] | None = None,
 ) -> None:
-    """The events of a change to a customer, after it is flushed.
+    """The events of a change to a customer or supplier, after it is flushed.
 
-    customer.updated when its own fields or tags changed; contact.created / updated / deleted
-    for each contact that changed. The customer's updated_at moves with either.
+    customer.updated (supplier.updated) when its own fields or tags changed; for a customer,
+    contact.created / updated / deleted for each contact that changed. Its updated_at moves
+    with either.
     """
     own_before = {k: v for k, v in before.items() if k != "contacts"}
     changed = previous_attributes(own_before, _out(party))
-    contact_events = _contact_events(contacts_before, party.contacts)
+    contact_events = (
+        [] if contacts_before is None else _contact_events(contacts_before, party.contacts)
+    )
     if not changed and not contact_events:
         return
     party.updated_at = utcnow()
@@ -315,8 +305,8 @@ async def _record_changes(
         await record_event(
             session,
             tenant,
-            "customer.updated",
-            "customer",
+            f"{party.kind}.updated",
+            party.kind,
             party.id,
             {"object": _out(party), "previous_attributes": changed},
         )
@@ -384,7 +374,7 @@ async def _settle_primary(session: AsyncSession, party: Party, primary: Contact 
     if not remaining:
         raise InvalidState("A customer must keep at least one contact")
     if primary is None:
-        primary = next((c for c in remaining if c.is_primary and c.id is not None), remaining[0])
+        primary = next((c for c in remaining if c.is_primary), remaining[0])
     for contact in remaining:
         if contact is not primary and contact.is_primary:
             contact.is_primary = False
