@@ -1,5 +1,6 @@
 """Contacts: exactly one primary, never none, and a customer PATCH that upserts them atomically."""
 
+import asyncio
 from typing import Any
 
 from tests.accounts.factories import ApiClient
@@ -387,3 +388,34 @@ async def test_another_customers_contact_is_not_found_in_a_patch(api: ApiClient)
         )
         assert foreign in str(error["message"])
     assert (await api.get(f"/v1/customers/{other['id']}")).json() == other
+
+
+async def test_concurrent_deletes_never_remove_the_last_contact(api: ApiClient) -> None:
+    customer = await create_customer(api, contacts=[contact_body(0), contact_body(1)])
+    first, second = customer["contacts"]
+
+    responses = await asyncio.gather(
+        api.delete(f"/v1/contacts/{first['id']}"), api.delete(f"/v1/contacts/{second['id']}")
+    )
+
+    assert sorted(r.status_code for r in responses) == [200, 409]
+    left = await _contacts(api, customer["id"])
+    assert len(left) == 1
+    assert left[0]["is_primary"] is True
+
+
+async def test_concurrent_promotions_leave_exactly_one_primary(api: ApiClient) -> None:
+    customer = await create_customer(
+        api, contacts=[contact_body(0), contact_body(1), contact_body(2)]
+    )
+    _, second, third = customer["contacts"]
+
+    responses = await asyncio.gather(
+        api.patch(f"/v1/contacts/{second['id']}", json={"is_primary": True}),
+        api.patch(f"/v1/contacts/{third['id']}", json={"is_primary": True}),
+    )
+
+    assert [r.status_code for r in responses] == [200, 200]
+    flags = _primary_flags(await _contacts(api, customer["id"]))
+    assert list(flags.values()).count(True) == 1
+    assert flags["Contact 0"] is False

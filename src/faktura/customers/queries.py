@@ -70,10 +70,19 @@ async def load_party(
     tenant: Tenant,
     kind: str,
     party_id: uuid.UUID,
+    *,
+    for_update: bool = False,
 ) -> Party:
-    party = (
-        await session.execute(parties(tenant, kind).where(Party.id == party_id))
-    ).scalar_one_or_none()
+    """One party with its contacts and tags.
+
+    `for_update` locks its row until the transaction ends (PostgreSQL; SQLite's write
+    transactions are serial anyway): changes to one customer's contacts then run one after
+    another, so "at least one contact" and "one primary" cannot be broken by two at once.
+    """
+    statement = parties(tenant, kind).where(Party.id == party_id)
+    if for_update:
+        statement = statement.with_for_update().execution_options(populate_existing=True)
+    party = (await session.execute(statement)).scalar_one_or_none()
     if party is None:
         raise _missing(kind, [party_id], [])
     return party
@@ -84,15 +93,17 @@ async def load_customers(
     tenant: Tenant,
     customer_ids: list[uuid.UUID],
 ) -> list[Party]:
-    """All the customers named, each once; NotFound naming the ids that are not ours."""
+    """All the customers named, each once, locked for update in id order (so two bulk
+    requests cannot deadlock); NotFound naming the ids that are not ours."""
     wanted = list(dict.fromkeys(customer_ids))
-    found = list(
-        (
-            await session.execute(
-                parties(tenant, CUSTOMER).where(Party.id.in_(wanted)).order_by(Party.id)
-            )
-        ).scalars()
+    statement = (
+        parties(tenant, CUSTOMER)
+        .where(Party.id.in_(wanted))
+        .order_by(Party.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
+    found = list((await session.execute(statement)).scalars())
     if len(found) != len(wanted):
         raise _missing("customer", wanted, [p.id for p in found])
     return found
@@ -121,6 +132,24 @@ def contacts(tenant: Tenant) -> Select[Contact]:
     return select(Contact).where(
         Contact.account_id == tenant.account_id, Contact.livemode == tenant.livemode
     )
+
+
+async def contact_customer_id(
+    session: AsyncSession, tenant: Tenant, contact_id: uuid.UUID
+) -> uuid.UUID:
+    """The customer of a contact, without loading the contact (its customer is locked first)."""
+    customer_id = (
+        await session.execute(
+            select(Contact.customer_id).where(
+                Contact.id == contact_id,
+                Contact.account_id == tenant.account_id,
+                Contact.livemode == tenant.livemode,
+            )
+        )
+    ).scalar_one_or_none()
+    if customer_id is None:
+        raise _missing("contact", [contact_id], [])
+    return customer_id
 
 
 async def load_contact(session: AsyncSession, tenant: Tenant, contact_id: uuid.UUID) -> Contact:

@@ -242,7 +242,7 @@ async def update_customer(
     changes: CustomerUpdate,
 ) -> Party:
     """Fields, tags and contacts change together; any failure leaves everything as it was."""
-    party = await get_customer(session, tenant, customer_id)
+    party = await queries.load_party(session, tenant, CUSTOMER, customer_id, for_update=True)
     before = _out(party)
     contacts_before = _contacts_snapshot(party)
     _apply_party_changes(party, changes)
@@ -315,7 +315,7 @@ async def _record_changes(
 
 
 async def delete_customer(session: AsyncSession, tenant: Tenant, customer_id: uuid.UUID) -> None:
-    party = await get_customer(session, tenant, customer_id)
+    party = await queries.load_party(session, tenant, CUSTOMER, customer_id, for_update=True)
     if await customer_has_issued_documents(session, tenant, party.id):
         raise InvalidState(
             "The customer has issued documents and cannot be deleted; its documents keep it"
@@ -481,7 +481,7 @@ def _contact_events(
 
 
 async def create_contact(session: AsyncSession, tenant: Tenant, data: ContactCreate) -> Contact:
-    party = await get_customer(session, tenant, data.customer_id)
+    party = await queries.load_party(session, tenant, CUSTOMER, data.customer_id, for_update=True)
     before, contacts_before = _out(party), _contacts_snapshot(party)
     contact = _new_contact(tenant, data)
     party.contacts.append(contact)
@@ -491,6 +491,16 @@ async def create_contact(session: AsyncSession, tenant: Tenant, data: ContactCre
     await session.flush()
     await _record_changes(session, tenant, party, before, contacts_before)
     return contact
+
+
+async def _locked_customer_of(
+    session: AsyncSession, tenant: Tenant, contact_id: uuid.UUID
+) -> Party:
+    customer_id = await queries.contact_customer_id(session, tenant, contact_id)
+    party = await queries.load_party(session, tenant, CUSTOMER, customer_id, for_update=True)
+    if not any(contact.id == contact_id for contact in party.contacts):
+        raise NotFound(f"No such contact: {contact_id}")  # deleted while we waited
+    return party
 
 
 async def get_contact(session: AsyncSession, tenant: Tenant, contact_id: uuid.UUID) -> Contact:
@@ -516,8 +526,7 @@ async def update_contact(
     contact_id: uuid.UUID,
     changes: ContactUpdate,
 ) -> Contact:
-    found = await queries.load_contact(session, tenant, contact_id)
-    party = await get_customer(session, tenant, found.customer_id)
+    party = await _locked_customer_of(session, tenant, contact_id)
     contact = next(c for c in party.contacts if c.id == contact_id)
     before, contacts_before = _out(party), _contacts_snapshot(party)
     if changes.is_primary is False and contact.is_primary:
@@ -536,8 +545,7 @@ async def update_contact(
 
 async def delete_contact(session: AsyncSession, tenant: Tenant, contact_id: uuid.UUID) -> None:
     """The last contact stays; deleting the primary makes the oldest remaining one primary."""
-    found = await queries.load_contact(session, tenant, contact_id)
-    party = await get_customer(session, tenant, found.customer_id)
+    party = await _locked_customer_of(session, tenant, contact_id)
     if len(party.contacts) == 1:
         raise InvalidState("The last contact of a customer cannot be deleted")
     before, contacts_before = _out(party), _contacts_snapshot(party)
