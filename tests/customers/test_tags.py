@@ -1,10 +1,17 @@
 """Tags: created on first use, renamed, deleted, and put on customers one by one or in bulk."""
 
+import asyncio
 from typing import Any
 
 from tests.accounts.factories import ApiClient
 from tests.api.test_errors import assert_error
-from tests.customers.factories import create_customer, delete_with_body, event_types, events
+from tests.customers.factories import (
+    create_customer,
+    customer_body,
+    delete_with_body,
+    event_types,
+    events,
+)
 
 UNKNOWN = "01890000-0000-7000-8000-000000000000"
 
@@ -247,3 +254,15 @@ async def test_list_customers_by_tag_name_or_id(api: ApiClient) -> None:
     error = assert_error(await api.get("/v1/customers?tag=bronze"), 404, "not_found")
     assert error["message"] == "No tag named 'bronze'"
     assert_error(await api.get(f"/v1/customers?tag={UNKNOWN}"), 404, "not_found")
+
+
+async def test_concurrent_first_uses_of_a_name_share_one_tag(api: ApiClient) -> None:
+    responses = await asyncio.gather(
+        *(api.post("/v1/customers", json=customer_body(tags=["Launch"])) for _ in range(4))
+    )
+
+    assert [r.status_code for r in responses] == [201] * 4
+    tags = (await api.get("/v1/tags")).json()
+    assert [(t["name"], t["customer_count"]) for t in tags["data"]] == [("Launch", 4)]
+    assert {r.json()["tags"][0]["id"] for r in responses} == {tags["data"][0]["id"]}
+    assert (await event_types(api)).count("tag.created") == 1

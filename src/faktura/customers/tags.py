@@ -52,6 +52,20 @@ async def _save_tag(session: AsyncSession, tag: Tag) -> None:
         raise Conflict(f"A tag named '{tag.name}' already exists") from exc
 
 
+async def _create_named_tag(session: AsyncSession, tenant: Tenant, name: str) -> Tag:
+    """A tag created on first use; if a concurrent request just created it, that one."""
+    tag = _new_tag(tenant, name)
+    try:
+        await _save_tag(session, tag)
+    except Conflict:
+        found = await queries.find_tags_by_name(session, tenant, [tag.name_key])
+        if tag.name_key not in found:
+            raise
+        return found[tag.name_key]
+    await _record_tag_event(session, tenant, "tag.created", tag)
+    return tag
+
+
 async def resolve_tags(
     session: AsyncSession,
     tenant: Tenant,
@@ -74,9 +88,7 @@ async def resolve_tags(
         else:
             key = reference.casefold()
             if key not in by_name:
-                by_name[key] = _new_tag(tenant, names[key])
-                await _save_tag(session, by_name[key])
-                await _record_tag_event(session, tenant, "tag.created", by_name[key])
+                by_name[key] = await _create_named_tag(session, tenant, names[key])
             tag = by_name[key]
         result.setdefault(tag.id, tag)
     return list(result.values())
