@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -47,7 +47,7 @@ async def item_is_used(session: AsyncSession, tenant: Tenant, item_id: uuid.UUID
     return False
 
 
-def _items(tenant: Tenant) -> Any:
+def _items(tenant: Tenant) -> Select[Item]:
     return select(Item).where(
         Item.account_id == tenant.account_id, Item.livemode == tenant.livemode
     )
