@@ -88,3 +88,11 @@ def test_cli_refuses_bad_input_without_writing(tmp_path: Path) -> None:
     )
     assert unknown_account.returncode == 1
     assert unknown_account.stderr.strip() == "Error: Account not found"
+
+
+def test_jobs_run_due_reports_what_it_did(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+    upgrade_to_head(url)
+    result = faktura(url, "jobs", "run-due", "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"invoices_marked_overdue": 0, "idempotency_keys_purged": 0}

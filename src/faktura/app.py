@@ -1,5 +1,7 @@
 """create_app(): routers, middleware, error handlers — nothing else."""
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -17,10 +19,12 @@ from faktura.api.schemas import ErrorResponse
 from faktura.config import Settings, get_settings
 from faktura.customers.routes import routers as customers_routers
 from faktura.db.session import database_from_url
+from faktura.documents.routes import router as documents_router
 from faktura.events.routes import router as events_router
 from faktura.items.routes import router as items_router
 from faktura.ops.metrics import Metrics
 from faktura.ops.routes import router as ops_router
+from faktura.worker import schedule
 
 DESCRIPTION = """Faktura: invoices, quotes, credit notes and receipts; customers, items,
 payments and webhooks — with exact money and gapless numbering.
@@ -40,7 +44,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        scheduler = None
+        if settings.scheduler_interval_seconds > 0:
+            scheduler = asyncio.create_task(
+                schedule.run_forever(runtime.db, settings.scheduler_interval_seconds)
+            )
         yield
+        if scheduler is not None:
+            scheduler.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await scheduler
         await runtime.db.dispose()
 
     app = FastAPIOffline(
@@ -53,7 +66,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url="/redoc",
     )
     app.state.runtime = runtime
-    for router in (ops_router, accounts_router, events_router, *customers_routers, items_router):
+    routers = (
+        ops_router,
+        accounts_router,
+        events_router,
+        *customers_routers,
+        items_router,
+        documents_router,
+    )
+    for router in routers:
         app.include_router(router)
     install_error_handlers(app)
     app.add_middleware(

@@ -20,8 +20,10 @@ app = typer.Typer(
 )
 accounts_app = typer.Typer(help="Manage accounts (tenants).", no_args_is_help=True)
 keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
+jobs_app = typer.Typer(help="Scheduled jobs.", no_args_is_help=True)
 app.add_typer(accounts_app, name="accounts")
 app.add_typer(keys_app, name="keys")
+app.add_typer(jobs_app, name="jobs")
 console = Console()
 
 DEMO_KEY_FILE = PROJECT_ROOT / "var" / "demo-key.txt"
@@ -186,6 +188,25 @@ async def _create_key(
         }
 
     return await _in_transaction(settings, work)
+
+
+@jobs_app.command("run-due")
+def jobs_run_due(
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for machines"),
+) -> None:
+    """Run every due job once (overdue invoices, expired idempotency keys), e.g. from cron."""
+    from faktura.db.session import database_from_url
+    from faktura.worker.schedule import run_due_jobs
+
+    async def work(settings: Settings) -> dict[str, int]:
+        db = database_from_url(settings.database_url, pool_size=1)
+        try:
+            return await run_due_jobs(db)
+        finally:
+            await db.dispose()
+
+    done = _run(work)
+    _emit(dict(done), as_json, ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in done.items()))
 
 
 @app.command()

@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(1024 * 1024, description="Largest accepted request body")
     idempotency_ttl_hours: int = Field(24, description="How long idempotent responses are kept")
+    scheduler_interval_seconds: float = Field(
+        300, description="How often `faktura serve` runs due jobs (overdue invoices…); 0: never"
+    )
     log_level: str = Field("info", description="Log level of the server")
 
 

@@ -101,6 +101,15 @@ def normalize_decimal(value: Decimal) -> Decimal:
     return value
 
 
+def display_amount(value: Decimal, currency: str) -> Decimal:
+    """A stored amount as the API shows it: in the currency's minor units when it fits them
+    (100.0000 → 100.00), otherwise with the decimals it has (a unit price of 0.1234)."""
+    rounded = quantize_money(value, currency)
+    if rounded == value:
+        return rounded
+    return normalize_decimal(value.normalize())
+
+
 def decimal_places(value: Decimal) -> int:
     """Decimals written in the value (1.50 has 2, 1E+2 has 0)."""
     exponent = value.as_tuple().exponent

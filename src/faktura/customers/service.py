@@ -38,6 +38,7 @@ from faktura.customers.schemas import (
 from faktura.customers.tax_ids import InvalidTaxId, check_tax_id, compact_tax_id
 from faktura.db.pagination import Page, PageParams, paginate
 from faktura.db.search import search_text
+from faktura.documents import queries as documents_queries
 from faktura.events.service import record_event
 
 # A change to any of these may need scheduled messages to the contact rewritten.
@@ -75,12 +76,8 @@ def _timestamps() -> dict[str, datetime]:
 async def customer_has_issued_documents(
     session: AsyncSession, tenant: Tenant, customer_id: uuid.UUID
 ) -> bool:
-    """Whether an issued (finalized) document names the customer: then it cannot be deleted.
-
-    Documents do not exist yet, so no customer has any. When they arrive, this asks the
-    documents service; it is the one place customer deletion learns about them.
-    """
-    return False
+    """Whether an issued (finalized) document names the customer: then it cannot be deleted."""
+    return await documents_queries.customer_has_issued_documents(session, tenant, customer_id)
 
 
 # Customers and suppliers
@@ -320,6 +317,7 @@ async def delete_customer(session: AsyncSession, tenant: Tenant, customer_id: uu
         raise InvalidState(
             "The customer has issued documents and cannot be deleted; its documents keep it"
         )
+    await documents_queries.delete_draft_documents_of_customer(session, tenant, party.id)
     await record_event(
         session, tenant, "customer.deleted", "customer", party.id, {"object": _out(party)}
     )

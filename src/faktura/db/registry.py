@@ -4,6 +4,7 @@ from faktura.accounts import models as accounts_models
 from faktura.api import models as api_models
 from faktura.customers import models as customers_models
 from faktura.db.base import Base
+from faktura.documents import models as documents_models
 from faktura.events import models as events_models
 from faktura.items import models as items_models
 
@@ -12,6 +13,7 @@ __all__ = [
     "accounts_models",
     "api_models",
     "customers_models",
+    "documents_models",
     "events_models",
     "items_models",
 ]

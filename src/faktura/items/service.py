@@ -14,6 +14,7 @@ from faktura.core.errors import Conflict, NotFound, ValidationFailed
 from faktura.core.tenant import Tenant
 from faktura.db.pagination import Page, PageParams, paginate
 from faktura.db.search import contains, search_text
+from faktura.documents import queries as documents_queries
 from faktura.events.service import record_event
 from faktura.items.models import Item
 from faktura.items.schemas import ItemCreate, ItemUpdate, item_out
@@ -39,12 +40,8 @@ def _timestamps() -> dict[str, datetime]:
 
 
 async def item_is_used(session: AsyncSession, tenant: Tenant, item_id: uuid.UUID) -> bool:
-    """Whether a document line refers to the item: then deleting it archives it instead.
-
-    Documents do not exist yet, so no item is used. When they arrive, this asks the documents
-    service; it is the one place item deletion learns about them.
-    """
-    return False
+    """Whether a document line refers to the item: then deleting it archives it instead."""
+    return await documents_queries.item_is_used(session, tenant, item_id)
 
 
 def _items(tenant: Tenant) -> Select[Item]:

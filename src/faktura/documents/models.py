@@ -1,0 +1,117 @@
+"""Documents (invoices, quotes, credit notes, receipts), their lines, and numbering counters."""
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from faktura.db.base import Base, IdMixin, TenantMixin, TimestampMixin
+
+
+class Document(IdMixin, TimestampMixin, TenantMixin, Base):
+    __tablename__ = "documents"
+    __table_args__ = (
+        UniqueConstraint("account_id", "livemode", "type", "number"),
+        Index("ix_documents_account_id_livemode_type_id", "account_id", "livemode", "type", "id"),
+        Index("ix_documents_account_id_livemode_id", "account_id", "livemode", "id"),
+        Index(
+            "ix_documents_account_id_livemode_customer_id_id",
+            "account_id",
+            "livemode",
+            "customer_id",
+            "id",
+        ),
+        Index(
+            "ix_documents_account_id_livemode_status_id", "account_id", "livemode", "status", "id"
+        ),
+        Index("ix_documents_status_due_date", "status", "due_date"),
+        Index("ix_documents_related_document_id", "related_document_id"),
+        # Substring search on number and customer name: trigram index on PostgreSQL.
+        Index(
+            "ix_documents_search_text",
+            "search_text",
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+        ),
+    )
+
+    type: Mapped[str] = mapped_column(String(16))
+    number: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20))
+    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("parties.id"))
+    customer_name: Mapped[str] = mapped_column(String(200))
+    customer_address: Mapped[str | None] = mapped_column(Text)
+    currency: Mapped[str] = mapped_column(String(3))
+    issue_date: Mapped[date] = mapped_column()
+    due_date: Mapped[date | None] = mapped_column()
+    vat_type: Mapped[str] = mapped_column(String(16))
+    notes: Mapped[str | None] = mapped_column(Text)
+    source_type: Mapped[str] = mapped_column(String(16))
+    subtotal: Mapped[Decimal] = mapped_column()
+    discount_amount: Mapped[Decimal] = mapped_column()
+    tax_amount: Mapped[Decimal] = mapped_column()
+    # US-style documents give one tax amount instead of VAT rates on lines.
+    tax_amount_given: Mapped[bool] = mapped_column(default=False)
+    tax_breakdown: Mapped[list[Any]] = mapped_column(default=list)
+    total: Mapped[Decimal] = mapped_column()
+    amount_paid: Mapped[Decimal] = mapped_column()
+    amount_credited: Mapped[Decimal] = mapped_column()
+    external_payment_amount: Mapped[Decimal] = mapped_column()
+    amount_due: Mapped[Decimal] = mapped_column()
+    related_document_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("documents.id"))
+    finalized_at: Mapped[datetime | None] = mapped_column()
+    sent_at: Mapped[datetime | None] = mapped_column()
+    cancelled_at: Mapped[datetime | None] = mapped_column()
+    # Search on number and customer name, case-folded.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+
+    lines: Mapped[list["DocumentLine"]] = relationship(
+        back_populates="document",
+        lazy="raise",
+        order_by="DocumentLine.position",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+
+
+class DocumentLine(IdMixin, Base):
+    __tablename__ = "document_lines"
+    __table_args__ = (Index("ix_document_lines_item_id", "item_id"),)
+
+    document_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    item_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("items.id"))
+    description: Mapped[str] = mapped_column(Text)
+    quantity: Mapped[Decimal] = mapped_column()
+    unit_price: Mapped[Decimal] = mapped_column()
+    unit: Mapped[str | None] = mapped_column(String(50))
+    discount_amount: Mapped[Decimal | None] = mapped_column()
+    discount_percent: Mapped[Decimal | None] = mapped_column()
+    vat_type: Mapped[str] = mapped_column(String(16))
+    vat_rate_id: Mapped[str | None] = mapped_column(String(64))
+    vat_rate: Mapped[Decimal | None] = mapped_column()
+    vat_category: Mapped[str | None] = mapped_column(String(4))
+    vat_exemption_reason: Mapped[str | None] = mapped_column(Text)
+    amount: Mapped[Decimal] = mapped_column()
+
+    document: Mapped[Document] = relationship(back_populates="lines", lazy="raise")
+
+
+class DocumentCounter(Base):
+    """The next number of one sequence; its row is locked while a number is taken."""
+
+    __tablename__ = "document_counters"
+
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    livemode: Mapped[bool] = mapped_column(primary_key=True)
+    type: Mapped[str] = mapped_column(String(16), primary_key=True)
+    # The calendar year of the sequence, or 0 for a sequence that never resets.
+    year: Mapped[int] = mapped_column(primary_key=True)
+    last_value: Mapped[int] = mapped_column(default=0)

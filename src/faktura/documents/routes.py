@@ -1,0 +1,284 @@
+"""/v1/invoices, /v1/quotes, /v1/credit_notes, /v1/receipts and /v1/documents.
+
+One set of routes, made once per type: the four types share one implementation.
+"""
+
+import uuid
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.responses import Response
+
+from faktura.api.auth import Principal
+from faktura.api.pagination import PageParams, page_params
+from faktura.api.responses import json_response
+from faktura.api.router import api_router
+from faktura.api.routing import get_session, require_scope
+from faktura.api.schemas import DeletedResponse, ListResponse
+from faktura.core.errors import ValidationFailed
+from faktura.documents import schemas, service
+from faktura.documents.status import STATUSES
+
+router = api_router("documents")
+read = require_scope("documents:read")
+write = require_scope("documents:write")
+
+PATHS = {
+    "invoice": "invoices",
+    "quote": "quotes",
+    "credit_note": "credit_notes",
+    "receipt": "receipts",
+}
+
+
+def _out(document: Any) -> schemas.Document:
+    return service.document_out(document)
+
+
+def list_filters(
+    status: list[str] | None = Query(
+        None, description="Only these statuses; repeat or comma-separate for several"
+    ),
+    customer_id: uuid.UUID | None = Query(None, description="Only this customer's documents"),
+    issued_from: date | None = Query(None, alias="from", description="Issue date on or after"),
+    issued_to: date | None = Query(None, alias="to", description="Issue date on or before"),
+    due_from: date | None = Query(None, description="Due date on or after"),
+    due_to: date | None = Query(None, description="Due date on or before"),
+    number: str | None = Query(None, max_length=64, description="Exactly this number"),
+    search: str | None = Query(
+        None, min_length=1, max_length=200, description="Substring of number or customer name"
+    ),
+) -> service.DocumentFilters:
+    statuses = tuple(s for value in status or [] for s in value.split(",") if s)
+    return service.DocumentFilters(
+        statuses=statuses,
+        customer_id=customer_id,
+        issued_from=issued_from,
+        issued_to=issued_to,
+        due_from=due_from,
+        due_to=due_to,
+        number=number,
+        search=search,
+    )
+
+
+def _check_statuses(filters: service.DocumentFilters, doc_type: str | None) -> None:
+    allowed = (
+        STATUSES[doc_type]
+        if doc_type
+        else tuple(s for statuses in STATUSES.values() for s in statuses)
+    )
+    for value in filters.statuses:
+        if value not in allowed:
+            raise ValidationFailed.on_field("status", f"unknown status '{value}'")
+
+
+def _add_routes(target: APIRouter, doc_type: str) -> None:
+    path = f"/{PATHS[doc_type]}"
+    name = service.label(doc_type)
+
+    @target.post(
+        path,
+        response_model=schemas.Document,
+        status_code=201,
+        summary=f"Create a {name}",
+        name=f"create_{doc_type}",
+        description="Issued and numbered at once, unless `status: draft` is given.",
+    )
+    async def create(
+        body: schemas.DocumentCreate,
+        principal: Principal = Depends(write),
+        session: AsyncSession = Depends(get_session),
+    ) -> Response:
+        document = await service.create_document(session, principal.tenant, doc_type, body)
+        return json_response(_out(document), status_code=201)
+
+    @target.get(
+        path,
+        response_model=ListResponse[schemas.Document],
+        summary=f"List {PATHS[doc_type].replace('_', ' ')}",
+        name=f"list_{doc_type}",
+    )
+    async def list_of_type(
+        params: PageParams = Depends(page_params),
+        filters: service.DocumentFilters = Depends(list_filters),
+        principal: Principal = Depends(read),
+        session: AsyncSession = Depends(get_session),
+    ) -> Response:
+        _check_statuses(filters, doc_type)
+        page = await service.list_documents(
+            session,
+            principal.tenant,
+            service.DocumentFilters(**{**filters.__dict__, "doc_type": doc_type}),
+            params,
+        )
+        return json_response(page.as_response([_out(d) for d in page.items]))
+
+    @target.get(
+        f"{path}/{{document_id}}",
+        response_model=schemas.Document,
+        summary=f"Retrieve a {name}",
+        name=f"retrieve_{doc_type}",
+    )
+    async def retrieve(
+        document_id: uuid.UUID,
+        principal: Principal = Depends(read),
+        session: AsyncSession = Depends(get_session),
+    ) -> Response:
+        document = await service.get_document(session, principal.tenant, document_id, doc_type)
+        return json_response(_out(document))
+
+    @target.patch(
+        f"{path}/{{document_id}}",
+        response_model=schemas.Document,
+        summary=f"Update a {name}",
+        name=f"update_{doc_type}",
+        responses={
+            409: {
+                "description": "invalid_state: an issued document keeps its lines, "
+                "amounts, number, currency and customer"
+            }
+        },
+        description="A draft changes freely. Once issued only notes, due_date and "
+        "customer_address change (and, on imported documents, amount, amount_due and "
+        "external_payment_amount).",
+    )
+    async def update(
+        document_id: uuid.UUID,
+        body: schemas.DocumentUpdate,
+        principal: Principal = Depends(write),
+        session: AsyncSession = Depends(get_session),
+    ) -> Response:
+        document = await service.update_document(
+            session, principal.tenant, doc_type, document_id, body
+        )
+        return json_response(_out(document))
+
+    @target.delete(
+        f"{path}/{{document_id}}",
+        response_model=DeletedResponse,
+        summary=f"Delete a draft {name}",
+        name=f"delete_{doc_type}",
+        responses={
+            409: {"description": "invalid_state: issued documents are cancelled, not deleted"}
+        },
+    )
+    async def delete(
+        document_id: uuid.UUID,
+        principal: Principal = Depends(write),
+        session: AsyncSession = Depends(get_session),
+    ) -> Response:
+        await service.delete_document(session, principal.tenant, doc_type, document_id)
+        return json_response({"id": str(document_id), "deleted": True})
+
+    @target.post(
+        f"{path}/{{document_id}}/finalize",
+        response_model=schemas.Document,
+        summary=f"Issue a draft {name}",
+        name=f"finalize_{doc_type}",
+        description="Gives the draft its number from the gapless sequence.",
+    )
+    async def finalize(
+        document_id: uuid.UUID,
+        principal: Principal = Depends(write),
+        session: AsyncSession = Depends(get_session),
+    ) -> Response:
+        document = await service.finalize_document(session, principal.tenant, doc_type, document_id)
+        return json_response(_out(document))
+
+    if doc_type != "credit_note":
+
+        @target.post(
+            f"{path}/{{document_id}}/cancel",
+            response_model=schemas.Document,
+            summary=f"Cancel a {name}",
+            name=f"cancel_{doc_type}",
+        )
+        async def cancel(
+            document_id: uuid.UUID,
+            principal: Principal = Depends(write),
+            session: AsyncSession = Depends(get_session),
+        ) -> Response:
+            document = await service.cancel_document(
+                session, principal.tenant, doc_type, document_id
+            )
+            return json_response(_out(document))
+
+
+for _doc_type in PATHS:
+    _add_routes(router, _doc_type)
+
+
+def _quote_action(action: str, outcome: str, summary: str) -> None:
+    @router.post(
+        f"/quotes/{{document_id}}/{action}",
+        response_model=schemas.Document,
+        summary=summary,
+        name=f"{action}_quote",
+    )
+    async def respond(
+        document_id: uuid.UUID,
+        principal: Principal = Depends(write),
+        session: AsyncSession = Depends(get_session),
+    ) -> Response:
+        quote = await service.respond_to_quote(session, principal.tenant, document_id, outcome)
+        return json_response(_out(quote))
+
+
+_quote_action("accept", "accepted", "Accept a quote (records quote.accepted)")
+_quote_action("decline", "declined", "Decline a quote")
+
+
+@router.post(
+    "/quotes/{document_id}/convert",
+    response_model=schemas.Document,
+    status_code=201,
+    summary="Convert an accepted quote into an invoice",
+    description="Creates and issues an invoice with the quote's lines; the two are "
+    "linked through related_document_id.",
+)
+async def convert_quote(
+    document_id: uuid.UUID,
+    principal: Principal = Depends(write),
+    session: AsyncSession = Depends(get_session),
+) -> Response:
+    invoice = await service.convert_quote(session, principal.tenant, document_id)
+    return json_response(_out(invoice), status_code=201)
+
+
+@router.get(
+    "/documents",
+    response_model=ListResponse[schemas.Document],
+    summary="List documents of every type",
+)
+async def list_documents(
+    params: PageParams = Depends(page_params),
+    doc_type: schemas.DocumentType | None = Query(None, alias="type", description="Only this type"),
+    filters: service.DocumentFilters = Depends(list_filters),
+    principal: Principal = Depends(read),
+    session: AsyncSession = Depends(get_session),
+) -> Response:
+    _check_statuses(filters, doc_type)
+    page = await service.list_documents(
+        session,
+        principal.tenant,
+        service.DocumentFilters(**{**filters.__dict__, "doc_type": doc_type}),
+        params,
+    )
+    return json_response(page.as_response([_out(d) for d in page.items]))
+
+
+@router.get(
+    "/documents/{document_id}",
+    response_model=schemas.Document,
+    summary="Retrieve a document of any type",
+)
+async def retrieve_document(
+    document_id: uuid.UUID,
+    principal: Principal = Depends(read),
+    session: AsyncSession = Depends(get_session),
+) -> Response:
+    document = await service.get_document(session, principal.tenant, document_id)
+    return json_response(_out(document))

@@ -1,0 +1,235 @@
+"""Request and response shapes of documents: one model for the four types."""
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from faktura.accounts.schemas import check_currency
+from faktura.api.schemas import DecimalIn, DecimalOut, InputModel, OutputModel
+from faktura.core.money import MAX_INPUT_DECIMALS, decimal_places
+from faktura.documents.status import ALL_STATUSES
+
+DocumentType = Literal["invoice", "quote", "credit_note", "receipt"]
+VatType = Literal["included", "excluded", "exempt"]
+SourceType = Literal["api", "import"]
+MAX_AMOUNT = Decimal(10) ** 12
+
+
+def _four_decimals(value: Decimal | None) -> Decimal | None:
+    if value is not None and decimal_places(value.normalize()) > MAX_INPUT_DECIMALS:
+        raise ValueError(f"at most {MAX_INPUT_DECIMALS} decimals")
+    if value is not None and abs(value) >= MAX_AMOUNT:
+        raise ValueError(f"must be less than {MAX_AMOUNT:,}")
+    return value
+
+
+class LineDiscount(InputModel):
+    amount: DecimalIn | None = Field(
+        None, description="Discount on the whole line (not per unit), in the document currency"
+    )
+    percent: DecimalIn | None = Field(None, description="Discount in percent of the line, 0–100")
+
+    _checked = field_validator("amount", "percent")(_four_decimals)
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> "LineDiscount":
+        if (self.amount is None) == (self.percent is None):
+            raise ValueError("give either amount or percent")
+        return self
+
+
+class LineItemIn(InputModel):
+    item_id: uuid.UUID | None = Field(
+        None,
+        description="Catalog item: its name, price, VAT type and rate are copied unless given here",
+    )
+    description: str | None = Field(
+        None, min_length=1, max_length=5000, description="What is sold; the item's name if omitted"
+    )
+    quantity: DecimalIn = Field(Decimal(1), description="Quantity, > 0, up to 4 decimals")
+    unit_price: DecimalIn | None = Field(
+        None,
+        description="Price of one unit, ≥ 0, up to 4 decimals; gross when vat_type is "
+        "included. Required without item_id",
+    )
+    unit: str | None = Field(None, max_length=50, description="Unit in words, e.g. hour")
+    discount: LineDiscount | None = Field(None, description="Line discount: amount or percent")
+    vat_type: VatType | None = Field(
+        None, description="included, excluded or exempt; the document's vat_type if omitted"
+    )
+    vat_rate_id: str | None = Field(
+        None, max_length=64, description="One of the account's vat_rates"
+    )
+    vat_rate: DecimalIn | None = Field(
+        None, description="VAT percentage (17 = 17 %) when no vat_rate_id is given"
+    )
+    vat_exemption_reason: str | None = Field(
+        None, max_length=500, description="Why an exempt line carries no VAT (required then)"
+    )
+
+    _checked = field_validator("quantity", "unit_price", "vat_rate")(_four_decimals)
+
+
+class DocumentCreate(InputModel):
+    customer_id: uuid.UUID = Field(description="The customer (must belong to this account)")
+    customer_name: str | None = Field(
+        None, min_length=1, max_length=200, description="Name printed; the customer's if omitted"
+    )
+    customer_address: str | None = Field(
+        None, max_length=1000, description="Address printed; the customer's if omitted"
+    )
+    currency: str | None = Field(None, description="ISO 4217; the customer's currency if omitted")
+    issue_date: date | None = Field(None, description="Date of issue; today if omitted")
+    due_date: date | None = Field(
+        None, description="Payment due date (invoices); 30 days after issue if omitted"
+    )
+    vat_type: VatType = Field("excluded", description="Default VAT type of the lines")
+    line_items: list[LineItemIn] | None = Field(
+        None, max_length=500, description="The lines; or give `amount` alone"
+    )
+    amount: DecimalIn | None = Field(
+        None,
+        description="Legacy single amount. With line_items, their total must match it "
+        "within one minor unit",
+    )
+    tax_amount: DecimalIn | None = Field(
+        None,
+        description="US style: one tax amount for the whole document instead of VAT rates on lines",
+    )
+    discount_amount: DecimalIn | None = Field(
+        None, description="Document discount; lowers the VAT base, pro rata over rates"
+    )
+    number: str | None = Field(
+        None,
+        min_length=1,
+        max_length=64,
+        description="Your own number (unique per type); assigned from the sequence when omitted",
+    )
+    invoice_number: str | None = Field(
+        None, min_length=1, max_length=64, description="Alias of `number`"
+    )
+    status: Literal["draft"] | None = Field(
+        None, description="`draft` to create a draft; issued (and numbered) otherwise"
+    )
+    notes: str | None = Field(None, max_length=5000, description="Notes printed on the document")
+    related_document_id: uuid.UUID | None = Field(
+        None, description="Credit notes: the invoice they reduce (required)"
+    )
+    source_type: SourceType = Field(
+        "api", description="`import` for documents brought from another system"
+    )
+    amount_due: DecimalIn | None = Field(
+        None, description="Imports: what is still due; the rest is external_payment_amount"
+    )
+
+    _checked = field_validator("amount", "tax_amount", "discount_amount", "amount_due")(
+        _four_decimals
+    )
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str | None) -> str | None:
+        return None if value is None else check_currency(value)
+
+    @model_validator(mode="after")
+    def _one_number(self) -> "DocumentCreate":
+        if self.invoice_number is not None:
+            if self.number is not None and self.number != self.invoice_number:
+                raise ValueError("number and invoice_number differ")
+            self.number = self.invoice_number
+        return self
+
+
+class DocumentUpdate(InputModel):
+    customer_id: uuid.UUID | None = Field(None, description="Drafts only")
+    customer_name: str | None = Field(None, min_length=1, max_length=200, description="Drafts only")
+    customer_address: str | None = Field(None, max_length=1000, description="Always editable")
+    currency: str | None = Field(None, description="Drafts only")
+    issue_date: date | None = Field(None, description="Drafts only")
+    due_date: date | None = Field(None, description="Always editable")
+    vat_type: VatType | None = Field(None, description="Drafts only")
+    line_items: list[LineItemIn] | None = Field(
+        None, max_length=500, description="Drafts only; replaces all lines"
+    )
+    tax_amount: DecimalIn | None = Field(None, description="Drafts only")
+    discount_amount: DecimalIn | None = Field(None, description="Drafts only")
+    notes: str | None = Field(None, max_length=5000, description="Always editable")
+    amount: DecimalIn | None = Field(None, description="Imported documents: the total")
+    amount_due: DecimalIn | None = Field(None, description="Imported documents: ≤ amount")
+    external_payment_amount: DecimalIn | None = Field(
+        None, description="Imported documents: paid outside Faktura, ≤ amount"
+    )
+
+    _checked = field_validator(
+        "amount", "tax_amount", "discount_amount", "amount_due", "external_payment_amount"
+    )(_four_decimals)
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str | None) -> str | None:
+        return None if value is None else check_currency(value)
+
+
+class LineItem(OutputModel):
+    id: uuid.UUID = Field(description="Line id")
+    item_id: uuid.UUID | None = Field(description="Catalog item it came from")
+    description: str = Field(description="What is sold")
+    quantity: DecimalOut = Field(description="Quantity")
+    unit_price: DecimalOut = Field(description="Price of one unit")
+    unit: str | None = Field(description="Unit in words")
+    discount_amount: DecimalOut | None = Field(description="Line discount as an amount")
+    discount_percent: DecimalOut | None = Field(description="Line discount in percent")
+    vat_type: str = Field(description="included, excluded or exempt")
+    vat_rate_id: str | None = Field(description="Account VAT rate used")
+    vat_rate: DecimalOut | None = Field(description="VAT percentage")
+    vat_category: str | None = Field(description="EN 16931 VAT category")
+    vat_exemption_reason: str | None = Field(description="Why exempt")
+    amount: DecimalOut = Field(
+        description="quantity × unit_price − discount, rounded once; gross when included"
+    )
+
+
+class TaxBreakdown(OutputModel):
+    rate: DecimalOut | None = Field(description="VAT percentage; null for a single tax amount")
+    category: str | None = Field(description="EN 16931 VAT category")
+    taxable: DecimalOut = Field(description="Taxable amount of this rate, after discounts")
+    tax: DecimalOut = Field(description="VAT of this rate, rounded once")
+
+
+class Document(OutputModel):
+    id: uuid.UUID = Field(description="Document id")
+    object: Literal["document"] = "document"
+    type: DocumentType = Field(description="invoice, quote, credit_note or receipt")
+    number: str | None = Field(description="Legal number; null while a draft")
+    status: str = Field(description=f"One of {', '.join(ALL_STATUSES)} (by type)")
+    customer_id: uuid.UUID = Field(description="Customer")
+    customer_name: str = Field(description="Customer name as printed")
+    customer_address: str | None = Field(description="Customer address as printed")
+    currency: str = Field(description="ISO 4217 code")
+    issue_date: date = Field(description="Date of issue")
+    due_date: date | None = Field(description="Payment due date")
+    vat_type: str = Field(description="Default VAT type of the lines")
+    line_items: list[LineItem] = Field(description="The lines, in order")
+    subtotal: DecimalOut = Field(description="Net amount before the document discount")
+    discount_amount: DecimalOut = Field(description="Document discount")
+    tax_amount: DecimalOut = Field(description="All VAT or tax")
+    tax_breakdown: list[TaxBreakdown] = Field(description="VAT per rate")
+    total: DecimalOut = Field(description="subtotal − discount_amount + tax_amount")
+    amount_paid: DecimalOut = Field(description="Paid through Faktura")
+    amount_credited: DecimalOut = Field(description="Reduced by credit notes")
+    external_payment_amount: DecimalOut = Field(description="Paid outside Faktura")
+    amount_due: DecimalOut = Field(description="What is still owed")
+    notes: str | None = Field(description="Notes")
+    source_type: str = Field(description="api or import")
+    related_document_id: uuid.UUID | None = Field(
+        description="Credit note: the invoice it reduces; quote: the invoice it became"
+    )
+    finalized_at: datetime | None = Field(description="When it was issued")
+    sent_at: datetime | None = Field(description="When it was last sent")
+    cancelled_at: datetime | None = Field(description="When it was cancelled")
+    livemode: bool = Field(description="Live or test mode")
+    created_at: datetime = Field(description="Creation time (UTC)")
+    updated_at: datetime = Field(description="Last change (UTC)")

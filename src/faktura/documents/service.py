@@ -1,0 +1,873 @@
+"""Documents: create, read, change, issue, cancel, convert — the same code for the four types."""
+
+import uuid
+import zoneinfo
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from faktura.accounts import service as accounts_service
+from faktura.accounts.models import Account
+from faktura.core.clock import utcnow
+from faktura.core.errors import (
+    Conflict,
+    ErrorDetail,
+    InvalidState,
+    NotFound,
+    ValidationFailed,
+)
+from faktura.core.money import display_amount, normalize_decimal, quantize_money
+from faktura.core.tenant import Tenant
+from faktura.customers import service as customers_service
+from faktura.db.pagination import Page, PageParams, paginate
+from faktura.documents import numbering
+from faktura.documents.models import Document, DocumentLine
+from faktura.documents.schemas import Document as DocumentOut
+from faktura.documents.schemas import DocumentCreate, DocumentUpdate, LineItemIn, TaxBreakdown
+from faktura.documents.schemas import LineItem as LineItemOut
+from faktura.documents.status import (
+    OPEN_INVOICE,
+    amount_due,
+    move,
+    recalculated_invoice_status,
+)
+from faktura.documents.totals import LineInput, Totals, TotalsError, check_declared_amount
+from faktura.documents.totals import compute_totals as compute
+from faktura.events.service import record_event
+from faktura.items import service as items_service
+
+DEFAULT_PAYMENT_TERMS = timedelta(days=30)
+ZERO = Decimal(0)
+ISSUED_STATUS = {
+    "invoice": "pending",
+    "quote": "pending",
+    "credit_note": "issued",
+    "receipt": "issued",
+}
+# Only these fields of an issued document may change: its legal content is fixed.
+EDITABLE_WHEN_ISSUED = frozenset({"notes", "due_date", "customer_address"})
+IMPORT_MONEY_FIELDS = frozenset({"amount", "amount_due", "external_payment_amount"})
+
+
+def label(doc_type: str) -> str:
+    return doc_type.replace("_", " ")
+
+
+def _line_out(line: DocumentLine, currency: str) -> LineItemOut:
+    def money(value: Decimal | None) -> Decimal | None:
+        return None if value is None else display_amount(value, currency)
+
+    return LineItemOut(
+        id=line.id,
+        item_id=line.item_id,
+        description=line.description,
+        quantity=normalize_decimal(line.quantity.normalize()),
+        unit_price=display_amount(line.unit_price, currency),
+        unit=line.unit,
+        discount_amount=money(line.discount_amount),
+        discount_percent=None
+        if line.discount_percent is None
+        else normalize_decimal(line.discount_percent.normalize()),
+        vat_type=line.vat_type,
+        vat_rate_id=line.vat_rate_id,
+        vat_rate=None if line.vat_rate is None else normalize_decimal(line.vat_rate.normalize()),
+        vat_category=line.vat_category,
+        vat_exemption_reason=line.vat_exemption_reason,
+        amount=display_amount(line.amount, currency),
+    )
+
+
+def document_out(document: Document) -> DocumentOut:
+    currency = document.currency
+
+    def money(value: Decimal) -> Decimal:
+        return display_amount(value, currency)
+
+    return DocumentOut(
+        id=document.id,
+        type=document.type,
+        number=document.number,
+        status=document.status,
+        customer_id=document.customer_id,
+        customer_name=document.customer_name,
+        customer_address=document.customer_address,
+        currency=document.currency,
+        issue_date=document.issue_date,
+        due_date=document.due_date,
+        vat_type=document.vat_type,
+        line_items=[_line_out(line, currency) for line in document.lines],
+        subtotal=money(document.subtotal),
+        discount_amount=money(document.discount_amount),
+        tax_amount=money(document.tax_amount),
+        tax_breakdown=[
+            TaxBreakdown(
+                rate=None if row["rate"] is None else normalize_decimal(Decimal(row["rate"])),
+                category=row["category"],
+                taxable=money(Decimal(row["taxable"])),
+                tax=money(Decimal(row["tax"])),
+            )
+            for row in document.tax_breakdown
+        ],
+        total=money(document.total),
+        amount_paid=money(document.amount_paid),
+        amount_credited=money(document.amount_credited),
+        external_payment_amount=money(document.external_payment_amount),
+        amount_due=money(document.amount_due),
+        notes=document.notes,
+        source_type=document.source_type,
+        related_document_id=document.related_document_id,
+        finalized_at=document.finalized_at,
+        sent_at=document.sent_at,
+        cancelled_at=document.cancelled_at,
+        livemode=document.livemode,
+        created_at=document.created_at,
+        updated_at=document.updated_at,
+    )
+
+
+async def _record(session: AsyncSession, tenant: Tenant, document: Document, action: str) -> None:
+    await record_event(
+        session,
+        tenant,
+        f"{document.type}.{action}",
+        document.type,
+        document.id,
+        {"object": document_out(document).model_dump(mode="python")},
+    )
+
+
+def account_today(account: Account) -> date:
+    return utcnow().astimezone(zoneinfo.ZoneInfo(account.timezone)).date()
+
+
+def _format_address(address: dict[str, Any]) -> str | None:
+    city_line = " ".join(p for p in (address.get("zip"), address.get("city")) if p)
+    parts = [address.get("street"), city_line, address.get("state"), address.get("country")]
+    text = ", ".join(p for p in parts if p)
+    return text or None
+
+
+# Lines and totals
+
+
+@dataclass
+class _ResolvedLine:
+    row: dict[str, Any]
+    totals_input: LineInput
+
+
+def _vat_rate_of(account: Account, rate_id: str, field: str) -> dict[str, Any]:
+    for rate in account.vat_rates:
+        if rate["id"] == rate_id:
+            found: dict[str, Any] = rate
+            return found
+    raise ValidationFailed.on_field(field, f"no VAT rate '{rate_id}' in this account")
+
+
+def _standard_rate(account: Account) -> dict[str, Any] | None:
+    return next((r for r in account.vat_rates if r.get("category") == "S"), None)
+
+
+async def _resolve_lines(
+    session: AsyncSession,
+    tenant: Tenant,
+    account: Account,
+    lines: list[LineItemIn],
+    doc_vat_type: str,
+    currency: str,
+    has_tax_amount: bool,
+) -> list[_ResolvedLine]:
+    resolved = []
+    for index, line in enumerate(lines):
+        path = f"line_items[{index}]"
+        item = None
+        if line.item_id is not None:
+            try:
+                item = await items_service.get_item(session, tenant, line.item_id)
+            except NotFound as exc:
+                raise NotFound(f"{path}.item_id: no such item {line.item_id}") from exc
+            if not item.active:
+                raise ValidationFailed.on_field(f"{path}.item_id", "the item is archived")
+            if line.unit_price is None and item.currency != currency:
+                raise ValidationFailed.on_field(
+                    f"{path}.unit_price",
+                    f"the item is priced in {item.currency}; give a price in {currency}",
+                )
+        description = line.description or (item.name if item else None)
+        if description is None:
+            raise ValidationFailed.on_field(f"{path}.description", "required without item_id")
+        unit_price = (
+            line.unit_price if line.unit_price is not None else (item.unit_price if item else None)
+        )
+        if unit_price is None:
+            raise ValidationFailed.on_field(f"{path}.unit_price", "required without item_id")
+        vat_type = line.vat_type or (item.vat_type if item else doc_vat_type)
+        rate_id = line.vat_rate_id
+        if rate_id is None and line.vat_rate is None and item is not None:
+            rate_id = item.vat_rate_id
+        rate: Decimal | None = None
+        category: str | None = None
+        if vat_type == "exempt":
+            if line.vat_rate_id or line.vat_rate:
+                raise ValidationFailed.on_field(f"{path}.vat_rate", "an exempt line has no rate")
+            rate_id = None
+        elif has_tax_amount:
+            rate_id = None
+        elif rate_id is not None:
+            account_rate = _vat_rate_of(account, rate_id, f"{path}.vat_rate_id")
+            rate, category = Decimal(str(account_rate["rate"])), account_rate.get("category")
+        elif line.vat_rate is not None:
+            rate = line.vat_rate
+        elif (standard := _standard_rate(account)) is not None:
+            rate_id, rate, category = standard["id"], Decimal(str(standard["rate"])), "S"
+        discount_amount = line.discount.amount if line.discount else None
+        discount_percent = line.discount.percent if line.discount else None
+        resolved.append(
+            _ResolvedLine(
+                row={
+                    "position": index,
+                    "item_id": item.id if item else None,
+                    "description": description,
+                    "quantity": line.quantity,
+                    "unit_price": unit_price,
+                    "unit": line.unit or (item.unit if item else None),
+                    "discount_amount": discount_amount,
+                    "discount_percent": discount_percent,
+                    "vat_type": vat_type,
+                    "vat_rate_id": rate_id,
+                    "vat_rate": rate,
+                    "vat_exemption_reason": line.vat_exemption_reason,
+                },
+                totals_input=LineInput(
+                    quantity=line.quantity,
+                    unit_price=unit_price,
+                    vat_type=vat_type,  # type: ignore[arg-type]
+                    vat_rate=rate,
+                    vat_category=category,
+                    discount_amount=discount_amount,
+                    discount_percent=discount_percent,
+                    vat_exemption_reason=line.vat_exemption_reason,
+                ),
+            )
+        )
+    return resolved
+
+
+def _compute(
+    lines: list[_ResolvedLine],
+    currency: str,
+    discount: Decimal | None,
+    tax_amount: Decimal | None,
+    declared: Decimal | None,
+) -> Totals:
+    try:
+        totals = compute(
+            [line.totals_input for line in lines],
+            currency,
+            discount_amount=discount,
+            tax_amount=tax_amount,
+        )
+        if declared is not None:
+            check_declared_amount(totals, declared, currency)
+    except TotalsError as exc:
+        details = [ErrorDetail(path, message) for path, message in exc.problems]
+        raise ValidationFailed(str(exc), details) from exc
+    return totals
+
+
+def _legacy_line(
+    amount: Decimal, tax_amount: Decimal | None, discount: Decimal | None, currency: str
+) -> LineItemIn:
+    """Seed 003's single `amount`: one line whose math gives exactly that total."""
+    net = amount - (tax_amount or ZERO) + (discount or ZERO)
+    return LineItemIn(
+        description="Amount", quantity=Decimal(1), unit_price=quantize_money(net, currency)
+    )
+
+
+def _apply_totals(document: Document, lines: list[_ResolvedLine], totals: Totals) -> None:
+    document.lines = [
+        DocumentLine(**line.row, amount=result.amount, vat_category=result.vat_category)
+        for line, result in zip(lines, totals.lines, strict=True)
+    ]
+    document.subtotal = totals.subtotal
+    document.discount_amount = totals.discount_amount
+    document.tax_amount = totals.tax_amount
+    document.tax_breakdown = [
+        {"rate": row.rate, "category": row.category, "taxable": row.taxable, "tax": row.tax}
+        for row in totals.tax_breakdown
+    ]
+    document.total = totals.total
+    document.amount_due = amount_due(document)
+
+
+def _refresh_search_text(document: Document) -> None:
+    document.search_text = " ".join(
+        p.casefold() for p in (document.number, document.customer_name) if p
+    )
+
+
+# Reading
+
+
+def _documents(tenant: Tenant) -> Select[Document]:
+    return (
+        select(Document)
+        .where(Document.account_id == tenant.account_id, Document.livemode == tenant.livemode)
+        .options(selectinload(Document.lines))
+    )
+
+
+async def get_document(
+    session: AsyncSession,
+    tenant: Tenant,
+    document_id: uuid.UUID,
+    doc_type: str | None = None,
+    *,
+    for_update: bool = False,
+) -> Document:
+    statement = _documents(tenant).where(Document.id == document_id)
+    if doc_type is not None:
+        statement = statement.where(Document.type == doc_type)
+    if for_update:
+        statement = statement.with_for_update()
+    document = (await session.execute(statement)).scalar_one_or_none()
+    if document is None:
+        raise NotFound(f"{label(doc_type or 'document').capitalize()} not found")
+    return document
+
+
+@dataclass(frozen=True)
+class DocumentFilters:
+    doc_type: str | None = None
+    statuses: tuple[str, ...] = ()
+    customer_id: uuid.UUID | None = None
+    issued_from: date | None = None
+    issued_to: date | None = None
+    due_from: date | None = None
+    due_to: date | None = None
+    number: str | None = None
+    search: str | None = None
+
+
+async def list_documents(
+    session: AsyncSession,
+    tenant: Tenant,
+    filters: DocumentFilters,
+    params: PageParams,
+) -> Page[Document]:
+    statement = _documents(tenant)
+    if filters.doc_type is not None:
+        statement = statement.where(Document.type == filters.doc_type)
+    if filters.statuses:
+        statement = statement.where(Document.status.in_(filters.statuses))
+    if filters.customer_id is not None:
+        statement = statement.where(Document.customer_id == filters.customer_id)
+    if filters.issued_from is not None:
+        statement = statement.where(Document.issue_date >= filters.issued_from)
+    if filters.issued_to is not None:
+        statement = statement.where(Document.issue_date <= filters.issued_to)
+    if filters.due_from is not None:
+        statement = statement.where(Document.due_date >= filters.due_from)
+    if filters.due_to is not None:
+        statement = statement.where(Document.due_date <= filters.due_to)
+    if filters.number is not None:
+        statement = statement.where(Document.number == filters.number)
+    if filters.search:
+        statement = statement.where(
+            Document.search_text.contains(filters.search.casefold(), autoescape=True)
+        )
+    return await paginate(session, statement, Document.id, params)
+
+
+# Creating and issuing
+
+
+async def create_document(
+    session: AsyncSession,
+    tenant: Tenant,
+    doc_type: str,
+    data: DocumentCreate,
+) -> Document:
+    account = await accounts_service.get_account(session, tenant.account_id)
+    customer = await customers_service.get_customer(session, tenant, data.customer_id)
+    currency = data.currency or customer.currency
+    issue_date = data.issue_date or account_today(account)
+    due_date = data.due_date
+    if due_date is None and doc_type == "invoice":
+        due_date = issue_date + DEFAULT_PAYMENT_TERMS
+    if due_date is not None and due_date < issue_date:
+        raise ValidationFailed.on_field("due_date", "cannot be before issue_date")
+    line_inputs = data.line_items
+    if not line_inputs:
+        if data.amount is None:
+            raise ValidationFailed(
+                "Give line_items or an amount",
+                [ErrorDetail("line_items", "give line_items or an amount")],
+            )
+        line_inputs = [_legacy_line(data.amount, data.tax_amount, data.discount_amount, currency)]
+    has_tax_amount = data.tax_amount is not None or not data.line_items
+    lines = await _resolve_lines(
+        session, tenant, account, line_inputs, data.vat_type, currency, has_tax_amount
+    )
+    tax_amount = (data.tax_amount or ZERO) if has_tax_amount else None
+    totals = _compute(lines, currency, data.discount_amount, tax_amount, data.amount)
+    document = Document(
+        account_id=tenant.account_id,
+        livemode=tenant.livemode,
+        type=doc_type,
+        status="draft",
+        customer_id=customer.id,
+        customer_name=data.customer_name or customer.company_name,
+        customer_address=data.customer_address or _format_address(customer.address),
+        currency=currency,
+        issue_date=issue_date,
+        due_date=due_date,
+        vat_type=data.vat_type,
+        notes=data.notes,
+        source_type=data.source_type,
+        tax_amount_given=has_tax_amount,
+        amount_paid=ZERO,
+        amount_credited=ZERO,
+        external_payment_amount=ZERO,
+    )
+    _apply_totals(document, lines, totals)
+    if data.amount_due is not None:
+        _set_imported_due(document, data.source_type, data.amount_due)
+    if doc_type == "credit_note":
+        if data.related_document_id is None:
+            raise ValidationFailed.on_field(
+                "related_document_id", "a credit note names the invoice it reduces"
+            )
+        await _check_credit_target(session, tenant, document, data.related_document_id)
+    elif data.related_document_id is not None:
+        raise ValidationFailed.on_field("related_document_id", "only credit notes take one")
+    _refresh_search_text(document)
+    session.add(document)
+    await session.flush()
+    await _record(session, tenant, document, "created")
+    if data.status != "draft":
+        await _issue(session, tenant, account, document, data.number)
+    elif data.number is not None:
+        raise ValidationFailed.on_field(
+            "number", "a draft has no number; it is numbered when finalized"
+        )
+    return document
+
+
+def _set_imported_due(document: Document, source_type: str, due: Decimal) -> None:
+    if source_type != "import":
+        raise ValidationFailed.on_field("amount_due", "only imported documents take amount_due")
+    if due < 0 or due > document.total:
+        raise ValidationFailed.on_field("amount_due", "must be between 0 and the total")
+    document.external_payment_amount = document.total - due
+    document.amount_due = amount_due(document)
+
+
+async def _issue(
+    session: AsyncSession,
+    tenant: Tenant,
+    account: Account,
+    document: Document,
+    number: str | None,
+) -> None:
+    """Give a draft its number and make it a legal document, in the caller's transaction."""
+    rule = account.numbering[document.type]
+    if number is not None:
+        if await _number_taken(session, tenant, document.type, number):
+            raise Conflict(f"A {label(document.type)} numbered '{number}' already exists")
+    else:
+        # A number a caller already took by hand is skipped: it is itself in the sequence.
+        number = await numbering.take_number(
+            session, tenant, document.type, document.issue_date, rule
+        )
+        while await _number_taken(session, tenant, document.type, number):
+            number = await numbering.take_number(
+                session, tenant, document.type, document.issue_date, rule
+            )
+    await move(session, document, ISSUED_STATUS[document.type], allowed_from=frozenset({"draft"}))
+    document.number = number
+    document.finalized_at = utcnow()
+    _refresh_search_text(document)
+    if document.type == "invoice":
+        await _recalculate(session, tenant, document, account_today(account), announce=False)
+    if document.type == "credit_note":
+        await _apply_credit(session, tenant, account, document)
+    await session.flush()
+    await _record(session, tenant, document, "finalized")
+
+
+async def _number_taken(
+    session: AsyncSession,
+    tenant: Tenant,
+    doc_type: str,
+    number: str,
+) -> bool:
+    return (
+        await session.execute(
+            select(Document.id).where(
+                Document.account_id == tenant.account_id,
+                Document.livemode == tenant.livemode,
+                Document.type == doc_type,
+                Document.number == number,
+            )
+        )
+    ).first() is not None
+
+
+async def finalize_document(
+    session: AsyncSession,
+    tenant: Tenant,
+    doc_type: str,
+    document_id: uuid.UUID,
+) -> Document:
+    document = await get_document(session, tenant, document_id, doc_type, for_update=True)
+    if document.status != "draft":
+        raise InvalidState(f"This {label(doc_type)} is already issued as {document.number}")
+    account = await accounts_service.get_account(session, tenant.account_id)
+    if document.type == "credit_note" and document.related_document_id is not None:
+        await _check_credit_target(session, tenant, document, document.related_document_id)
+    await _issue(session, tenant, account, document, None)
+    return document
+
+
+# Money and status
+
+
+async def _recalculate(
+    session: AsyncSession,
+    tenant: Tenant,
+    document: Document,
+    today: date,
+    *,
+    announce: bool = True,
+) -> None:
+    """After a change to the money: amount_due and the status follow it (API.md)."""
+    document.amount_due = amount_due(document)
+    new_status = recalculated_invoice_status(document, today)
+    if new_status != document.status:
+        await move(session, document, new_status, allowed_from=OPEN_INVOICE)
+        if new_status in ("paid", "overdue") and announce:
+            await session.flush()
+            await _record(session, tenant, document, new_status)
+
+
+async def _check_credit_target(
+    session: AsyncSession,
+    tenant: Tenant,
+    credit_note: Document,
+    invoice_id: uuid.UUID,
+) -> Document:
+    try:
+        invoice = await get_document(session, tenant, invoice_id, "invoice", for_update=True)
+    except NotFound as exc:
+        raise NotFound(f"related_document_id: no such invoice {invoice_id}") from exc
+    if invoice.status in ("draft", "cancelled"):
+        raise InvalidState(f"A {invoice.status} invoice cannot be credited")
+    if invoice.currency != credit_note.currency:
+        raise ValidationFailed.on_field("currency", f"the invoice is in {invoice.currency}")
+    if invoice.customer_id != credit_note.customer_id:
+        raise ValidationFailed.on_field("customer_id", "the invoice belongs to another customer")
+    if credit_note.total > invoice.amount_due:
+        raise ValidationFailed.on_field(
+            "total",
+            f"the credit note ({credit_note.total}) exceeds what the invoice still "
+            f"has due ({invoice.amount_due})",
+        )
+    credit_note.related_document_id = invoice.id
+    return invoice
+
+
+async def _apply_credit(
+    session: AsyncSession,
+    tenant: Tenant,
+    account: Account,
+    credit_note: Document,
+) -> None:
+    assert credit_note.related_document_id is not None
+    invoice = await _check_credit_target(
+        session, tenant, credit_note, credit_note.related_document_id
+    )
+    invoice.amount_credited += credit_note.total
+    await _recalculate(session, tenant, invoice, account_today(account))
+    await session.flush()
+    await _record(session, tenant, invoice, "updated")
+
+
+# Changing
+
+
+async def update_document(
+    session: AsyncSession,
+    tenant: Tenant,
+    doc_type: str,
+    document_id: uuid.UUID,
+    changes: DocumentUpdate,
+) -> Document:
+    document = await get_document(session, tenant, document_id, doc_type, for_update=True)
+    given = changes.model_fields_set
+    if document.status == "draft":
+        await _update_draft(session, tenant, document, changes)
+    else:
+        money = given & IMPORT_MONEY_FIELDS
+        fixed = given - EDITABLE_WHEN_ISSUED - money
+        if fixed:
+            raise InvalidState(
+                f"An issued {label(doc_type)} keeps its {', '.join(sorted(fixed))}: issue a "
+                "credit note to correct it"
+            )
+        if money:
+            await _update_imported_money(session, tenant, document, changes)
+    for name in EDITABLE_WHEN_ISSUED & given:
+        setattr(document, name, getattr(changes, name))
+    if document.due_date is not None and document.due_date < document.issue_date:
+        raise ValidationFailed.on_field("due_date", "cannot be before issue_date")
+    if document.type == "invoice" and document.status != "draft":
+        account = await accounts_service.get_account(session, tenant.account_id)
+        await _recalculate(session, tenant, document, account_today(account))
+    document.updated_at = utcnow()
+    await session.flush()
+    await _record(session, tenant, document, "updated")
+    return document
+
+
+async def _update_draft(
+    session: AsyncSession,
+    tenant: Tenant,
+    document: Document,
+    changes: DocumentUpdate,
+) -> None:
+    given = changes.model_fields_set
+    if given & {"amount", "amount_due", "external_payment_amount"}:
+        raise ValidationFailed.on_field(
+            sorted(given & IMPORT_MONEY_FIELDS)[0], "change the lines of a draft instead"
+        )
+    account = await accounts_service.get_account(session, tenant.account_id)
+    if "customer_id" in given and changes.customer_id is not None:
+        customer = await customers_service.get_customer(session, tenant, changes.customer_id)
+        document.customer_id = customer.id
+        document.customer_name = changes.customer_name or customer.company_name
+        if "customer_address" not in given:
+            document.customer_address = _format_address(customer.address)
+    elif changes.customer_name is not None:
+        document.customer_name = changes.customer_name
+    for name in ("currency", "issue_date", "vat_type"):
+        if name in given and getattr(changes, name) is not None:
+            setattr(document, name, getattr(changes, name))
+    if given & {"line_items", "tax_amount", "discount_amount", "currency", "vat_type"}:
+        if "line_items" in given and changes.line_items is not None:
+            line_inputs = changes.line_items
+        else:
+            line_inputs = [_line_input_of(line) for line in document.lines]
+        has_tax = (
+            changes.tax_amount is not None if "tax_amount" in given else document.tax_amount_given
+        )
+        lines = await _resolve_lines(
+            session, tenant, account, line_inputs, document.vat_type, document.currency, has_tax
+        )
+        tax_amount = (
+            ((changes.tax_amount if "tax_amount" in given else document.tax_amount) or ZERO)
+            if has_tax
+            else None
+        )
+        discount = (
+            changes.discount_amount if "discount_amount" in given else document.discount_amount
+        )
+        totals = _compute(lines, document.currency, discount, tax_amount, None)
+        document.tax_amount_given = has_tax
+        _apply_totals(document, lines, totals)
+    _refresh_search_text(document)
+
+
+def _line_input_of(line: DocumentLine) -> LineItemIn:
+    discount = None
+    if line.discount_amount is not None:
+        discount = {"amount": line.discount_amount}
+    elif line.discount_percent is not None:
+        discount = {"percent": line.discount_percent}
+    return LineItemIn.model_validate(
+        {
+            "description": line.description,
+            "quantity": line.quantity,
+            "unit_price": line.unit_price,
+            "unit": line.unit,
+            "discount": discount,
+            "vat_type": line.vat_type,
+            "vat_rate_id": line.vat_rate_id,
+            "vat_rate": None if line.vat_rate_id else line.vat_rate,
+            "vat_exemption_reason": line.vat_exemption_reason,
+        }
+    )
+
+
+async def _update_imported_money(
+    session: AsyncSession,
+    tenant: Tenant,
+    document: Document,
+    changes: DocumentUpdate,
+) -> None:
+    """Seed 003's updates of an imported document's money, with its cross-field rules."""
+    if document.source_type != "import":
+        field = sorted(changes.model_fields_set & IMPORT_MONEY_FIELDS)[0]
+        raise InvalidState(
+            f"{field} can only be set on imported documents; this one was "
+            "issued through the API: issue a credit note or record a payment"
+        )
+    given = changes.model_fields_set
+    total = changes.amount if "amount" in given and changes.amount is not None else document.total
+    if total <= 0:
+        raise ValidationFailed.on_field("amount", "must be greater than 0")
+    if quantize_money(total, document.currency) != total:
+        raise ValidationFailed.on_field("amount", f"has more decimals than {document.currency}")
+    external = (
+        changes.external_payment_amount
+        if "external_payment_amount" in given
+        else document.external_payment_amount
+    ) or ZERO
+    if "amount_due" in given and changes.amount_due is not None:
+        due = changes.amount_due
+        if "external_payment_amount" not in given:
+            external = total - document.amount_paid - document.amount_credited - due
+    else:
+        due = total - document.amount_paid - document.amount_credited - external
+    problems = []
+    if due < 0 or due > total:
+        problems.append(ErrorDetail("amount_due", "must be between 0 and amount"))
+    if external < 0 or external > total:
+        problems.append(ErrorDetail("external_payment_amount", "must be between 0 and amount"))
+    if not problems and total - document.amount_paid - document.amount_credited - external != due:
+        problems.append(
+            ErrorDetail(
+                "amount_due", "amount_due must equal amount − paid − credited − external payments"
+            )
+        )
+    if problems:
+        raise ValidationFailed("; ".join(f"{p.field}: {p.message}" for p in problems), problems)
+    if total != document.total:
+        document.subtotal = document.subtotal + (total - document.total)
+        document.total = total
+    document.external_payment_amount = external
+
+
+# Actions
+
+
+async def delete_document(
+    session: AsyncSession,
+    tenant: Tenant,
+    doc_type: str,
+    document_id: uuid.UUID,
+) -> None:
+    document = await get_document(session, tenant, document_id, doc_type, for_update=True)
+    if document.status != "draft":
+        raise InvalidState(f"An issued {label(doc_type)} cannot be deleted; cancel it instead")
+    await session.delete(document)
+    await session.flush()
+    await record_event(
+        session,
+        tenant,
+        f"{doc_type}.deleted",
+        doc_type,
+        document.id,
+        {"object": {"id": str(document.id), "deleted": True}},
+    )
+
+
+async def cancel_document(
+    session: AsyncSession,
+    tenant: Tenant,
+    doc_type: str,
+    document_id: uuid.UUID,
+) -> Document:
+    document = await get_document(session, tenant, document_id, doc_type, for_update=True)
+    if doc_type == "credit_note":
+        raise InvalidState("A credit note cannot be cancelled; issue an invoice to reverse it")
+    if document.status == "draft":
+        raise InvalidState(f"A draft {label(doc_type)} is deleted, not cancelled")
+    if doc_type == "invoice" and (document.amount_paid > 0 or document.amount_credited > 0):
+        raise InvalidState(
+            "A paid or partly paid or credited invoice is corrected with a "
+            "credit note, not cancelled"
+        )
+    allowed = {
+        "invoice": {"pending", "overdue"},
+        "quote": {"pending", "accepted", "declined"},
+        "receipt": {"issued"},
+    }[doc_type]
+    await move(session, document, "cancelled", allowed_from=frozenset(allowed))
+    document.cancelled_at = utcnow()
+    await session.flush()
+    await _record(session, tenant, document, "cancelled")
+    return document
+
+
+async def respond_to_quote(
+    session: AsyncSession,
+    tenant: Tenant,
+    quote_id: uuid.UUID,
+    outcome: str,
+) -> Document:
+    quote = await get_document(session, tenant, quote_id, "quote", for_update=True)
+    await move(session, quote, outcome, allowed_from=frozenset({"pending"}))
+    await session.flush()
+    await _record(session, tenant, quote, outcome)
+    return quote
+
+
+async def convert_quote(session: AsyncSession, tenant: Tenant, quote_id: uuid.UUID) -> Document:
+    """An accepted quote becomes a new issued invoice with the same lines; linked both ways."""
+    quote = await get_document(session, tenant, quote_id, "quote", for_update=True)
+    if quote.status != "accepted":
+        raise InvalidState(
+            f"Only an accepted quote converts to an invoice (this one is {quote.status})"
+        )
+    data = DocumentCreate(
+        customer_id=quote.customer_id,
+        customer_name=quote.customer_name,
+        customer_address=quote.customer_address,
+        currency=quote.currency,
+        vat_type=quote.vat_type,
+        line_items=[_line_input_of(line) for line in quote.lines],
+        tax_amount=quote.tax_amount if quote.tax_amount_given else None,
+        discount_amount=quote.discount_amount or None,
+        notes=quote.notes,
+    )
+    invoice = await create_document(session, tenant, "invoice", data)
+    invoice.related_document_id = quote.id
+    await move(session, quote, "converted", allowed_from=frozenset({"accepted"}))
+    quote.related_document_id = invoice.id
+    await session.flush()
+    await _record(session, tenant, quote, "converted")
+    return invoice
+
+
+async def mark_overdue_invoices(session: AsyncSession, limit: int = 1000) -> int:
+    """Pending invoices whose due date has passed in their account's time zone → overdue."""
+    candidates = (
+        await session.execute(
+            select(Document, Account.timezone)
+            .join(Account, Account.id == Document.account_id)
+            .where(
+                Document.type == "invoice",
+                Document.status == "pending",
+                Document.due_date < utcnow().date() + timedelta(days=1),
+            )
+            .options(selectinload(Document.lines))
+            .order_by(Document.due_date)
+            .limit(limit)
+            .with_for_update(of=Document)
+        )
+    ).all()
+    moved = 0
+    for document, timezone in candidates:
+        today = utcnow().astimezone(zoneinfo.ZoneInfo(timezone)).date()
+        if document.due_date is not None and document.due_date < today:
+            tenant = Tenant(document.account_id, document.livemode)
+            await _recalculate(session, tenant, document, today)
+            moved += 1
+    return moved
