@@ -1,5 +1,6 @@
 """Imports every domain's models so that Base.metadata knows all tables (Alembic, tests)."""
 
+from faktura.accounting import models as accounting_models
 from faktura.accounts import models as accounts_models
 from faktura.api import models as api_models
 from faktura.customers import models as customers_models
@@ -7,13 +8,16 @@ from faktura.db.base import Base
 from faktura.documents import models as documents_models
 from faktura.events import models as events_models
 from faktura.items import models as items_models
+from faktura.webhooks import models as webhooks_models
 
 __all__ = [
     "Base",
+    "accounting_models",
     "accounts_models",
     "api_models",
     "customers_models",
     "documents_models",
     "events_models",
     "items_models",
+    "webhooks_models",
 ]
