@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from faktura import __version__
+from faktura.accounting.routes import router as accounting_router
 from faktura.accounts.routes import router as accounts_router
 from faktura.api.errors import install_error_handlers
 from faktura.api.middleware import RequestContextMiddleware
@@ -24,7 +25,10 @@ from faktura.events.routes import router as events_router
 from faktura.items.routes import router as items_router
 from faktura.ops.metrics import Metrics
 from faktura.ops.routes import router as ops_router
-from faktura.worker import schedule
+from faktura.payments.routes import router as payments_router
+from faktura.reports.routes import router as reports_router
+from faktura.webhooks.routes import router as webhooks_router
+from faktura.worker import runner, schedule
 
 DESCRIPTION = """Faktura: invoices, quotes, credit notes and receipts; customers, items,
 payments and webhooks — with exact money and gapless numbering.
@@ -49,7 +53,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             scheduler = asyncio.create_task(
                 schedule.run_forever(runtime.db, settings.scheduler_interval_seconds)
             )
+        stop_worker = asyncio.Event()
+        worker = None
+        if settings.webhook_worker_in_process:
+            worker = asyncio.create_task(runner.run_forever(runtime.db, settings, stop_worker))
         yield
+        if worker is not None:
+            stop_worker.set()  # requests in flight finish (each within the webhook timeout)
+            # Past the wait the worker is cancelled: leases run out, another worker resends.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(worker, settings.webhook_timeout_seconds + 5)
         if scheduler is not None:
             scheduler.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -73,6 +86,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         *customers_routers,
         items_router,
         documents_router,
+        webhooks_router,
+        accounting_router,
+        payments_router,
+        reports_router,
     )
     for router in routers:
         app.include_router(router)

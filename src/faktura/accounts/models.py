@@ -28,6 +28,8 @@ class Account(IdMixin, TimestampMixin, Base):
     vat_rates: Mapped[list[Any]] = mapped_column(default=list)
     payment_methods: Mapped[list[Any]] = mapped_column(default=list)
     billers: Mapped[list[Any]] = mapped_column(default=list)
+    # Issue a numbered receipt for every payment recorded (usual in Israel).
+    issue_receipts: Mapped[bool] = mapped_column(default=False)
 
 
 class ApiKey(IdMixin, Base):

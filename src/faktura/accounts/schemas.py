@@ -148,6 +148,9 @@ class AccountUpdate(InputModel):
     billers: list[NamedOptionIn] | None = Field(
         None, max_length=50, description="Billers issuing documents (the list is replaced)"
     )
+    issue_receipts: bool | None = Field(
+        None, description="Issue a numbered receipt for every payment recorded"
+    )
 
     @field_validator("default_currency")
     @classmethod
@@ -168,6 +171,7 @@ class AccountUpdate(InputModel):
         "vat_rates",
         "payment_methods",
         "billers",
+        "issue_receipts",
         mode="before",
     )
     @classmethod
@@ -196,6 +200,9 @@ class Account(OutputModel):
     vat_rates: list[VatRate] = Field(description="VAT rates")
     payment_methods: list[NamedOption] = Field(description="Payment methods")
     billers: list[NamedOption] = Field(description="Billers")
+    issue_receipts: bool = Field(
+        description="A numbered receipt is issued for every payment (default on for ILS)"
+    )
     created_at: datetime = Field(description="Creation time (UTC)")
     updated_at: datetime = Field(description="Last change (UTC)")
 

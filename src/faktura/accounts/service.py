@@ -47,6 +47,7 @@ async def create_account(
         ],
         payment_methods=[],
         billers=[],
+        issue_receipts=currency == "ILS",
     )
     session.add(account)
     await session.flush()
@@ -105,6 +106,7 @@ async def update_account(
         "default_currency",
         "locale",
         "timezone",
+        "issue_receipts",
     ):
         if name in given:
             setattr(account, name, getattr(changes, name))

@@ -8,6 +8,7 @@ from faktura.db.base import Base
 from faktura.documents import models as documents_models
 from faktura.events import models as events_models
 from faktura.items import models as items_models
+from faktura.payments import models as payments_models
 from faktura.webhooks import models as webhooks_models
 
 __all__ = [
@@ -19,5 +20,6 @@ __all__ = [
     "documents_models",
     "events_models",
     "items_models",
+    "payments_models",
     "webhooks_models",
 ]

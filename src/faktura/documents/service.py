@@ -335,7 +335,8 @@ async def get_document(
     if doc_type is not None:
         statement = statement.where(Document.type == doc_type)
     if for_update:
-        statement = statement.with_for_update()
+        # Locked rows are read afresh: an earlier read in this transaction may be stale.
+        statement = statement.with_for_update().execution_options(populate_existing=True)
     document = (await session.execute(statement)).scalar_one_or_none()
     if document is None:
         raise NotFound(f"{label(doc_type or 'document').capitalize()} not found")
@@ -871,3 +872,46 @@ async def mark_overdue_invoices(session: AsyncSession, limit: int = 1000) -> int
             await _recalculate(session, tenant, document, today)
             moved += 1
     return moved
+
+
+# Payments (called by the payments domain, in its transaction)
+
+
+async def apply_payment(
+    session: AsyncSession,
+    tenant: Tenant,
+    invoice_id: uuid.UUID,
+    delta: Decimal,
+    currency: str,
+    *,
+    field: str,
+) -> Document:
+    """Add (or, negative, take back) paid money on an invoice; its status follows.
+
+    The invoice row is locked first, so concurrent payments queue and can never together
+    take more than is due.
+    """
+    try:
+        invoice = await get_document(session, tenant, invoice_id, "invoice", for_update=True)
+    except NotFound as exc:
+        raise NotFound(f"{field}: no such invoice {invoice_id}") from exc
+    if delta > 0:
+        if invoice.status in ("draft", "cancelled"):
+            raise InvalidState(f"A {invoice.status} invoice cannot take payments")
+        if invoice.currency != currency:
+            raise ValidationFailed.on_field(
+                field, f"the invoice is in {invoice.currency}, the payment in {currency}"
+            )
+        if delta > invoice.amount_due:
+            raise ValidationFailed.on_field(
+                field.replace("invoice_id", "amount"),
+                f"{delta} exceeds what invoice {invoice.number} still has due "
+                f"({invoice.amount_due})",
+            )
+    invoice.amount_paid += delta
+    account = await accounts_service.get_account(session, tenant.account_id)
+    await _recalculate(session, tenant, invoice, account_today(account))
+    invoice.updated_at = utcnow()
+    await session.flush()
+    await _record(session, tenant, invoice, "updated")
+    return invoice

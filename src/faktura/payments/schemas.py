@@ -1,0 +1,150 @@
+"""Request and response shapes of payments and refunds."""
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from faktura.accounts.schemas import check_currency
+from faktura.api.schemas import DecimalIn, DecimalOut, InputModel, OutputModel
+from faktura.core.money import decimal_places
+
+BUILT_IN_METHODS = ("ach", "check", "wire", "card", "cash", "bit", "other")
+MAX_PAYMENT = Decimal(10) ** 12
+
+
+def check_amount(value: Decimal | None) -> Decimal | None:
+    if value is None:
+        return value
+    if value <= 0:
+        raise ValueError("must be greater than 0")
+    if value >= MAX_PAYMENT:
+        raise ValueError(f"must be less than {MAX_PAYMENT:,}")
+    if decimal_places(value.normalize()) > 4:
+        raise ValueError("too many decimals")
+    return value
+
+
+class AllocationIn(InputModel):
+    invoice_id: uuid.UUID = Field(description="Invoice to apply money to")
+    amount: DecimalIn = Field(description="Amount applied, > 0, at most the invoice's amount_due")
+
+    _amount = field_validator("amount")(check_amount)
+
+
+class PaymentCreate(InputModel):
+    amount: DecimalIn = Field(description="Amount received, > 0, in the currency's minor units")
+    currency: str | None = Field(
+        None, description="ISO 4217; the invoice's or customer's currency if omitted"
+    )
+    payment_date: date = Field(description="When the money was received")
+    payment_method: str = Field(
+        "other",
+        min_length=1,
+        max_length=64,
+        description=f"One of {', '.join(BUILT_IN_METHODS)}, or the id or name of one of the "
+        "account's payment_methods",
+    )
+    payer_name: str | None = Field(None, max_length=200, description="Who paid")
+    payer_reference: str | None = Field(
+        None, max_length=200, description="Bank reference, check number…"
+    )
+    external_payment_id: str | None = Field(
+        None,
+        min_length=1,
+        max_length=255,
+        description="Your id of the payment, unique per account; generated when omitted",
+    )
+    customer_id: uuid.UUID | None = Field(
+        None, description="Payer; taken from the invoices when omitted"
+    )
+    notes: str | None = Field(None, max_length=5000, description="Notes")
+    invoice_id: uuid.UUID | None = Field(
+        None, description="Apply the payment (up to its amount) to this one invoice"
+    )
+    allocations: list[AllocationIn] | None = Field(
+        None, max_length=100, description="Apply parts of the payment to several invoices"
+    )
+    reviewed: bool = Field(False, description="Whether someone has checked this payment")
+
+    _amount = field_validator("amount")(check_amount)
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str | None) -> str | None:
+        return None if value is None else check_currency(value)
+
+    @model_validator(mode="after")
+    def _one_way_to_allocate(self) -> "PaymentCreate":
+        if self.invoice_id is not None and self.allocations is not None:
+            raise ValueError("give invoice_id or allocations, not both")
+        return self
+
+
+class PaymentUpdate(InputModel):
+    invoice_id: uuid.UUID | None = Field(
+        None,
+        description="Match the payment to this invoice; null unmatches it (reversing "
+        "its allocations)",
+    )
+    payer_name: str | None = Field(None, max_length=200, description="Who paid")
+    payer_reference: str | None = Field(None, max_length=200, description="Bank reference")
+    reviewed: bool | None = Field(None, description="Whether someone has checked it")
+    notes: str | None = Field(None, max_length=5000, description="Notes")
+    allocations: list[AllocationIn] | None = Field(
+        None, max_length=100, description="Apply more of the unapplied amount to invoices"
+    )
+
+
+class RefundCreate(InputModel):
+    amount: DecimalIn | None = Field(
+        None, description="Amount to refund; all that is refundable when omitted"
+    )
+    reason: str | None = Field(None, max_length=1000, description="Why")
+    invoice_id: uuid.UUID | None = Field(
+        None,
+        description="Take the refund back from this invoice's allocation; otherwise "
+        "unapplied money first, then allocations latest first",
+    )
+
+    _amount = field_validator("amount")(check_amount)
+
+
+class Allocation(OutputModel):
+    invoice_id: uuid.UUID = Field(description="Invoice")
+    amount: DecimalOut = Field(description="Amount applied to it now")
+
+
+class Refund(OutputModel):
+    id: uuid.UUID = Field(description="Refund id")
+    amount: DecimalOut = Field(description="Amount refunded")
+    reason: str | None = Field(description="Why")
+    reversed_allocations: list[Allocation] = Field(description="What each invoice gave back")
+    created_at: datetime = Field(description="When (UTC)")
+
+
+class Payment(OutputModel):
+    id: uuid.UUID = Field(description="Payment id")
+    object: Literal["payment"] = "payment"
+    amount: DecimalOut = Field(description="Amount received")
+    currency: str = Field(description="ISO 4217")
+    payment_date: date = Field(description="When the money was received")
+    payment_method: str = Field(description="How it was paid")
+    payer_name: str | None = Field(description="Who paid")
+    payer_reference: str | None = Field(description="Bank reference, check number…")
+    external_payment_id: str = Field(description="Your id of the payment")
+    customer_id: uuid.UUID | None = Field(description="Payer")
+    notes: str | None = Field(description="Notes")
+    status: str = Field(description="succeeded, partially_refunded or refunded")
+    matched: bool = Field(description="Applied to at least one invoice")
+    reviewed: bool = Field(description="Checked by someone")
+    allocations: list[Allocation] = Field(description="Invoices it is applied to")
+    unapplied_amount: DecimalOut = Field(description="Customer credit not yet applied")
+    amount_refunded: DecimalOut = Field(description="Refunded so far")
+    refunds: list[Refund] = Field(description="Refunds, oldest first")
+    receipt_id: uuid.UUID | None = Field(description="Receipt issued for it, if any")
+    livemode: bool = Field(description="Live or test mode")
+    created_at: datetime = Field(description="Recorded (UTC)")
+    updated_at: datetime = Field(description="Last change (UTC)")

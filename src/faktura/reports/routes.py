@@ -1,0 +1,68 @@
+"""/v1/reports/balance and /v1/reports/aging."""
+
+import uuid
+import zoneinfo
+from datetime import date
+
+from fastapi import Depends, Query
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.responses import Response
+
+from faktura.accounts import service as accounts_service
+from faktura.api.auth import Principal
+from faktura.api.responses import json_response
+from faktura.api.router import api_router
+from faktura.api.routing import get_session, require_scope
+from faktura.core.clock import utcnow
+from faktura.reports import schemas, service
+
+router = api_router("reports")
+read = require_scope("reports:read")
+
+
+async def _as_of(session: AsyncSession, principal: Principal, as_of: date | None) -> date:
+    if as_of is not None:
+        return as_of
+    account = await accounts_service.get_account(session, principal.tenant.account_id)
+    return utcnow().astimezone(zoneinfo.ZoneInfo(account.timezone)).date()
+
+
+@router.get(
+    "/reports/balance", response_model=schemas.BalanceReport, summary="What is owed, per currency"
+)
+async def balance(
+    as_of: date | None = Query(
+        None,
+        description="Date that decides what is overdue; today "
+        "in the account's time zone if omitted",
+    ),
+    customer_id: uuid.UUID | None = Query(None, description="Only this customer"),
+    principal: Principal = Depends(read),
+    session: AsyncSession = Depends(get_session),
+) -> Response:
+    day = await _as_of(session, principal, as_of)
+    data = await service.balance(session, principal.tenant, day, customer_id)
+    return json_response(
+        {"object": "balance", "as_of": day, "customer_id": customer_id, "data": data}
+    )
+
+
+@router.get(
+    "/reports/aging",
+    response_model=schemas.AgingReport,
+    summary="Amounts due by days past due, per currency and customer",
+)
+async def aging(
+    as_of: date | None = Query(
+        None,
+        description="Date the ages are counted to; today in the account's time zone if omitted",
+    ),
+    customer_id: uuid.UUID | None = Query(None, description="Only this customer"),
+    principal: Principal = Depends(read),
+    session: AsyncSession = Depends(get_session),
+) -> Response:
+    day = await _as_of(session, principal, as_of)
+    data = await service.aging(session, principal.tenant, day, customer_id)
+    return json_response(
+        {"object": "aging", "as_of": day, "customer_id": customer_id, "data": data}
+    )
