@@ -165,16 +165,18 @@ money = st.decimals(min_value=D("2"), max_value=D("99999.9999"), places=4)
 quantities = st.decimals(min_value=D("0.5"), max_value=D("1000"), places=4)  # ≥ 1 JPY a line
 rates = st.sampled_from([D("0"), D("5.5"), D("7"), D("17"), D("18"), D("19"), D("24")])
 currencies = st.sampled_from(["ILS", "EUR", "JPY", "BHD"])
-lines_strategy = st.lists(
-    st.builds(
-        LineInput,
-        quantity=quantities,
-        unit_price=money,
-        vat_rate=rates,
-        vat_type=st.sampled_from(["included", "excluded"]),
-    ),
-    min_size=1,
-    max_size=8,
+lines_strategy = st.sampled_from(["included", "excluded"]).flatmap(
+    lambda vat_type: st.lists(
+        st.builds(
+            LineInput,
+            quantity=quantities,
+            unit_price=money,
+            vat_rate=rates,
+            vat_type=st.just(vat_type),
+        ),
+        min_size=1,
+        max_size=8,
+    )
 )
 
 
@@ -194,6 +196,10 @@ def test_breakdown_adds_up_and_total_identity_holds(
     totals = compute_totals(lines, currency, discount_amount=discount)
 
     assert sum((r.tax for r in totals.tax_breakdown), D(0)) == totals.tax_amount
+    if lines[0].vat_type == "excluded":  # EN 16931 BR-S-08: tax = taxable × rate, rounded once
+        for row in totals.tax_breakdown:
+            assert row.rate is not None
+            assert row.tax == quantize_money(row.taxable * row.rate / 100, currency)
     assert totals.total == totals.subtotal - totals.discount_amount + totals.tax_amount
     for value in (
         totals.total,
@@ -246,3 +252,21 @@ def test_included_and_excluded_pricing_agree_on_the_gross(
     unit = D(1).scaleb(-currency_exponent(currency))
     tolerance = unit * (sum(q for q, _ in items) + 1)
     assert abs(included.total - excluded.total) <= tolerance
+
+
+def test_one_rate_cannot_mix_included_and_excluded_prices() -> None:
+    with pytest.raises(TotalsError) as error:
+        compute_totals(
+            [line("1", "1.00", "19", vat_type="included"), line("1", "0.08", "19")], "EUR"
+        )
+    assert error.value.problems[0][0] == "line_items[1].vat_type"
+    mixed_rates = compute_totals(
+        [line("1", "1.19", "19", vat_type="included"), line("1", "1.00", "7")], "EUR"
+    )
+    assert mixed_rates.total == D("2.26")
+
+
+def test_amounts_beyond_what_is_stored_are_refused() -> None:
+    with pytest.raises(TotalsError) as error:
+        compute_totals([line("999999999999", "999999999999", "17")], "ILS")
+    assert error.value.problems[0][0] == "line_items[0]"

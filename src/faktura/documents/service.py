@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -52,6 +53,8 @@ ISSUED_STATUS = {
 # Only these fields of an issued document may change: its legal content is fixed.
 EDITABLE_WHEN_ISSUED = frozenset({"notes", "due_date", "customer_address"})
 IMPORT_MONEY_FIELDS = frozenset({"amount", "amount_due", "external_payment_amount"})
+# EN 16931 categories whose lines must say why they carry no VAT.
+EXEMPTION_CATEGORIES = frozenset({"E", "AE", "K", "G", "O"})
 
 
 def label(doc_type: str) -> str:
@@ -221,6 +224,15 @@ async def _resolve_lines(
         elif rate_id is not None:
             account_rate = _vat_rate_of(account, rate_id, f"{path}.vat_rate_id")
             rate, category = Decimal(str(account_rate["rate"])), account_rate.get("category")
+            if line.vat_rate is not None and line.vat_rate != rate:
+                raise ValidationFailed.on_field(
+                    f"{path}.vat_rate", f"contradicts vat_rate_id {rate_id} ({rate} %)"
+                )
+            if category in EXEMPTION_CATEGORIES and not line.vat_exemption_reason:
+                raise ValidationFailed.on_field(
+                    f"{path}.vat_exemption_reason",
+                    f"required with a VAT rate of category {category}",
+                )
         elif line.vat_rate is not None:
             rate = line.vat_rate
         elif (standard := _standard_rate(account)) is not None:
@@ -280,14 +292,56 @@ def _compute(
     return totals
 
 
+def _check_minor_units(value: Decimal, currency: str, field: str) -> None:
+    if quantize_money(value, currency) != value:
+        raise ValidationFailed.on_field(field, f"has more decimals than {currency} allows")
+
+
 def _legacy_line(
     amount: Decimal, tax_amount: Decimal | None, discount: Decimal | None, currency: str
 ) -> LineItemIn:
     """Seed 003's single `amount`: one line whose math gives exactly that total."""
+    _check_minor_units(amount, currency, "amount")
     net = amount - (tax_amount or ZERO) + (discount or ZERO)
     return LineItemIn(
         description="Amount", quantity=Decimal(1), unit_price=quantize_money(net, currency)
     )
+
+
+def _carried_lines(lines: list[DocumentLine]) -> list[_ResolvedLine]:
+    """Stored lines, re-totalled as they are: no catalog or account lookups, same rates."""
+    carried = []
+    for line in lines:
+        row = {
+            "position": line.position,
+            "item_id": line.item_id,
+            "description": line.description,
+            "quantity": line.quantity,
+            "unit_price": line.unit_price,
+            "unit": line.unit,
+            "discount_amount": line.discount_amount,
+            "discount_percent": line.discount_percent,
+            "vat_type": line.vat_type,
+            "vat_rate_id": line.vat_rate_id,
+            "vat_rate": line.vat_rate,
+            "vat_exemption_reason": line.vat_exemption_reason,
+        }
+        carried.append(
+            _ResolvedLine(
+                row=row,
+                totals_input=LineInput(
+                    quantity=line.quantity,
+                    unit_price=line.unit_price,
+                    vat_type=line.vat_type,  # type: ignore[arg-type]
+                    vat_rate=line.vat_rate,
+                    vat_category=line.vat_category,
+                    discount_amount=line.discount_amount,
+                    discount_percent=line.discount_percent,
+                    vat_exemption_reason=line.vat_exemption_reason,
+                ),
+            )
+        )
+    return carried
 
 
 def _apply_totals(document: Document, lines: list[_ResolvedLine], totals: Totals) -> None:
@@ -394,7 +448,11 @@ async def create_document(
     tenant: Tenant,
     doc_type: str,
     data: DocumentCreate,
+    *,
+    copy_of: Document | None = None,
 ) -> Document:
+    """Create (and unless a draft, issue) a document. `copy_of` converts a quote: its stored
+    lines are copied as they are, so the invoice repeats exactly what was accepted."""
     account = await accounts_service.get_account(session, tenant.account_id)
     customer = await customers_service.get_customer(session, tenant, data.customer_id)
     currency = data.currency or customer.currency
@@ -405,17 +463,23 @@ async def create_document(
     if due_date is not None and due_date < issue_date:
         raise ValidationFailed.on_field("due_date", "cannot be before issue_date")
     line_inputs = data.line_items
-    if not line_inputs:
-        if data.amount is None:
-            raise ValidationFailed(
-                "Give line_items or an amount",
-                [ErrorDetail("line_items", "give line_items or an amount")],
-            )
-        line_inputs = [_legacy_line(data.amount, data.tax_amount, data.discount_amount, currency)]
-    has_tax_amount = data.tax_amount is not None or not data.line_items
-    lines = await _resolve_lines(
-        session, tenant, account, line_inputs, data.vat_type, currency, has_tax_amount
-    )
+    if copy_of is not None:
+        has_tax_amount = copy_of.tax_amount_given
+        lines = _carried_lines(copy_of.lines)
+    else:
+        if not line_inputs:
+            if data.amount is None:
+                raise ValidationFailed(
+                    "Give line_items or an amount",
+                    [ErrorDetail("line_items", "give line_items or an amount")],
+                )
+            line_inputs = [
+                _legacy_line(data.amount, data.tax_amount, data.discount_amount, currency)
+            ]
+        has_tax_amount = data.tax_amount is not None or not data.line_items
+        lines = await _resolve_lines(
+            session, tenant, account, line_inputs, data.vat_type, currency, has_tax_amount
+        )
     tax_amount = (data.tax_amount or ZERO) if has_tax_amount else None
     totals = _compute(lines, currency, data.discount_amount, tax_amount, data.amount)
     document = Document(
@@ -448,6 +512,8 @@ async def create_document(
         await _check_credit_target(session, tenant, document, data.related_document_id)
     elif data.related_document_id is not None:
         raise ValidationFailed.on_field("related_document_id", "only credit notes take one")
+    if copy_of is not None:
+        document.related_document_id = copy_of.id
     _refresh_search_text(document)
     session.add(document)
     await session.flush()
@@ -466,6 +532,7 @@ def _set_imported_due(document: Document, source_type: str, due: Decimal) -> Non
         raise ValidationFailed.on_field("amount_due", "only imported documents take amount_due")
     if due < 0 or due > document.total:
         raise ValidationFailed.on_field("amount_due", "must be between 0 and the total")
+    _check_minor_units(due, document.currency, "amount_due")
     document.external_payment_amount = document.total - due
     document.amount_due = amount_due(document)
 
@@ -480,6 +547,8 @@ async def _issue(
     """Give a draft its number and make it a legal document, in the caller's transaction."""
     rule = account.numbering[document.type]
     if number is not None:
+        # Queue behind anyone taking a number of this sequence, then check.
+        await numbering.lock_sequence(session, tenant, document.type, document.issue_date, rule)
         if await _number_taken(session, tenant, document.type, number):
             raise Conflict(f"A {label(document.type)} numbered '{number}' already exists")
     else:
@@ -495,12 +564,19 @@ async def _issue(
     document.number = number
     document.finalized_at = utcnow()
     _refresh_search_text(document)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:  # a number taken by a concurrent request of another year
+        raise Conflict(f"A {label(document.type)} numbered '{number}' already exists") from exc
     if document.type == "invoice":
         await _recalculate(session, tenant, document, account_today(account), announce=False)
     if document.type == "credit_note":
         await _apply_credit(session, tenant, account, document)
     await session.flush()
     await _record(session, tenant, document, "finalized")
+    if document.type == "invoice" and document.status in ("paid", "overdue"):
+        await _record(session, tenant, document, document.status)
 
 
 async def _number_taken(
@@ -661,16 +737,21 @@ async def _update_draft(
         if name in given and getattr(changes, name) is not None:
             setattr(document, name, getattr(changes, name))
     if given & {"line_items", "tax_amount", "discount_amount", "currency", "vat_type"}:
-        if "line_items" in given and changes.line_items is not None:
-            line_inputs = changes.line_items
-        else:
-            line_inputs = [_line_input_of(line) for line in document.lines]
         has_tax = (
             changes.tax_amount is not None if "tax_amount" in given else document.tax_amount_given
         )
-        lines = await _resolve_lines(
-            session, tenant, account, line_inputs, document.vat_type, document.currency, has_tax
-        )
+        if "line_items" in given and changes.line_items is not None:
+            lines = await _resolve_lines(
+                session,
+                tenant,
+                account,
+                changes.line_items,
+                document.vat_type,
+                document.currency,
+                has_tax,
+            )
+        else:  # the stored lines as they are: their items and rates stay
+            lines = _carried_lines(document.lines)
         tax_amount = (
             ((changes.tax_amount if "tax_amount" in given else document.tax_amount) or ZERO)
             if has_tax
@@ -685,27 +766,6 @@ async def _update_draft(
     _refresh_search_text(document)
 
 
-def _line_input_of(line: DocumentLine) -> LineItemIn:
-    discount = None
-    if line.discount_amount is not None:
-        discount = {"amount": line.discount_amount}
-    elif line.discount_percent is not None:
-        discount = {"percent": line.discount_percent}
-    return LineItemIn.model_validate(
-        {
-            "description": line.description,
-            "quantity": line.quantity,
-            "unit_price": line.unit_price,
-            "unit": line.unit,
-            "discount": discount,
-            "vat_type": line.vat_type,
-            "vat_rate_id": line.vat_rate_id,
-            "vat_rate": None if line.vat_rate_id else line.vat_rate,
-            "vat_exemption_reason": line.vat_exemption_reason,
-        }
-    )
-
-
 async def _update_imported_money(
     session: AsyncSession,
     tenant: Tenant,
@@ -713,6 +773,10 @@ async def _update_imported_money(
     changes: DocumentUpdate,
 ) -> None:
     """Seed 003's updates of an imported document's money, with its cross-field rules."""
+    if document.type != "invoice" or document.status == "cancelled":
+        raise InvalidState(
+            f"The money of a {document.status} {label(document.type)} cannot be changed"
+        )
     if document.source_type != "import":
         field = sorted(changes.model_fields_set & IMPORT_MONEY_FIELDS)[0]
         raise InvalidState(
@@ -723,8 +787,10 @@ async def _update_imported_money(
     total = changes.amount if "amount" in given and changes.amount is not None else document.total
     if total <= 0:
         raise ValidationFailed.on_field("amount", "must be greater than 0")
-    if quantize_money(total, document.currency) != total:
-        raise ValidationFailed.on_field("amount", f"has more decimals than {document.currency}")
+    for field in ("amount", "amount_due", "external_payment_amount"):
+        value = getattr(changes, field)
+        if field in given and value is not None:
+            _check_minor_units(value, document.currency, field)
     external = (
         changes.external_payment_amount
         if "external_payment_amount" in given
@@ -833,13 +899,11 @@ async def convert_quote(session: AsyncSession, tenant: Tenant, quote_id: uuid.UU
         customer_address=quote.customer_address,
         currency=quote.currency,
         vat_type=quote.vat_type,
-        line_items=[_line_input_of(line) for line in quote.lines],
         tax_amount=quote.tax_amount if quote.tax_amount_given else None,
         discount_amount=quote.discount_amount or None,
         notes=quote.notes,
     )
-    invoice = await create_document(session, tenant, "invoice", data)
-    invoice.related_document_id = quote.id
+    invoice = await create_document(session, tenant, "invoice", data, copy_of=quote)
     await move(session, quote, "converted", allowed_from=frozenset({"accepted"}))
     quote.related_document_id = invoice.id
     await session.flush()

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
-from faktura.core.money import currency_exponent, quantize_money
+from faktura.core.money import MAX_STORED_MAGNITUDE, currency_exponent, quantize_money
 
 VatType = Literal["included", "excluded", "exempt"]
 HUNDRED = Decimal(100)
@@ -123,7 +123,10 @@ def _line_amount(line: LineInput, index: int, currency: str) -> Decimal:
         discount = gross * line.discount_percent / HUNDRED
     if discount < 0 or discount > gross:
         raise TotalsError(((f"{path}.discount.amount", "must be between 0 and the line amount"),))
-    return quantize_money(gross - discount, currency)
+    amount = quantize_money(gross - discount, currency)
+    if amount >= MAX_STORED_MAGNITUDE:
+        raise TotalsError(((path, f"the line amount must be below {MAX_STORED_MAGNITUDE:,}"),))
+    return amount
 
 
 def _allocate(amount: Decimal, groups: Sequence[_Group], currency: str) -> None:
@@ -189,6 +192,20 @@ def compute_totals(
         group.base += amount
         group.members.append(index)
 
+    bases: dict[Decimal, str] = {}
+    for (rate, _, basis), group in groups.items():
+        if rate is None or basis == "exempt":
+            continue
+        if bases.setdefault(rate, basis) != basis:
+            raise TotalsError(
+                (
+                    (
+                        f"line_items[{group.members[0]}].vat_type",
+                        f"lines at {rate} % mix included and excluded prices; VAT is "
+                        "rounded once per rate, so use one pricing per rate",
+                    ),
+                )
+            )
     ordered = list(groups.values())
     if discount > sum((g.base for g in ordered), ZERO):
         raise TotalsError((("discount_amount", "is larger than the lines' amount"),))
@@ -220,6 +237,8 @@ def compute_totals(
     total = sum((r.taxable for r in breakdown), ZERO) + tax
     if total <= 0:
         raise TotalsError((("total", "must be greater than 0"),))
+    if total >= MAX_STORED_MAGNITUDE:
+        raise TotalsError((("total", f"must be below {MAX_STORED_MAGNITUDE:,}"),))
     return Totals(
         lines=tuple(results),
         subtotal=total - tax + discount,
