@@ -26,6 +26,7 @@ from faktura.items.routes import router as items_router
 from faktura.ops.metrics import Metrics
 from faktura.ops.routes import router as ops_router
 from faktura.payments.routes import router as payments_router
+from faktura.receivables.routes import router as receivables_router
 from faktura.reports.routes import router as reports_router
 from faktura.webhooks.routes import router as webhooks_router
 from faktura.worker import runner, schedule
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         webhooks_router,
         accounting_router,
         payments_router,
+        receivables_router,
         reports_router,
     )
     for router in routers:

@@ -9,6 +9,7 @@ from faktura.documents import models as documents_models
 from faktura.events import models as events_models
 from faktura.items import models as items_models
 from faktura.payments import models as payments_models
+from faktura.receivables import models as receivables_models
 from faktura.webhooks import models as webhooks_models
 
 __all__ = [
@@ -21,5 +22,6 @@ __all__ = [
     "events_models",
     "items_models",
     "payments_models",
+    "receivables_models",
     "webhooks_models",
 ]

@@ -36,6 +36,7 @@ from faktura.documents.status import (
     amount_due,
     move,
     recalculated_invoice_status,
+    status_from_money,
 )
 from faktura.documents.totals import LineInput, Totals, TotalsError, check_declared_amount
 from faktura.documents.totals import compute_totals as compute
@@ -979,3 +980,73 @@ async def apply_payment(
     await session.flush()
     await _record(session, tenant, invoice, "updated")
     return invoice
+
+
+# Holds: disputes and payment plans (called by the receivables domain)
+
+
+async def hold_invoice(
+    session: AsyncSession, tenant: Tenant, invoice_id: uuid.UUID, hold: str, *, field: str
+) -> Document:
+    """Put an open invoice in_dispute or in_payment_plan: recalculation then leaves it there."""
+    try:
+        invoice = await get_document(session, tenant, invoice_id, "invoice", for_update=True)
+    except NotFound as exc:
+        raise NotFound(f"{field}: no such invoice {invoice_id}") from exc
+    if invoice.amount_due <= 0:
+        raise InvalidState(f"Invoice {invoice.number} has nothing due")
+    await move(session, invoice, hold, allowed_from=frozenset({"pending", "overdue", "partial"}))
+    invoice.updated_at = utcnow()
+    await session.flush()
+    await _record(session, tenant, invoice, "updated")
+    return invoice
+
+
+async def release_invoice(
+    session: AsyncSession, tenant: Tenant, invoice_id: uuid.UUID, hold: str
+) -> Document:
+    """End a hold: the status follows the money again."""
+    invoice = await get_document(session, tenant, invoice_id, "invoice", for_update=True)
+    account = await accounts_service.get_account(session, tenant.account_id)
+    new_status = status_from_money(invoice, account_today(account))
+    await move(session, invoice, new_status, allowed_from=frozenset({hold}))
+    invoice.updated_at = utcnow()
+    await session.flush()
+    await _record(session, tenant, invoice, "updated")
+    if new_status in ("paid", "overdue"):
+        await _record(session, tenant, invoice, new_status)
+    return invoice
+
+
+async def credit_invoice(
+    session: AsyncSession, tenant: Tenant, invoice: Document, amount: Decimal, reason: str
+) -> Document:
+    """Issue a credit note of exactly `amount` (VAT included at the invoice's main rate)."""
+    if invoice.tax_amount_given or not invoice.tax_breakdown:
+        line_item = LineItemIn(description=reason, quantity=Decimal(1), unit_price=amount)
+        tax_amount: Decimal | None = ZERO
+    else:
+        main = max(invoice.tax_breakdown, key=lambda row: Decimal(str(row["taxable"])))
+        rate = None if main["rate"] is None else Decimal(str(main["rate"]))
+        line_item = LineItemIn(
+            description=reason,
+            quantity=Decimal(1),
+            unit_price=amount,
+            vat_type="included" if rate is not None else "exempt",
+            vat_rate=rate,
+            vat_exemption_reason=None if rate is not None else reason,
+        )
+        tax_amount = None
+    return await create_document(
+        session,
+        tenant,
+        "credit_note",
+        DocumentCreate(
+            customer_id=invoice.customer_id,
+            currency=invoice.currency,
+            related_document_id=invoice.id,
+            line_items=[line_item],
+            tax_amount=tax_amount,
+            vat_type="included",
+        ),
+    )

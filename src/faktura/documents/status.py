@@ -46,6 +46,11 @@ def recalculated_invoice_status(document: Document, today: date) -> str:
     """API.md: after every change to the money, the status follows amount_due."""
     if document.status in TERMINAL or document.status in HELD:
         return document.status
+    return status_from_money(document, today)
+
+
+def status_from_money(document: Document, today: date) -> str:
+    """The status the money alone gives: used to recalculate, and to release a hold."""
     due = document.amount_due
     if due <= 0:
         return "paid"

@@ -32,6 +32,7 @@ from faktura.payments.schemas import (
 from faktura.payments.schemas import Allocation as AllocationOut
 from faktura.payments.schemas import Payment as PaymentOut
 from faktura.payments.schemas import Refund as RefundOut
+from faktura.receivables import service as receivables_service
 
 ZERO = Decimal(0)
 
@@ -153,6 +154,7 @@ async def _allocate(
     invoice = await documents_service.apply_payment(
         session, tenant, invoice_id, amount, payment.currency, field=field
     )
+    await receivables_service.after_invoice_payment(session, tenant, invoice)
     if payment.customer_id is None:
         payment.customer_id = invoice.customer_id
     elif invoice.customer_id != payment.customer_id:
@@ -177,9 +179,10 @@ async def _give_back(
     amount: Decimal,
     field: str,
 ) -> None:
-    await documents_service.apply_payment(
+    invoice = await documents_service.apply_payment(
         session, tenant, allocation.invoice_id, -amount, payment.currency, field=field
     )
+    await receivables_service.after_invoice_payment(session, tenant, invoice)
     allocation.amount -= amount
     allocation.updated_at = utcnow()
 
