@@ -78,3 +78,21 @@ async def test_pro_plan_header_and_unlimited_has_none(api: ApiClient) -> None:
 
     unlimited = await api.get("/v1/account")
     assert "x-ratelimit-limit" not in unlimited.headers
+
+
+async def test_the_day_window_refuses_once_spent(
+    limited_app: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from faktura.api import ratelimit
+
+    monkeypatch.setitem(ratelimit.PLAN_LIMITS, "basic", (100, 3))
+    db = limited_app.app.state.runtime.db  # type: ignore[attr-defined]
+    api = await create_account_with_key(db, limited_app, plan="basic")
+
+    answers = [await api.get("/v1/account") for _ in range(4)]
+
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert [a.headers["x-ratelimit-limit"] for a in answers[:3]] == ["3", "3", "3"]
+    assert [a.headers["x-ratelimit-remaining"] for a in answers[:3]] == ["2", "1", "0"]
+    error = assert_error(answers[3], 429, "rate_limited")
+    assert "3 requests per day" in str(error["message"])
