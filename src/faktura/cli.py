@@ -1,4 +1,4 @@
-"""`faktura serve | migrate | accounts | keys | demo` — also the bootstrap path for scripts."""
+"""`faktura serve | worker | migrate | accounts | keys | demo`; the bootstrap path for scripts."""
 
 import asyncio
 import json
@@ -88,6 +88,42 @@ def serve(
         proxy_headers=False,
         server_header=False,
     )
+
+
+@app.command()
+def worker(
+    once: bool = typer.Option(False, "--once", help="Send what is due now, then exit"),
+    concurrency: int | None = typer.Option(
+        None, min=1, max=500, help="Requests in flight [FAKTURA_WEBHOOK_CONCURRENCY]"
+    ),
+) -> None:
+    """Deliver webhooks: claim due deliveries, send them signed, retry on the schedule."""
+    import signal
+
+    from faktura.db.session import database_from_url
+    from faktura.worker.runner import WebhookWorker, run_forever
+
+    settings = get_settings()
+    if concurrency is not None:
+        settings = settings.model_copy(update={"webhook_concurrency": concurrency})
+
+    async def work() -> None:
+        db = database_from_url(settings.database_url, settings.database_pool_size)
+        try:
+            if once:
+                sent = await WebhookWorker(db, settings).run_once()
+                console.print(f"Sent {sent} webhook requests.")
+                return
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for signal_number in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(signal_number, stop.set)
+            console.print("Webhook worker started; Ctrl-C stops it.")
+            await run_forever(db, settings, stop)
+        finally:
+            await db.dispose()
+
+    asyncio.run(work())
 
 
 @accounts_app.command("create")

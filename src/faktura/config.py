@@ -4,7 +4,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Plan = Literal["basic", "pro", "enterprise", "unlimited"]
@@ -36,6 +36,42 @@ class Settings(BaseSettings):
         300, description="How often `faktura serve` runs due jobs (overdue invoices…); 0: never"
     )
     log_level: str = Field("info", description="Log level of the server")
+    webhook_allow_hosts: str = Field(
+        "",
+        description="Comma-separated hosts (names, IPs or CIDR ranges) that webhook endpoints may "
+        "use although they are plain http or private addresses, e.g. `127.0.0.1,localhost`",
+    )
+    webhook_worker_in_process: bool = Field(
+        True,
+        description="Whether `faktura serve` also delivers webhooks (else run `faktura worker`)",
+    )
+    webhook_timeout_seconds: float = Field(
+        10, gt=0, description="Time allowed for one webhook request, connection to last byte"
+    )
+    webhook_lease_seconds: float = Field(
+        60,
+        gt=0,
+        description="How long a worker holds a delivery it is sending; a crashed worker's "
+        "deliveries are retried after it. Longer than the timeout.",
+    )
+    webhook_poll_seconds: float = Field(
+        1, gt=0, description="How often an idle webhook worker looks for due deliveries"
+    )
+    webhook_concurrency: int = Field(
+        10, ge=1, le=500, description="Webhook requests one worker sends at once"
+    )
+
+    @model_validator(mode="after")
+    def _lease_outlasts_timeout(self) -> "Settings":
+        if self.webhook_lease_seconds <= self.webhook_timeout_seconds:
+            raise ValueError("FAKTURA_WEBHOOK_LEASE_SECONDS must exceed the webhook timeout")
+        return self
+
+    @property
+    def webhook_allowed_hosts(self) -> tuple[str, ...]:
+        return tuple(
+            host.strip().lower() for host in self.webhook_allow_hosts.split(",") if host.strip()
+        )
 
 
 @lru_cache

@@ -6,11 +6,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from faktura.accounting import service as accounting_service
 from faktura.core.clock import utcnow
 from faktura.core.errors import NotFound
 from faktura.core.tenant import Tenant, current_request_id
 from faktura.db.pagination import Page, PageParams, paginate
 from faktura.events.models import Event
+from faktura.webhooks import fanout as webhooks_fanout
 
 
 async def record_event(
@@ -38,6 +40,10 @@ async def record_event(
     )
     session.add(event)
     await session.flush()
+    # Consumers of the log write their rows in this same transaction (outbox): a committed
+    # change always reaches them, a rolled-back one never does.
+    await webhooks_fanout.enqueue_deliveries(session, event)
+    await accounting_service.record_change(session, event)
     return event
 
 

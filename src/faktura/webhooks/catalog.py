@@ -1,0 +1,42 @@
+"""The event types an endpoint may subscribe to (API.md), or `*` for every event."""
+
+ALL_EVENTS = "*"
+TEST_EVENT = "webhook.test"
+
+_DOCUMENT_ACTIONS = ("created", "updated", "finalized", "cancelled", "deleted")
+
+EVENT_TYPES: frozenset[str] = frozenset(
+    {
+        *(f"invoice.{a}" for a in (*_DOCUMENT_ACTIONS, "sent", "paid", "overdue")),
+        *(f"quote.{a}" for a in (*_DOCUMENT_ACTIONS, "accepted", "declined", "converted")),
+        *(f"credit_note.{a}" for a in _DOCUMENT_ACTIONS),
+        *(f"receipt.{a}" for a in _DOCUMENT_ACTIONS),
+        *(f"payment.{a}" for a in ("created", "matched", "refunded")),
+        "payment_link.completed",
+        *(f"customer.{a}" for a in ("created", "updated", "deleted")),
+        *(f"supplier.{a}" for a in ("created", "updated", "deleted")),
+        *(f"contact.{a}" for a in ("created", "updated", "deleted")),
+        *(f"tag.{a}" for a in ("created", "updated", "deleted")),
+        *(f"item.{a}" for a in ("created", "updated", "deleted")),
+        "reconciliation.record_created",
+        "reconciliation.record_updated",
+        "dispute.created",
+        "dispute.resolved",
+        "payment_plan.enrolled",
+        "payment_plan.completed",
+        "account.updated",
+        "api_key.revoked",
+        *(f"webhook_endpoint.{a}" for a in ("created", "updated", "deleted", "disabled")),
+        TEST_EVENT,
+    }
+)
+
+
+def subscribes_to(subscribed: list[str], event_type: str) -> bool:
+    """Whether an endpoint subscribed to `subscribed` gets `event_type`.
+
+    `webhook.test` goes only to the endpoint it is sent to, never by subscription.
+    """
+    if event_type == TEST_EVENT:
+        return False
+    return ALL_EVENTS in subscribed or event_type in subscribed

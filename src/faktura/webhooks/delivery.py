@@ -1,0 +1,236 @@
+"""The life of a delivery in the worker's hands: claimed under a lease, sent, and its attempt
+recorded with what follows from it (delivered, retried later, failed, endpoint disabled).
+
+Each step is its own short transaction; the HTTP request happens between them, outside any.
+"""
+
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from faktura.core.clock import utcnow
+from faktura.core.jsoncodec import dumps
+from faktura.events.models import Event
+from faktura.webhooks import service
+from faktura.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+
+# Waits after a failed attempt: the first attempt is immediate, then 5 s, 5 min, 30 min, 2 h,
+# 5 h, 10 h and 10 h — 8 attempts over about 28 hours.
+RETRY_DELAYS = (
+    timedelta(seconds=5),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=5),
+    timedelta(hours=10),
+    timedelta(hours=10),
+)
+MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
+JITTER = 0.1  # each wait is stretched or shrunk by up to 10 %, so retries do not stampede
+MAX_RETRY_AFTER = timedelta(hours=24)
+# An endpoint none of whose deliveries succeeded in this long is disabled.
+FAILING_WINDOW = timedelta(days=3)
+MAX_ERROR_LENGTH = 500
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryJob:
+    """Everything needed to send one delivery, read when it was claimed."""
+
+    delivery_id: uuid.UUID
+    lease_token: uuid.UUID
+    endpoint_id: uuid.UUID
+    url: str
+    secrets: list[str]
+    message_id: str
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptResult:
+    attempted_at: datetime
+    duration_ms: int
+    status_code: int | None = None
+    response_body: str | None = None
+    error: str | None = None
+    retry_after: timedelta | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+def event_body(event: Event) -> bytes:
+    """The payload of Standard Webhooks: the event, as it is also shown by GET /v1/events."""
+    return dumps(
+        {
+            "id": event.id,
+            "type": event.type,
+            "created_at": event.created_at,
+            "livemode": event.livemode,
+            "data": event.data,
+        }
+    )
+
+
+def retry_delay(attempt_number: int, retry_after: timedelta | None) -> timedelta:
+    """The wait after failed attempt `attempt_number` (1-based); never shorter than Retry-After."""
+    base = RETRY_DELAYS[min(attempt_number, len(RETRY_DELAYS)) - 1]
+    delay = base * random.uniform(1 - JITTER, 1 + JITTER)  # noqa: S311 - jitter, not a secret
+    if retry_after is not None:
+        delay = max(delay, min(retry_after, MAX_RETRY_AFTER))
+    return delay
+
+
+async def claim_due_deliveries(
+    session: AsyncSession, *, limit: int, lease: timedelta
+) -> list[DeliveryJob]:
+    """Lease up to `limit` due deliveries of active endpoints to this worker.
+
+    On PostgreSQL, FOR UPDATE SKIP LOCKED lets workers claim side by side without waiting on or
+    taking each other's rows; on SQLite the write transaction is exclusive (BEGIN IMMEDIATE).
+    A delivery whose lease ran out (its worker died) is due again.
+    """
+    now = utcnow()
+    rows = (
+        await session.execute(
+            select(WebhookDelivery, WebhookEndpoint, Event)
+            .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+            .join(Event, Event.id == WebhookDelivery.event_id)
+            .where(
+                WebhookDelivery.status == "pending",
+                WebhookDelivery.next_attempt_at <= now,
+                (WebhookDelivery.lease_expires_at.is_(None))
+                | (WebhookDelivery.lease_expires_at <= now),
+                WebhookEndpoint.is_active.is_(True),
+            )
+            .order_by(WebhookDelivery.next_attempt_at)
+            .limit(limit)
+            .with_for_update(of=WebhookDelivery, skip_locked=True)
+        )
+    ).all()
+    jobs = []
+    for delivery, endpoint, event in rows:
+        token = uuid.uuid4()
+        delivery.lease_token = token
+        delivery.lease_expires_at = now + lease
+        secrets = [endpoint.secret]
+        if (
+            endpoint.previous_secret is not None
+            and endpoint.previous_secret_expires_at is not None
+            and endpoint.previous_secret_expires_at > now
+        ):
+            secrets.append(endpoint.previous_secret)
+        jobs.append(
+            DeliveryJob(
+                delivery_id=delivery.id,
+                lease_token=token,
+                endpoint_id=endpoint.id,
+                url=endpoint.url,
+                secrets=secrets,
+                message_id=str(event.id),
+                body=event_body(event),
+            )
+        )
+    await session.flush()
+    return jobs
+
+
+async def record_attempt(session: AsyncSession, job: DeliveryJob, result: AttemptResult) -> None:
+    """Log the attempt and move the delivery on. A worker that lost its lease (it overran it
+    and another worker took the delivery) logs its attempt but leaves the delivery alone."""
+    delivery = (
+        await session.execute(
+            select(WebhookDelivery).where(WebhookDelivery.id == job.delivery_id).with_for_update()
+        )
+    ).scalar_one_or_none()
+    if delivery is None:  # the endpoint was deleted meanwhile
+        return
+    holds_lease = delivery.lease_token == job.lease_token
+    attempt_number = delivery.attempt_count + 1
+    error = result.error[:MAX_ERROR_LENGTH] if result.error else None
+    session.add(
+        WebhookAttempt(
+            delivery_id=delivery.id,
+            attempt_number=attempt_number,
+            attempted_at=result.attempted_at,
+            duration_ms=result.duration_ms,
+            status_code=result.status_code,
+            response_body=result.response_body,
+            error=error,
+        )
+    )
+    if not holds_lease:
+        await session.flush()
+        return
+    now = utcnow()
+    delivery.attempt_count = attempt_number
+    delivery.last_attempt_at = result.attempted_at
+    delivery.last_status_code = result.status_code
+    delivery.last_error = error
+    delivery.lease_token = None
+    delivery.lease_expires_at = None
+    delivery.updated_at = now
+    if result.succeeded:
+        delivery.status = "delivered"
+        delivery.delivered_at = now
+        delivery.next_attempt_at = None
+        await session.flush()
+        return
+    endpoint = (
+        await session.execute(
+            select(WebhookEndpoint)
+            .where(WebhookEndpoint.id == delivery.endpoint_id)
+            .with_for_update()
+        )
+    ).scalar_one()
+    if result.status_code == 410:
+        delivery.status = "failed"
+        delivery.next_attempt_at = None
+        await session.flush()
+        await service.disable_endpoint(session, endpoint, "The endpoint answered 410 Gone")
+        return
+    if attempt_number < MAX_ATTEMPTS:
+        delivery.next_attempt_at = now + retry_delay(attempt_number, result.retry_after)
+        await session.flush()
+        return
+    delivery.status = "failed"
+    delivery.next_attempt_at = None
+    await session.flush()
+    if attempt_number == MAX_ATTEMPTS and not await _succeeded_since(
+        session, endpoint.id, now - FAILING_WINDOW
+    ):
+        await service.disable_endpoint(
+            session, endpoint, "No delivery succeeded for 3 days; every attempt failed"
+        )
+
+
+async def _succeeded_since(session: AsyncSession, endpoint_id: uuid.UUID, since: datetime) -> bool:
+    found = (
+        await session.execute(
+            select(WebhookDelivery.id)
+            .where(
+                WebhookDelivery.endpoint_id == endpoint_id,
+                WebhookDelivery.delivered_at >= since,
+            )
+            .limit(1)
+        )
+    ).first()
+    return found is not None
+
+
+async def release_lease(session: AsyncSession, job: DeliveryJob) -> None:
+    """Give a claimed delivery back untouched (the worker is stopping before sending it)."""
+    await session.execute(
+        update(WebhookDelivery)
+        .where(
+            WebhookDelivery.id == job.delivery_id,
+            WebhookDelivery.lease_token == job.lease_token,
+        )
+        .values(lease_token=None, lease_expires_at=None)
+        .execution_options(synchronize_session=False)
+    )

@@ -1,0 +1,201 @@
+"""/v1/webhook_endpoints and /v1/webhook_deliveries."""
+
+import uuid
+from typing import Literal
+
+from fastapi import Depends, Query, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.responses import Response
+
+from faktura.api.auth import Principal
+from faktura.api.pagination import PageParams, page_params
+from faktura.api.responses import json_response
+from faktura.api.router import api_router
+from faktura.api.routing import get_session, require_scope
+from faktura.api.runtime import runtime_of
+from faktura.api.schemas import ListResponse
+from faktura.core.jsoncodec import dumps
+from faktura.webhooks import schemas, service
+
+router = api_router("webhooks")
+read = require_scope("webhooks:read")
+write = require_scope("webhooks:write")
+
+_SECRET_REDACTED = "whsec_…"  # noqa: S105 - a placeholder
+
+
+def allowed_hosts(request: Request) -> tuple[str, ...]:
+    return runtime_of(request).settings.webhook_allowed_hosts
+
+
+def _with_secret(request: Request, shown: schemas.WebhookEndpointWithSecret) -> Response:
+    # A replay of this request (Idempotency-Key) answers without the secret.
+    request.state.idempotent_body = dumps({**shown.model_dump(), "secret": _SECRET_REDACTED})
+    return json_response(shown)
+
+
+@router.post(
+    "/webhook_endpoints",
+    response_model=schemas.WebhookEndpointWithSecret,
+    status_code=201,
+    summary="Create a webhook endpoint",
+    description="The signing secret is in this response only (and in rotate_secret's).",
+)
+async def create_endpoint(
+    body: schemas.WebhookEndpointCreate,
+    request: Request,
+    principal: Principal = Depends(write),
+    session: AsyncSession = Depends(get_session),
+) -> Response:
+    endpoint = await service.create_endpoint(
+        session, principal.tenant, body, allowed_hosts(request)
+    )
+    response = _with_secret(request, schemas.endpoint_with_secret(endpoint))
+    response.status_code = 201
+    return response
+
+
+@router.get(
+    "/webhook_endpoints",
+    response_model=ListResponse[schemas.WebhookEndpoint],
+    summary="List webhook endpoints",
+)
+async def list_endpoints(
+    params: PageParams = Depends(page_params),
+    principal: Principal = Depends(read),
+    session: AsyncSession = Depends(get_session),
+) -> Response:
+    page = await service.list_endpoints(session, principal.tenant, params)
+    return json_response(page.as_response([schemas.endpoint_out(e) for e in page.items]))
+
+
+@router.get(
+    "/webhook_endpoints/{endpoint_id}",
+    response_model=schemas.WebhookEndpoint,
+    summary="Retrieve a webhook endpoint",
+)
+async def retrieve_endpoint(
+    endpoint_id: uuid.UUID,
+    principal: Principal = Depends(read),
+    session: AsyncSession = Depends(get_session),
+) -> Response:
+    endpoint = await service.get_endpoint(session, principal.tenant, endpoint_id)
+    return json_response(schemas.endpoint_out(endpoint))
+
+
+@router.patch(
+    "/webhook_endpoints/{endpoint_id}",
+    response_model=schemas.WebhookEndpoint,
+    summary="Update a webhook endpoint",
+)
+async def update_endpoint(
+    endpoint_id: uuid.UUID,
+    body: schemas.WebhookEndpointUpdate,
+    request: Request,
+    principal: Principal = Depends(write),
+    session: AsyncSession = Depends(get_session),
+) -> Response:
+    endpoint = await service.update_endpoint(
+        session, principal.tenant, endpoint_id, body, allowed_hosts(request)
+    )
+    return json_response(schemas.endpoint_out(endpoint))
+
+
+@router.delete(
+    "/webhook_endpoints/{endpoint_id}",
+    response_model=schemas.WebhookEndpointDeleted,
+    summary="Delete a webhook endpoint",
+    description="Its pending deliveries are dropped with it.",
+)
+async def delete_endpoint(
+    endpoint_id: uuid.UUID,
+    principal: Principal = Depends(write),
+    session: AsyncSession = Depends(get_session),
+) -> Response:
+    await service.delete_endpoint(session, principal.tenant, endpoint_id)
+    return json_response(schemas.WebhookEndpointDeleted(id=endpoint_id, deleted=True))
+
+
+@router.post(
+    "/webhook_endpoints/{endpoint_id}/rotate_secret",
+    response_model=schemas.WebhookEndpointWithSecret,
+    summary="Rotate the signing secret",
+    description="Returns the new secret. For 24 hours every delivery carries two signatures, "
+    "one with the new secret and one with the old, so receivers can switch without a gap.",
+)
+async def rotate_secret(
+    endpoint_id: uuid.UUID,
+    request: Request,
+    principal: Principal = Depends(write),
+    session: AsyncSession = Depends(get_session),
+) -> Response:
+    endpoint = await service.rotate_secret(session, principal.tenant, endpoint_id)
+    return _with_secret(request, schemas.endpoint_with_secret(endpoint))
+
+
+@router.post(
+    "/webhook_endpoints/{endpoint_id}/test",
+    response_model=schemas.WebhookDelivery,
+    status_code=202,
+    summary="Send a test event",
+    description="Queues a `webhook.test` event for this endpoint only; the worker sends it.",
+)
+async def send_test_event(
+    endpoint_id: uuid.UUID,
+    principal: Principal = Depends(write),
+    session: AsyncSession = Depends(get_session),
+) -> Response:
+    delivery = await service.send_test_event(session, principal.tenant, endpoint_id)
+    return json_response(schemas.delivery_out(delivery), status_code=202)
+
+
+@router.get(
+    "/webhook_endpoints/{endpoint_id}/deliveries",
+    response_model=ListResponse[schemas.WebhookDelivery],
+    summary="List an endpoint's deliveries",
+    description="Newest first, each with every attempt (status, duration, response excerpt).",
+)
+async def list_deliveries(
+    endpoint_id: uuid.UUID,
+    params: PageParams = Depends(page_params),
+    status: Literal["pending", "delivered", "failed"] | None = Query(
+        None, description="Only deliveries in this status"
+    ),
+    principal: Principal = Depends(read),
+    session: AsyncSession = Depends(get_session),
+) -> Response:
+    page = await service.list_deliveries(
+        session, principal.tenant, endpoint_id, params, status=status
+    )
+    return json_response(page.as_response([schemas.delivery_out(d) for d in page.items]))
+
+
+@router.get(
+    "/webhook_deliveries/{delivery_id}",
+    response_model=schemas.WebhookDelivery,
+    summary="Retrieve a webhook delivery",
+)
+async def retrieve_delivery(
+    delivery_id: uuid.UUID,
+    principal: Principal = Depends(read),
+    session: AsyncSession = Depends(get_session),
+) -> Response:
+    delivery = await service.get_delivery(session, principal.tenant, delivery_id)
+    return json_response(schemas.delivery_out(delivery))
+
+
+@router.post(
+    "/webhook_deliveries/{delivery_id}/retry",
+    response_model=schemas.WebhookDelivery,
+    status_code=202,
+    summary="Retry a delivery now",
+    description="Queues the delivery to be sent again at once, with the same webhook-id, "
+    "whether it is pending, delivered or failed.",
+)
+async def retry_delivery(
+    delivery_id: uuid.UUID,
+    principal: Principal = Depends(write),
+    session: AsyncSession = Depends(get_session),
+) -> Response:
+    delivery = await service.retry_delivery(session, principal.tenant, delivery_id)
+    return json_response(schemas.delivery_out(delivery), status_code=202)

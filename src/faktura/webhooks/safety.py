@@ -1,0 +1,114 @@
+"""Where webhooks may go (SSRF): https to public addresses only, unless an operator allows a host.
+
+A URL is checked when an endpoint is saved (scheme, and the host when it is an IP literal) and
+again before every request: the host is resolved, every address must be public, and the request
+is sent to the address that was checked (no second lookup an attacker could answer differently).
+"""
+
+import asyncio
+import ipaddress
+import socket
+from dataclasses import dataclass
+from urllib.parse import SplitResult, urlsplit
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+class RefusedDestination(Exception):
+    """The URL may not be called; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """A checked URL and the address to connect to."""
+
+    url: SplitResult
+    host: str
+    port: int
+    address: IPAddress
+
+
+def _ip(host: str) -> IPAddress | None:
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        return None
+
+
+def is_allowed_host(host: str, address: IPAddress | None, allowed: tuple[str, ...]) -> bool:
+    """An operator allows a host by name, by address, or by a CIDR range of addresses."""
+    host = host.lower()
+    for entry in allowed:
+        if entry == host:
+            return True
+        if address is not None and "/" in entry:
+            try:
+                if address in ipaddress.ip_network(entry, strict=False):
+                    return True
+            except ValueError:
+                continue
+        elif address is not None and _ip(entry) == address:
+            return True
+    return False
+
+
+def is_public(address: IPAddress) -> bool:
+    """Not private, loopback, link-local (cloud metadata), multicast, reserved or unspecified."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_global and not address.is_multicast
+
+
+def parse_url(url: str) -> tuple[SplitResult, str, int]:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise RefusedDestination("must be an https:// URL")
+    host = (parts.hostname or "").lower()
+    if not host:
+        raise RefusedDestination("must name a host")
+    if parts.username or parts.password:
+        raise RefusedDestination("must not carry a user name or password")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as exc:
+        raise RefusedDestination("has an invalid port") from exc
+    return parts, host, port
+
+
+def check_url(url: str, allowed: tuple[str, ...]) -> None:
+    """What can be known without the network: the scheme, and the host if it is an address."""
+    parts, host, _port = parse_url(url)
+    address = _ip(host)
+    if is_allowed_host(host, address, allowed):
+        return
+    if parts.scheme != "https":
+        raise RefusedDestination("must be an https:// URL")
+    if address is not None and not is_public(address):
+        raise RefusedDestination(f"{host} is not a public address")
+
+
+async def resolve(url: str, allowed: tuple[str, ...]) -> Destination:
+    """Resolve the URL's host and refuse it unless every address is public or allowed."""
+    check_url(url, allowed)
+    parts, host, port = parse_url(url)
+    literal = _ip(host)
+    if literal is not None:
+        addresses: list[IPAddress] = [literal]
+    else:
+        loop = asyncio.get_running_loop()
+        try:
+            infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except socket.gaierror as exc:
+            raise RefusedDestination(f"{host} does not resolve") from exc
+        addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
+        if not addresses:
+            raise RefusedDestination(f"{host} does not resolve")
+    if not is_allowed_host(host, None, allowed):
+        for address in addresses:
+            if is_allowed_host(host, address, allowed):
+                continue
+            if not is_public(address):
+                raise RefusedDestination(f"{host} resolves to {address}, not a public address")
+    # IPv4 first: a host that resolves both ways is reached where most services listen.
+    addresses.sort(key=lambda address: address.version)
+    return Destination(parts, host, port, addresses[0])
