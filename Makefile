@@ -6,7 +6,7 @@ UV_VERSION := 0.13.9
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgres lint format install clean migrate
+.PHONY: run test test-sqlite test-postgres lint format install clean migrate bench bench-smoke wrk
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,16 @@ lint: install
 format: install
 	$(BIN)/ruff check --fix src tests migrations
 	$(BIN)/ruff format src tests migrations
+
+# Benchmarks (docs/performance.md): PostgreSQL on 127.0.0.1:5432 as postgres, and SQLite.
+wrk:
+	@command -v wrk >/dev/null || (apt-get install -y wrk || (apt-get update && apt-get install -y wrk))
+
+bench: install wrk
+	$(BIN)/python bench/run.py --db postgresql --db sqlite
+
+bench-smoke: install wrk
+	$(BIN)/python bench/run.py --smoke --db postgresql --db sqlite --out var/bench-smoke
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
