@@ -21,9 +21,11 @@ app = typer.Typer(
 accounts_app = typer.Typer(help="Manage accounts (tenants).", no_args_is_help=True)
 keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 jobs_app = typer.Typer(help="Scheduled jobs.", no_args_is_help=True)
+bench_app = typer.Typer(help="Benchmark data (from a checkout).", no_args_is_help=True)
 app.add_typer(accounts_app, name="accounts")
 app.add_typer(keys_app, name="keys")
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(bench_app, name="bench")
 console = Console()
 
 DEMO_KEY_FILE = PROJECT_ROOT / "var" / "demo-key.txt"
@@ -303,6 +305,53 @@ async def _ensure_demo(settings: Settings, saved: dict[str, str]) -> dict[str, A
         )
         data["key"] = created["key"]
     return data
+
+
+@bench_app.command("seed")
+def bench_seed(
+    customers: int = typer.Option(1000, min=0, help="Customers to add"),
+    invoices: int = typer.Option(10_000, min=0, help="Issued invoices to add"),
+    account: str | None = typer.Option(
+        None, help="Test-mode account to add to; a new account and key when omitted"
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for machines"),
+) -> None:
+    """Bulk-insert customers and issued invoices (totals, gapless numbers, counters kept)."""
+    import importlib
+    import sys
+
+    if not (PROJECT_ROOT / "bench" / "seed.py").exists():
+        raise typer.BadParameter("needs a checkout: bench/seed.py is not here")
+    sys.path.insert(0, str(PROJECT_ROOT))
+    seeder = importlib.import_module("bench.seed")
+    settings = get_settings()
+    data: dict[str, Any] = {}
+    if account is None:
+        from faktura.accounts.service import create_account
+
+        async def work(session: Any) -> str:
+            created = await create_account(
+                session, name="Bench Company GmbH", currency="EUR", country="DE"
+            )
+            return str(created.id)
+
+        account = _run(lambda s: _in_transaction(s, work))
+        key = _run(lambda s: _create_key(s, str(account), "test", "*", "unlimited", "Bench key"))
+        data["key"] = key["key"]
+    try:
+        account_id = uuid.UUID(account)
+    except ValueError as exc:
+        raise typer.BadParameter("not an account id", param_hint="--account") from exc
+    data["account_id"] = str(account_id)
+    data.update(
+        seeder.seed(settings.database_url, account_id, customers=customers, invoices=invoices)
+    )
+    _emit(
+        data,
+        as_json,
+        f"Added {customers} customers and {invoices} invoices to {account_id} "
+        f"in {data['seconds']} s.",
+    )
 
 
 def main() -> None:
