@@ -547,6 +547,11 @@ def run_scenario(
         "p50_ms": round(result["p50_us"] / 1000, 2),
         "p99_ms": round(result["p99_us"] / 1000, 2),
         "errors": errors,
+        "errors_by_kind": {
+            "status": result["status_errors"],
+            "socket": result["socket_errors"],
+            "timeout": result["timeouts"],
+        },
         "server_cpu_pct": cpu(server.pids(after)),
         "db_cpu_pct": cpu(database.backend_pids()) if database.kind == "postgresql" else None,
         "client_cpu_pct": round(
