@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 ${imports if imports else ""}
-import faktura.db.types
+import faktura.db.types  # noqa: F401  (custom column types, when used)
 
 revision: str = ${repr(up_revision)}
 down_revision: str | None = ${repr(down_revision)}

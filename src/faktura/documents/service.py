@@ -1050,3 +1050,19 @@ async def credit_invoice(
             vat_type="included",
         ),
     )
+
+
+async def lock_invoices(
+    session: AsyncSession, tenant: Tenant, invoice_ids: list[uuid.UUID]
+) -> None:
+    """Lock the invoices a request will change, all at once and in id order, so that two
+    requests touching the same invoices in another order queue instead of deadlocking."""
+    if not invoice_ids:
+        return
+    await session.execute(
+        _documents(tenant)
+        .where(Document.id.in_(sorted(set(invoice_ids))))
+        .order_by(Document.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )

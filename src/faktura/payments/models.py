@@ -35,6 +35,8 @@ class Payment(IdMixin, TimestampMixin, TenantMixin, Base):
     payer_reference: Mapped[str | None] = mapped_column(String(200))
     external_payment_id: Mapped[str] = mapped_column(String(255))
     customer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("parties.id"))
+    # Whether the caller named the customer, or it was taken from the first invoice matched.
+    customer_given: Mapped[bool] = mapped_column(default=True)
     notes: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(24))
     reviewed: Mapped[bool] = mapped_column(default=False)

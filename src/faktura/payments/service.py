@@ -6,7 +6,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import Select, and_, exists, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -201,6 +202,7 @@ async def record_payment(session: AsyncSession, tenant: Tenant, data: PaymentCre
         plan.append((data.invoice_id, None, "invoice_id"))
     for index, allocation in enumerate(data.allocations or []):
         plan.append((allocation.invoice_id, allocation.amount, f"allocations[{index}].invoice_id"))
+    await documents_service.lock_invoices(session, tenant, [entry[0] for entry in plan])
     if currency is None and plan:
         first = await documents_service.get_document(session, tenant, plan[0][0], "invoice")
         currency = first.currency
@@ -232,6 +234,7 @@ async def record_payment(session: AsyncSession, tenant: Tenant, data: PaymentCre
         payer_reference=data.payer_reference,
         external_payment_id=external_id,
         customer_id=customer_id,
+        customer_given=customer_id is not None,
         notes=data.notes,
         status="succeeded",
         reviewed=data.reviewed,
@@ -240,8 +243,14 @@ async def record_payment(session: AsyncSession, tenant: Tenant, data: PaymentCre
         allocations=[],
         refunds=[],
     )
-    session.add(payment)
-    await session.flush()
+    try:
+        async with session.begin_nested():
+            session.add(payment)
+            await session.flush()
+    except IntegrityError as exc:  # the same id recorded by a concurrent request
+        raise Conflict(
+            f"A payment with external_payment_id '{external_id}' already exists"
+        ) from exc
     for invoice_id, amount, field in plan:
         if amount is None:  # a single invoice_id: as much as it has due
             invoice = await documents_service.get_document(session, tenant, invoice_id, "invoice")
@@ -315,7 +324,8 @@ async def list_payments(
         PaymentAllocation.payment_id == Payment.id, PaymentAllocation.amount > 0
     )
     if filters.matched is not None:
-        statement = statement.where(applied if filters.matched else ~applied)
+        unmatched = and_(~applied, Payment.unapplied_amount > 0)
+        statement = statement.where(applied if filters.matched else unmatched)
     if filters.reviewed is not None:
         statement = statement.where(Payment.reviewed == filters.reviewed)
     if filters.customer_id is not None:
@@ -344,6 +354,11 @@ async def update_payment(
     """Seed 003's reconciliation: match to an invoice, unmatch with null, mark reviewed."""
     payment = await get_payment(session, tenant, payment_id, for_update=True)
     given = changes.model_fields_set
+    touched = [a.invoice_id for a in payment.allocations if a.amount > 0]
+    if changes.invoice_id is not None:
+        touched.append(changes.invoice_id)
+    touched += [a.invoice_id for a in changes.allocations or []]
+    await documents_service.lock_invoices(session, tenant, touched)
     for name in ("payer_name", "payer_reference", "notes"):
         if name in given:
             setattr(payment, name, getattr(changes, name))
@@ -358,6 +373,8 @@ async def update_payment(
                     await _give_back(
                         session, tenant, payment, allocation, allocation.amount, "invoice_id"
                     )
+            if payment.receipt_id is None and not payment.customer_given:
+                payment.customer_id = None  # it came from the match being undone
         else:
             invoice = await documents_service.get_document(
                 session, tenant, changes.invoice_id, "invoice"
@@ -381,6 +398,10 @@ async def update_payment(
         )
         if "payment.matched" not in events:
             events.insert(0, "payment.matched")
+    account = await accounts_service.get_account(session, tenant.account_id)
+    live = any(a.amount > 0 for a in payment.allocations)
+    if account.issue_receipts and live and payment.receipt_id is None:
+        await _issue_receipt(session, tenant, payment)
     payment.updated_at = utcnow()
     for event in events:
         await _record(session, tenant, payment, event)
@@ -394,10 +415,21 @@ async def refund_payment(
     data: RefundCreate,
 ) -> Payment:
     payment = await get_payment(session, tenant, payment_id, for_update=True)
+    await documents_service.lock_invoices(
+        session, tenant, [a.invoice_id for a in payment.allocations if a.amount > 0]
+    )
     refundable = payment.amount - payment.amount_refunded
     if refundable <= 0:
         raise InvalidState("This payment is already refunded in full")
-    amount = data.amount if data.amount is not None else refundable
+    chosen = next(
+        (a for a in payment.allocations if a.invoice_id == data.invoice_id and a.amount > 0), None
+    )
+    if data.amount is not None:
+        amount = data.amount
+    elif chosen is not None:
+        amount = chosen.amount  # refunding one invoice: by default all it received
+    else:
+        amount = refundable
     if amount > refundable:
         raise ValidationFailed.on_field(
             "amount", f"{amount} is more than the {refundable} that can still be refunded"
@@ -415,7 +447,9 @@ async def refund_payment(
             raise NotFound(f"invoice_id: the payment is not applied to {data.invoice_id}")
         if amount > allocation.amount:
             raise ValidationFailed.on_field(
-                "amount", f"the payment applied only {allocation.amount} to that invoice"
+                "amount",
+                f"the payment applied only {display_amount(allocation.amount, payment.currency)} "
+                "to that invoice",
             )
         sources = [allocation]
     else:

@@ -246,9 +246,14 @@ async def enroll_plan(
         assert data.interval is not None
         if due < Decimal(data.count) * Decimal(1).scaleb(-currency_exponent(invoice.currency)):
             raise ValidationFailed.on_field("count", "more installments than minor units due")
-        installments = _generated(
-            due, invoice.currency, data.count, data.interval, data.first_due_date or today
-        )
+        try:
+            installments = _generated(
+                due, invoice.currency, data.count, data.interval, data.first_due_date or today
+            )
+        except (ValueError, OverflowError) as exc:
+            raise ValidationFailed.on_field(
+                "first_due_date", "the installments would fall beyond the year 9999"
+            ) from exc
     plan = PaymentPlan(
         account_id=tenant.account_id,
         livemode=tenant.livemode,
@@ -294,6 +299,9 @@ async def list_plans(
 
 
 async def cancel_plan(session: AsyncSession, tenant: Tenant, plan_id: uuid.UUID) -> PaymentPlan:
+    # Lock order is invoice, then plan — the order payments take them in.
+    unlocked = await get_plan(session, tenant, plan_id)
+    await documents_service.lock_invoices(session, tenant, [unlocked.invoice_id])
     plan = await get_plan(session, tenant, plan_id, for_update=True)
     if plan.status != "active":
         raise InvalidState(f"This payment plan is already {plan.status}")

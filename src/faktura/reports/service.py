@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from faktura.core.errors import ValidationFailed
 from faktura.core.money import display_amount
 from faktura.core.tenant import Tenant
 from faktura.documents.models import Document
@@ -96,7 +97,10 @@ async def aging(
 ) -> list[dict[str, Any]]:
     """Per currency and customer: amount due by days past due on as_of."""
     due = Document.due_date
-    limits = [as_of - timedelta(days=days) for days in (30, 60, 90)]
+    try:
+        limits = [as_of - timedelta(days=days) for days in (30, 60, 90)]
+    except OverflowError as exc:
+        raise ValidationFailed.on_field("as_of", "must be after 0001-03-31") from exc
     bucket_sums = [
         _sum_if(func.coalesce(due, as_of) >= as_of),
         _sum_if(and_(due < as_of, due >= limits[0])),
