@@ -49,7 +49,10 @@ class ListResponse(BaseModel, Generic[T]):
     data: list[T] = Field(description="The objects of this page, newest first")
     page: int = Field(description="Page number (1-based); 1 when `starting_after` was used")
     per_page: int = Field(description="Page size asked for")
-    total: int = Field(description="Number of objects matching the filters, over all pages")
+    total: int | None = Field(
+        description="Number of objects matching the filters, over all pages; null on keyset "
+        "pages (`starting_after`), which never count"
+    )
     has_more: bool = Field(description="Whether objects follow this page")
 
 

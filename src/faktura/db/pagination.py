@@ -23,7 +23,7 @@ class Page(Generic[T]):
     items: list[T]
     page: int
     per_page: int
-    total: int
+    total: int | None  # not counted on keyset pages
     has_more: bool
 
     def as_response(self, items: list[Any] | None = None) -> dict[str, Any]:
@@ -42,10 +42,18 @@ async def paginate(
     id_column: InstrumentedAttribute[uuid.UUID],
     params: PageParams,
 ) -> Page[Any]:
-    """Newest first: ids are UUIDv7, so descending id is descending creation, ties impossible."""
-    total = (
-        await session.execute(select(func.count()).select_from(statement.order_by(None).subquery()))
-    ).scalar_one()
+    """Newest first: ids are UUIDv7, so descending id is descending creation, ties impossible.
+
+    Keyset pages (`starting_after`) are for walking deep lists at the cost of the first page,
+    so they do not count the matches: a count reads every match, page 10,000 or not.
+    """
+    total: int | None = None
+    if params.starting_after is None:
+        total = (
+            await session.execute(
+                select(func.count()).select_from(statement.order_by(None).subquery())
+            )
+        ).scalar_one()
     ordered = statement.order_by(id_column.desc()).limit(params.per_page + 1)
     if params.starting_after is not None:
         ordered = ordered.where(id_column < params.starting_after)
@@ -54,6 +62,4 @@ async def paginate(
         ordered = ordered.offset((params.page - 1) * params.per_page)
         page = params.page
     rows = list((await session.execute(ordered)).scalars().all())
-    return Page(
-        rows[: params.per_page], page, params.per_page, int(total), len(rows) > params.per_page
-    )
+    return Page(rows[: params.per_page], page, params.per_page, total, len(rows) > params.per_page)
