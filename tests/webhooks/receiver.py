@@ -1,5 +1,6 @@
 """A real HTTP server on 127.0.0.1 that records the webhooks it receives and answers as told."""
 
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -73,6 +74,12 @@ class Receiver:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                super().setup()
+                # Headers and body go out in separate writes; without this, delayed ACKs
+                # stall every keep-alive request by tens of milliseconds.
+                self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length", "0"))

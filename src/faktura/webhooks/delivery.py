@@ -141,16 +141,46 @@ async def claim_due_deliveries(
 
 
 async def record_attempt(session: AsyncSession, job: DeliveryJob, result: AttemptResult) -> None:
-    """Log the attempt and move the delivery on. A worker that lost its lease (it overran it
+    await record_attempts(session, [(job, result)])
+
+
+async def record_attempts(
+    session: AsyncSession, outcomes: list[tuple[DeliveryJob, AttemptResult]]
+) -> None:
+    """Log each attempt and move its delivery on. A worker that lost its lease (it overran it
     and another worker took the delivery) logs its attempt but leaves the delivery alone."""
-    delivery = (
-        await session.execute(
-            select(WebhookDelivery).where(WebhookDelivery.id == job.delivery_id).with_for_update()
+    ids = [job.delivery_id for job, _result in outcomes]
+    found = (
+        (
+            await session.execute(
+                select(WebhookDelivery)
+                .where(WebhookDelivery.id.in_(ids))
+                .order_by(WebhookDelivery.id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
         )
-    ).scalar_one_or_none()
-    if delivery is None:  # the endpoint was deleted meanwhile
-        return
-    holds_lease = delivery.lease_token == job.lease_token
+        .scalars()
+        .all()
+    )
+    by_id = {delivery.id: delivery for delivery in found}
+    failed: list[tuple[WebhookDelivery, AttemptResult]] = []
+    for job, result in outcomes:
+        delivery = by_id.get(job.delivery_id)
+        if delivery is None:  # the endpoint was deleted meanwhile
+            continue
+        if _apply(session, delivery, job, result):
+            failed.append((delivery, result))
+    await session.flush()
+    for delivery, result in failed:
+        await _after_failure(session, delivery, result)
+
+
+def _apply(
+    session: AsyncSession, delivery: WebhookDelivery, job: DeliveryJob, result: AttemptResult
+) -> bool:
+    """Record the attempt on the delivery; True when it failed and what follows must be
+    decided (retry, give up, disable the endpoint)."""
     attempt_number = delivery.attempt_count + 1
     error = result.error[:MAX_ERROR_LENGTH] if result.error else None
     session.add(
@@ -164,9 +194,8 @@ async def record_attempt(session: AsyncSession, job: DeliveryJob, result: Attemp
             error=error,
         )
     )
-    if not holds_lease:
-        await session.flush()
-        return
+    if delivery.lease_token != job.lease_token:
+        return False
     now = utcnow()
     delivery.attempt_count = attempt_number
     delivery.last_attempt_at = result.attempted_at
@@ -179,8 +208,14 @@ async def record_attempt(session: AsyncSession, job: DeliveryJob, result: Attemp
         delivery.status = "delivered"
         delivery.delivered_at = now
         delivery.next_attempt_at = None
-        await session.flush()
-        return
+        return False
+    return True
+
+
+async def _after_failure(
+    session: AsyncSession, delivery: WebhookDelivery, result: AttemptResult
+) -> None:
+    now = utcnow()
     endpoint = (
         await session.execute(
             select(WebhookEndpoint)
@@ -194,14 +229,16 @@ async def record_attempt(session: AsyncSession, job: DeliveryJob, result: Attemp
         await session.flush()
         await service.disable_endpoint(session, endpoint, "The endpoint answered 410 Gone")
         return
-    if attempt_number < MAX_ATTEMPTS:
-        delivery.next_attempt_at = now + retry_delay(attempt_number, result.retry_after)
+    if delivery.status != "pending":  # its endpoint was disabled by an earlier outcome
+        return
+    if delivery.attempt_count < MAX_ATTEMPTS:
+        delivery.next_attempt_at = now + retry_delay(delivery.attempt_count, result.retry_after)
         await session.flush()
         return
     delivery.status = "failed"
     delivery.next_attempt_at = None
     await session.flush()
-    if attempt_number == MAX_ATTEMPTS and not await _succeeded_since(
+    if delivery.attempt_count == MAX_ATTEMPTS and not await _succeeded_since(
         session, endpoint.id, now - FAILING_WINDOW
     ):
         await service.disable_endpoint(

@@ -36,18 +36,22 @@ def _ip(host: str) -> IPAddress | None:
 
 
 def is_allowed_host(host: str, address: IPAddress | None, allowed: tuple[str, ...]) -> bool:
-    """An operator allows a host by name, by address, or by a CIDR range of addresses."""
+    """Whether the operator allowed this host: by its name, by the address written in the URL,
+    or by a CIDR range holding the address it resolves to. An address entry does not allow a
+    name that merely resolves to it (that is what DNS rebinding relies on)."""
     host = host.lower()
+    literal = _ip(host)
     for entry in allowed:
         if entry == host:
             return True
-        if address is not None and "/" in entry:
+        if "/" in entry:
             try:
-                if address in ipaddress.ip_network(entry, strict=False):
-                    return True
+                network = ipaddress.ip_network(entry, strict=False)
             except ValueError:
                 continue
-        elif address is not None and _ip(entry) == address:
+            if address is not None and address in network:
+                return True
+        elif literal is not None and _ip(entry) == literal:
             return True
     return False
 

@@ -14,6 +14,7 @@ from datetime import timedelta
 import httpx
 
 from faktura.config import Settings
+from faktura.db import registry  # noqa: F401 - every table, so foreign keys resolve
 from faktura.db.session import Database
 from faktura.webhooks import delivery, sender
 
@@ -33,6 +34,8 @@ class WebhookWorker:
         self.concurrency = settings.webhook_concurrency
         self.lease = timedelta(seconds=settings.webhook_lease_seconds)
         self._transport = transport
+        self._results: list[tuple[delivery.DeliveryJob, delivery.AttemptResult]] = []
+        self._record_lock = asyncio.Lock()
 
     async def _claim(self, limit: int) -> list[delivery.DeliveryJob]:
         async with self.db.transaction() as session:
@@ -45,12 +48,31 @@ class WebhookWorker:
             allowed_hosts=self.settings.webhook_allowed_hosts,
             timeout_seconds=self.settings.webhook_timeout_seconds,
         )
-        try:
-            async with self.db.transaction() as session:
-                await delivery.record_attempt(session, job, result)
-        except Exception:
-            # The lease runs out and the delivery is sent again: at least once, never lost.
-            logger.exception("could not record the attempt of delivery %s", job.delivery_id)
+        await self._record(job, result)
+
+    async def _record(self, job: delivery.DeliveryJob, result: delivery.AttemptResult) -> None:
+        """Group commit: whoever takes the lock writes every result queued so far in one
+        transaction, so a busy worker commits once per batch instead of once per request."""
+        self._results.append((job, result))
+        async with self._record_lock:
+            batch, self._results = self._results, []
+            if not batch:
+                return  # written by the task that held the lock
+            try:
+                async with self.db.transaction() as session:
+                    await delivery.record_attempts(session, batch)
+                return
+            except Exception:
+                logger.warning("recording %d attempts at once failed; one by one", len(batch))
+            for queued_job, queued_result in batch:
+                try:
+                    async with self.db.transaction() as session:
+                        await delivery.record_attempt(session, queued_job, queued_result)
+                except Exception:
+                    # The lease runs out and the delivery is sent again: at least once.
+                    logger.exception(
+                        "could not record the attempt of delivery %s", queued_job.delivery_id
+                    )
 
     async def run_once(self) -> int:
         """Send every delivery due now, then return how many requests were sent."""
