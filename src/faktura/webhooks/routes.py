@@ -1,9 +1,9 @@
 """/v1/webhook_endpoints and /v1/webhook_deliveries."""
 
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
@@ -21,6 +21,8 @@ router = api_router("webhooks")
 read = require_scope("webhooks:read")
 write = require_scope("webhooks:write")
 
+EndpointId = Annotated[uuid.UUID, Path(description="Webhook endpoint id")]
+DeliveryId = Annotated[uuid.UUID, Path(description="Webhook delivery id")]
 _SECRET_REDACTED = "whsec_…"  # noqa: S105 - a placeholder
 
 
@@ -75,7 +77,7 @@ async def list_endpoints(
     summary="Retrieve a webhook endpoint",
 )
 async def retrieve_endpoint(
-    endpoint_id: uuid.UUID,
+    endpoint_id: EndpointId,
     principal: Principal = Depends(read),
     session: AsyncSession = Depends(get_session),
 ) -> Response:
@@ -89,7 +91,7 @@ async def retrieve_endpoint(
     summary="Update a webhook endpoint",
 )
 async def update_endpoint(
-    endpoint_id: uuid.UUID,
+    endpoint_id: EndpointId,
     body: schemas.WebhookEndpointUpdate,
     request: Request,
     principal: Principal = Depends(write),
@@ -108,7 +110,7 @@ async def update_endpoint(
     description="Its pending deliveries are dropped with it.",
 )
 async def delete_endpoint(
-    endpoint_id: uuid.UUID,
+    endpoint_id: EndpointId,
     principal: Principal = Depends(write),
     session: AsyncSession = Depends(get_session),
 ) -> Response:
@@ -124,7 +126,7 @@ async def delete_endpoint(
     "one with the new secret and one with the old, so receivers can switch without a gap.",
 )
 async def rotate_secret(
-    endpoint_id: uuid.UUID,
+    endpoint_id: EndpointId,
     request: Request,
     principal: Principal = Depends(write),
     session: AsyncSession = Depends(get_session),
@@ -141,7 +143,7 @@ async def rotate_secret(
     description="Queues a `webhook.test` event for this endpoint only; the worker sends it.",
 )
 async def send_test_event(
-    endpoint_id: uuid.UUID,
+    endpoint_id: EndpointId,
     principal: Principal = Depends(write),
     session: AsyncSession = Depends(get_session),
 ) -> Response:
@@ -156,7 +158,7 @@ async def send_test_event(
     description="Newest first, each with every attempt (status, duration, response excerpt).",
 )
 async def list_deliveries(
-    endpoint_id: uuid.UUID,
+    endpoint_id: EndpointId,
     params: PageParams = Depends(page_params),
     status: Literal["pending", "delivered", "failed"] | None = Query(
         None, description="Only deliveries in this status"
@@ -176,7 +178,7 @@ async def list_deliveries(
     summary="Retrieve a webhook delivery",
 )
 async def retrieve_delivery(
-    delivery_id: uuid.UUID,
+    delivery_id: DeliveryId,
     principal: Principal = Depends(read),
     session: AsyncSession = Depends(get_session),
 ) -> Response:
@@ -193,7 +195,7 @@ async def retrieve_delivery(
     "whether it is pending, delivered or failed.",
 )
 async def retry_delivery(
-    delivery_id: uuid.UUID,
+    delivery_id: DeliveryId,
     principal: Principal = Depends(write),
     session: AsyncSession = Depends(get_session),
 ) -> Response:
