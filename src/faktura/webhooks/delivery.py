@@ -172,7 +172,7 @@ async def record_attempts(
         if _apply(session, delivery, job, result):
             failed.append((delivery, result))
     await session.flush()
-    for delivery, result in failed:
+    for delivery, result in sorted(failed, key=lambda pair: pair[0].endpoint_id):
         await _after_failure(session, delivery, result)
 
 
@@ -216,18 +216,11 @@ async def _after_failure(
     session: AsyncSession, delivery: WebhookDelivery, result: AttemptResult
 ) -> None:
     now = utcnow()
-    endpoint = (
-        await session.execute(
-            select(WebhookEndpoint)
-            .where(WebhookEndpoint.id == delivery.endpoint_id)
-            .with_for_update()
-        )
-    ).scalar_one()
     if result.status_code == 410:
         delivery.status = "failed"
         delivery.next_attempt_at = None
         await session.flush()
-        await service.disable_endpoint(session, endpoint, "The endpoint answered 410 Gone")
+        await _disable(session, delivery.endpoint_id, "The endpoint answered 410 Gone")
         return
     if delivery.status != "pending":  # its endpoint was disabled by an earlier outcome
         return
@@ -239,11 +232,26 @@ async def _after_failure(
     delivery.next_attempt_at = None
     await session.flush()
     if delivery.attempt_count == MAX_ATTEMPTS and not await _succeeded_since(
-        session, endpoint.id, now - FAILING_WINDOW
+        session, delivery.endpoint_id, now - FAILING_WINDOW
     ):
-        await service.disable_endpoint(
-            session, endpoint, "No delivery succeeded for 3 days; every attempt failed"
+        await _disable(
+            session,
+            delivery.endpoint_id,
+            "No delivery succeeded for 3 days; every attempt failed",
         )
+
+
+async def _disable(session: AsyncSession, endpoint_id: uuid.UUID, reason: str) -> None:
+    # Locked only here, on the rare way to disabling it, not on every failed attempt.
+    endpoint = (
+        await session.execute(
+            select(WebhookEndpoint)
+            .where(WebhookEndpoint.id == endpoint_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one()
+    await service.disable_endpoint(session, endpoint, reason)
 
 
 async def _succeeded_since(session: AsyncSession, endpoint_id: uuid.UUID, since: datetime) -> bool:
