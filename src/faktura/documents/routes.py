@@ -3,6 +3,7 @@
 One set of routes, made once per type: the four types share one implementation.
 """
 
+import dataclasses
 import uuid
 from datetime import date
 from typing import Any
@@ -75,6 +76,19 @@ def _check_statuses(filters: service.DocumentFilters, doc_type: str | None) -> N
             raise ValidationFailed.on_field("status", f"unknown status '{value}'")
 
 
+async def _list(
+    session: AsyncSession,
+    principal: Principal,
+    filters: service.DocumentFilters,
+    doc_type: str | None,
+    params: PageParams,
+) -> Response:
+    _check_statuses(filters, doc_type)
+    filters = dataclasses.replace(filters, doc_type=doc_type)
+    page = await service.list_documents(session, principal.tenant, filters, params)
+    return json_response(page.as_response([_out(d) for d in page.items]))
+
+
 def _add_routes(target: APIRouter, doc_type: str) -> None:
     path = f"/{PATHS[doc_type]}"
     name = service.label(doc_type)
@@ -107,14 +121,7 @@ def _add_routes(target: APIRouter, doc_type: str) -> None:
         principal: Principal = Depends(read),
         session: AsyncSession = Depends(get_session),
     ) -> Response:
-        _check_statuses(filters, doc_type)
-        page = await service.list_documents(
-            session,
-            principal.tenant,
-            service.DocumentFilters(**{**filters.__dict__, "doc_type": doc_type}),
-            params,
-        )
-        return json_response(page.as_response([_out(d) for d in page.items]))
+        return await _list(session, principal, filters, doc_type, params)
 
     @target.get(
         f"{path}/{{document_id}}",
@@ -260,14 +267,7 @@ async def list_documents(
     principal: Principal = Depends(read),
     session: AsyncSession = Depends(get_session),
 ) -> Response:
-    _check_statuses(filters, doc_type)
-    page = await service.list_documents(
-        session,
-        principal.tenant,
-        service.DocumentFilters(**{**filters.__dict__, "doc_type": doc_type}),
-        params,
-    )
-    return json_response(page.as_response([_out(d) for d in page.items]))
+    return await _list(session, principal, filters, doc_type, params)
 
 
 @router.get(
