@@ -336,6 +336,8 @@ def _insert_invoices(
                 "currency": account.default_currency,
                 "issue_date": issue_date,
                 "due_date": due_date,
+                "issue_date_given": True,
+                "due_date_given": True,
                 "vat_type": "excluded",
                 "notes": None,
                 "source_type": "api",

@@ -169,3 +169,30 @@ async def test_invoices_born_overdue_or_paid_announce_it(api: ApiClient) -> None
     assert (late["status"], settled["status"]) == ("overdue", "paid")
     assert [e["object_id"] for e in await events(api, "invoice.overdue")] == [late["id"]]
     assert [e["object_id"] for e in await events(api, "invoice.paid")] == [settled["id"]]
+
+
+async def test_a_draft_takes_the_date_and_year_of_the_day_it_is_issued(api: ApiClient) -> None:
+    from datetime import UTC, datetime
+
+    from faktura.core.clock import set_clock
+
+    now = [datetime(2026, 12, 31, 10, 0, tzinfo=UTC)]
+    set_clock(lambda: now[0])
+    try:
+        draft = await create_document(api, status="draft", issue_date=None)
+        dated = await create_document(
+            api, status="draft", issue_date="2026-12-30", customer_id=draft["customer_id"]
+        )
+        assert (draft["issue_date"], draft["due_date"]) == ("2026-12-31", "2027-01-30")
+        now[0] = datetime(2027, 1, 5, 10, 0, tzinfo=UTC)
+        issued = exact(await api.post(f"/v1/invoices/{draft['id']}/finalize"))
+        kept = exact(await api.post(f"/v1/invoices/{dated['id']}/finalize"))
+    finally:
+        set_clock(None)
+
+    assert (issued["issue_date"], issued["due_date"], issued["number"]) == (
+        "2027-01-05",
+        "2027-02-04",
+        "INV-2027-0001",
+    )
+    assert (kept["issue_date"], kept["number"]) == ("2026-12-30", "INV-2026-0001")

@@ -47,6 +47,10 @@ class Document(IdMixin, TimestampMixin, TenantMixin, Base):
     currency: Mapped[str] = mapped_column(String(3))
     issue_date: Mapped[date] = mapped_column()
     due_date: Mapped[date | None] = mapped_column()
+    # Whether the caller chose these dates; a draft's defaulted dates move to the day it is
+    # issued, so that the number's year and the legal issue date are the issuing day's.
+    issue_date_given: Mapped[bool] = mapped_column(default=True)
+    due_date_given: Mapped[bool] = mapped_column(default=True)
     vat_type: Mapped[str] = mapped_column(String(16))
     notes: Mapped[str | None] = mapped_column(Text)
     source_type: Mapped[str] = mapped_column(String(16))

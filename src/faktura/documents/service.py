@@ -494,6 +494,8 @@ async def create_document(
         currency=currency,
         issue_date=issue_date,
         due_date=due_date,
+        issue_date_given=data.issue_date is not None,
+        due_date_given=data.due_date is not None,
         vat_type=data.vat_type,
         notes=data.notes,
         source_type=data.source_type,
@@ -546,6 +548,11 @@ async def _issue(
     number: str | None,
 ) -> None:
     """Give a draft its number and make it a legal document, in the caller's transaction."""
+    today = account_today(account)
+    if not document.issue_date_given and document.issue_date != today:
+        if not document.due_date_given and document.due_date is not None:
+            document.due_date += today - document.issue_date
+        document.issue_date = today
     rule = account.numbering[document.type]
     if number is not None:
         # Queue behind anyone taking a number of this sequence, then check.
@@ -703,6 +710,8 @@ async def update_document(
             await _update_imported_money(session, tenant, document, changes)
     for name in EDITABLE_WHEN_ISSUED & given:
         setattr(document, name, getattr(changes, name))
+    if "due_date" in given:
+        document.due_date_given = True
     if document.due_date is not None and document.due_date < document.issue_date:
         raise ValidationFailed.on_field("due_date", "cannot be before issue_date")
     if document.type == "invoice" and document.status != "draft":
@@ -734,6 +743,8 @@ async def _update_draft(
             document.customer_address = _format_address(customer.address)
     elif changes.customer_name is not None:
         document.customer_name = changes.customer_name
+    if "issue_date" in given and changes.issue_date is not None:
+        document.issue_date_given = True
     for name in ("currency", "issue_date", "vat_type"):
         if name in given and getattr(changes, name) is not None:
             setattr(document, name, getattr(changes, name))
