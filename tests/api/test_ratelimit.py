@@ -96,3 +96,15 @@ async def test_the_day_window_refuses_once_spent(
     assert [a.headers["x-ratelimit-remaining"] for a in answers[:3]] == ["2", "1", "0"]
     error = assert_error(answers[3], 429, "rate_limited")
     assert "3 requests per day" in str(error["message"])
+
+
+async def test_requests_pass_uncounted_when_the_store_is_down(settings: Settings) -> None:
+    app = create_app(settings.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"}))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        api = await create_account_with_key(app.state.runtime.db, client, plan="basic")
+        response = await api.get("/v1/account")
+    await app.state.runtime.db.dispose()
+
+    assert response.status_code == 200
+    assert "x-ratelimit-limit" not in response.headers

@@ -1,5 +1,6 @@
 """Rate limits per API key and plan: per minute and per day, in memory or in Redis."""
 
+import logging
 import time
 import uuid
 from dataclasses import dataclass
@@ -10,6 +11,8 @@ from limits.aio.strategies import FixedWindowRateLimiter
 from limits.storage import storage_from_string
 
 from faktura.core.errors import RateLimited
+
+logger = logging.getLogger("faktura.ratelimit")
 
 # (per minute, per day); None is no limit.
 PLAN_LIMITS: dict[str, tuple[int, int] | None] = {
@@ -63,8 +66,14 @@ class RateLimiter:
         identity = ("faktura", str(key_id))
         states: list[RateLimitState] = []
         for item in windows:
-            allowed = await self._limiter.hit(item, *identity)
-            stats = await self._limiter.get_window_stats(item, *identity)
+            try:
+                allowed = await self._limiter.hit(item, *identity)
+                stats = await self._limiter.get_window_stats(item, *identity)
+            except Exception:
+                # Counting is a guard, not the service: if its store (Redis) is down, requests
+                # pass uncounted rather than fail.
+                logger.warning("rate-limit store unavailable; request not counted", exc_info=True)
+                return None
             state = RateLimitState(item.amount, max(0, stats.remaining), int(stats.reset_time))
             if not allowed:
                 retry_after = max(1, state.reset - int(time.time()))
