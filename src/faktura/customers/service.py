@@ -8,7 +8,6 @@ with issued documents cannot be deleted.
 
 import uuid
 from dataclasses import replace
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -66,11 +65,6 @@ _CONTACT_FIELDS = (
     "notes",
 )
 
-
-def _timestamps() -> dict[str, datetime]:
-    """created_at and updated_at of a new row: one instant, so it reads as never changed."""
-    now = utcnow()
-    return {"created_at": now, "updated_at": now}
 
 
 async def customer_has_issued_documents(
@@ -131,7 +125,6 @@ async def _new_party(session: AsyncSession, tenant: Tenant, kind: str, data: Par
     party = Party(
         account_id=tenant.account_id,
         livemode=tenant.livemode,
-        **_timestamps(),
         kind=kind,
         company_name=data.company_name,
         email=data.email,
@@ -341,7 +334,6 @@ def _new_contact(tenant: Tenant, data: ContactIn) -> Contact:
     return Contact(
         account_id=tenant.account_id,
         livemode=tenant.livemode,
-        **_timestamps(),
         contact_name=data.contact_name,
         email=data.email,
         phone=data.phone,

@@ -38,9 +38,15 @@ class IdMixin:
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
 
 
+def _same_as_created_at(context: Any) -> datetime:
+    """A new row's updated_at is its created_at: one instant, so it reads as never changed."""
+    created_at: datetime = context.get_current_parameters()["created_at"]
+    return created_at
+
+
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=_same_as_created_at, onupdate=utcnow)
 
 
 class TenantMixin:

@@ -1,7 +1,6 @@
 """The item catalog: create, change, search, and delete or archive items."""
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -32,11 +31,6 @@ _FIELDS = (
     "active",
 )
 
-
-def _timestamps() -> dict[str, datetime]:
-    """created_at and updated_at of a new row: one instant, so it reads as never changed."""
-    now = utcnow()
-    return {"created_at": now, "updated_at": now}
 
 
 async def item_is_used(session: AsyncSession, tenant: Tenant, item_id: uuid.UUID) -> bool:
@@ -95,7 +89,6 @@ async def create_item(session: AsyncSession, tenant: Tenant, data: ItemCreate) -
     item = Item(
         account_id=tenant.account_id,
         livemode=tenant.livemode,
-        **_timestamps(),
         **{name: getattr(data, name) for name in _FIELDS if name != "currency"},
         currency=currency,
     )
