@@ -2,6 +2,8 @@
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from faktura.core.errors import ValidationFailed
+
 # ISO 4217 minor-unit exponents that differ from the default of 2.
 _EXPONENTS: dict[str, int] = {
     "BIF": 0,
@@ -99,6 +101,12 @@ def normalize_decimal(value: Decimal) -> Decimal:
     if isinstance(exponent, int) and exponent > 0:
         value = value.quantize(Decimal(1))
     return value
+
+
+def check_minor_units(value: Decimal, currency: str, field: str) -> None:
+    """Refuse (422 on `field`) an amount finer than the currency's minor unit: never round it."""
+    if quantize_money(value, currency) != value:
+        raise ValidationFailed.on_field(field, f"has more decimals than {currency} allows")
 
 
 def display_amount(value: Decimal, currency: str) -> Decimal:

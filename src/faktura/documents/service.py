@@ -22,7 +22,12 @@ from faktura.core.errors import (
     NotFound,
     ValidationFailed,
 )
-from faktura.core.money import display_amount, normalize_decimal, quantize_money
+from faktura.core.money import (
+    check_minor_units,
+    display_amount,
+    normalize_decimal,
+    quantize_money,
+)
 from faktura.core.tenant import Tenant
 from faktura.customers import service as customers_service
 from faktura.db.pagination import Page, PageParams, paginate
@@ -293,16 +298,11 @@ def _compute(
     return totals
 
 
-def _check_minor_units(value: Decimal, currency: str, field: str) -> None:
-    if quantize_money(value, currency) != value:
-        raise ValidationFailed.on_field(field, f"has more decimals than {currency} allows")
-
-
 def _legacy_line(
     amount: Decimal, tax_amount: Decimal | None, discount: Decimal | None, currency: str
 ) -> LineItemIn:
     """Seed 003's single `amount`: one line whose math gives exactly that total."""
-    _check_minor_units(amount, currency, "amount")
+    check_minor_units(amount, currency, "amount")
     net = amount - (tax_amount or ZERO) + (discount or ZERO)
     return LineItemIn(
         description="Amount", quantity=Decimal(1), unit_price=quantize_money(net, currency)
@@ -535,7 +535,7 @@ def _set_imported_due(document: Document, source_type: str, due: Decimal) -> Non
         raise ValidationFailed.on_field("amount_due", "only imported documents take amount_due")
     if due < 0 or due > document.total:
         raise ValidationFailed.on_field("amount_due", "must be between 0 and the total")
-    _check_minor_units(due, document.currency, "amount_due")
+    check_minor_units(due, document.currency, "amount_due")
     document.external_payment_amount = document.total - due
     document.amount_due = amount_due(document)
 
@@ -802,7 +802,7 @@ async def _update_imported_money(
     for field in ("amount", "amount_due", "external_payment_amount"):
         value = getattr(changes, field)
         if field in given and value is not None:
-            _check_minor_units(value, document.currency, field)
+            check_minor_units(value, document.currency, field)
     external = (
         changes.external_payment_amount
         if "external_payment_amount" in given

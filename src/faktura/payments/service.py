@@ -16,7 +16,7 @@ from faktura.accounts.models import Account
 from faktura.core.clock import utcnow
 from faktura.core.errors import Conflict, InvalidState, NotFound, ValidationFailed
 from faktura.core.ids import uuid7
-from faktura.core.money import display_amount, quantize_money
+from faktura.core.money import check_minor_units, display_amount
 from faktura.core.tenant import Tenant
 from faktura.customers import service as customers_service
 from faktura.db.pagination import Page, PageParams, paginate
@@ -147,11 +147,7 @@ async def _allocate(
             field.replace("invoice_id", "amount"),
             f"{amount} is more than the payment has unapplied ({payment.unapplied_amount})",
         )
-    if quantize_money(amount, payment.currency) != amount:
-        raise ValidationFailed.on_field(
-            field.replace("invoice_id", "amount"),
-            f"has more decimals than {payment.currency} allows",
-        )
+    check_minor_units(amount, payment.currency, field.replace("invoice_id", "amount"))
     invoice = await documents_service.apply_payment(
         session, tenant, invoice_id, amount, payment.currency, field=field
     )
@@ -207,8 +203,7 @@ async def record_payment(session: AsyncSession, tenant: Tenant, data: PaymentCre
         first = await documents_service.get_document(session, tenant, plan[0][0], "invoice")
         currency = first.currency
     currency = currency or account.default_currency
-    if quantize_money(data.amount, currency) != data.amount:
-        raise ValidationFailed.on_field("amount", f"has more decimals than {currency} allows")
+    check_minor_units(data.amount, currency, "amount")
     external_id = data.external_payment_id or f"pay_{uuid7().hex}"
     taken = (
         await session.execute(
@@ -434,8 +429,7 @@ async def refund_payment(
         raise ValidationFailed.on_field(
             "amount", f"{amount} is more than the {refundable} that can still be refunded"
         )
-    if quantize_money(amount, payment.currency) != amount:
-        raise ValidationFailed.on_field("amount", f"has more decimals than {payment.currency}")
+    check_minor_units(amount, payment.currency, "amount")
     left = amount
     reversed_allocations: list[dict[str, Any]] = []
     if data.invoice_id is not None:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.core.clock import utcnow
 from faktura.core.errors import InvalidState, NotFound, ValidationFailed
-from faktura.core.money import currency_exponent, display_amount, quantize_money
+from faktura.core.money import check_minor_units, currency_exponent, display_amount
 from faktura.core.tenant import Tenant
 from faktura.db.pagination import Page, PageParams, paginate
 from faktura.documents import service as documents_service
@@ -69,8 +69,7 @@ async def open_dispute(session: AsyncSession, tenant: Tenant, data: DisputeCreat
         session, tenant, data.invoice_id, "in_dispute", field="invoice_id"
     )
     amount = data.amount if data.amount is not None else invoice.amount_due
-    if quantize_money(amount, invoice.currency) != amount:
-        raise ValidationFailed.on_field("amount", f"has more decimals than {invoice.currency}")
+    check_minor_units(amount, invoice.currency, "amount")
     if amount > invoice.amount_due:
         raise ValidationFailed.on_field(
             "amount", f"{amount} is more than the invoice has due ({invoice.amount_due})"
@@ -229,10 +228,7 @@ async def enroll_plan(
         if dates != sorted(dates):
             raise ValidationFailed.on_field("installments", "must be in date order")
         for index, installment in enumerate(data.installments):
-            if quantize_money(installment.amount, invoice.currency) != installment.amount:
-                raise ValidationFailed.on_field(
-                    f"installments[{index}].amount", f"has more decimals than {invoice.currency}"
-                )
+            check_minor_units(installment.amount, invoice.currency, f"installments[{index}].amount")
         total = sum((i.amount for i in data.installments), ZERO)
         if total != due:
             raise ValidationFailed.on_field(
