@@ -66,7 +66,6 @@ _CONTACT_FIELDS = (
 )
 
 
-
 async def customer_has_issued_documents(
     session: AsyncSession, tenant: Tenant, customer_id: uuid.UUID
 ) -> bool:

@@ -32,7 +32,6 @@ _FIELDS = (
 )
 
 
-
 async def item_is_used(session: AsyncSession, tenant: Tenant, item_id: uuid.UUID) -> bool:
     """Whether a document line refers to the item: then deleting it archives it instead."""
     return await documents_queries.item_is_used(session, tenant, item_id)
