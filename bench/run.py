@@ -487,6 +487,7 @@ def run_scenario(
     key: str,
     sizes: Sizes,
     workdir: Path,
+    profile: Path | None = None,
 ) -> dict[str, Any]:
     connections, threads = (1, 1) if scenario.single_client else (sizes.connections, 2)
     script = workdir / f"{scenario.name}.lua"
@@ -515,6 +516,7 @@ def run_scenario(
         str(script),
         f"http://127.0.0.1:{server.port}",
     ]
+    spy = _start_profiler(server, profile / f"{scenario.name}.txt") if profile else None
     started = time.monotonic()
     client_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     wrk = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # noqa: S603
@@ -524,6 +526,8 @@ def run_scenario(
         wrk.kill()
         out, err = wrk.communicate()
     elapsed = time.monotonic() - started
+    if spy is not None:
+        _stop_profiler(spy)
     client_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     after = _all_stats()
     sampler.stop_event.set()
@@ -569,6 +573,38 @@ def run_scenario(
     }
 
 
+def _start_profiler(server: Server, output: Path) -> subprocess.Popen[bytes]:
+    """py-spy sampling every worker of the server, written as collapsed stacks (--profile)."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen(  # noqa: S603
+        [
+            str(BIN / "py-spy"),
+            "record",
+            "--pid",
+            str(server.process.pid),
+            "--subprocesses",
+            "--rate",
+            "100",
+            "--nonblocking",  # sampling must not pause the workers: a paused lock holder stalls all
+            "--format",
+            "raw",
+            "--output",
+            str(output),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _stop_profiler(spy: subprocess.Popen[bytes]) -> None:
+    spy.send_signal(signal.SIGINT)
+    try:
+        spy.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        spy.kill()
+        spy.wait()
+
+
 # The run
 
 
@@ -600,7 +636,13 @@ def _rss_mb(server: Server) -> dict[str, float]:
     return {"worker_max_mb": round(max(sizes) / 2**20, 1), "total_mb": round(sum(sizes) / 2**20, 1)}
 
 
-def bench_database(kind: str, sizes: Sizes, smoke: bool, only: set[str] | None) -> dict[str, Any]:
+def bench_database(
+    kind: str,
+    sizes: Sizes,
+    smoke: bool,
+    only: set[str] | None,
+    profile: Path | None = None,
+) -> dict[str, Any]:
     database = make_database(kind, smoke)
     workdir = Path(tempfile.mkdtemp(prefix="faktura-bench-run-"))
     env = _env(database.url)
@@ -663,7 +705,13 @@ def bench_database(kind: str, sizes: Sizes, smoke: bool, only: set[str] | None) 
                 continue
             server = faktura if scenario.target == "faktura" else ceiling
             results[scenario.name] = run_scenario(
-                scenario, server, database, seeded["key"], sizes, workdir
+                scenario,
+                server,
+                database,
+                seeded["key"],
+                sizes,
+                workdir,
+                profile / kind if profile and scenario.target == "faktura" else None,
             )
             print(f"  {kind} {scenario.name}: {results[scenario.name]}", flush=True)
         loaded = max(
@@ -837,6 +885,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int)
     parser.add_argument("--only", action="append", help="run only these scenarios")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where results are written")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="record each Faktura scenario with py-spy into this directory (collapsed stacks)",
+    )
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         print("wrk is needed: apt-get install -y wrk (make bench does it)", file=sys.stderr)
@@ -854,7 +907,8 @@ def main(argv: list[str] | None = None) -> int:
     stamp = datetime.now(UTC).date().isoformat() + ("-smoke" if args.smoke else "")
     for kind in args.db or ["postgresql", "sqlite"]:
         print(f"== {kind}: {sizes}", flush=True)
-        report = bench_database(kind, sizes, args.smoke, set(args.only) if args.only else None)
+        only = set(args.only) if args.only else None
+        report = bench_database(kind, sizes, args.smoke, only, args.profile)
         report["budget"] = budget(report)
         (args.out / f"{stamp}-{kind}.json").write_text(json.dumps(report, indent=2) + "\n")
         (args.out / f"{stamp}-{kind}.md").write_text(markdown(report))

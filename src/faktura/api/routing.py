@@ -3,7 +3,8 @@
 Every /v1 route runs through `ApiRoute`, in this order:
 1. authenticate the API key and count the request against its plan's rate limits;
 2. for a POST with Idempotency-Key: claim the key (or replay its stored response);
-3. open one transaction, run the route, and commit only when it answered below 400;
+3. open one transaction, run the route, and commit only when it answered below 400 (a unique
+   constraint that refuses the writes — a concurrent request was first — answers 409);
 4. keep the response for the idempotency key in that same transaction.
 """
 
@@ -148,6 +149,11 @@ async def _serve(
                     )
         except _Rollback as rollback:
             response = rollback.response
+        except IntegrityError as exc:
+            if not _is_unique_violation(exc):
+                raise
+            # A concurrent request wrote the same unique value first: nothing of ours is kept.
+            raise Conflict("A concurrent request changed the same data; retry") from exc
         assert principal is not None
         if principal.needs_touch:
             await _touch_key(runtime, principal)
@@ -163,6 +169,11 @@ async def _serve(
     if claimed is not None and response.status_code >= 400:
         await _settle_failed_claim(runtime, claimed, response)
     return _with_limits(response, limit_state)
+
+
+def _is_unique_violation(exc: IntegrityError) -> bool:
+    sqlstate = getattr(exc.orig, "sqlstate", None)  # PostgreSQL
+    return sqlstate == "23505" or "UNIQUE constraint failed" in str(exc.orig)  # or SQLite
 
 
 async def _claim(

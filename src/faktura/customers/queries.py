@@ -27,13 +27,15 @@ class PartyFilters:
     created_before: datetime | None = None
 
 
-def parties(tenant: Tenant, kind: str) -> Select[Party]:
+def parties(tenant: Tenant, kind: str, *, related: bool = True) -> Select[Party]:
+    """The tenant's parties of one kind; customers come with their contacts and tags unless
+    `related` is False (a caller that only bills the customer reads its row alone)."""
     statement = select(Party).where(
         Party.account_id == tenant.account_id,
         Party.livemode == tenant.livemode,
         Party.kind == kind,
     )
-    if kind == CUSTOMER:
+    if kind == CUSTOMER and related:
         statement = statement.options(selectinload(Party.contacts), selectinload(Party.tags))
     return statement
 
@@ -72,14 +74,15 @@ async def load_party(
     party_id: uuid.UUID,
     *,
     for_update: bool = False,
+    related: bool = True,
 ) -> Party:
-    """One party with its contacts and tags.
+    """One party with its contacts and tags (without them when `related` is False).
 
     `for_update` locks its row until the transaction ends (PostgreSQL; SQLite's write
     transactions are serial anyway): changes to one customer's contacts then run one after
     another, so "at least one contact" and "one primary" cannot be broken by two at once.
     """
-    statement = parties(tenant, kind).where(Party.id == party_id)
+    statement = parties(tenant, kind, related=related).where(Party.id == party_id)
     if for_update:
         statement = statement.with_for_update().execution_options(populate_existing=True)
     party = (await session.execute(statement)).scalar_one_or_none()

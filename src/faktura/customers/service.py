@@ -178,8 +178,11 @@ async def create_supplier(session: AsyncSession, tenant: Tenant, data: PartyCrea
     return party
 
 
-async def get_customer(session: AsyncSession, tenant: Tenant, customer_id: uuid.UUID) -> Party:
-    return await queries.load_party(session, tenant, CUSTOMER, customer_id)
+async def get_customer(
+    session: AsyncSession, tenant: Tenant, customer_id: uuid.UUID, *, related: bool = True
+) -> Party:
+    """A customer with its contacts and tags; `related=False` for callers that only bill it."""
+    return await queries.load_party(session, tenant, CUSTOMER, customer_id, related=related)
 
 
 async def get_supplier(session: AsyncSession, tenant: Tenant, supplier_id: uuid.UUID) -> Party:
@@ -504,7 +507,7 @@ async def list_contacts(
 ) -> Page[Contact]:
     statement = queries.contacts(tenant)
     if customer_id is not None:
-        await get_customer(session, tenant, customer_id)
+        await get_customer(session, tenant, customer_id, related=False)
         statement = statement.where(Contact.customer_id == customer_id)
     return await paginate(session, statement, Contact.id, params)
 

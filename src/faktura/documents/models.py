@@ -5,7 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from faktura.db.base import Base, IdMixin, TenantMixin, TimestampMixin
@@ -119,3 +119,5 @@ class DocumentCounter(Base):
     # The calendar year of the sequence, or 0 for a sequence that never resets.
     year: Mapped[int] = mapped_column(primary_key=True)
     last_value: Mapped[int] = mapped_column(default=0)
+    # True once a number of this type was given by hand: numbers taken are then checked.
+    manual_numbers: Mapped[bool] = mapped_column(default=False, server_default=false())

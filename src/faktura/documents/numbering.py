@@ -4,13 +4,19 @@
 number is taken by incrementing the sequence's counter row inside the issuing transaction: on
 PostgreSQL the UPDATE locks the row until commit, on SQLite the write transaction holds the
 database. Concurrent issues therefore queue, and an issue that fails rolls its number back with
-everything else — no gap, no duplicate.
+everything else — no gap, no duplicate. Because the row stays locked until commit, the issuing
+code takes the number as its last step: only the writes that carry the number follow it.
+
+A caller may give a number by hand. It is checked under the lock of every counter of its type,
+and those counters remember it (`manual_numbers`): from then on a number taken from them is
+checked against the documents too, and skipped when a hand-given number already holds it. A type
+that never had a number given by hand pays no such check.
 """
 
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,27 +43,45 @@ def _counter_key(
     }
 
 
-async def _ensure_counter(session: AsyncSession, key: dict[str, Any]) -> None:
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    await session.execute(
-        insert(DocumentCounter).values(**key, last_value=0).on_conflict_do_nothing()
-    )
-
-
 def _is_counter(key: dict[str, Any]) -> list[Any]:
     return [getattr(DocumentCounter, column) == value for column, value in key.items()]
 
 
-async def lock_sequence(
+def _is_type(key: dict[str, Any]) -> list[Any]:
+    """Every counter of the key's type, all years."""
+    return [
+        DocumentCounter.account_id == key["account_id"],
+        DocumentCounter.livemode == key["livemode"],
+        DocumentCounter.type == key["type"],
+    ]
+
+
+async def _ensure_counter(session: AsyncSession, key: dict[str, Any]) -> None:
+    """Create the sequence's counter at 0; a new year's counter inherits `manual_numbers`."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    inherited = select(
+        exists().where(*_is_type(key), DocumentCounter.manual_numbers.is_(True))
+    ).scalar_subquery()
+    await session.execute(
+        insert(DocumentCounter)
+        .values(**key, last_value=0, manual_numbers=inherited)
+        .on_conflict_do_nothing()
+    )
+
+
+async def lock_for_manual_number(
     session: AsyncSession, tenant: Tenant, doc_type: str, issue_date: date, rule: dict[str, Any]
 ) -> None:
-    """Hold the sequence's counter row until commit without taking a number, so that a
-    caller's own number is checked and written while nobody else numbers this sequence."""
+    """Before a number given by hand is checked and written: lock every counter of the type
+    until commit, so nobody numbers this type meanwhile, and mark them `manual_numbers`."""
     key = _counter_key(tenant, doc_type, issue_date, rule)
     await _ensure_counter(session, key)
     await session.execute(
-        select(DocumentCounter.last_value).where(*_is_counter(key)).with_for_update()
+        update(DocumentCounter)
+        .where(*_is_type(key))
+        .values(manual_numbers=True)
+        .execution_options(synchronize_session=False)
     )
 
 
@@ -67,15 +91,19 @@ async def take_number(
     doc_type: str,
     issue_date: date,
     rule: dict[str, Any],
-) -> str:
+) -> tuple[str, bool]:
+    """The sequence's next number, and whether numbers of this type were ever given by hand
+    (then the caller checks that no document holds it already)."""
     key = _counter_key(tenant, doc_type, issue_date, rule)
-    await _ensure_counter(session, key)
-    sequence = (
-        await session.execute(
-            update(DocumentCounter)
-            .where(*_is_counter(key))
-            .values(last_value=DocumentCounter.last_value + 1)
-            .returning(DocumentCounter.last_value)
-        )
-    ).scalar_one()
-    return format_number(rule, issue_date.year, sequence)
+    increment = (
+        update(DocumentCounter)
+        .where(*_is_counter(key))
+        .values(last_value=DocumentCounter.last_value + 1)
+        .returning(DocumentCounter.last_value, DocumentCounter.manual_numbers)
+        .execution_options(synchronize_session=False)
+    )
+    row = (await session.execute(increment)).first()
+    if row is None:  # the sequence's first number
+        await _ensure_counter(session, key)
+        row = (await session.execute(increment)).one()
+    return format_number(rule, issue_date.year, row.last_value), row.manual_numbers

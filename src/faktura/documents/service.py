@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from faktura.accounts import service as accounts_service
 from faktura.accounts.models import Account
@@ -39,6 +39,7 @@ from faktura.documents.schemas import LineItem as LineItemOut
 from faktura.documents.status import (
     OPEN_INVOICE,
     amount_due,
+    check_move,
     move,
     recalculated_invoice_status,
     status_from_money,
@@ -370,11 +371,14 @@ def _refresh_search_text(document: Document) -> None:
 # Reading
 
 
-def _documents(tenant: Tenant) -> Select[Document]:
+def _documents(tenant: Tenant, *, joined_lines: bool = False) -> Select[Document]:
+    """The tenant's documents with their lines: in a second query (pages, locked reads), or in
+    the same one by an outer join (`joined_lines`, for one document read without a lock)."""
+    loader = joinedload if joined_lines else selectinload
     return (
         select(Document)
         .where(Document.account_id == tenant.account_id, Document.livemode == tenant.livemode)
-        .options(selectinload(Document.lines))
+        .options(loader(Document.lines))
     )
 
 
@@ -386,13 +390,14 @@ async def get_document(
     *,
     for_update: bool = False,
 ) -> Document:
-    statement = _documents(tenant).where(Document.id == document_id)
+    # A lock cannot take the nullable side of an outer join: locked reads load lines apart.
+    statement = _documents(tenant, joined_lines=not for_update).where(Document.id == document_id)
     if doc_type is not None:
         statement = statement.where(Document.type == doc_type)
     if for_update:
         # Locked rows are read afresh: an earlier read in this transaction may be stale.
         statement = statement.with_for_update().execution_options(populate_existing=True)
-    document = (await session.execute(statement)).scalar_one_or_none()
+    document = (await session.execute(statement)).unique().scalar_one_or_none()
     if document is None:
         raise NotFound(f"{label(doc_type or 'document').capitalize()} not found")
     return document
@@ -455,7 +460,9 @@ async def create_document(
     """Create (and unless a draft, issue) a document. `copy_of` converts a quote: its stored
     lines are copied as they are, so the invoice repeats exactly what was accepted."""
     account = await accounts_service.get_account(session, tenant.account_id)
-    customer = await customers_service.get_customer(session, tenant, data.customer_id)
+    customer = await customers_service.get_customer(
+        session, tenant, data.customer_id, related=False
+    )
     currency = data.currency or customer.currency
     issue_date = data.issue_date or account_today(account)
     due_date = data.due_date
@@ -547,44 +554,69 @@ async def _issue(
     document: Document,
     number: str | None,
 ) -> None:
-    """Give a draft its number and make it a legal document, in the caller's transaction."""
+    """Give a draft its number and make it a legal document, in the caller's transaction.
+
+    The caller holds the draft's row (it created it, or read it locked). The number is taken
+    last: the sequence's counter stays locked from then until commit, so only the writes that
+    carry the number — the document's row and its events — happen under that lock.
+    """
     today = account_today(account)
     if not document.issue_date_given and document.issue_date != today:
         if not document.due_date_given and document.due_date is not None:
             document.due_date += today - document.issue_date
         document.issue_date = today
-    rule = account.numbering[document.type]
-    if number is not None:
-        # Queue behind anyone taking a number of this sequence, then check.
-        await numbering.lock_sequence(session, tenant, document.type, document.issue_date, rule)
-        if await _number_taken(session, tenant, document.type, number):
-            raise Conflict(f"A {label(document.type)} numbered '{number}' already exists")
-    else:
-        # A number a caller already took by hand is skipped: it is itself in the sequence.
-        number = await numbering.take_number(
-            session, tenant, document.type, document.issue_date, rule
-        )
-        while await _number_taken(session, tenant, document.type, number):
-            number = await numbering.take_number(
-                session, tenant, document.type, document.issue_date, rule
-            )
-    await move(session, document, ISSUED_STATUS[document.type], allowed_from=frozenset({"draft"}))
-    document.number = number
+    issued = ISSUED_STATUS[document.type]
+    check_move(document, issued, allowed_from=frozenset({"draft"}))
+    document.status = issued
     document.finalized_at = utcnow()
+    if document.type == "invoice":
+        document.amount_due = amount_due(document)
+        document.status = recalculated_invoice_status(document, today)
+    if document.type == "credit_note":
+        await _apply_credit(session, tenant, account, document)
+    given = number is not None
+    rule = account.numbering[document.type]
+    document.number = await _number(session, tenant, document, rule, number)
     _refresh_search_text(document)
+    await _record(session, tenant, document, "finalized")
+    if document.type == "invoice" and document.status in ("paid", "overdue"):
+        await _record(session, tenant, document, document.status)
+    if not given:
+        await session.flush()
+        return
     try:
         async with session.begin_nested():
             await session.flush()
     except IntegrityError as exc:  # a number taken by a concurrent request of another year
-        raise Conflict(f"A {label(document.type)} numbered '{number}' already exists") from exc
-    if document.type == "invoice":
-        await _recalculate(session, tenant, document, account_today(account), announce=False)
-    if document.type == "credit_note":
-        await _apply_credit(session, tenant, account, document)
-    await session.flush()
-    await _record(session, tenant, document, "finalized")
-    if document.type == "invoice" and document.status in ("paid", "overdue"):
-        await _record(session, tenant, document, document.status)
+        raise Conflict(
+            f"A {label(document.type)} numbered '{document.number}' already exists"
+        ) from exc
+
+
+async def _number(
+    session: AsyncSession,
+    tenant: Tenant,
+    document: Document,
+    rule: dict[str, Any],
+    number: str | None,
+) -> str:
+    """The number given by hand once checked free, else the sequence's next free number."""
+    if number is not None:
+        await numbering.lock_for_manual_number(
+            session, tenant, document.type, document.issue_date, rule
+        )
+        if await _number_taken(session, tenant, document.type, number):
+            raise Conflict(f"A {label(document.type)} numbered '{number}' already exists")
+        return number
+    number, check = await numbering.take_number(
+        session, tenant, document.type, document.issue_date, rule
+    )
+    # A number a caller already gave by hand is skipped: it is itself in the sequence.
+    while check and await _number_taken(session, tenant, document.type, number):
+        number, check = await numbering.take_number(
+            session, tenant, document.type, document.issue_date, rule
+        )
+    return number
 
 
 async def _number_taken(
@@ -736,7 +768,9 @@ async def _update_draft(
         )
     account = await accounts_service.get_account(session, tenant.account_id)
     if "customer_id" in given and changes.customer_id is not None:
-        customer = await customers_service.get_customer(session, tenant, changes.customer_id)
+        customer = await customers_service.get_customer(
+            session, tenant, changes.customer_id, related=False
+        )
         document.customer_id = customer.id
         document.customer_name = changes.customer_name or customer.company_name
         if "customer_address" not in given:

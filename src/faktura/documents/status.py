@@ -61,6 +61,16 @@ def status_from_money(document: Document, today: date) -> str:
     return "pending"
 
 
+def check_move(document: Document, to_status: str, *, allowed_from: frozenset[str]) -> None:
+    """Refuse a transition from a status not in `allowed_from`. A caller that holds the row —
+    locked, or created in its own transaction — then sets the status itself."""
+    if document.status not in allowed_from:
+        raise InvalidState(
+            f"A {document.type.replace('_', ' ')} in status '{document.status}' cannot become "
+            f"'{to_status}'"
+        )
+
+
 async def move(
     session: AsyncSession,
     document: Document,
@@ -69,11 +79,7 @@ async def move(
     allowed_from: frozenset[str],
 ) -> None:
     """The one way a status changes: checked, and guarded in SQL against a concurrent change."""
-    if document.status not in allowed_from:
-        raise InvalidState(
-            f"A {document.type.replace('_', ' ')} in status '{document.status}' cannot become "
-            f"'{to_status}'"
-        )
+    check_move(document, to_status, allowed_from=allowed_from)
     if document.status == to_status:
         return
     result = await session.execute(

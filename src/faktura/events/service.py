@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from faktura.accounting import service as accounting_service
 from faktura.core.clock import utcnow
 from faktura.core.errors import NotFound
+from faktura.core.ids import uuid7
 from faktura.core.tenant import Tenant, current_request_id
 from faktura.db.pagination import Page, PageParams, paginate
 from faktura.events.models import Event
@@ -29,6 +30,7 @@ async def record_event(
     the JSON column keeps what the encoder gives).
     """
     event = Event(
+        id=uuid7(),
         account_id=tenant.account_id,
         livemode=tenant.livemode,
         type=event_type,
@@ -38,8 +40,9 @@ async def record_event(
         request_id=current_request_id.get(),
         created_at=utcnow(),
     )
+    # Written with the transaction's next flush, together with the rows below: one statement
+    # per table however many events a request records.
     session.add(event)
-    await session.flush()
     # Consumers of the log write their rows in this same transaction (outbox): a committed
     # change always reaches them, a rolled-back one never does.
     await webhooks_fanout.enqueue_deliveries(session, event)

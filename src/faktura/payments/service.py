@@ -190,7 +190,9 @@ async def record_payment(session: AsyncSession, tenant: Tenant, data: PaymentCre
     customer_id = None
     currency = data.currency
     if data.customer_id is not None:
-        customer = await customers_service.get_customer(session, tenant, data.customer_id)
+        customer = await customers_service.get_customer(
+            session, tenant, data.customer_id, related=False
+        )
         customer_id = customer.id
         currency = currency or customer.currency
     plan: list[tuple[uuid.UUID, Decimal | None, str]] = []

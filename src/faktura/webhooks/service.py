@@ -69,6 +69,7 @@ async def create_endpoint(
     )
     session.add(endpoint)
     await session.flush()
+    fanout.forget_endpoints(session)
     return endpoint
 
 
@@ -137,6 +138,7 @@ async def update_endpoint(
     if changed:
         endpoint.updated_at = utcnow()
         await session.flush()
+        fanout.forget_endpoints(session)
         await record_event(
             session,
             tenant,
@@ -152,6 +154,7 @@ async def delete_endpoint(session: AsyncSession, tenant: Tenant, endpoint_id: uu
     endpoint = await get_endpoint(session, tenant, endpoint_id, for_update=True)
     endpoint.is_active = False  # so that its own deletion is not queued for it
     await session.flush()
+    fanout.forget_endpoints(session)
     await record_event(
         session, tenant, "webhook_endpoint.deleted", "webhook_endpoint", endpoint.id, _out(endpoint)
     )
@@ -190,6 +193,7 @@ async def disable_endpoint(session: AsyncSession, endpoint: WebhookEndpoint, rea
     endpoint.updated_at = utcnow()
     await _fail_pending_deliveries(session, endpoint, f"Endpoint disabled: {reason}")
     await session.flush()
+    fanout.forget_endpoints(session)
     await record_event(
         session,
         Tenant(endpoint.account_id, endpoint.livemode),
