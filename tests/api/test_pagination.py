@@ -1,5 +1,10 @@
-"""Page bounds and keyset pages, shown on the list of API keys."""
+"""Page bounds, totals and keyset pages, shown on the list of API keys."""
 
+from typing import Any
+
+import pytest
+
+from faktura.db import pagination
 from tests.accounts.factories import ApiClient
 from tests.api.test_errors import assert_error
 
@@ -78,3 +83,27 @@ async def test_keyset_pages_walk_the_whole_list(api: ApiClient) -> None:
     assert [k["id"] for k in with_page.json()["data"]] == [created[4], created[3]]
     assert with_page.json()["page"] == 1
     assert with_page.json()["total"] is None  # keyset pages never count
+
+
+async def test_a_last_page_tells_its_total_and_a_count_stops_at_the_limit(
+    api: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _make_keys(api, 6)  # 7 keys with the fixture's
+    monkeypatch.setattr(pagination, "COUNT_LIMIT", 5)
+
+    def summary(body: dict[str, Any]) -> tuple[int, int | None, bool]:
+        return len(body["data"]), body["total"], body["has_more"]
+
+    # The last page and a page that holds everything know the total without counting.
+    assert summary((await api.get("/v1/api_keys?per_page=3&page=3")).json()) == (1, 7, False)
+    assert summary((await api.get("/v1/api_keys?per_page=10")).json()) == (7, 7, False)
+    # Earlier pages count, up to the limit: past it the total is not known.
+    assert summary((await api.get("/v1/api_keys?per_page=3")).json()) == (3, None, True)
+    exact = (await api.get("/v1/api_keys?per_page=3&include_total=true")).json()
+    assert summary(exact) == (3, 7, True)
+    past_the_end = (await api.get("/v1/api_keys?per_page=3&page=9&include_total=true")).json()
+    assert summary(past_the_end) == (0, 7, False)
+
+    monkeypatch.setattr(pagination, "COUNT_LIMIT", 7)
+    assert summary((await api.get("/v1/api_keys?per_page=3")).json()) == (3, 7, True)
+    assert_error(await api.get("/v1/api_keys?include_total=maybe"), 422, "validation_error")

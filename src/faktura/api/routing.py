@@ -9,7 +9,7 @@ Every /v1 route runs through `ApiRoute`, in this order:
 """
 
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
@@ -227,7 +227,11 @@ def _with_limits(response: Response, state: RateLimitState | None) -> Response:
     return response
 
 
-def get_session(request: Request) -> AsyncSession:
+# Dependencies are coroutines: FastAPI runs a plain function dependency in a worker thread,
+# a hop per dependency per request for what is a dictionary lookup.
+
+
+async def get_session(request: Request) -> AsyncSession:
     session: AsyncSession = request.state.session
     return session
 
@@ -237,10 +241,10 @@ def get_principal(request: Request) -> Principal:
     return principal
 
 
-def require_scope(scope: str) -> Callable[[Request], Principal]:
+def require_scope(scope: str) -> Callable[[Request], Awaitable[Principal]]:
     """Dependency: the request's principal, refused with 403 unless its key has `scope`."""
 
-    def dependency(request: Request) -> Principal:
+    async def dependency(request: Request) -> Principal:
         principal = get_principal(request)
         check_scope(principal, scope)
         return principal

@@ -5,6 +5,8 @@ from typing import Annotated, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
+from faktura.db.pagination import COUNT_LIMIT
+
 T = TypeVar("T")
 
 # Decimals travel as exact JSON numbers; inputs also accept numeric strings.
@@ -51,7 +53,8 @@ class ListResponse(BaseModel, Generic[T]):
     per_page: int = Field(description="Page size asked for")
     total: int | None = Field(
         description="Number of objects matching the filters, over all pages; null on keyset "
-        "pages (`starting_after`), which never count"
+        f"pages (`starting_after`), which never count, and when more than {COUNT_LIMIT:,} "
+        "match unless `include_total=true` was asked"
     )
     has_more: bool = Field(description="Whether objects follow this page")
 

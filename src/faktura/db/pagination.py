@@ -10,12 +10,17 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 T = TypeVar("T")
 
+# A numbered page counts its matches up to this many; past it `total` is null unless the
+# caller asks for the exact figure (`include_total`): a count reads every match it counts.
+COUNT_LIMIT = 10_000
+
 
 @dataclass(frozen=True, slots=True)
 class PageParams:
     page: int
     per_page: int
     starting_after: uuid.UUID | None
+    include_total: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +28,7 @@ class Page(Generic[T]):
     items: list[T]
     page: int
     per_page: int
-    total: int | None  # not counted on keyset pages
+    total: int | None  # not counted on keyset pages, nor past COUNT_LIMIT unless asked
     has_more: bool
 
     def as_response(self, items: list[Any] | None = None) -> dict[str, Any]:
@@ -44,16 +49,12 @@ async def paginate(
 ) -> Page[Any]:
     """Newest first: ids are UUIDv7, so descending id is descending creation, ties impossible.
 
-    Keyset pages (`starting_after`) are for walking deep lists at the cost of the first page,
-    so they do not count the matches: a count reads every match, page 10,000 or not.
+    `total` costs a count, which reads every match; so it is taken only when the page itself
+    does not tell it (a last page does: what came before plus what it holds), only up to
+    COUNT_LIMIT matches (above, total is null) unless `include_total` asks for the exact
+    figure, and never on keyset pages (`starting_after`), which walk deep lists at the cost
+    of the first page.
     """
-    total: int | None = None
-    if params.starting_after is None:
-        total = (
-            await session.execute(
-                select(func.count()).select_from(statement.order_by(None).subquery())
-            )
-        ).scalar_one()
     ordered = statement.order_by(id_column.desc()).limit(params.per_page + 1)
     if params.starting_after is not None:
         ordered = ordered.where(id_column < params.starting_after)
@@ -62,4 +63,21 @@ async def paginate(
         ordered = ordered.offset((params.page - 1) * params.per_page)
         page = params.page
     rows = list((await session.execute(ordered)).scalars().all())
-    return Page(rows[: params.per_page], page, params.per_page, total, len(rows) > params.per_page)
+    has_more = len(rows) > params.per_page
+    total: int | None = None
+    if params.starting_after is None:
+        if not has_more and (rows or page == 1):
+            total = (page - 1) * params.per_page + len(rows)
+        else:
+            total = await _count(session, statement, params.include_total)
+    return Page(rows[: params.per_page], page, params.per_page, total, has_more)
+
+
+async def _count(session: AsyncSession, statement: Select[Any], exact: bool) -> int | None:
+    matches = statement.order_by(None)
+    if not exact:
+        matches = matches.limit(COUNT_LIMIT + 1)
+    counted: int = (
+        await session.execute(select(func.count()).select_from(matches.subquery()))
+    ).scalar_one()
+    return None if counted > COUNT_LIMIT and not exact else counted

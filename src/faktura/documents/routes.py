@@ -34,11 +34,11 @@ PATHS = {
 }
 
 
-def _out(document: Any) -> schemas.Document:
+def _out(document: Any) -> dict[str, Any]:
     return service.document_out(document)
 
 
-def list_filters(
+async def list_filters(
     status: list[str] | None = Query(
         None, description="Only these statuses; repeat or comma-separate for several"
     ),

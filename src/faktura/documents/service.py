@@ -33,9 +33,7 @@ from faktura.customers import service as customers_service
 from faktura.db.pagination import Page, PageParams, paginate
 from faktura.documents import numbering
 from faktura.documents.models import Document, DocumentLine
-from faktura.documents.schemas import Document as DocumentOut
-from faktura.documents.schemas import DocumentCreate, DocumentUpdate, LineItemIn, TaxBreakdown
-from faktura.documents.schemas import LineItem as LineItemOut
+from faktura.documents.schemas import DocumentCreate, DocumentUpdate, LineItemIn
 from faktura.documents.status import (
     OPEN_INVOICE,
     amount_due,
@@ -68,76 +66,85 @@ def label(doc_type: str) -> str:
     return doc_type.replace("_", " ")
 
 
-def _line_out(line: DocumentLine, currency: str) -> LineItemOut:
+def _line_out(line: DocumentLine, currency: str) -> dict[str, Any]:
     def money(value: Decimal | None) -> Decimal | None:
         return None if value is None else display_amount(value, currency)
 
-    return LineItemOut(
-        id=line.id,
-        item_id=line.item_id,
-        description=line.description,
-        quantity=normalize_decimal(line.quantity.normalize()),
-        unit_price=display_amount(line.unit_price, currency),
-        unit=line.unit,
-        discount_amount=money(line.discount_amount),
-        discount_percent=None
-        if line.discount_percent is None
-        else normalize_decimal(line.discount_percent.normalize()),
-        vat_type=line.vat_type,
-        vat_rate_id=line.vat_rate_id,
-        vat_rate=None if line.vat_rate is None else normalize_decimal(line.vat_rate.normalize()),
-        vat_category=line.vat_category,
-        vat_exemption_reason=line.vat_exemption_reason,
-        amount=display_amount(line.amount, currency),
-    )
+    def figure(value: Decimal | None) -> Decimal | None:
+        return None if value is None else normalize_decimal(value.normalize())
+
+    return {
+        "id": line.id,
+        "item_id": line.item_id,
+        "description": line.description,
+        "quantity": figure(line.quantity),
+        "unit_price": display_amount(line.unit_price, currency),
+        "unit": line.unit,
+        "discount_amount": money(line.discount_amount),
+        "discount_percent": figure(line.discount_percent),
+        "vat_type": line.vat_type,
+        "vat_rate_id": line.vat_rate_id,
+        "vat_rate": figure(line.vat_rate),
+        "vat_category": line.vat_category,
+        "vat_exemption_reason": line.vat_exemption_reason,
+        "amount": display_amount(line.amount, currency),
+    }
 
 
-def document_out(document: Document) -> DocumentOut:
+def document_out(document: Document) -> dict[str, Any]:
+    """The document as the API shows it: the fields of the `Document` schema, in its order,
+    with Python values (Decimal, date, UUID) for the JSON encoder.
+
+    Built as a plain dict, not through the schema: pages, responses and events build it for
+    every document they hold, and validating what Faktura itself computed only cost time.
+    tests/documents/test_output.py holds the two to the same fields.
+    """
     currency = document.currency
 
     def money(value: Decimal) -> Decimal:
         return display_amount(value, currency)
 
-    return DocumentOut(
-        id=document.id,
-        type=document.type,
-        number=document.number,
-        status=document.status,
-        customer_id=document.customer_id,
-        customer_name=document.customer_name,
-        customer_address=document.customer_address,
-        currency=document.currency,
-        issue_date=document.issue_date,
-        due_date=document.due_date,
-        vat_type=document.vat_type,
-        line_items=[_line_out(line, currency) for line in document.lines],
-        subtotal=money(document.subtotal),
-        discount_amount=money(document.discount_amount),
-        tax_amount=money(document.tax_amount),
-        tax_breakdown=[
-            TaxBreakdown(
-                rate=None if row["rate"] is None else normalize_decimal(Decimal(row["rate"])),
-                category=row["category"],
-                taxable=money(Decimal(row["taxable"])),
-                tax=money(Decimal(row["tax"])),
-            )
+    return {
+        "id": document.id,
+        "object": "document",
+        "type": document.type,
+        "number": document.number,
+        "status": document.status,
+        "customer_id": document.customer_id,
+        "customer_name": document.customer_name,
+        "customer_address": document.customer_address,
+        "currency": currency,
+        "issue_date": document.issue_date,
+        "due_date": document.due_date,
+        "vat_type": document.vat_type,
+        "line_items": [_line_out(line, currency) for line in document.lines],
+        "subtotal": money(document.subtotal),
+        "discount_amount": money(document.discount_amount),
+        "tax_amount": money(document.tax_amount),
+        "tax_breakdown": [
+            {
+                "rate": None if row["rate"] is None else normalize_decimal(Decimal(row["rate"])),
+                "category": row["category"],
+                "taxable": money(Decimal(row["taxable"])),
+                "tax": money(Decimal(row["tax"])),
+            }
             for row in document.tax_breakdown
         ],
-        total=money(document.total),
-        amount_paid=money(document.amount_paid),
-        amount_credited=money(document.amount_credited),
-        external_payment_amount=money(document.external_payment_amount),
-        amount_due=money(document.amount_due),
-        notes=document.notes,
-        source_type=document.source_type,
-        related_document_id=document.related_document_id,
-        finalized_at=document.finalized_at,
-        sent_at=document.sent_at,
-        cancelled_at=document.cancelled_at,
-        livemode=document.livemode,
-        created_at=document.created_at,
-        updated_at=document.updated_at,
-    )
+        "total": money(document.total),
+        "amount_paid": money(document.amount_paid),
+        "amount_credited": money(document.amount_credited),
+        "external_payment_amount": money(document.external_payment_amount),
+        "amount_due": money(document.amount_due),
+        "notes": document.notes,
+        "source_type": document.source_type,
+        "related_document_id": document.related_document_id,
+        "finalized_at": document.finalized_at,
+        "sent_at": document.sent_at,
+        "cancelled_at": document.cancelled_at,
+        "livemode": document.livemode,
+        "created_at": document.created_at,
+        "updated_at": document.updated_at,
+    }
 
 
 async def _record(session: AsyncSession, tenant: Tenant, document: Document, action: str) -> None:
@@ -147,7 +154,7 @@ async def _record(session: AsyncSession, tenant: Tenant, document: Document, act
         f"{document.type}.{action}",
         document.type,
         document.id,
-        {"object": document_out(document).model_dump(mode="python")},
+        {"object": document_out(document)},
     )
 
 
@@ -578,6 +585,8 @@ async def _issue(
     rule = account.numbering[document.type]
     document.number = await _number(session, tenant, document, rule, number)
     _refresh_search_text(document)
+    # Stamped now, not by the flush below: the finalized event is written from the document.
+    document.updated_at = utcnow()
     await _record(session, tenant, document, "finalized")
     if document.type == "invoice" and document.status in ("paid", "overdue"):
         await _record(session, tenant, document, document.status)
