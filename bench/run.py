@@ -22,6 +22,7 @@ import resource
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -41,6 +42,7 @@ RESULTS = ROOT / "bench" / "results"
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+WORKERS = 2  # server processes, Faktura's and the ceiling's alike
 
 
 @dataclass(frozen=True)
@@ -51,11 +53,18 @@ class Sizes:
     connections: int
     max_requests: int
     sample_ids: int = 1000
+    repeats: int = 3  # wrk runs per scenario (one for single-client scenarios)
 
 
-FULL = Sizes(customers=10_000, invoices=100_000, seconds=15, connections=32, max_requests=500_000)
+FULL = Sizes(customers=10_000, invoices=100_000, seconds=5, connections=32, max_requests=500_000)
 SMOKE = Sizes(
-    customers=50, invoices=500, seconds=1, connections=8, max_requests=5_000, sample_ids=50
+    customers=50,
+    invoices=500,
+    seconds=1,
+    connections=8,
+    max_requests=5_000,
+    sample_ids=50,
+    repeats=1,
 )
 
 
@@ -113,7 +122,7 @@ class Server:
                 with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=2):
                     pass
                 workers = self.workers()
-                if len(workers) >= 2:
+                if len(workers) >= WORKERS:
                     return
             except OSError:
                 pass
@@ -126,6 +135,16 @@ class Server:
     def workers(self) -> list[int]:
         stats = _all_stats()
         return [pid for pid in self.pids(stats) if stats[pid][0] != os.getpid()]
+
+    def spread(self) -> list[int]:
+        """Established client connections held by each worker, largest first."""
+        done = subprocess.run(  # noqa: S603
+            ["ss", "-tnpH", "state", "established", f"( sport = :{self.port} )"],  # noqa: S607
+            capture_output=True,
+            text=True,
+        )
+        held = {pid: done.stdout.count(f"pid={pid},") for pid in self.workers()}
+        return sorted(held.values(), reverse=True)[:WORKERS]  # not the multiprocessing helper
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -505,26 +524,13 @@ def run_scenario(
     before = _all_stats()
     sampler = RssSampler(server)
     sampler.start()
-    command = [
-        "wrk",
-        f"-t{threads}",
-        f"-c{connections}",
-        f"-d{sizes.seconds}s",
-        "--timeout",
-        "10s",
-        "-s",
-        str(script),
-        f"http://127.0.0.1:{server.port}",
-    ]
     spy = _start_profiler(server, profile / f"{scenario.name}.txt") if profile else None
     started = time.monotonic()
     client_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    wrk = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # noqa: S603
-    try:
-        out, err = wrk.communicate(timeout=sizes.seconds + 60)
-    except subprocess.TimeoutExpired:
-        wrk.kill()
-        out, err = wrk.communicate()
+    runs = [
+        _run_wrk(scenario, server, script, connections, threads, sizes)
+        for _ in range(sizes.repeats)
+    ]
     elapsed = time.monotonic() - started
     if spy is not None:
         _stop_profiler(spy)
@@ -532,29 +538,37 @@ def run_scenario(
     after = _all_stats()
     sampler.stop_event.set()
     sampler.join()
-    line = next((x for x in out.splitlines() if x.startswith("WRKJSON ")), None)
-    if line is None:
-        raise RuntimeError(f"wrk gave no result for {scenario.name}: {out}\n{err}")
-    result = json.loads(line.removeprefix("WRKJSON "))
 
     def cpu(pids: set[int]) -> float:
         used = sum(after[p][2] - (before[p][2] if p in before else 0) for p in pids if p in after)
         return round(100 * used / elapsed, 1)
 
-    seconds = result["duration_us"] / 1e6
-    errors = result["status_errors"] + result["socket_errors"] + result["timeouts"]
+    def kind(name: str) -> int:
+        return sum(r[name] for r in runs)
+
+    errors = kind("status_errors") + kind("socket_errors") + kind("timeouts")
     return {
         "description": scenario.description,
         "connections": connections,
-        "requests": result["requests"],
-        "rps": round(result["requests"] / seconds, 1) if seconds else 0.0,
-        "p50_ms": round(result["p50_us"] / 1000, 2),
-        "p99_ms": round(result["p99_us"] / 1000, 2),
+        "requests": kind("requests"),
+        # The median run: each run's connections are spread anew over the workers.
+        "rps": statistics.median(r["rps"] for r in runs),
+        "p50_ms": statistics.median(round(r["p50_us"] / 1000, 2) for r in runs),
+        "p99_ms": statistics.median(round(r["p99_us"] / 1000, 2) for r in runs),
+        "runs": [
+            {
+                "rps": r["rps"],
+                "p50_ms": round(r["p50_us"] / 1000, 2),
+                "p99_ms": round(r["p99_us"] / 1000, 2),
+                "connections_per_worker": r["connections_per_worker"],
+            }
+            for r in runs
+        ],
         "errors": errors,
         "errors_by_kind": {
-            "status": result["status_errors"],
-            "socket": result["socket_errors"],
-            "timeout": result["timeouts"],
+            "status": kind("status_errors"),
+            "socket": kind("socket_errors"),
+            "timeout": kind("timeouts"),
         },
         "server_cpu_pct": cpu(server.pids(after)),
         "db_cpu_pct": cpu(database.backend_pids()) if database.kind == "postgresql" else None,
@@ -571,6 +585,47 @@ def run_scenario(
         ),
         "server_rss_max_mb": round(sampler.max_worker / 2**20, 1),
     }
+
+
+def _run_wrk(
+    scenario: Scenario,
+    server: Server,
+    script: Path,
+    connections: int,
+    threads: int,
+    sizes: Sizes,
+) -> dict[str, Any]:
+    """One bounded wrk run; also how its connections fell on the server's workers (uvicorn's
+    workers share one socket, so each run spreads its connections anew, and unevenly)."""
+    command = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{sizes.seconds}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(script),
+        f"http://127.0.0.1:{server.port}",
+    ]
+    wrk = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # noqa: S603
+    spread: list[int] = []
+    timer = threading.Timer(min(1.0, sizes.seconds / 2), lambda: spread.extend(server.spread()))
+    timer.start()
+    try:
+        out, err = wrk.communicate(timeout=sizes.seconds + 60)
+    except subprocess.TimeoutExpired:
+        wrk.kill()
+        out, err = wrk.communicate()
+    timer.join()
+    line = next((x for x in out.splitlines() if x.startswith("WRKJSON ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk gave no result for {scenario.name}: {out}\n{err}")
+    result: dict[str, Any] = json.loads(line.removeprefix("WRKJSON "))
+    seconds = result["duration_us"] / 1e6
+    result["rps"] = round(result["requests"] / seconds, 1) if seconds else 0.0
+    result["connections_per_worker"] = spread
+    return result
 
 
 def _start_profiler(server: Server, output: Path) -> subprocess.Popen[bytes]:
@@ -668,7 +723,14 @@ def bench_database(
         rate_id = _standard_rate_id(database.url, seeded["account_id"])
         faktura = Server(
             "faktura",
-            [str(BIN / "faktura"), "serve", "--workers", "2", "--port", str(port := _free_port())],
+            [
+                str(BIN / "faktura"),
+                "serve",
+                "--workers",
+                str(WORKERS),
+                "--port",
+                str(port := _free_port()),
+            ],
             env,
             port,
             workdir / "faktura.log",
@@ -683,7 +745,7 @@ def bench_database(
                 "--app-dir",
                 str(ROOT / "bench"),
                 "--workers",
-                "2",
+                str(WORKERS),
                 "--port",
                 str(cport := _free_port()),
                 "--log-level",
@@ -732,7 +794,8 @@ def bench_database(
             "sizes": {
                 "customers": sizes.customers,
                 "invoices": sizes.invoices,
-                "seconds_per_scenario": sizes.seconds,
+                "seconds_per_run": sizes.seconds,
+                "runs_per_scenario": sizes.repeats,
                 "connections": sizes.connections,
             },
             "seed": seeded | {"key": "fk_test_…"},
@@ -839,18 +902,24 @@ def markdown(report: dict[str, Any]) -> str:
         f"### {report['db']} — {report['date']}",
         "",
         f"{sizes['invoices']:,} invoices, {sizes['customers']:,} customers; "
-        f"{sizes['connections']} connections, {sizes['seconds_per_scenario']} s per scenario; "
+        f"{sizes['connections']} connections; {sizes['runs_per_scenario']} runs of "
+        f"{sizes['seconds_per_run']} s per scenario, median run shown; "
         f"{report['client']}; {report['machine']['cpus']} CPUs, shared "
         f"(load average at start {report['machine']['load_average_at_start'][0]:.2f}).",
         "",
-        "| scenario | conns | req/s | p50 ms | p99 ms | errors | server CPU % | DB CPU % |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| scenario | conns | req/s | p50 ms | p99 ms | errors | server CPU % | DB CPU % "
+        "| req/s of each run (connections per worker) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for name, r in report["scenarios"].items():
         db_cpu = "—" if r["db_cpu_pct"] is None else f"{r['db_cpu_pct']:.0f}"
+        runs = ", ".join(
+            f"{run['rps']:,.0f} ({'/'.join(map(str, run['connections_per_worker'])) or '?'})"
+            for run in r["runs"]
+        )
         out.append(
             f"| {name} | {r['connections']} | {r['rps']:,.0f} | {r['p50_ms']:.1f} | "
-            f"{r['p99_ms']:.1f} | {r['errors']} | {r['server_cpu_pct']:.0f} | {db_cpu} |"
+            f"{r['p99_ms']:.1f} | {r['errors']} | {r['server_cpu_pct']:.0f} | {db_cpu} | {runs} |"
         )
     rss = report["rss"]
     out += [
@@ -881,7 +950,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, a few seconds")
     parser.add_argument("--invoices", type=int, help="seeded invoices (1000000 for the issue)")
     parser.add_argument("--customers", type=int)
-    parser.add_argument("--seconds", type=int, help="seconds per scenario")
+    parser.add_argument("--seconds", type=int, help="seconds per wrk run")
+    parser.add_argument("--repeats", type=int, help="wrk runs per scenario (median reported)")
     parser.add_argument("--connections", type=int)
     parser.add_argument("--only", action="append", help="run only these scenarios")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where results are written")
@@ -902,6 +972,7 @@ def main(argv: list[str] | None = None) -> int:
         connections=args.connections or base.connections,
         max_requests=base.max_requests,
         sample_ids=base.sample_ids,
+        repeats=args.repeats or base.repeats,
     )
     args.out.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).date().isoformat() + ("-smoke" if args.smoke else "")

@@ -7,12 +7,17 @@ from typing import Any
 import simplejson
 from pydantic import BaseModel
 
-__all__ = ["dumps", "loads"]
+__all__ = ["dumps", "format_datetime", "loads"]
+
+
+def format_datetime(value: dt.datetime) -> str:
+    """A timestamp as the API writes it: UTC, ISO 8601, with Z."""
+    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 def _default(value: Any) -> Any:
     if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+        return format_datetime(value)
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, uuid.UUID):

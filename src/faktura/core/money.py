@@ -64,10 +64,13 @@ def currency_exponent(currency: str) -> int:
     return _EXPONENTS.get(currency.upper(), 2)
 
 
+# The minor unit of each exponent: 2 → Decimal("0.01").
+_QUANTA = {exponent: Decimal(1).scaleb(-exponent) for exponent in range(5)}
+
+
 def quantize_money(amount: Decimal, currency: str) -> Decimal:
     """Round an amount to the currency's minor unit, half-up. The only rounding of money."""
-    exponent = currency_exponent(currency)
-    return amount.quantize(Decimal(1).scaleb(-exponent), rounding=ROUND_HALF_UP)
+    return amount.quantize(_QUANTA[currency_exponent(currency)], rounding=ROUND_HALF_UP)
 
 
 def to_decimal(value: object) -> Decimal:

@@ -3,7 +3,7 @@
 import uuid
 import zoneinfo
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +22,7 @@ from faktura.core.errors import (
     NotFound,
     ValidationFailed,
 )
+from faktura.core.jsoncodec import format_datetime
 from faktura.core.money import (
     check_minor_units,
     display_amount,
@@ -66,6 +67,17 @@ def label(doc_type: str) -> str:
     return doc_type.replace("_", " ")
 
 
+def _text(value: uuid.UUID | date | datetime | None) -> str | None:
+    """An id, date or timestamp as the JSON text of the API (null stays None)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return format_datetime(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
 def _line_out(line: DocumentLine, currency: str) -> dict[str, Any]:
     def money(value: Decimal | None) -> Decimal | None:
         return None if value is None else display_amount(value, currency)
@@ -74,8 +86,8 @@ def _line_out(line: DocumentLine, currency: str) -> dict[str, Any]:
         return None if value is None else normalize_decimal(value.normalize())
 
     return {
-        "id": line.id,
-        "item_id": line.item_id,
+        "id": str(line.id),
+        "item_id": _text(line.item_id),
         "description": line.description,
         "quantity": figure(line.quantity),
         "unit_price": display_amount(line.unit_price, currency),
@@ -93,7 +105,7 @@ def _line_out(line: DocumentLine, currency: str) -> dict[str, Any]:
 
 def document_out(document: Document) -> dict[str, Any]:
     """The document as the API shows it: the fields of the `Document` schema, in its order,
-    with Python values (Decimal, date, UUID) for the JSON encoder.
+    amounts as exact Decimals and ids, dates and times already as the JSON text they become.
 
     Built as a plain dict, not through the schema: pages, responses and events build it for
     every document they hold, and validating what Faktura itself computed only cost time.
@@ -105,17 +117,17 @@ def document_out(document: Document) -> dict[str, Any]:
         return display_amount(value, currency)
 
     return {
-        "id": document.id,
+        "id": str(document.id),
         "object": "document",
         "type": document.type,
         "number": document.number,
         "status": document.status,
-        "customer_id": document.customer_id,
+        "customer_id": str(document.customer_id),
         "customer_name": document.customer_name,
         "customer_address": document.customer_address,
         "currency": currency,
-        "issue_date": document.issue_date,
-        "due_date": document.due_date,
+        "issue_date": document.issue_date.isoformat(),
+        "due_date": _text(document.due_date),
         "vat_type": document.vat_type,
         "line_items": [_line_out(line, currency) for line in document.lines],
         "subtotal": money(document.subtotal),
@@ -137,13 +149,13 @@ def document_out(document: Document) -> dict[str, Any]:
         "amount_due": money(document.amount_due),
         "notes": document.notes,
         "source_type": document.source_type,
-        "related_document_id": document.related_document_id,
-        "finalized_at": document.finalized_at,
-        "sent_at": document.sent_at,
-        "cancelled_at": document.cancelled_at,
+        "related_document_id": _text(document.related_document_id),
+        "finalized_at": _text(document.finalized_at),
+        "sent_at": _text(document.sent_at),
+        "cancelled_at": _text(document.cancelled_at),
         "livemode": document.livemode,
-        "created_at": document.created_at,
-        "updated_at": document.updated_at,
+        "created_at": format_datetime(document.created_at),
+        "updated_at": format_datetime(document.updated_at),
     }
 
 
