@@ -12,12 +12,15 @@ from tests.customers.factories import events
 from tests.documents.factories import create_document, exact, line
 
 
-def assert_schema_shape(document: dict[str, Any]) -> None:
-    assert list(document) == list(schemas.Document.model_fields)
+def assert_schema_shape(document: dict[str, Any], *, ordered: bool = True) -> None:
+    """`ordered=False` for a document read back from an event: PostgreSQL's jsonb keeps the
+    keys, not their order."""
+    shape = list if ordered else set
+    assert shape(document) == shape(schemas.Document.model_fields)
     for item in document["line_items"]:
-        assert list(item) == list(schemas.LineItem.model_fields)
+        assert shape(item) == shape(schemas.LineItem.model_fields)
     for row in document["tax_breakdown"]:
-        assert list(row) == list(schemas.TaxBreakdown.model_fields)
+        assert shape(row) == shape(schemas.TaxBreakdown.model_fields)
     validated = schemas.Document.model_validate(document).model_dump(mode="python")
     assert loads(dumps(validated)) == document
 
@@ -72,4 +75,4 @@ async def test_the_finalized_event_carries_the_answer(api: ApiClient) -> None:
     assert differing == set()
     draft = created[0]["data"]["object"]
     assert (draft["id"], draft["status"], draft["number"]) == (invoice["id"], "draft", None)
-    assert_schema_shape(draft)
+    assert_schema_shape(draft, ordered=False)

@@ -22,6 +22,7 @@ from faktura.core.errors import (
     NotFound,
     ValidationFailed,
 )
+from faktura.core.ids import uuid7
 from faktura.core.jsoncodec import format_datetime
 from faktura.core.money import (
     check_minor_units,
@@ -367,7 +368,9 @@ def _carried_lines(lines: list[DocumentLine]) -> list[_ResolvedLine]:
 
 def _apply_totals(document: Document, lines: list[_ResolvedLine], totals: Totals) -> None:
     document.lines = [
-        DocumentLine(**line.row, amount=result.amount, vat_category=result.vat_category)
+        DocumentLine(
+            id=uuid7(), **line.row, amount=result.amount, vat_category=result.vat_category
+        )
         for line, result in zip(lines, totals.lines, strict=True)
     ]
     document.subtotal = totals.subtotal
@@ -391,14 +394,30 @@ def _refresh_search_text(document: Document) -> None:
 
 
 def _documents(tenant: Tenant, *, joined_lines: bool = False) -> Select[Document]:
-    """The tenant's documents with their lines: in a second query (pages, locked reads), or in
-    the same one by an outer join (`joined_lines`, for one document read without a lock)."""
+    """The tenant's documents with their lines: in a second query (pages), or in the same one
+    by an outer join (`joined_lines`, for documents read one by one or locked)."""
     loader = joinedload if joined_lines else selectinload
     return (
         select(Document)
         .where(Document.account_id == tenant.account_id, Document.livemode == tenant.livemode)
         .options(loader(Document.lines))
     )
+
+
+# The documents this transaction has read locked: nobody else can change them until it ends,
+# so they are not read again.
+_LOCKED = "faktura.locked_documents"
+
+
+def _locked(session: AsyncSession) -> dict[uuid.UUID, Document]:
+    locked: dict[uuid.UUID, Document] = session.info.setdefault(_LOCKED, {})
+    return locked
+
+
+def _locking(statement: Select[Document]) -> Select[Document]:
+    """Lock the documents' rows (not their lines': the outer join's side cannot be locked)
+    and read them afresh: an earlier read in this transaction may be stale."""
+    return statement.with_for_update(of=Document).execution_options(populate_existing=True)
 
 
 async def get_document(
@@ -409,16 +428,20 @@ async def get_document(
     *,
     for_update: bool = False,
 ) -> Document:
-    # A lock cannot take the nullable side of an outer join: locked reads load lines apart.
-    statement = _documents(tenant, joined_lines=not for_update).where(Document.id == document_id)
-    if doc_type is not None:
-        statement = statement.where(Document.type == doc_type)
-    if for_update:
-        # Locked rows are read afresh: an earlier read in this transaction may be stale.
-        statement = statement.with_for_update().execution_options(populate_existing=True)
-    document = (await session.execute(statement)).unique().scalar_one_or_none()
-    if document is None:
-        raise NotFound(f"{label(doc_type or 'document').capitalize()} not found")
+    """One document of the tenant with its lines; `for_update` locks it until the transaction
+    ends (a document the transaction already locked is not read again)."""
+    document = _locked(session).get(document_id) if for_update else None
+    if document is None or (doc_type is not None and document.type != doc_type):
+        statement = _documents(tenant, joined_lines=True).where(Document.id == document_id)
+        if doc_type is not None:
+            statement = statement.where(Document.type == doc_type)
+        if for_update:
+            statement = _locking(statement)
+        document = (await session.execute(statement)).unique().scalar_one_or_none()
+        if document is None:
+            raise NotFound(f"{label(doc_type or 'document').capitalize()} not found")
+        if for_update:
+            _locked(session)[document.id] = document
     return document
 
 
@@ -509,7 +532,13 @@ async def create_document(
         )
     tax_amount = (data.tax_amount or ZERO) if has_tax_amount else None
     totals = _compute(lines, currency, data.discount_amount, tax_amount, data.amount)
+    now = utcnow()
+    # Ids and times are the object's from the start: the created event is written from it
+    # before the rows are (they go with the transaction's next statement).
     document = Document(
+        id=uuid7(),
+        created_at=now,
+        updated_at=now,
         account_id=tenant.account_id,
         livemode=tenant.livemode,
         type=doc_type,
@@ -545,7 +574,6 @@ async def create_document(
         document.related_document_id = copy_of.id
     _refresh_search_text(document)
     session.add(document)
-    await session.flush()
     await _record(session, tenant, document, "created")
     if data.status != "draft":
         await _issue(session, tenant, account, document, data.number)
@@ -685,11 +713,13 @@ async def _recalculate(
     *,
     announce: bool = True,
 ) -> None:
-    """After a change to the money: amount_due and the status follow it (API.md)."""
+    """After a change to the money: amount_due and the status follow it (API.md). Every
+    caller holds the invoice's row locked, so the status is set on it directly."""
     document.amount_due = amount_due(document)
     new_status = recalculated_invoice_status(document, today)
     if new_status != document.status:
-        await move(session, document, new_status, allowed_from=OPEN_INVOICE)
+        check_move(document, new_status, allowed_from=OPEN_INVOICE)
+        document.status = new_status
         if new_status in ("paid", "overdue") and announce:
             await session.flush()
             await _record(session, tenant, document, new_status)
@@ -1040,10 +1070,9 @@ async def apply_payment(
                 f"({invoice.amount_due})",
             )
     invoice.amount_paid += delta
+    invoice.updated_at = utcnow()
     account = await accounts_service.get_account(session, tenant.account_id)
     await _recalculate(session, tenant, invoice, account_today(account))
-    invoice.updated_at = utcnow()
-    await session.flush()
     await _record(session, tenant, invoice, "updated")
     return invoice
 
@@ -1120,15 +1149,26 @@ async def credit_invoice(
 
 async def lock_invoices(
     session: AsyncSession, tenant: Tenant, invoice_ids: list[uuid.UUID]
-) -> None:
+) -> dict[uuid.UUID, Document]:
     """Lock the invoices a request will change, all at once and in id order, so that two
-    requests touching the same invoices in another order queue instead of deadlocking."""
+    requests touching the same invoices in another order queue instead of deadlocking.
+    Returns those found (of any type: the caller's own reads say what is missing)."""
     if not invoice_ids:
-        return
-    await session.execute(
-        _documents(tenant)
-        .where(Document.id.in_(sorted(set(invoice_ids))))
-        .order_by(Document.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
+        return {}
+    found = (
+        (
+            await session.execute(
+                _locking(
+                    _documents(tenant, joined_lines=True)
+                    .where(Document.id.in_(sorted(set(invoice_ids))))
+                    .order_by(Document.id)
+                )
+            )
+        )
+        .unique()
+        .scalars()
+        .all()
     )
+    locked = _locked(session)
+    locked.update((document.id, document) for document in found)
+    return {document.id: document for document in found}

@@ -202,7 +202,9 @@ async def record_payment(session: AsyncSession, tenant: Tenant, data: PaymentCre
         plan.append((allocation.invoice_id, allocation.amount, f"allocations[{index}].invoice_id"))
     await documents_service.lock_invoices(session, tenant, [entry[0] for entry in plan])
     if currency is None and plan:
-        first = await documents_service.get_document(session, tenant, plan[0][0], "invoice")
+        first = await documents_service.get_document(
+            session, tenant, plan[0][0], "invoice", for_update=True
+        )
         currency = first.currency
     currency = currency or account.default_currency
     check_minor_units(data.amount, currency, "amount")
@@ -250,7 +252,9 @@ async def record_payment(session: AsyncSession, tenant: Tenant, data: PaymentCre
         ) from exc
     for invoice_id, amount, field in plan:
         if amount is None:  # a single invoice_id: as much as it has due
-            invoice = await documents_service.get_document(session, tenant, invoice_id, "invoice")
+            invoice = await documents_service.get_document(
+                session, tenant, invoice_id, "invoice", for_update=True
+            )
             amount = min(payment.unapplied_amount, invoice.amount_due)
             if amount <= 0:
                 raise InvalidState(f"Invoice {invoice.number} has nothing due")

@@ -54,6 +54,8 @@ async def _active_endpoints(
                 WebhookEndpoint.livemode == livemode,
                 WebhookEndpoint.is_active.is_(True),
             )
+            # Pending rows of the request need not be written for this: they go later, together.
+            .execution_options(autoflush=False)
         )
         known[(account_id, livemode)] = [(row.id, row.events) for row in rows]
     return known[(account_id, livemode)]
