@@ -368,9 +368,7 @@ def _carried_lines(lines: list[DocumentLine]) -> list[_ResolvedLine]:
 
 def _apply_totals(document: Document, lines: list[_ResolvedLine], totals: Totals) -> None:
     document.lines = [
-        DocumentLine(
-            id=uuid7(), **line.row, amount=result.amount, vat_category=result.vat_category
-        )
+        DocumentLine(id=uuid7(), **line.row, amount=result.amount, vat_category=result.vat_category)
         for line, result in zip(lines, totals.lines, strict=True)
     ]
     document.subtotal = totals.subtotal

@@ -49,7 +49,8 @@ async def _active_endpoints(
     known = session.info.setdefault(_ENDPOINTS, {})
     if (account_id, livemode) not in known:
         rows = await session.execute(
-            select(WebhookEndpoint.id, WebhookEndpoint.events).where(
+            select(WebhookEndpoint.id, WebhookEndpoint.events)
+            .where(
                 WebhookEndpoint.account_id == account_id,
                 WebhookEndpoint.livemode == livemode,
                 WebhookEndpoint.is_active.is_(True),
