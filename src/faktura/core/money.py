@@ -1,5 +1,6 @@
 """Exact money: one place knows each currency's exponent and how amounts are rounded."""
 
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from faktura.core.errors import ValidationFailed
@@ -115,10 +116,21 @@ def check_minor_units(value: Decimal, currency: str, field: str) -> None:
 def display_amount(value: Decimal, currency: str) -> Decimal:
     """A stored amount as the API shows it: in the currency's minor units when it fits them
     (100.0000 → 100.00), otherwise with the decimals it has (a unit price of 0.1234)."""
-    rounded = quantize_money(value, currency)
-    if rounded == value:
-        return rounded
-    return normalize_decimal(value.normalize())
+    return amount_display(currency)(value)
+
+
+def amount_display(currency: str) -> Callable[[Decimal], Decimal]:
+    """`display_amount` for one currency, its minor unit looked up once: for the many amounts
+    of a document."""
+    quantum = _QUANTA[currency_exponent(currency)]
+
+    def display(value: Decimal) -> Decimal:
+        rounded = value.quantize(quantum, rounding=ROUND_HALF_UP)
+        if rounded == value:
+            return rounded
+        return normalize_decimal(value.normalize())
+
+    return display
 
 
 def decimal_places(value: Decimal) -> int:

@@ -12,7 +12,7 @@ T = TypeVar("T")
 
 # A numbered page counts its matches up to this many; past it `total` is null unless the
 # caller asks for the exact figure (`include_total`): a count reads every match it counts.
-COUNT_LIMIT = 10_000
+COUNT_LIMIT = 1_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,8 +46,11 @@ async def paginate(
     statement: Select[Any],
     id_column: InstrumentedAttribute[uuid.UUID],
     params: PageParams,
+    *,
+    rows: bool = False,
 ) -> Page[Any]:
     """Newest first: ids are UUIDv7, so descending id is descending creation, ties impossible.
+    The items are the statement's entities, or its rows with `rows` (a Core select).
 
     `total` costs a count, which reads every match; so it is taken only when the page itself
     does not tell it (a last page does: what came before plus what it holds), only up to
@@ -62,15 +65,16 @@ async def paginate(
     else:
         ordered = ordered.offset((params.page - 1) * params.per_page)
         page = params.page
-    rows = list((await session.execute(ordered)).scalars().all())
-    has_more = len(rows) > params.per_page
+    result = await session.execute(ordered)
+    found = list(result.all() if rows else result.scalars().all())
+    has_more = len(found) > params.per_page
     total: int | None = None
     if params.starting_after is None:
-        if not has_more and (rows or page == 1):
-            total = (page - 1) * params.per_page + len(rows)
+        if not has_more and (found or page == 1):
+            total = (page - 1) * params.per_page + len(found)
         else:
             total = await _count(session, statement, params.include_total)
-    return Page(rows[: params.per_page], page, params.per_page, total, has_more)
+    return Page(found[: params.per_page], page, params.per_page, total, has_more)
 
 
 async def _count(session: AsyncSession, statement: Select[Any], exact: bool) -> int | None:

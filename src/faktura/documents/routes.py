@@ -86,7 +86,7 @@ async def _list(
     _check_statuses(filters, doc_type)
     filters = dataclasses.replace(filters, doc_type=doc_type)
     page = await service.list_documents(session, principal.tenant, filters, params)
-    return json_response(page.as_response([_out(d) for d in page.items]))
+    return json_response(page.as_response())
 
 
 def _add_routes(target: APIRouter, doc_type: str) -> None:
