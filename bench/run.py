@@ -976,6 +976,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     args.out.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).date().isoformat() + ("-smoke" if args.smoke else "")
+    if not args.smoke and sizes.invoices != FULL.invoices:
+        stamp += f"-{sizes.invoices}"  # another size beside the standard run, not over it
     for kind in args.db or ["postgresql", "sqlite"]:
         print(f"== {kind}: {sizes}", flush=True)
         only = set(args.only) if args.only else None
