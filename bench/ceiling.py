@@ -11,7 +11,6 @@ survive a noisy machine:
 Run: uvicorn ceiling:create_app --factory --app-dir bench  (FAKTURA_DATABASE_URL set).
 """
 
-import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -23,6 +22,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import String, Uuid
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from faktura.config import Settings
 from faktura.core.clock import utcnow
 from faktura.core.ids import uuid7
 from faktura.db.session import database_from_url
@@ -72,9 +72,8 @@ class RowOut(BaseModel):
 
 
 def create_app() -> FastAPI:
-    db = database_from_url(
-        os.environ["FAKTURA_DATABASE_URL"], int(os.environ.get("FAKTURA_DATABASE_POOL_SIZE", "10"))
-    )
+    settings = Settings()  # the same FAKTURA_* settings as the server measured beside it
+    db = database_from_url(settings.database_url, settings.database_pool_size)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

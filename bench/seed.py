@@ -410,8 +410,7 @@ def seed(
                 # What autovacuum leaves a database in once it settles: statistics, and the
                 # visibility map that lets counts and keyset pages read indexes alone.
                 connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
-                    "VACUUM ANALYZE parties, contacts, documents, document_lines, "
-                    "document_counters"
+                    "VACUUM ANALYZE parties, contacts, documents, document_lines, document_counters"
                 )
             else:
                 connection.exec_driver_sql("ANALYZE")

@@ -20,7 +20,12 @@ class Settings(BaseSettings):
         DEFAULT_DATABASE_URL,
         description="SQLAlchemy URL: sqlite+aiosqlite:///path or postgresql+psycopg://…",
     )
-    database_pool_size: int = Field(10, description="PostgreSQL connections per process")
+    database_pool_size: int = Field(
+        20,
+        ge=1,
+        description="PostgreSQL connections each process keeps open (and up to half as many more "
+        "at peaks): at least the requests one process serves at once",
+    )
     redis_url: str | None = Field(
         None, description="Redis for rate limits shared by several processes; memory if unset"
     )
@@ -32,6 +37,13 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(1024 * 1024, description="Largest accepted request body")
     idempotency_ttl_hours: int = Field(24, description="How long idempotent responses are kept")
+    auth_cache_seconds: float = Field(
+        1,
+        ge=0,
+        le=60,
+        description="How long a process trusts an API key it has checked without asking the "
+        "database again: a key revoked through another process works that much longer; 0: never",
+    )
     scheduler_interval_seconds: float = Field(
         300, description="How often `faktura serve` runs due jobs (overdue invoices…); 0: never"
     )

@@ -1,11 +1,15 @@
 """API keys: shown once, stored hashed, scoped, revocable."""
 
 import re
+import uuid
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from faktura.accounts.models import ApiKey
 from faktura.api.auth import hash_key
+from faktura.config import Settings
+from faktura.core.clock import set_clock
 from faktura.db.session import Database
 from tests.accounts.factories import ApiClient, add_key
 from tests.api.test_errors import assert_error
@@ -124,3 +128,37 @@ async def test_new_keys_take_the_creators_plan_and_never_a_higher_one(
             await basic.post("/v1/api_keys", json={"plan": plan}), 403, "insufficient_scope"
         )
     assert (await api.post("/v1/api_keys", json={"plan": "basic"})).json()["plan"] == "basic"
+
+
+async def test_a_key_revoked_here_is_refused_at_once(api: ApiClient) -> None:
+    created = (await api.post("/v1/api_keys", json={"name": "cached"})).json()
+    key = api.with_key(created["key"])
+    assert (await key.get("/v1/account")).status_code == 200  # this process now knows the key
+
+    assert (await api.delete(f"/v1/api_keys/{created['id']}")).status_code == 200
+
+    assert_error(await key.get("/v1/account"), 401, "unauthorized")
+
+
+async def test_a_key_revoked_elsewhere_is_trusted_for_the_cache_time_only(
+    api: ApiClient, db: Database, settings: Settings
+) -> None:
+    now = [datetime.now(UTC)]
+    set_clock(lambda: now[0])
+    try:
+        created = (await api.post("/v1/api_keys", json={"name": "cached"})).json()
+        key = api.with_key(created["key"])
+        assert (await key.get("/v1/account")).status_code == 200
+        # Another server process revokes it: straight in the database, this process not told.
+        async with db.transaction() as session:
+            await session.execute(
+                update(ApiKey)
+                .where(ApiKey.id == uuid.UUID(created["id"]))
+                .values(revoked_at=now[0])
+            )
+
+        assert (await key.get("/v1/account")).status_code == 200
+        now[0] += timedelta(seconds=settings.auth_cache_seconds)
+        assert_error(await key.get("/v1/account"), 401, "unauthorized")
+    finally:
+        set_clock(None)

@@ -16,6 +16,7 @@ from faktura.api.ratelimit import PLANS
 from faktura.api.responses import json_response
 from faktura.api.router import api_router
 from faktura.api.routing import get_session, require_scope
+from faktura.api.runtime import runtime_of
 from faktura.api.schemas import ListResponse
 from faktura.core.errors import InsufficientScope, ValidationFailed
 from faktura.core.jsoncodec import dumps
@@ -123,14 +124,18 @@ async def list_api_keys(
     "/api_keys/{key_id}",
     response_model=schemas.ApiKey,
     summary="Revoke an API key",
-    description="Revoked keys answer 401 at once.",
+    description="A revoked key answers 401 at once on the server process that revoked it, and "
+    "within `FAKTURA_AUTH_CACHE_SECONDS` (1 s by default) on the others, which trust a key "
+    "they checked for that long.",
 )
 async def revoke_api_key(
+    request: Request,
     key_id: uuid.UUID,
     principal: Principal = Depends(require_scope("keys:write")),
     session: AsyncSession = Depends(get_session),
 ) -> Response:
     key = await accounts_service.revoke_api_key(session, principal.tenant, key_id)
+    runtime_of(request).principals.forget(key.id)
     return json_response(api_key_out(key))
 
 

@@ -29,6 +29,7 @@ from faktura.api.errors import render_error
 from faktura.api.ratelimit import RateLimitState
 from faktura.api.responses import FakturaRequest
 from faktura.api.runtime import Runtime, runtime_of
+from faktura.core.clock import utcnow
 from faktura.core.errors import Conflict, FakturaError
 from faktura.core.tenant import current_request_id
 
@@ -117,7 +118,9 @@ async def _serve(
         idempotency_key = request.headers.get("idempotency-key")
         if idempotency_key is not None and request.method == "POST":
             async with runtime.db.transaction() as session:
-                principal = await authenticate(session, request.headers.get("authorization"))
+                principal = await authenticate(
+                    session, request.headers.get("authorization"), runtime.principals
+                )
                 limit_state = await runtime.limiter.hit(principal.key_id, principal.plan)
                 outcome = await _claim(
                     request,
@@ -134,7 +137,9 @@ async def _serve(
         try:
             async with runtime.db.transaction(writes=writes) as session:
                 if principal is None:
-                    principal = await authenticate(session, request.headers.get("authorization"))
+                    principal = await authenticate(
+                        session, request.headers.get("authorization"), runtime.principals
+                    )
                     limit_state = await runtime.limiter.hit(principal.key_id, principal.plan)
                 request.state.session = session
                 request.state.principal = principal
@@ -217,6 +222,7 @@ async def _touch_key(runtime: Runtime, principal: Principal) -> None:
     try:
         async with runtime.db.transaction() as session:
             await accounts_service.touch_api_key(session, principal.key_id)
+        runtime.principals.touched(principal, utcnow())
     except Exception:
         logger.warning("could not record last use of API key %s", principal.key_id, exc_info=True)
 
