@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, Select, select
+from sqlalchemy import Row, Select, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
@@ -423,6 +423,30 @@ def _locking(statement: Select[Document]) -> Select[Document]:
     return statement.with_for_update(of=Document).execution_options(populate_existing=True)
 
 
+def _one_document(typed: bool, for_update: bool) -> Select[Document]:
+    """The query of one document by id, built once per shape and run with bound values: making
+    a statement with its loader options cost more than running it."""
+    statement = (
+        select(Document)
+        .where(
+            Document.account_id == bindparam("account_id"),
+            Document.livemode == bindparam("livemode"),
+            Document.id == bindparam("document_id"),
+        )
+        .options(joinedload(Document.lines))
+    )
+    if typed:
+        statement = statement.where(Document.type == bindparam("doc_type"))
+    return _locking(statement) if for_update else statement
+
+
+_ONE_DOCUMENT = {
+    (typed, for_update): _one_document(typed, for_update)
+    for typed in (False, True)
+    for for_update in (False, True)
+}
+
+
 async def get_document(
     session: AsyncSession,
     tenant: Tenant,
@@ -435,12 +459,16 @@ async def get_document(
     ends (a document the transaction already locked is not read again)."""
     document = _locked(session).get(document_id) if for_update else None
     if document is None or (doc_type is not None and document.type != doc_type):
-        statement = _documents(tenant, joined_lines=True).where(Document.id == document_id)
+        statement = _ONE_DOCUMENT[(doc_type is not None, for_update)]
+        values: dict[str, Any] = {
+            "account_id": tenant.account_id,
+            "livemode": tenant.livemode,
+            "document_id": document_id,
+        }
         if doc_type is not None:
-            statement = statement.where(Document.type == doc_type)
-        if for_update:
-            statement = _locking(statement)
-        document = (await session.execute(statement)).unique().scalar_one_or_none()
+            values["doc_type"] = doc_type
+        found = await session.execute(statement, values)
+        document = found.unique().scalar_one_or_none()
         if document is None:
             raise NotFound(f"{label(doc_type or 'document').capitalize()} not found")
         if for_update:
