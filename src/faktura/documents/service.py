@@ -396,14 +396,13 @@ def _refresh_search_text(document: Document) -> None:
 # Reading
 
 
-def _documents(tenant: Tenant, *, joined_lines: bool = False) -> Select[Document]:
-    """The tenant's documents with their lines: in a second query (pages), or in the same one
-    by an outer join (`joined_lines`, for documents read one by one or locked)."""
-    loader = joinedload if joined_lines else selectinload
+def _documents(account_id: Any, livemode: Any) -> Select[Document]:
+    """Documents of one account and mode, their lines read in the same query (an outer join).
+    The values may be bind parameters, for a statement built once and run many times."""
     return (
         select(Document)
-        .where(Document.account_id == tenant.account_id, Document.livemode == tenant.livemode)
-        .options(loader(Document.lines))
+        .where(Document.account_id == account_id, Document.livemode == livemode)
+        .options(joinedload(Document.lines))
     )
 
 
@@ -426,14 +425,8 @@ def _locking(statement: Select[Document]) -> Select[Document]:
 def _one_document(typed: bool, for_update: bool) -> Select[Document]:
     """The query of one document by id, built once per shape and run with bound values: making
     a statement with its loader options cost more than running it."""
-    statement = (
-        select(Document)
-        .where(
-            Document.account_id == bindparam("account_id"),
-            Document.livemode == bindparam("livemode"),
-            Document.id == bindparam("document_id"),
-        )
-        .options(joinedload(Document.lines))
+    statement = _documents(bindparam("account_id"), bindparam("livemode")).where(
+        Document.id == bindparam("document_id")
     )
     if typed:
         statement = statement.where(Document.type == bindparam("doc_type"))
@@ -1199,26 +1192,17 @@ async def credit_invoice(
 
 async def lock_invoices(
     session: AsyncSession, tenant: Tenant, invoice_ids: list[uuid.UUID]
-) -> dict[uuid.UUID, Document]:
+) -> None:
     """Lock the invoices a request will change, all at once and in id order, so that two
-    requests touching the same invoices in another order queue instead of deadlocking.
-    Returns those found (of any type: the caller's own reads say what is missing)."""
+    requests touching the same invoices in another order queue instead of deadlocking. The
+    request's later locked reads of them (get_document) then need no query."""
     if not invoice_ids:
-        return {}
-    found = (
-        (
-            await session.execute(
-                _locking(
-                    _documents(tenant, joined_lines=True)
-                    .where(Document.id.in_(sorted(set(invoice_ids))))
-                    .order_by(Document.id)
-                )
-            )
+        return
+    found = await session.execute(
+        _locking(
+            _documents(tenant.account_id, tenant.livemode)
+            .where(Document.id.in_(sorted(set(invoice_ids))))
+            .order_by(Document.id)
         )
-        .unique()
-        .scalars()
-        .all()
     )
-    locked = _locked(session)
-    locked.update((document.id, document) for document in found)
-    return {document.id: document for document in found}
+    _locked(session).update((document.id, document) for document in found.unique().scalars())
