@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Connection, create_engine, select, update
@@ -32,6 +33,7 @@ from faktura.customers.models import CUSTOMER, Contact, Party
 from faktura.db.search import search_text
 from faktura.documents.models import Document, DocumentCounter, DocumentLine
 from faktura.documents.numbering import format_number
+from faktura.documents.output import document_out
 from faktura.documents.totals import LineInput, compute_totals
 
 BATCH = 5_000
@@ -366,6 +368,10 @@ def _insert_invoices(
                 {**row, "id": _uuid7_at(created, 1 + row["position"]), "document_id": document_id}
                 for row in rows
             ]
+            # The text the API shows, as the product stores it when a document changes.
+            document["rendered"] = dumps(
+                document_out(SimpleNamespace(**document), [SimpleNamespace(**r) for r in lines])
+            ).decode()
             yield document, lines
 
     batch: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []

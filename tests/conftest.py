@@ -9,6 +9,7 @@ prove "an event exists if and only if its change committed".
 import os
 import tempfile
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -18,9 +19,11 @@ from sqlalchemy.engine import make_url
 
 from faktura.app import create_app
 from faktura.config import Settings
+from faktura.core.clock import set_clock
 from faktura.db.migrate import upgrade_to_head
 from faktura.db.session import Database, database_from_url
 from tests.accounts.factories import ApiClient, create_account_with_key
+from tests.documents.factories import assert_documents_rendered
 
 
 def _worker() -> str:
@@ -80,9 +83,12 @@ async def http(app_and_db: tuple[object, Database]) -> AsyncIterator[httpx.Async
 
 
 @pytest.fixture
-async def api(http: httpx.AsyncClient, db: Database) -> ApiClient:
-    """A client with a fresh account and an all-scopes test-mode key."""
-    return await create_account_with_key(db, http)
+async def api(http: httpx.AsyncClient, db: Database) -> AsyncIterator[ApiClient]:
+    """A client with a fresh account and an all-scopes test-mode key. After the test, every
+    document of the account must hold the text the API shows for it (documents/output.py)."""
+    client = await create_account_with_key(db, http)
+    yield client
+    await assert_documents_rendered(db, client.account_id)
 
 
 @pytest.fixture
@@ -90,3 +96,12 @@ async def standalone_db(migrated_url: str) -> AsyncIterator[Database]:
     database = database_from_url(migrated_url)
     yield database
     await database.dispose()
+
+
+@pytest.fixture
+def clock() -> Iterator[list[datetime]]:
+    """A clock the test moves by setting now[0]; it starts at 2026-03-01 09:00 UTC."""
+    now = [datetime(2026, 3, 1, 9, 0, tzinfo=UTC)]
+    set_clock(lambda: now[0])
+    yield now
+    set_clock(None)

@@ -1,15 +1,22 @@
-"""The document as the API shows it is built by hand (service.document_out) for speed: these
-tests hold it to the `Document` schema — the same fields, in its order, of its types — and
-check that an event carries exactly what the API answered."""
+"""The document as the API shows it is built by hand (output.document_out) for speed and kept
+as text with the document: these tests hold it to the `Document` schema — the same fields, in
+its order, of its types — check that an event carries exactly what the API answered, and that
+the stored text a page shows is what a retrieval builds."""
 
+import uuid
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import select, update
+
 from faktura.core.jsoncodec import dumps, loads
+from faktura.db.session import Database
 from faktura.documents import schemas
+from faktura.documents.models import Document
 from tests.accounts.factories import ApiClient
-from tests.customers.factories import events
-from tests.documents.factories import create_document, exact, line
+from tests.customers.factories import create_customer, events
+from tests.documents.factories import create_document, exact, line, textual
 
 
 def assert_schema_shape(document: dict[str, Any], *, ordered: bool = True) -> None:
@@ -76,3 +83,138 @@ async def test_the_finalized_event_carries_the_answer(api: ApiClient) -> None:
     draft = created[0]["data"]["object"]
     assert (draft["id"], draft["status"], draft["number"]) == (invoice["id"], "draft", None)
     assert_schema_shape(draft, ordered=False)
+
+
+async def test_a_page_writes_each_document_as_its_retrieval_does(
+    api: ApiClient, clock: list[datetime]
+) -> None:
+    """A page shows each document's stored text, a retrieval builds it (document_out) from
+    the row: every kind of value — minor units of 0, 2, 3 and 4 decimals, amounts finer than
+    them, null and empty fields, escaped text, times with and without microseconds — must come
+    out as the same JSON, number for number."""
+    awkward = 'Zoë "Q" Ltd \\ 東京 😀\t\u0001\u2028 </script>'
+    customer = await create_customer(api, company_name=awkward, currency="EUR")
+    made = [
+        await create_document(
+            api,
+            customer_id=customer["id"],
+            line_items=[
+                line(quantity="2.5", unit_price="0.1234", vat_rate="19"),
+                line(unit_price="40.00", vat_type="exempt", vat_exemption_reason="Export\n§6"),
+                line(quantity="3", unit_price="5.00", vat_rate="7", discount={"percent": "12.5"}),
+                line(unit_price="10.10", vat_rate="19", discount={"amount": "1.1"}, unit="h"),
+            ],
+            discount_amount="2.00",
+            notes=awkward,
+        )
+    ]
+    clock[0] = datetime(2026, 3, 1, 9, 0, 1, 250, tzinfo=UTC)
+    for currency, price in (("JPY", "1234.5"), ("KWD", "1.2345"), ("CLF", "0.1235")):
+        made.append(
+            await create_document(
+                api,
+                customer_id=customer["id"],
+                currency=currency,
+                line_items=[line(quantity="3", unit_price=price, vat_rate="10")],
+            )
+        )
+    made.append(await create_document(api, "quotes", customer_id=customer["id"], status="draft"))
+    made.append(
+        await create_document(
+            api, customer_id=customer["id"], tax_amount="7.77", line_items=[line()]
+        )
+    )
+    made.append(
+        await create_document(
+            api,
+            "credit_notes",
+            customer_id=customer["id"],
+            related_document_id=made[0]["id"],
+            line_items=[line(unit_price="0.10", vat_rate="19")],
+        )
+    )
+    made.append(await create_document(api, "receipts", customer_id=customer["id"]))
+    paid = await create_document(api, customer_id=customer["id"], tax_amount="0")
+    payment = {"amount": "60.00", "invoice_id": paid["id"], "payment_date": "2026-11-23"}
+    assert (await api.post("/v1/payments", json=payment)).status_code == 201
+    cancelled = await create_document(api, customer_id=customer["id"])
+    assert (await api.post(f"/v1/invoices/{cancelled['id']}/cancel")).status_code == 200
+
+    page = textual((await api.get("/v1/documents?per_page=100")).content)["data"]
+    assert len(page) == len(made) + 3  # the paid and cancelled invoices, the payment's receipt
+    for listed in page:
+        retrieved = textual((await api.get(f"/v1/documents/{listed['id']}")).content)
+        assert listed == retrieved
+    by_id = {document["id"]: document for document in page}
+    first = by_id[made[0]["id"]]
+    assert (first["customer_name"], first["notes"]) == (awkward, awkward)
+    assert [item["unit_price"] for item in first["line_items"]] == [
+        ("number", "0.1234"),
+        ("number", "40.00"),
+        ("number", "5.00"),
+        ("number", "10.10"),
+    ]
+    assert [item["quantity"] for item in first["line_items"]] == [
+        ("number", "2.5"),
+        ("number", "1"),
+        ("number", "3"),
+        ("number", "1"),
+    ]
+    assert first["line_items"][2]["discount_percent"] == ("number", "12.5")
+    assert first["line_items"][3]["discount_amount"] == ("number", "1.10")
+    assert first["created_at"] == "2026-03-01T09:00:00Z"
+    assert [by_id[d["id"]]["total"] for d in made[1:4]] == [
+        ("number", "4074"),
+        ("number", "4.074"),
+        ("number", "0.4076"),
+    ]
+    assert by_id[made[1]["id"]]["created_at"] == "2026-03-01T09:00:01.000250Z"
+    assert by_id[made[4]["id"]]["number"] is None
+    assert by_id[made[4]["id"]]["finalized_at"] is None
+    assert by_id[made[5]["id"]]["tax_breakdown"] == [
+        {"rate": None, "category": None, "taxable": ("number", "100.00"), "tax": ("number", "7.77")}
+    ]
+    partly_paid = by_id[paid["id"]]
+    assert (partly_paid["status"], partly_paid["amount_paid"], partly_paid["amount_due"]) == (
+        "partial",
+        ("number", "60.00"),
+        ("number", "40.00"),
+    )
+    assert by_id[cancelled["id"]]["cancelled_at"] == "2026-03-01T09:00:01.000250Z"
+
+
+async def test_every_change_writes_the_text_and_a_document_without_it_is_built(
+    api: ApiClient, db: Database
+) -> None:
+    """Made, changed in SQL (a status move), paid: each transaction leaves the text of the
+    document as it is. A document without text (as after a migration that clears it) is
+    listed the same, built from its row."""
+    quote = await create_document(api, "quotes")
+    accepted = exact(await api.post(f"/v1/quotes/{quote['id']}/accept"))
+    invoice = await create_document(api, tax_amount="0")
+    payment = {"amount": "10.00", "invoice_id": invoice["id"], "payment_date": "2026-11-23"}
+    assert (await api.post("/v1/payments", json=payment)).status_code == 201
+    paid = exact(await api.get(f"/v1/invoices/{invoice['id']}"))
+
+    async with db.transaction() as session:
+        stored = dict(
+            (
+                await session.execute(
+                    select(Document.id, Document.rendered).where(
+                        Document.id.in_([uuid.UUID(quote["id"]), uuid.UUID(invoice["id"])])
+                    )
+                )
+            ).all()
+        )
+        await session.execute(
+            update(Document).where(Document.id == uuid.UUID(invoice["id"])).values(rendered=None)
+        )
+    assert loads(stored[uuid.UUID(quote["id"])]) == accepted
+    assert accepted["status"] == "accepted"
+    assert loads(stored[uuid.UUID(invoice["id"])]) == paid
+    assert (paid["status"], paid["amount_paid"]) == ("partial", Decimal("10.00"))
+
+    listed = textual((await api.get("/v1/documents?per_page=10")).content)["data"]
+    assert [d["id"] for d in listed][1:] == [invoice["id"], quote["id"]]
+    assert listed[1] == textual((await api.get(f"/v1/invoices/{invoice['id']}")).content)
+    assert listed[2] == textual((await api.get(f"/v1/quotes/{quote['id']}")).content)

@@ -1,4 +1,7 @@
-"""JSON with exact decimals: numbers with a fraction are Decimals in, and written exactly out."""
+"""JSON with exact decimals: numbers with a fraction are Decimals in, and written exactly out.
+
+A `RawJSON` value is JSON text written already (by the database): `dumps` embeds it as it is.
+"""
 
 import datetime as dt
 import uuid
@@ -6,8 +9,9 @@ from typing import Any
 
 import simplejson
 from pydantic import BaseModel
+from simplejson import RawJSON
 
-__all__ = ["dumps", "format_datetime", "loads"]
+__all__ = ["RawJSON", "dumps", "format_datetime", "loads"]
 
 
 def format_datetime(value: dt.datetime) -> str:

@@ -71,6 +71,9 @@ class Document(IdMixin, TimestampMixin, TenantMixin, Base):
     cancelled_at: Mapped[datetime | None] = mapped_column()
     # Search on number and customer name, case-folded.
     search_text: Mapped[str] = mapped_column(Text, default="")
+    # The document as the API shows it, written by the transaction that last changed it
+    # (documents/output.py); pages are read from it. Null: not written yet, built on reading.
+    rendered: Mapped[str | None] = mapped_column(Text)
 
     lines: Mapped[list["DocumentLine"]] = relationship(
         back_populates="document",

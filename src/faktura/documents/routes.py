@@ -20,6 +20,7 @@ from faktura.api.routing import get_session, require_scope
 from faktura.api.schemas import DeletedResponse, ListResponse
 from faktura.core.errors import ValidationFailed
 from faktura.documents import schemas, service
+from faktura.documents.output import document_out
 from faktura.documents.status import STATUSES
 
 router = api_router("documents")
@@ -35,7 +36,7 @@ PATHS = {
 
 
 def _out(document: Any) -> dict[str, Any]:
-    return service.document_out(document)
+    return document_out(document)
 
 
 async def list_filters(

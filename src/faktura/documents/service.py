@@ -2,9 +2,8 @@
 
 import uuid
 import zoneinfo
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -24,11 +23,9 @@ from faktura.core.errors import (
     ValidationFailed,
 )
 from faktura.core.ids import uuid7
-from faktura.core.jsoncodec import format_datetime
+from faktura.core.jsoncodec import RawJSON
 from faktura.core.money import (
-    amount_display,
     check_minor_units,
-    normalize_decimal,
     quantize_money,
 )
 from faktura.core.tenant import Tenant
@@ -36,6 +33,7 @@ from faktura.customers import service as customers_service
 from faktura.db.pagination import Page, PageParams, paginate
 from faktura.documents import numbering
 from faktura.documents.models import Document, DocumentLine
+from faktura.documents.output import document_out
 from faktura.documents.schemas import DocumentCreate, DocumentUpdate, LineItemIn
 from faktura.documents.status import (
     OPEN_INVOICE,
@@ -67,102 +65,6 @@ EXEMPTION_CATEGORIES = frozenset({"E", "AE", "K", "G", "O"})
 
 def label(doc_type: str) -> str:
     return doc_type.replace("_", " ")
-
-
-def _text(value: uuid.UUID | date | datetime | None) -> str | None:
-    """An id, date or timestamp as the JSON text of the API (null stays None)."""
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return format_datetime(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
-def _line_out(
-    line: DocumentLine | Row[Any], display: Callable[[Decimal], Decimal]
-) -> dict[str, Any]:
-    def money(value: Decimal | None) -> Decimal | None:
-        return None if value is None else display(value)
-
-    def figure(value: Decimal | None) -> Decimal | None:
-        return None if value is None else normalize_decimal(value.normalize())
-
-    return {
-        "id": str(line.id),
-        "item_id": _text(line.item_id),
-        "description": line.description,
-        "quantity": figure(line.quantity),
-        "unit_price": display(line.unit_price),
-        "unit": line.unit,
-        "discount_amount": money(line.discount_amount),
-        "discount_percent": figure(line.discount_percent),
-        "vat_type": line.vat_type,
-        "vat_rate_id": line.vat_rate_id,
-        "vat_rate": figure(line.vat_rate),
-        "vat_category": line.vat_category,
-        "vat_exemption_reason": line.vat_exemption_reason,
-        "amount": display(line.amount),
-    }
-
-
-def document_out(
-    document: Document | Row[Any], lines: Sequence[DocumentLine | Row[Any]] | None = None
-) -> dict[str, Any]:
-    """The document as the API shows it: the fields of the `Document` schema, in its order,
-    amounts as exact Decimals and ids, dates and times already as the JSON text they become.
-
-    Built as a plain dict, not through the schema: pages, responses and events build it for
-    every document they hold, and validating what Faktura itself computed only cost time.
-    tests/documents/test_output.py holds the two to the same fields. A row read with Core
-    (pages) serves as well as the ORM object, its lines given apart.
-    """
-    currency = document.currency
-    money = amount_display(currency)
-    return {
-        "id": str(document.id),
-        "object": "document",
-        "type": document.type,
-        "number": document.number,
-        "status": document.status,
-        "customer_id": str(document.customer_id),
-        "customer_name": document.customer_name,
-        "customer_address": document.customer_address,
-        "currency": currency,
-        "issue_date": document.issue_date.isoformat(),
-        "due_date": _text(document.due_date),
-        "vat_type": document.vat_type,
-        "line_items": [
-            _line_out(line, money) for line in (document.lines if lines is None else lines)
-        ],
-        "subtotal": money(document.subtotal),
-        "discount_amount": money(document.discount_amount),
-        "tax_amount": money(document.tax_amount),
-        "tax_breakdown": [
-            {
-                "rate": None if row["rate"] is None else normalize_decimal(Decimal(row["rate"])),
-                "category": row["category"],
-                "taxable": money(Decimal(row["taxable"])),
-                "tax": money(Decimal(row["tax"])),
-            }
-            for row in document.tax_breakdown
-        ],
-        "total": money(document.total),
-        "amount_paid": money(document.amount_paid),
-        "amount_credited": money(document.amount_credited),
-        "external_payment_amount": money(document.external_payment_amount),
-        "amount_due": money(document.amount_due),
-        "notes": document.notes,
-        "source_type": document.source_type,
-        "related_document_id": _text(document.related_document_id),
-        "finalized_at": _text(document.finalized_at),
-        "sent_at": _text(document.sent_at),
-        "cancelled_at": _text(document.cancelled_at),
-        "livemode": document.livemode,
-        "created_at": format_datetime(document.created_at),
-        "updated_at": format_datetime(document.updated_at),
-    }
 
 
 async def _record(session: AsyncSession, tenant: Tenant, document: Document, action: str) -> None:
@@ -482,19 +384,10 @@ class DocumentFilters:
     search: str | None = None
 
 
-async def list_documents(
-    session: AsyncSession,
-    tenant: Tenant,
-    filters: DocumentFilters,
-    params: PageParams,
-) -> Page[dict[str, Any]]:
-    """A page of documents as the API shows them.
-
-    Read as plain rows (SQLAlchemy Core), not as ORM objects: a page of 25 invoices is about
-    a hundred rows with their lines, and making, tracking and reading objects for them cost
-    more than the rest of the request.
-    """
-    statement = select(*Document.__table__.columns).where(
+def _filtered(
+    statement: Select[*tuple[Any, ...]], tenant: Tenant, filters: DocumentFilters
+) -> Select[*tuple[Any, ...]]:
+    statement = statement.where(
         Document.account_id == tenant.account_id, Document.livemode == tenant.livemode
     )
     if filters.doc_type is not None:
@@ -517,17 +410,38 @@ async def list_documents(
         statement = statement.where(
             Document.search_text.contains(filters.search.casefold(), autoescape=True)
         )
+    return statement
+
+
+async def list_documents(
+    session: AsyncSession,
+    tenant: Tenant,
+    filters: DocumentFilters,
+    params: PageParams,
+) -> Page[dict[str, Any] | RawJSON]:
+    """A page of documents as the API shows them: their stored text (`output.py`), and for
+    a document without one, built from its row and lines (read with SQLAlchemy Core: objects
+    for a page of rows cost more than the rest of the request)."""
+    statement = _filtered(select(Document.id, Document.rendered), tenant, filters)
     page: Page[Row[Any]] = await paginate(session, statement, Document.id, params, rows=True)
-    lines: dict[uuid.UUID, list[Row[Any]]] = {row.id: [] for row in page.items}
-    if lines:
-        found = await session.execute(
+    built: dict[uuid.UUID, dict[str, Any]] = {}
+    unwritten = [row.id for row in page.items if row.rendered is None]
+    if unwritten:
+        lines: dict[uuid.UUID, list[Row[Any]]] = {document_id: [] for document_id in unwritten}
+        read = await session.execute(
             select(*DocumentLine.__table__.columns)
-            .where(DocumentLine.document_id.in_(list(lines)))
+            .where(DocumentLine.document_id.in_(unwritten))
             .order_by(DocumentLine.document_id, DocumentLine.position)
         )
-        for line in found:
+        for line in read:
             lines[line.document_id].append(line)
-    shown = [document_out(row, lines[row.id]) for row in page.items]
+        rows = await session.execute(
+            select(*Document.__table__.columns).where(Document.id.in_(unwritten))
+        )
+        built = {row.id: document_out(row, lines[row.id]) for row in rows}
+    shown: list[dict[str, Any] | RawJSON] = [
+        RawJSON(row.rendered) if row.rendered is not None else built[row.id] for row in page.items
+    ]
     return Page(shown, page.page, page.per_page, page.total, page.has_more)
 
 

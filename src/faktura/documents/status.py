@@ -7,8 +7,10 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from faktura.core.clock import utcnow
 from faktura.core.errors import InvalidState
 from faktura.documents.models import Document
+from faktura.documents.output import mark_changed
 
 STATUSES: dict[str, tuple[str, ...]] = {
     "invoice": (
@@ -82,12 +84,15 @@ async def move(
     check_move(document, to_status, allowed_from=allowed_from)
     if document.status == to_status:
         return
+    now = utcnow()
     result = await session.execute(
         update(Document)
         .where(Document.id == document.id, Document.status == document.status)
-        .values(status=to_status)
+        .values(status=to_status, updated_at=now)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise InvalidState("The document changed meanwhile; retry")
     set_committed_value(document, "status", to_status)
+    set_committed_value(document, "updated_at", now)
+    mark_changed(session.sync_session, document)
