@@ -135,8 +135,9 @@ def _add_routes(target: APIRouter, doc_type: str) -> None:
         principal: Principal = Depends(read),
         session: AsyncSession = Depends(get_session),
     ) -> Response:
-        document = await service.get_document(session, principal.tenant, document_id, doc_type)
-        return json_response(_out(document))
+        return json_response(
+            await service.read_document(session, principal.tenant, document_id, doc_type)
+        )
 
     @target.patch(
         f"{path}/{{document_id}}",
@@ -281,5 +282,4 @@ async def retrieve_document(
     principal: Principal = Depends(read),
     session: AsyncSession = Depends(get_session),
 ) -> Response:
-    document = await service.get_document(session, principal.tenant, document_id)
-    return json_response(_out(document))
+    return json_response(await service.read_document(session, principal.tenant, document_id))

@@ -371,6 +371,40 @@ async def get_document(
     return document
 
 
+def _stored_text(typed: bool) -> Select[str | None]:
+    statement = select(Document.rendered).where(
+        Document.account_id == bindparam("account_id"),
+        Document.livemode == bindparam("livemode"),
+        Document.id == bindparam("document_id"),
+    )
+    if typed:
+        statement = statement.where(Document.type == bindparam("doc_type"))
+    return statement
+
+
+_STORED_TEXT = {typed: _stored_text(typed) for typed in (False, True)}
+
+
+async def read_document(
+    session: AsyncSession, tenant: Tenant, document_id: uuid.UUID, doc_type: str | None = None
+) -> dict[str, Any] | RawJSON:
+    """One document as the API shows it: its stored text (output.py), or, for a document
+    without one, built from the document."""
+    values: dict[str, Any] = {
+        "account_id": tenant.account_id,
+        "livemode": tenant.livemode,
+        "document_id": document_id,
+    }
+    if doc_type is not None:
+        values["doc_type"] = doc_type
+    found = (await session.execute(_STORED_TEXT[doc_type is not None], values)).first()
+    if found is None:
+        raise NotFound(f"{label(doc_type or 'document').capitalize()} not found")
+    if found.rendered is not None:
+        return RawJSON(found.rendered)
+    return document_out(await get_document(session, tenant, document_id, doc_type))
+
+
 @dataclass(frozen=True)
 class DocumentFilters:
     doc_type: str | None = None
