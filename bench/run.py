@@ -54,6 +54,7 @@ class Sizes:
     max_requests: int
     sample_ids: int = 1000
     repeats: int = 3  # wrk runs per scenario (one for single-client scenarios)
+    accounts: int = 32  # accounts of the many-accounts scenario, each its own sequences
 
 
 FULL = Sizes(customers=10_000, invoices=100_000, seconds=5, connections=32, max_requests=500_000)
@@ -65,6 +66,7 @@ SMOKE = Sizes(
     max_requests=5_000,
     sample_ids=50,
     repeats=1,
+    accounts=2,
 )
 
 
@@ -277,16 +279,25 @@ def sample_ids(url: str, account_id: str, count: int) -> dict[str, Any]:
 _LUA = """
 local paths = {%(paths)s}
 local bodies = {%(bodies)s}
+local keys = {%(keys)s}
 local method = "%(method)s"
 local limit = %(limit)d
 local sent = 0
 wrk.headers["Content-Type"] = "application/json"
 %(auth)s
+-- A body made for one account goes with that account's key.
+local headers = {}
+for i, key in ipairs(keys) do
+  headers[i] = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. key}
+end
 request = function()
   sent = sent + 1
-  local body = nil
-  if #bodies > 0 then body = bodies[math.random(#bodies)] end
-  return wrk.format(method, paths[math.random(#paths)], nil, body)
+  local body, with = nil, nil
+  if #bodies > 0 then
+    local i = math.random(#bodies)
+    body, with = bodies[i], headers[i]
+  end
+  return wrk.format(method, paths[math.random(#paths)], with, body)
 end
 response = function(status, headers, body)
   if sent >= limit then wrk.thread:stop() end
@@ -315,6 +326,7 @@ class Scenario:
     bodies: list[str] = field(default_factory=list)
     single_client: bool = False
     description: str = ""
+    keys: list[str] = field(default_factory=list)  # per body: its account's key
 
 
 def _invoice_body(customer_id: str, rate_id: str | None) -> str:
@@ -333,7 +345,13 @@ def _invoice_body(customer_id: str, rate_id: str | None) -> str:
     return json.dumps({"customer_id": customer_id, "vat_type": "excluded", "line_items": lines})
 
 
-def scenarios(ids: dict[str, Any], rate_id: str | None, ceiling_ids: list[str]) -> list[Scenario]:
+def scenarios(
+    ids: dict[str, Any],
+    rate_id: str | None,
+    ceiling_ids: list[str],
+    others: list[dict[str, Any]],
+) -> list[Scenario]:
+    """`others`: more accounts (key, customer_id, rate_id) for the many-accounts scenario."""
     customers, invoices = ids["customers"], ids["invoices"]
     echo = json.dumps(
         {
@@ -409,6 +427,15 @@ def scenarios(ids: dict[str, Any], rate_id: str | None, ceiling_ids: list[str]) 
             ["/v1/invoices"],
             create,
             description="create + issue a 5-line invoice with VAT",
+        ),
+        Scenario(
+            "create_issue_accounts",
+            "faktura",
+            "POST",
+            ["/v1/invoices"],
+            [_invoice_body(other["customer_id"], other["rate_id"]) for other in others],
+            keys=[other["key"] for other in others],
+            description=f"create + issue as above, spread over {len(others)} accounts",
         ),
         Scenario(
             "invoice_retrieve",
@@ -516,6 +543,7 @@ def run_scenario(
         % {
             "paths": _lua_strings(scenario.paths),
             "bodies": _lua_strings(scenario.bodies),
+            "keys": _lua_strings(scenario.keys),
             "method": scenario.method,
             "limit": max(1, sizes.max_requests // threads),
             "auth": auth,
@@ -719,6 +747,11 @@ def bench_database(
             )
         )
         ids = sample_ids(database.url, seeded["account_id"], sizes.sample_ids)
+        others = (
+            other_accounts(database.url, env, sizes.accounts)
+            if not only or "create_issue_accounts" in only
+            else []
+        )
         ceiling_ids = prepare_ceiling(database.url, sizes.sample_ids)
         rate_id = _standard_rate_id(database.url, seeded["account_id"])
         faktura = Server(
@@ -762,7 +795,7 @@ def bench_database(
         time.sleep(0.5)
         idle = _rss_mb(faktura)
         results: dict[str, Any] = {}
-        for scenario in scenarios(ids, rate_id, ceiling_ids):
+        for scenario in scenarios(ids, rate_id, ceiling_ids, others):
             if only and scenario.name not in only:
                 continue
             if scenario.target == "faktura" and ceiling.process.poll() is None:
@@ -814,6 +847,36 @@ def bench_database(
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+def other_accounts(url: str, env: dict[str, str], count: int) -> list[dict[str, Any]]:
+    """`count` more accounts with a key and one customer each: invoices issued in them take
+    numbers from `count` sequences, not all from one."""
+    from sqlalchemy import select
+
+    from faktura.customers.models import Party
+
+    seed = ["bench", "seed", "--json", "--customers", "1", "--invoices", "0", "--accounts"]
+    made = json.loads(_faktura([*seed, str(count)], env))
+    accounts = made.get("accounts", [made])
+    engine = _sync_engine(url)
+    with engine.connect() as connection:
+        customers = dict(
+            connection.execute(
+                select(Party.account_id, Party.id).where(
+                    Party.account_id.in_([uuid.UUID(a["account_id"]) for a in accounts])
+                )
+            ).all()
+        )
+    engine.dispose()
+    return [
+        {
+            "key": account["key"],
+            "customer_id": str(customers[uuid.UUID(account["account_id"])]),
+            "rate_id": _standard_rate_id(url, account["account_id"]),
+        }
+        for account in accounts
+    ]
+
+
 def _standard_rate_id(url: str, account_id: str) -> str | None:
     from sqlalchemy import select
 
@@ -845,6 +908,7 @@ def ratios(results: dict[str, Any]) -> dict[str, float | None]:
 
     return {
         "invoice_create_issue/ceiling_insert": ratio("invoice_create_issue", "ceiling_insert"),
+        "create_issue_accounts/ceiling_insert": ratio("create_issue_accounts", "ceiling_insert"),
         "invoice_retrieve/ceiling_select": ratio("invoice_retrieve", "ceiling_select"),
         "invoice_list/ceiling_select": ratio("invoice_list", "ceiling_select"),
         "customer_create/ceiling_insert": ratio("customer_create", "ceiling_insert"),

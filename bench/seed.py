@@ -393,9 +393,17 @@ def _write(
 
 
 def seed(
-    url: str, account_id: uuid.UUID, *, customers: int, invoices: int, random_seed: int = 7
+    url: str,
+    account_id: uuid.UUID,
+    *,
+    customers: int,
+    invoices: int,
+    random_seed: int = 7,
+    settle: bool = True,
 ) -> dict[str, Any]:
-    """Add `customers` customers and `invoices` issued invoices to a test-mode account."""
+    """Add `customers` customers and `invoices` issued invoices to a test-mode account;
+    `settle` ends with the statistics and visibility map a settled database has (one seed of
+    several leaves it to the last)."""
     started = time.perf_counter()
     rng = random.Random(random_seed)  # noqa: S311 - sample data, not secrets
     engine = create_engine(
@@ -411,15 +419,17 @@ def seed(
                 if not made:
                     raise ValueError("invoices need customers: give --customers")
                 _insert_invoices(connection, account, made, invoices, rng)
-        with engine.connect() as connection:
-            if connection.dialect.name == "postgresql":
-                # What autovacuum leaves a database in once it settles: statistics, and the
-                # visibility map that lets counts and keyset pages read indexes alone.
-                connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
-                    "VACUUM ANALYZE parties, contacts, documents, document_lines, document_counters"
-                )
-            else:
-                connection.exec_driver_sql("ANALYZE")
+        if settle:
+            with engine.connect() as connection:
+                if connection.dialect.name == "postgresql":
+                    # What autovacuum leaves a database in once it settles: statistics, and the
+                    # visibility map that lets counts and keyset pages read indexes alone.
+                    connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+                        "VACUUM ANALYZE parties, contacts, documents, document_lines, "
+                        "document_counters"
+                    )
+                else:
+                    connection.exec_driver_sql("ANALYZE")
     finally:
         engine.dispose()
     return {

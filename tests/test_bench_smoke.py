@@ -17,6 +17,7 @@ SCENARIOS = {
     "ceiling_insert",
     "ceiling_select",
     "invoice_create_issue",
+    "create_issue_accounts",
     "invoice_retrieve",
     "invoice_list",
     "invoice_list_deep",

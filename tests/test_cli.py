@@ -96,3 +96,35 @@ def test_jobs_run_due_reports_what_it_did(tmp_path: Path) -> None:
     result = faktura(url, "jobs", "run-due", "--json")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {"invoices_marked_overdue": 0, "idempotency_keys_purged": 0}
+
+
+async def test_bench_seed_makes_accounts_each_with_its_key_and_data(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+    upgrade_to_head(url)
+
+    seeded = faktura(
+        url, "bench", "seed", "--customers", "2", "--invoices", "3", "--accounts", "2", "--json"
+    )
+    refused = faktura(url, "bench", "seed", "--account", "x", "--accounts", "2")
+
+    assert seeded.returncode == 0, seeded.stderr
+    data = json.loads(seeded.stdout)
+    assert data["accounts"][0]["account_id"] == data["account_id"]
+    assert len({a["account_id"] for a in data["accounts"]}) == 2
+    app = create_app(Settings(database_url=url))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t"
+    ) as client:
+        listed = [
+            (
+                await client.get(
+                    "/v1/invoices", headers={"Authorization": f"Bearer {account['key']}"}
+                )
+            ).json()
+            for account in data["accounts"]
+        ]
+    await app.state.runtime.db.dispose()
+    assert [page["total"] for page in listed] == [3, 3]
+    assert [d["number"] for d in listed[0]["data"]] == [d["number"] for d in listed[1]["data"]]
+    assert refused.returncode == 2
+    assert "--account adds to one account" in refused.stderr

@@ -314,6 +314,9 @@ def bench_seed(
     account: str | None = typer.Option(
         None, help="Test-mode account to add to; a new account and key when omitted"
     ),
+    accounts: int = typer.Option(
+        1, min=1, help="New accounts to make, each with its key and the same data"
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON for machines"),
 ) -> None:
     """Bulk-insert customers and issued invoices (totals, gapless numbers, counters kept)."""
@@ -322,10 +325,12 @@ def bench_seed(
 
     if not (PROJECT_ROOT / "bench" / "seed.py").exists():
         raise typer.BadParameter("needs a checkout: bench/seed.py is not here")
+    if account is not None and accounts > 1:
+        raise typer.BadParameter("--account adds to one account", param_hint="--accounts")
     sys.path.insert(0, str(PROJECT_ROOT))
     seeder = importlib.import_module("bench.seed")
     settings = get_settings()
-    data: dict[str, Any] = {}
+    made: list[dict[str, Any]] = []
     if account is None:
         from faktura.accounts.service import create_account
 
@@ -335,22 +340,37 @@ def bench_seed(
             )
             return str(created.id)
 
-        account = _run(lambda s: _in_transaction(s, work))
-        key = _run(lambda s: _create_key(s, str(account), "test", "*", "unlimited", "Bench key"))
-        data["key"] = key["key"]
-    try:
-        account_id = uuid.UUID(account)
-    except ValueError as exc:
-        raise typer.BadParameter("not an account id", param_hint="--account") from exc
-    data["account_id"] = str(account_id)
-    data.update(
-        seeder.seed(settings.database_url, account_id, customers=customers, invoices=invoices)
-    )
+        async def account_with_key(settings: Settings) -> dict[str, Any]:
+            account_id = await _in_transaction(settings, work)
+            key = await _create_key(settings, account_id, "test", "*", "unlimited", "Bench key")
+            return {"account_id": account_id, "key": key["key"]}
+
+        made = [_run(account_with_key) for _ in range(accounts)]
+    else:
+        try:
+            made.append({"account_id": str(uuid.UUID(account))})
+        except ValueError as exc:
+            raise typer.BadParameter("not an account id", param_hint="--account") from exc
+    seconds = 0.0
+    for index, target in enumerate(made):
+        seeded = seeder.seed(
+            settings.database_url,
+            uuid.UUID(target["account_id"]),
+            customers=customers,
+            invoices=invoices,
+            settle=index == len(made) - 1,
+        )
+        seconds += seeded["seconds"]
+    data: dict[str, Any] = {**made[0], "customers": customers, "invoices": invoices}
+    if len(made) > 1:
+        data["accounts"] = made
+    data["seconds"] = round(seconds, 2)
     _emit(
         data,
         as_json,
-        f"Added {customers} customers and {invoices} invoices to {account_id} "
-        f"in {data['seconds']} s.",
+        f"Added {customers} customers and {invoices} invoices to "
+        + (made[0]["account_id"] if len(made) == 1 else f"each of {len(made)} accounts")
+        + f" in {data['seconds']} s.",
     )
 
 
