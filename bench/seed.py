@@ -33,7 +33,7 @@ from faktura.customers.models import CUSTOMER, Contact, Party
 from faktura.db.search import search_text
 from faktura.documents.models import Document, DocumentCounter, DocumentLine
 from faktura.documents.numbering import format_number
-from faktura.documents.output import document_out
+from faktura.documents.output import OUTPUT_VERSION, document_out
 from faktura.documents.totals import LineInput, compute_totals
 
 BATCH = 5_000
@@ -372,6 +372,8 @@ def _insert_invoices(
             document["rendered"] = dumps(
                 document_out(SimpleNamespace(**document), [SimpleNamespace(**r) for r in lines])
             ).decode()
+            document["rendered_at"] = created
+            document["rendered_version"] = OUTPUT_VERSION
             yield document, lines
 
     batch: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import faktura.db.types  # noqa: F401  (custom column types, when used)
+import faktura.db.types
 
 revision: str = "0010"
 down_revision: str | None = "0009"
@@ -23,8 +23,14 @@ def upgrade() -> None:
     # time they change (documents/output.py).
     with op.batch_alter_table("documents", schema=None) as batch_op:
         batch_op.add_column(sa.Column("rendered", sa.Text(), nullable=True))
+        batch_op.add_column(
+            sa.Column("rendered_at", faktura.db.types.UTCDateTime(timezone=True), nullable=True)
+        )
+        batch_op.add_column(sa.Column("rendered_version", sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("documents", schema=None) as batch_op:
+        batch_op.drop_column("rendered_version")
+        batch_op.drop_column("rendered_at")
         batch_op.drop_column("rendered")

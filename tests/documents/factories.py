@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from faktura.core.jsoncodec import dumps, loads
 from faktura.db.session import Database
 from faktura.documents.models import Document
-from faktura.documents.output import document_out
+from faktura.documents.output import OUTPUT_VERSION, document_out
 from tests.accounts.factories import ApiClient
 from tests.customers.factories import create_customer
 
@@ -61,9 +61,10 @@ def textual(body: bytes | str) -> Any:
 
 
 async def assert_documents_rendered(db: Database, account_id: uuid.UUID) -> None:
-    """Every stored text of the account's documents is what `document_out` writes of the
-    document as it is now: no change went past the code that keeps it. (A document may have
-    none: rows written around the ORM, as by a migration or a bulk load, are built on reading.)"""
+    """Every stored text of the account's documents is current — written for the row's
+    updated_at by this output version — and is what `document_out` writes of the document as it
+    is now: no change went past the code that keeps it. (A document may have none: rows written
+    around the ORM, as by a migration or a bulk load, are built on reading.)"""
     async with db.transaction(writes=False) as session:
         documents = (
             (
@@ -79,6 +80,8 @@ async def assert_documents_rendered(db: Database, account_id: uuid.UUID) -> None
     for document in documents:
         if document.rendered is None:
             continue
+        stamp = (document.rendered_version, document.rendered_at)
+        assert stamp == (OUTPUT_VERSION, document.updated_at), f"document {document.id}: {stamp}"
         stored, actual = textual(document.rendered), textual(dumps(document_out(document)))
         differing = {
             key: (stored[key], actual[key]) for key in actual if stored[key] != actual[key]

@@ -4,7 +4,7 @@ its order, of its types — check that an event carries exactly what the API ans
 the stored text a page shows is what a retrieval builds."""
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -13,7 +13,8 @@ from sqlalchemy import select, update
 from faktura.core.jsoncodec import dumps, loads
 from faktura.db.session import Database
 from faktura.documents import schemas
-from faktura.documents.models import Document
+from faktura.documents.models import Document, DocumentLine
+from faktura.documents.output import OUTPUT_VERSION, rendered_text
 from tests.accounts.factories import ApiClient
 from tests.customers.factories import create_customer, events
 from tests.documents.factories import create_document, exact, line, textual
@@ -144,7 +145,9 @@ async def test_the_stored_text_is_the_built_one_for_every_kind_of_value(
     assert len(page) == len(made) + 3  # the paid and cancelled invoices, the payment's receipt
     async with db.transaction() as session:
         await session.execute(
-            update(Document).where(Document.account_id == api.account_id).values(rendered=None)
+            update(Document)
+            .where(Document.account_id == api.account_id)
+            .values(rendered=None, updated_at=Document.updated_at)
         )
     built = textual((await api.get("/v1/documents?per_page=100")).content)["data"]
     assert built == page
@@ -212,7 +215,9 @@ async def test_every_change_writes_the_text_and_a_document_without_it_is_built(
             ).all()
         )
         await session.execute(
-            update(Document).where(Document.id == uuid.UUID(invoice["id"])).values(rendered=None)
+            update(Document)
+            .where(Document.id == uuid.UUID(invoice["id"]))
+            .values(rendered=None, updated_at=Document.updated_at)
         )
     assert loads(stored[uuid.UUID(quote["id"])]) == accepted
     assert accepted["status"] == "accepted"
@@ -223,3 +228,137 @@ async def test_every_change_writes_the_text_and_a_document_without_it_is_built(
     assert [d["id"] for d in listed][1:] == [invoice["id"], quote["id"]]
     assert listed[1] == textual((await api.get(f"/v1/invoices/{invoice['id']}")).content)
     assert listed[2] == textual((await api.get(f"/v1/quotes/{quote['id']}")).content)
+
+
+async def _set(db: Database, document_id: str, **values: Any) -> None:
+    """Change a document's row in SQL, as a process that does not keep the text would."""
+    async with db.transaction() as session:
+        await session.execute(
+            update(Document).where(Document.id == uuid.UUID(document_id)).values(**values)
+        )
+
+
+async def _shown(api: ApiClient, document_id: str) -> tuple[Any, Any]:
+    listed = exact(await api.get("/v1/invoices?per_page=100"))["data"]
+    [in_list] = [d for d in listed if d["id"] == document_id]
+    return in_list, exact(await api.get(f"/v1/invoices/{document_id}"))
+
+
+async def test_a_text_is_shown_only_while_it_is_current(api: ApiClient, db: Database) -> None:
+    """A text is shown only if written for the row's updated_at by this output version: a
+    change that moved updated_at without writing the text (a process of an older release
+    during an upgrade), or a text of another version, is not shown — the document is built."""
+    invoice = await create_document(api, tax_amount="0", notes="Thank you")
+    later = datetime.fromisoformat(invoice["updated_at"]) + timedelta(seconds=1)
+    forged = dumps({**loads(dumps(invoice)), "notes": "forged"}).decode()
+
+    await _set(db, invoice["id"], rendered=forged, updated_at=Document.updated_at)
+    shown_while_current = await _shown(api, invoice["id"])
+    await _set(db, invoice["id"], rendered_version=OUTPUT_VERSION - 1)
+    shown_of_another_version = await _shown(api, invoice["id"])
+    await _set(
+        db,
+        invoice["id"],
+        rendered_version=OUTPUT_VERSION,
+        status="paid",
+        amount_paid=Decimal("100.00"),
+        amount_due=Decimal("0.00"),
+        updated_at=later,
+    )
+    shown_after_a_change = await _shown(api, invoice["id"])
+
+    assert [d["notes"] for d in shown_while_current] == ["forged", "forged"]
+    assert [d["notes"] for d in shown_of_another_version] == ["Thank you", "Thank you"]
+    assert [(d["status"], d["amount_due"], d["notes"]) for d in shown_after_a_change] == [
+        ("paid", Decimal("0.00"), "Thank you"),
+        ("paid", Decimal("0.00"), "Thank you"),
+    ]
+    # The next change through Faktura writes the text afresh.
+    assert (await api.patch(f"/v1/invoices/{invoice['id']}", json={"notes": "Danke"})).is_success
+    async with db.transaction(writes=False) as session:
+        stored = await session.get_one(Document, uuid.UUID(invoice["id"]))
+    assert (stored.rendered_version, stored.rendered_at) == (OUTPUT_VERSION, stored.updated_at)
+    assert stored.rendered is not None
+    assert loads(stored.rendered)["notes"] == "Danke"
+
+
+# The text of one document as each output version writes it. A failure here means that
+# `document_out` writes something differently: raise OUTPUT_VERSION (stored texts of the old
+# version are then built on reading until rewritten) and add the new version's text.
+OUTPUT_BY_VERSION = {
+    1: (
+        '{"id":"01a23000-0000-7000-8000-000000000001","object":"document","type":"invoice",'
+        '"number":"INV-2026-0001","status":"pending",'
+        '"customer_id":"01a23000-0000-7000-8000-000000000002","customer_name":"Globex \\"GmbH\\"",'
+        '"customer_address":"Hauptstraße 1\\n10115 Berlin","currency":"EUR",'
+        '"issue_date":"2026-11-23","due_date":"2026-12-23","vat_type":"excluded","line_items":['
+        '{"id":"01a23000-0000-7000-8000-000000000003","item_id":null,"description":"Consulting",'
+        '"quantity":2.5,"unit_price":0.1234,"unit":"h","discount_amount":null,'
+        '"discount_percent":10,"vat_type":"excluded","vat_rate_id":"std","vat_rate":19,'
+        '"vat_category":"S","vat_exemption_reason":null,"amount":0.28}],'
+        '"subtotal":0.28,"discount_amount":0.00,"tax_amount":0.05,"tax_breakdown":['
+        '{"rate":19,"category":"S","taxable":0.28,"tax":0.05}],"total":0.33,"amount_paid":0.00,'
+        '"amount_credited":0.00,"external_payment_amount":0.00,"amount_due":0.33,"notes":null,'
+        '"source_type":"api","related_document_id":null,"finalized_at":"2026-11-23T09:00:00Z",'
+        '"sent_at":null,"cancelled_at":null,"livemode":false,'
+        '"created_at":"2026-11-23T09:00:00.000250Z","updated_at":"2026-11-23T09:00:00.000250Z"}'
+    ),
+}
+
+
+def test_the_output_of_this_version_is_pinned() -> None:
+    made = datetime(2026, 11, 23, 9, 0, 0, 250, tzinfo=UTC)
+    document = Document(
+        id=uuid.UUID("01a23000-0000-7000-8000-000000000001"),
+        type="invoice",
+        number="INV-2026-0001",
+        status="pending",
+        customer_id=uuid.UUID("01a23000-0000-7000-8000-000000000002"),
+        customer_name='Globex "GmbH"',
+        customer_address="Hauptstraße 1\n10115 Berlin",
+        currency="EUR",
+        issue_date=date(2026, 11, 23),
+        due_date=date(2026, 12, 23),
+        vat_type="excluded",
+        subtotal=Decimal("0.2800"),
+        discount_amount=Decimal("0.0000"),
+        tax_amount=Decimal("0.0500"),
+        tax_breakdown=[
+            {"rate": 19, "category": "S", "taxable": Decimal("0.28"), "tax": Decimal("0.05")}
+        ],
+        total=Decimal("0.3300"),
+        amount_paid=Decimal("0.0000"),
+        amount_credited=Decimal("0.0000"),
+        external_payment_amount=Decimal("0.0000"),
+        amount_due=Decimal("0.3300"),
+        notes=None,
+        source_type="api",
+        related_document_id=None,
+        finalized_at=made.replace(microsecond=0),
+        sent_at=None,
+        cancelled_at=None,
+        livemode=False,
+        created_at=made,
+        updated_at=made,
+        lines=[
+            DocumentLine(
+                id=uuid.UUID("01a23000-0000-7000-8000-000000000003"),
+                position=0,
+                item_id=None,
+                description="Consulting",
+                quantity=Decimal("2.5000"),
+                unit_price=Decimal("0.1234"),
+                unit="h",
+                discount_amount=None,
+                discount_percent=Decimal("10.0000"),
+                vat_type="excluded",
+                vat_rate_id="std",
+                vat_rate=Decimal("19.0000"),
+                vat_category="S",
+                vat_exemption_reason=None,
+                amount=Decimal("0.2800"),
+            )
+        ],
+    )
+
+    assert rendered_text(document) == OUTPUT_BY_VERSION[OUTPUT_VERSION]

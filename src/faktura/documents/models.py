@@ -72,8 +72,11 @@ class Document(IdMixin, TimestampMixin, TenantMixin, Base):
     # Search on number and customer name, case-folded.
     search_text: Mapped[str] = mapped_column(Text, default="")
     # The document as the API shows it, written by the transaction that last changed it
-    # (documents/output.py); pages are read from it. Null: not written yet, built on reading.
+    # (documents/output.py), with the updated_at and the output version it was written for:
+    # it is shown only while both still hold, otherwise (or null) the document is built.
     rendered: Mapped[str | None] = mapped_column(Text)
+    rendered_at: Mapped[datetime | None] = mapped_column()
+    rendered_version: Mapped[int | None] = mapped_column(Integer)
 
     lines: Mapped[list["DocumentLine"]] = relationship(
         back_populates="document",

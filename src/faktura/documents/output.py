@@ -1,18 +1,22 @@
 """The document as the API shows it: built by `document_out`, and kept in `documents.rendered`.
 
-Every transaction that changes a document writes, as it commits, the JSON of the document as it
-now is; a page of documents is then read as text, not built again. Building a page of 25
-invoices (some two thousand exact amounts, ids and dates) cost eight times a read by primary
-key; reading their text costs about what reading the rows does. A document whose text is not
-written (null: made before the column existed, or cleared because the output changed) is
-built on reading, as before.
+Every transaction that changes a document writes, in the flush that writes the change, the JSON
+of the document as it now is; pages and retrievals send that text instead of building it again.
+Building a page of 25 invoices (some two thousand exact amounts, ids and dates) cost eight
+times a read by primary key; sending their text costs about what reading the rows does.
+
+A text is shown only while it is current (`CURRENT_TEXT`): written for the row's updated_at,
+by this version of the output. Anything that changes a document moves its updated_at — also a
+process of an older release during an upgrade, or code that forgot to say so — and a text
+written for another updated_at or `OUTPUT_VERSION` is not shown: the document is built from
+its row, as when it has no text (made before the column existed).
 
 ORM changes to documents and their lines are noticed at every flush; a change made in SQL
-(`status.move`) calls `mark_changed`. The test suite checks after every test that each stored
-text equals `document_out` of the document as it is (tests/conftest.py).
+(`status.move`) sets the new values on the object and calls `mark_changed`. The test suite
+checks after every test that each text is current and equals `document_out` of the document.
 
-When `document_out` changes what it writes, add a migration that sets `documents.rendered` to
-null: the stored texts are then rebuilt on reading, and rewritten as documents change.
+When `document_out` changes what it writes, raise `OUTPUT_VERSION` (a test pins the output of
+each version): texts of the old version are then built on reading until rewritten.
 """
 
 import uuid
@@ -22,7 +26,7 @@ from decimal import Decimal
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import Row, event, inspect
+from sqlalchemy import ColumnElement, Row, and_, case, event, inspect
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.util import identity_key
@@ -129,16 +133,42 @@ def document_out(
     }
 
 
+# Raised whenever `document_out` writes anything differently.
+OUTPUT_VERSION = 1
+
+# The stored text where it is current, else null (the document is then built).
+CURRENT_TEXT: ColumnElement[str | None] = case(
+    (
+        and_(
+            Document.rendered_version == OUTPUT_VERSION,
+            Document.rendered_at == Document.updated_at,
+        ),
+        Document.rendered,
+    ),
+    else_=None,
+).label("rendered")
+
+
 def rendered_text(document: Document) -> str:
     return dumps(document_out(document)).decode()
 
+
+def write_text(document: Document) -> None:
+    """Store the document's current text, stamped with what it was written for."""
+    document.rendered = rendered_text(document)
+    document.rendered_at = document.updated_at
+    document.rendered_version = OUTPUT_VERSION
+
+
+_TEXT_FIELDS = frozenset({"rendered", "rendered_at", "rendered_version"})
 
 # Documents changed in SQL (`mark_changed`) whose text is still to be written, by id.
 _CHANGED = "faktura.changed_documents"
 
 
 def mark_changed(session: Session, document: Document) -> None:
-    """Say that `document` changed in a way the ORM did not see (an UPDATE in SQL)."""
+    """Say that `document` changed in a way the ORM did not see (an UPDATE in SQL, whose new
+    values, updated_at included, the caller has set on the object)."""
     changed: dict[uuid.UUID, Document] = session.info.setdefault(_CHANGED, {})
     changed[document.id] = document
 
@@ -149,7 +179,7 @@ def _write_into_the_flush(session: Session, _context: Any, _instances: Any) -> N
     changed: dict[uuid.UUID, Document] = session.info.pop(_CHANGED, {})
     for instance in chain(session.new, session.dirty):
         if isinstance(instance, Document):
-            if instance in session.new or _changes(instance) - {"rendered"}:
+            if instance in session.new or _changes(instance) - _TEXT_FIELDS:
                 changed[instance.id] = instance
         elif isinstance(instance, DocumentLine) and instance.document_id is not None:
             document = session.identity_map.get(identity_key(Document, instance.document_id))
@@ -158,7 +188,7 @@ def _write_into_the_flush(session: Session, _context: Any, _instances: Any) -> N
     for document in changed.values():
         if document not in session.deleted and not inspect(document).was_deleted:
             _stamp(document)
-            document.rendered = rendered_text(document)
+            write_text(document)
 
 
 @event.listens_for(Session, "before_commit")
@@ -167,7 +197,7 @@ def _write_before_commit(session: Session) -> None:
     for document in session.info.pop(_CHANGED, {}).values():
         if not inspect(document).was_deleted:
             _stamp(document)
-            document.rendered = rendered_text(document)
+            write_text(document)
 
 
 @event.listens_for(Session, "after_soft_rollback")
@@ -194,7 +224,7 @@ def _stamp(document: Document) -> None:
     changed = _changes(document)
     if "updated_at" in changed:
         return
-    if changed - {"rendered"}:
+    if changed - _TEXT_FIELDS:
         document.updated_at = utcnow()
     else:
         flag_modified(document, "updated_at")

@@ -33,7 +33,7 @@ from faktura.customers import service as customers_service
 from faktura.db.pagination import Page, PageParams, paginate
 from faktura.documents import numbering
 from faktura.documents.models import Document, DocumentLine
-from faktura.documents.output import document_out
+from faktura.documents.output import CURRENT_TEXT, document_out
 from faktura.documents.schemas import DocumentCreate, DocumentUpdate, LineItemIn
 from faktura.documents.status import (
     OPEN_INVOICE,
@@ -372,7 +372,7 @@ async def get_document(
 
 
 def _stored_text(typed: bool) -> Select[str | None]:
-    statement = select(Document.rendered).where(
+    statement = select(CURRENT_TEXT).where(
         Document.account_id == bindparam("account_id"),
         Document.livemode == bindparam("livemode"),
         Document.id == bindparam("document_id"),
@@ -389,7 +389,7 @@ async def read_document(
     session: AsyncSession, tenant: Tenant, document_id: uuid.UUID, doc_type: str | None = None
 ) -> dict[str, Any] | RawJSON:
     """One document as the API shows it: its stored text (output.py), or, for a document
-    without one, built from the document."""
+    without a current one, built from the document."""
     values: dict[str, Any] = {
         "account_id": tenant.account_id,
         "livemode": tenant.livemode,
@@ -454,9 +454,10 @@ async def list_documents(
     params: PageParams,
 ) -> Page[dict[str, Any] | RawJSON]:
     """A page of documents as the API shows them: their stored text (`output.py`), and for
-    a document without one, built from its row and lines (read with SQLAlchemy Core: objects
-    for a page of rows cost more than the rest of the request)."""
-    statement = _filtered(select(Document.id, Document.rendered), tenant, filters)
+    a document without a current one, built from its row and lines (read with SQLAlchemy Core:
+    objects for a page of rows cost more than the rest of the request). A document deleted
+    between the page and that read is left out, as a moment later it would be."""
+    statement = _filtered(select(Document.id, CURRENT_TEXT), tenant, filters)
     page: Page[Row[Any]] = await paginate(session, statement, Document.id, params, rows=True)
     built: dict[uuid.UUID, dict[str, Any]] = {}
     unwritten = [row.id for row in page.items if row.rendered is None]
@@ -474,7 +475,9 @@ async def list_documents(
         )
         built = {row.id: document_out(row, lines[row.id]) for row in rows}
     shown: list[dict[str, Any] | RawJSON] = [
-        RawJSON(row.rendered) if row.rendered is not None else built[row.id] for row in page.items
+        RawJSON(row.rendered) if row.rendered is not None else built[row.id]
+        for row in page.items
+        if row.rendered is not None or row.id in built
     ]
     return Page(shown, page.page, page.per_page, page.total, page.has_more)
 
