@@ -27,6 +27,19 @@ def upgrade() -> None:
             sa.Column("rendered_at", faktura.db.types.UTCDateTime(timezone=True), nullable=True)
         )
         batch_op.add_column(sa.Column("rendered_version", sa.Integer(), nullable=True))
+    if op.get_bind().dialect.name == "postgresql":
+        # A page reads 25 of these texts. Kept in the row, compressed, rather than moved out
+        # of line to the TOAST table once a document is long, and compressed with lz4 where
+        # the server has it. Fetching 26 texts, measured: 2.4 KB each 0.29 -> 0.25 ms,
+        # 8.6 KB each (25 lines) 0.63 -> 0.49 ms.
+        op.execute("ALTER TABLE documents ALTER COLUMN rendered SET STORAGE MAIN")
+        op.execute(
+            "DO $$ BEGIN "
+            "IF EXISTS (SELECT FROM pg_settings WHERE name = 'default_toast_compression' "
+            "AND 'lz4' = ANY(enumvals)) THEN "
+            "ALTER TABLE documents ALTER COLUMN rendered SET COMPRESSION lz4; "
+            "END IF; END $$"
+        )
 
 
 def downgrade() -> None:
