@@ -103,6 +103,8 @@ async def test_a_last_page_tells_its_total_and_a_count_stops_at_the_limit(
     assert summary(exact) == (3, 7, True)
     past_the_end = (await api.get("/v1/api_keys?per_page=3&page=9&include_total=true")).json()
     assert summary(past_the_end) == (0, 7, False)
+    past_the_limit = (await api.get("/v1/api_keys?per_page=3&page=9")).json()
+    assert summary(past_the_limit) == (0, None, False)
 
     monkeypatch.setattr(pagination, "COUNT_LIMIT", 7)
     assert summary((await api.get("/v1/api_keys?per_page=3")).json()) == (3, 7, True)

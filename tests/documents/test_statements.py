@@ -54,7 +54,21 @@ async def test_an_invoice_is_read_in_one_query(api: ApiClient, db: Database) -> 
     with statements(db) as sent:
         assert (await api.get(f"/v1/invoices/{invoice['id']}")).status_code == 200
 
-    assert sent == [("SELECT", "documents")]  # its lines joined, the key known
+    assert sent == [("SELECT", "documents")]  # its stored text, the key known
+
+
+async def test_a_page_with_more_after_it_is_one_query(api: ApiClient, db: Database) -> None:
+    """Stored texts, not rows and lines; the count in the same statement."""
+    customer = await create_customer(api)
+    body = {"customer_id": customer["id"], "line_items": [line(), line()]}
+    for _ in range(3):
+        assert (await api.post("/v1/invoices", json=body)).status_code == 201
+
+    with statements(db) as sent:
+        page = (await api.get("/v1/invoices?per_page=2")).json()
+
+    assert (len(page["data"]), page["total"], page["has_more"]) == (2, 3, True)
+    assert sent == [("SELECT", "documents")]
 
 
 async def test_create_and_issue_takes_the_number_last(api: ApiClient, db: Database) -> None:

@@ -4,7 +4,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ScalarSelect, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -52,29 +52,50 @@ async def paginate(
     """Newest first: ids are UUIDv7, so descending id is descending creation, ties impossible.
     The items are the statement's entities, or its rows with `rows` (a Core select).
 
-    `total` costs a count, which reads every match; so it is taken only when the page itself
-    does not tell it (a last page does: what came before plus what it holds), only up to
+    `total` costs a count, which reads every match; so it is used only when the page itself
+    does not tell it (a last page does: what came before plus what it holds), counts only up to
     COUNT_LIMIT matches (above, total is null) unless `include_total` asks for the exact
-    figure, and never on keyset pages (`starting_after`), which walk deep lists at the cost
-    of the first page.
+    figure, and is never taken on keyset pages (`starting_after`), which walk deep lists at the
+    cost of the first page. A numbered page asks for the count in the same statement (a
+    subquery the database runs once), not in a second round trip; rows of a Core select then
+    carry it as a `matches` column.
     """
     ordered = statement.order_by(id_column.desc()).limit(params.per_page + 1)
-    if params.starting_after is not None:
+    counted = params.starting_after is None
+    if counted:
+        ordered = ordered.offset((params.page - 1) * params.per_page).add_columns(
+            _matches(statement, id_column, params.include_total).label("matches")
+        )
+        page = params.page
+    else:
         ordered = ordered.where(id_column < params.starting_after)
         page = 1
-    else:
-        ordered = ordered.offset((params.page - 1) * params.per_page)
-        page = params.page
-    result = await session.execute(ordered)
-    found = list(result.all() if rows else result.scalars().all())
+    result = (await session.execute(ordered)).all()
+    found = list(result) if rows else [row[0] for row in result]
     has_more = len(found) > params.per_page
     total: int | None = None
-    if params.starting_after is None:
+    if counted:
         if not has_more and (found or page == 1):
             total = (page - 1) * params.per_page + len(found)
         else:
-            total = await _count(session, statement, id_column, params.include_total)
+            matches = (
+                result[0].matches
+                if result
+                else await _count(session, statement, id_column, params.include_total)
+            )
+            total = None if matches > COUNT_LIMIT and not params.include_total else matches
     return Page(found[: params.per_page], page, params.per_page, total, has_more)
+
+
+def _matches(
+    statement: Select[Any], id_column: InstrumentedAttribute[uuid.UUID], exact: bool
+) -> ScalarSelect[int]:
+    """How many rows match, up to COUNT_LIMIT + 1 unless `exact`. Counted on the ids alone:
+    an index can answer it without reading the rows the page shows."""
+    matches = statement.with_only_columns(id_column).order_by(None)
+    if not exact:
+        matches = matches.limit(COUNT_LIMIT + 1)
+    return select(func.count()).select_from(matches.subquery()).scalar_subquery()
 
 
 async def _count(
@@ -82,13 +103,9 @@ async def _count(
     statement: Select[Any],
     id_column: InstrumentedAttribute[uuid.UUID],
     exact: bool,
-) -> int | None:
-    """Counted on the ids alone: an index can answer it without reading the rows the page
-    shows (their stored texts, say)."""
-    matches = statement.with_only_columns(id_column).order_by(None)
-    if not exact:
-        matches = matches.limit(COUNT_LIMIT + 1)
+) -> int:
+    """The count alone, for a page past the last one (it has no row to carry it)."""
     counted: int = (
-        await session.execute(select(func.count()).select_from(matches.subquery()))
+        await session.execute(select(_matches(statement, id_column, exact)))
     ).scalar_one()
-    return None if counted > COUNT_LIMIT and not exact else counted
+    return counted
