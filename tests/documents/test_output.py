@@ -362,3 +362,49 @@ def test_the_output_of_this_version_is_pinned() -> None:
     )
 
     assert rendered_text(document) == OUTPUT_BY_VERSION[OUTPUT_VERSION]
+
+
+async def test_documents_made_without_ids_in_one_flush_each_get_their_text(
+    api: ApiClient, db: Database
+) -> None:
+    customer = await create_customer(api)
+    zero = Decimal("0.0000")
+
+    def made(number: str) -> Document:
+        return Document(
+            account_id=api.account_id,
+            livemode=False,
+            type="receipt",
+            number=number,
+            status="issued",
+            customer_id=uuid.UUID(customer["id"]),
+            customer_name="Globex Ltd",
+            currency="EUR",
+            issue_date=date(2026, 11, 23),
+            vat_type="excluded",
+            source_type="api",
+            subtotal=zero,
+            discount_amount=zero,
+            tax_amount=zero,
+            total=zero,
+            amount_paid=zero,
+            amount_credited=zero,
+            external_payment_amount=zero,
+            amount_due=zero,
+        )
+
+    async with db.transaction() as session:
+        session.add_all([made("R-1"), made("R-2")])
+
+    async with db.transaction(writes=False) as session:
+        stored = (
+            await session.execute(
+                select(Document.number, Document.rendered).where(
+                    Document.account_id == api.account_id
+                )
+            )
+        ).all()
+    assert sorted((number, loads(text)["number"]) for number, text in stored) == [
+        ("R-1", "R-1"),
+        ("R-2", "R-2"),
+    ]

@@ -179,7 +179,10 @@ def _write_into_the_flush(session: Session, _context: Any, _instances: Any) -> N
     changed: dict[uuid.UUID, Document] = session.info.pop(_CHANGED, {})
     for instance in chain(session.new, session.dirty):
         if isinstance(instance, Document):
-            if instance in session.new or _changes(instance) - _TEXT_FIELDS:
+            if instance in session.new:
+                instance.id = instance.id or uuid7()  # its key here, as the flush would give it
+                changed[instance.id] = instance
+            elif _changes(instance) - _TEXT_FIELDS:
                 changed[instance.id] = instance
         elif isinstance(instance, DocumentLine) and instance.document_id is not None:
             document = session.identity_map.get(identity_key(Document, instance.document_id))
