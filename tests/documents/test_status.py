@@ -1,6 +1,5 @@
 """Status follows the money; overdue invoices are found by the scheduled job."""
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -8,7 +7,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from faktura.core.clock import set_clock
 from faktura.db.session import Database
 from faktura.documents.models import Document
 from faktura.documents.status import recalculated_invoice_status
@@ -21,11 +19,10 @@ D = Decimal
 
 
 @pytest.fixture
-def clock() -> Iterator[list[datetime]]:
-    now = [datetime(2026, 11, 23, 12, 0, tzinfo=UTC)]
-    set_clock(lambda: now[0])
-    yield now
-    set_clock(None)
+def clock(clock: list[datetime]) -> list[datetime]:
+    """The suite's clock, started on the day these tests' invoices are issued."""
+    clock[0] = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+    return clock
 
 
 def _invoice(status: str, total: str, paid: str, due_date: date | None) -> Document:

@@ -1,6 +1,7 @@
 """JSON with exact decimals: numbers with a fraction are Decimals in, and written exactly out.
 
-A `RawJSON` value is JSON text written already (by the database): `dumps` embeds it as it is.
+A `RawJSON` value is JSON text written already (a document's stored text): `dumps` embeds it
+as it is.
 """
 
 import datetime as dt

@@ -154,7 +154,9 @@ def rendered_text(document: Document) -> str:
 
 
 def write_text(document: Document) -> None:
-    """Store the document's current text, stamped with what it was written for."""
+    """Store the document's current text, stamped with what it was written for (after giving
+    it the values the flush would: `_stamp`)."""
+    _stamp(document)
     document.rendered = rendered_text(document)
     document.rendered_at = document.updated_at
     document.rendered_version = OUTPUT_VERSION
@@ -190,7 +192,6 @@ def _write_into_the_flush(session: Session, _context: Any, _instances: Any) -> N
                 changed[document.id] = document
     for document in changed.values():
         if document not in session.deleted and not inspect(document).was_deleted:
-            _stamp(document)
             write_text(document)
 
 
@@ -199,7 +200,6 @@ def _write_before_commit(session: Session) -> None:
     """A change made in SQL after the last flush: the commit's flush writes its text."""
     for document in session.info.pop(_CHANGED, {}).values():
         if not inspect(document).was_deleted:
-            _stamp(document)
             write_text(document)
 
 

@@ -342,6 +342,23 @@ _ONE_DOCUMENT = {
 }
 
 
+def _one_values(tenant: Tenant, document_id: uuid.UUID, doc_type: str | None) -> dict[str, Any]:
+    """The bound values of the statements that read one document (`_ONE_DOCUMENT`,
+    `_STORED_TEXT`)."""
+    values: dict[str, Any] = {
+        "account_id": tenant.account_id,
+        "livemode": tenant.livemode,
+        "document_id": document_id,
+    }
+    if doc_type is not None:
+        values["doc_type"] = doc_type
+    return values
+
+
+def _not_found(doc_type: str | None) -> NotFound:
+    return NotFound(f"{label(doc_type or 'document').capitalize()} not found")
+
+
 async def get_document(
     session: AsyncSession,
     tenant: Tenant,
@@ -355,17 +372,10 @@ async def get_document(
     document = _locked(session).get(document_id) if for_update else None
     if document is None or (doc_type is not None and document.type != doc_type):
         statement = _ONE_DOCUMENT[(doc_type is not None, for_update)]
-        values: dict[str, Any] = {
-            "account_id": tenant.account_id,
-            "livemode": tenant.livemode,
-            "document_id": document_id,
-        }
-        if doc_type is not None:
-            values["doc_type"] = doc_type
-        found = await session.execute(statement, values)
+        found = await session.execute(statement, _one_values(tenant, document_id, doc_type))
         document = found.unique().scalar_one_or_none()
         if document is None:
-            raise NotFound(f"{label(doc_type or 'document').capitalize()} not found")
+            raise _not_found(doc_type)
         if for_update:
             _locked(session)[document.id] = document
     return document
@@ -390,16 +400,10 @@ async def read_document(
 ) -> dict[str, Any] | RawJSON:
     """One document as the API shows it: its stored text (output.py), or, for a document
     without a current one, built from the document."""
-    values: dict[str, Any] = {
-        "account_id": tenant.account_id,
-        "livemode": tenant.livemode,
-        "document_id": document_id,
-    }
-    if doc_type is not None:
-        values["doc_type"] = doc_type
+    values = _one_values(tenant, document_id, doc_type)
     found = (await session.execute(_STORED_TEXT[doc_type is not None], values)).first()
     if found is None:
-        raise NotFound(f"{label(doc_type or 'document').capitalize()} not found")
+        raise _not_found(doc_type)
     if found.rendered is not None:
         return RawJSON(found.rendered)
     return document_out(await get_document(session, tenant, document_id, doc_type))
