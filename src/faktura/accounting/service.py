@@ -11,7 +11,7 @@ from faktura.accounting.models import AccountingChange
 from faktura.core.clock import utcnow
 from faktura.core.errors import NotFound
 from faktura.core.tenant import Tenant
-from faktura.db.pagination import Page, PageParams, paginate
+from faktura.db.pagination import Page, PageParams, paginate, tenant_rows
 from faktura.events.models import Event
 
 # The objects a ledger books: every event about one of them is a change to take.
@@ -44,10 +44,7 @@ async def record_change(session: AsyncSession, event: Event) -> AccountingChange
 def _changes(tenant: Tenant) -> Select[AccountingChange]:
     return (
         select(AccountingChange)
-        .where(
-            AccountingChange.account_id == tenant.account_id,
-            AccountingChange.livemode == tenant.livemode,
-        )
+        .where(tenant_rows(AccountingChange, tenant))
         .options(selectinload(AccountingChange.event))
     )
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from faktura.core.errors import NotFound
 from faktura.core.tenant import Tenant
 from faktura.customers.models import CUSTOMER, Contact, Party, Tag, customer_tags
+from faktura.db.pagination import tenant_rows
 from faktura.db.search import contains
 
 # How many missing ids an error message lists.
@@ -30,11 +31,7 @@ class PartyFilters:
 def parties(tenant: Tenant, kind: str, *, related: bool = True) -> Select[Party]:
     """The tenant's parties of one kind; customers come with their contacts and tags unless
     `related` is False (a caller that only bills the customer reads its row alone)."""
-    statement = select(Party).where(
-        Party.account_id == tenant.account_id,
-        Party.livemode == tenant.livemode,
-        Party.kind == kind,
-    )
+    statement = select(Party).where(tenant_rows(Party, tenant), Party.kind == kind)
     if kind == CUSTOMER and related:
         statement = statement.options(selectinload(Party.contacts), selectinload(Party.tags))
     return statement
@@ -132,9 +129,7 @@ async def external_id_taken(
 
 
 def contacts(tenant: Tenant) -> Select[Contact]:
-    return select(Contact).where(
-        Contact.account_id == tenant.account_id, Contact.livemode == tenant.livemode
-    )
+    return select(Contact).where(tenant_rows(Contact, tenant))
 
 
 async def contact_customer_id(
@@ -165,7 +160,7 @@ async def load_contact(session: AsyncSession, tenant: Tenant, contact_id: uuid.U
 
 
 def tags(tenant: Tenant) -> Select[Tag]:
-    return select(Tag).where(Tag.account_id == tenant.account_id, Tag.livemode == tenant.livemode)
+    return select(Tag).where(tenant_rows(Tag, tenant))
 
 
 async def load_tags(session: AsyncSession, tenant: Tenant, tag_ids: list[uuid.UUID]) -> list[Tag]:

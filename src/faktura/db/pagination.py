@@ -4,9 +4,24 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ScalarSelect, Select, func, select
+from sqlalchemy import (
+    ColumnElement,
+    FunctionElement,
+    ScalarSelect,
+    Select,
+    UnaryExpression,
+    and_,
+    func,
+    literal,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql.compiler import SQLCompiler
+
+from faktura.core.tenant import Tenant
+from faktura.db.base import TenantMixin
 
 T = TypeVar("T")
 
@@ -60,7 +75,7 @@ async def paginate(
     subquery the database runs once), not in a second round trip; rows of a Core select then
     carry it as a `matches` column.
     """
-    ordered = statement.order_by(id_column.desc()).limit(params.per_page + 1)
+    ordered = statement.order_by(*_newest_first(id_column)).limit(params.per_page + 1)
     counted = params.starting_after is None
     if counted:
         ordered = ordered.offset((params.page - 1) * params.per_page).add_columns(
@@ -85,6 +100,58 @@ async def paginate(
             )
             total = None if matches > COUNT_LIMIT and not params.include_total else matches
     return Page(found[: params.per_page], page, params.per_page, total, has_more)
+
+
+def tenant_rows(model: type[TenantMixin], tenant: Tenant) -> ColumnElement[bool]:
+    """The tenant's rows, written for a list that `paginate` orders: `account_id = ANY
+    (ARRAY[:id])` on PostgreSQL, plain equality on SQLite.
+
+    With `account_id = :id` PostgreSQL takes the account as a constant and drops it from the
+    page's order (account, id), leaving `id` alone, which the primary key also gives. When
+    other accounts wrote the newest rows of a table in which this account holds most, its
+    estimate then prefers walking the primary key backwards and skipping them one by one
+    (thousands of rows for page 1) to the account's own index. Matched through ANY, the account
+    stays in the order, which only the indexes that begin with it provide. Either way the
+    rows and their order are the same: one account, newest first.
+
+    For tables whose lists go through an index beginning with the account (account, mode, …,
+    id). A list read through another index — a webhook endpoint's deliveries — compares the
+    account by equality, so that index still gives the order; a handful of rows read by their
+    parent (a customer's contacts) is sorted, which costs nothing.
+    """
+    return and_(
+        _AnyOf(model.account_id, literal(tenant.account_id, model.account_id.type)),
+        model.livemode == tenant.livemode,
+    )
+
+
+class _AnyOf(FunctionElement[bool]):
+    """`column = ANY (ARRAY[value])` on PostgreSQL, `column = value` elsewhere. (Untyped: as a
+    Boolean, SQLite would be sent `column = value = 1`.)"""
+
+    inherit_cache = True
+    name = "any_of"
+
+
+@compiles(_AnyOf)
+def _equal(element: _AnyOf, compiler: SQLCompiler, **kw: Any) -> str:
+    column, value = element.clauses
+    return f"{compiler.process(column, **kw)} = {compiler.process(value, **kw)}"
+
+
+@compiles(_AnyOf, "postgresql")
+def _any(element: _AnyOf, compiler: SQLCompiler, **kw: Any) -> str:
+    column, value = element.clauses
+    return f"{compiler.process(column, **kw)} = ANY (ARRAY[{compiler.process(value, **kw)}])"
+
+
+def _newest_first(id_column: InstrumentedAttribute[uuid.UUID]) -> tuple[UnaryExpression[Any], ...]:
+    """Descending id; for a tenant's rows, the account first (see `tenant_rows`: a list that
+    compares the account by equality loses nothing, the database drops that term)."""
+    model = id_column.class_
+    if isinstance(model, type) and issubclass(model, TenantMixin):
+        return (model.account_id.desc(), id_column.desc())
+    return (id_column.desc(),)
 
 
 def _matches(

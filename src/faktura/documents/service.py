@@ -30,7 +30,7 @@ from faktura.core.money import (
 )
 from faktura.core.tenant import Tenant
 from faktura.customers import service as customers_service
-from faktura.db.pagination import Page, PageParams, paginate
+from faktura.db.pagination import Page, PageParams, paginate, tenant_rows
 from faktura.documents import numbering
 from faktura.documents.models import Document, DocumentLine
 from faktura.documents.output import CURRENT_TEXT, document_out
@@ -425,9 +425,7 @@ class DocumentFilters:
 def _filtered(
     statement: Select[*tuple[Any, ...]], tenant: Tenant, filters: DocumentFilters
 ) -> Select[*tuple[Any, ...]]:
-    statement = statement.where(
-        Document.account_id == tenant.account_id, Document.livemode == tenant.livemode
-    )
+    statement = statement.where(tenant_rows(Document, tenant))
     if filters.doc_type is not None:
         statement = statement.where(Document.type == filters.doc_type)
     if filters.statuses:

@@ -11,7 +11,7 @@ from faktura.core.clock import utcnow
 from faktura.core.errors import NotFound
 from faktura.core.ids import uuid7
 from faktura.core.tenant import Tenant, current_request_id
-from faktura.db.pagination import Page, PageParams, paginate
+from faktura.db.pagination import Page, PageParams, paginate, tenant_rows
 from faktura.events.models import Event
 from faktura.webhooks import fanout as webhooks_fanout
 
@@ -58,9 +58,7 @@ async def list_events(
     event_type: str | None = None,
     object_id: uuid.UUID | None = None,
 ) -> Page[Event]:
-    statement = select(Event).where(
-        Event.account_id == tenant.account_id, Event.livemode == tenant.livemode
-    )
+    statement = select(Event).where(tenant_rows(Event, tenant))
     if event_type is not None:
         if event_type.endswith(".*"):
             statement = statement.where(Event.type.startswith(event_type[:-1], autoescape=True))

@@ -11,7 +11,7 @@ from faktura.accounts import service as accounts_service
 from faktura.core.clock import utcnow
 from faktura.core.errors import Conflict, NotFound, ValidationFailed
 from faktura.core.tenant import Tenant
-from faktura.db.pagination import Page, PageParams, paginate
+from faktura.db.pagination import Page, PageParams, paginate, tenant_rows
 from faktura.db.search import contains, search_text
 from faktura.documents import queries as documents_queries
 from faktura.events.service import record_event
@@ -38,9 +38,7 @@ async def item_is_used(session: AsyncSession, tenant: Tenant, item_id: uuid.UUID
 
 
 def _items(tenant: Tenant) -> Select[Item]:
-    return select(Item).where(
-        Item.account_id == tenant.account_id, Item.livemode == tenant.livemode
-    )
+    return select(Item).where(tenant_rows(Item, tenant))
 
 
 def _out(item: Item) -> dict[str, Any]:

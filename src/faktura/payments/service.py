@@ -19,7 +19,7 @@ from faktura.core.ids import uuid7
 from faktura.core.money import check_minor_units, display_amount
 from faktura.core.tenant import Tenant
 from faktura.customers import service as customers_service
-from faktura.db.pagination import Page, PageParams, paginate
+from faktura.db.pagination import Page, PageParams, paginate, tenant_rows
 from faktura.documents import service as documents_service
 from faktura.documents.schemas import DocumentCreate, LineItemIn
 from faktura.events.service import record_event
@@ -111,7 +111,7 @@ def _check_method(account: Account, method: str) -> str:
 def _payments(tenant: Tenant) -> Select[Payment]:
     return (
         select(Payment)
-        .where(Payment.account_id == tenant.account_id, Payment.livemode == tenant.livemode)
+        .where(tenant_rows(Payment, tenant))
         .options(selectinload(Payment.allocations), selectinload(Payment.refunds))
     )
 

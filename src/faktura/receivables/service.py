@@ -13,7 +13,7 @@ from faktura.core.clock import utcnow
 from faktura.core.errors import InvalidState, NotFound, ValidationFailed
 from faktura.core.money import check_minor_units, currency_exponent, display_amount
 from faktura.core.tenant import Tenant
-from faktura.db.pagination import Page, PageParams, paginate
+from faktura.db.pagination import Page, PageParams, paginate, tenant_rows
 from faktura.documents import service as documents_service
 from faktura.documents.models import Document
 from faktura.events.service import record_event
@@ -59,9 +59,7 @@ async def _record_dispute(
 
 
 def _scoped(model: Any, tenant: Tenant) -> Select[Any]:
-    return select(model).where(
-        model.account_id == tenant.account_id, model.livemode == tenant.livemode
-    )
+    return select(model).where(tenant_rows(model, tenant))
 
 
 async def open_dispute(session: AsyncSession, tenant: Tenant, data: DisputeCreate) -> Dispute:

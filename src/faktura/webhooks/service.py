@@ -12,7 +12,7 @@ from faktura.core.clock import utcnow
 from faktura.core.errors import InvalidState, NotFound, ValidationFailed
 from faktura.core.ids import uuid7
 from faktura.core.tenant import Tenant
-from faktura.db.pagination import Page, PageParams, paginate
+from faktura.db.pagination import Page, PageParams, paginate, tenant_rows
 from faktura.events.service import record_event
 from faktura.webhooks import fanout
 from faktura.webhooks.catalog import TEST_EVENT
@@ -26,10 +26,7 @@ SECRET_OVERLAP = timedelta(hours=24)
 
 
 def _endpoints(tenant: Tenant) -> Select[WebhookEndpoint]:
-    return select(WebhookEndpoint).where(
-        WebhookEndpoint.account_id == tenant.account_id,
-        WebhookEndpoint.livemode == tenant.livemode,
-    )
+    return select(WebhookEndpoint).where(tenant_rows(WebhookEndpoint, tenant))
 
 
 def _out(endpoint: WebhookEndpoint) -> dict[str, Any]:
