@@ -2,6 +2,7 @@
 
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import (
@@ -102,6 +103,7 @@ async def paginate(
     return Page(found[: params.per_page], page, params.per_page, total, has_more)
 
 
+@lru_cache(maxsize=4096)  # an expression is immutable: one per table and tenant serves all
 def tenant_rows(model: type[TenantMixin], tenant: Tenant) -> ColumnElement[bool]:
     """The tenant's rows, written for a list that `paginate` orders: `account_id = ANY
     (ARRAY[:id])` on PostgreSQL, plain equality on SQLite.
