@@ -62,19 +62,14 @@ async def _copies(db: Database, client: ApiClient, count: int, moment: datetime)
         await session.execute(insert(Document), rows)
 
 
-def _sent(db: Database) -> tuple[list[tuple[str, Any]], Any]:
+async def _page_plan(db: Database, statement: Any) -> str:
+    """The plan of the statement a page of `statement` sends, as the database reports it."""
     sent: list[tuple[str, Any]] = []
 
     def record(*args: Any) -> None:
         if args[2].lstrip().upper().startswith("SELECT"):
             sent.append((args[2], args[3]))
 
-    return sent, record
-
-
-async def _page_plan(db: Database, statement: Any) -> str:
-    """The plan of the statement a page of `statement` sends, as the database reports it."""
-    sent, record = _sent(db)
     event.listen(db.engine.sync_engine, "before_cursor_execute", record)
     try:
         async with db.transaction(writes=False) as session:
