@@ -4,16 +4,21 @@ import asyncio
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.db.session import Database
 
 BURST = 4
 
 
+async def _pid(session: AsyncSession) -> int:
+    pid: int = (await session.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+    return pid
+
+
 async def _backend(db: Database) -> int:
     async with db.transaction(writes=False) as session:
-        pid: int = (await session.execute(text("SELECT pg_backend_pid()"))).scalar_one()
-    return pid
+        return await _pid(session)
 
 
 async def _burst(db: Database) -> set[int]:
@@ -23,7 +28,7 @@ async def _burst(db: Database) -> set[int]:
 
     async def one() -> int:
         async with db.transaction(writes=False) as session:
-            pid: int = (await session.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+            pid = await _pid(session)
             inside.append(pid)
             if len(inside) == BURST:
                 everyone_in.set()
