@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from sqlalchemy import delete, event, insert, select
+from sqlalchemy import delete, insert, select
 
 from faktura.core.tenant import Tenant
 from faktura.db.pagination import PageParams, paginate
@@ -21,6 +21,7 @@ from faktura.documents.output import CURRENT_TEXT
 from faktura.documents.service import DocumentFilters, list_documents
 from tests.accounts.factories import ApiClient, create_account_with_key
 from tests.customers.factories import create_customer
+from tests.db.sent import sent_sql
 from tests.documents.factories import line
 
 MINE = 6_000  # the listed account's invoices, older than every other row
@@ -62,21 +63,14 @@ async def _copies(db: Database, client: ApiClient, count: int, moment: datetime)
         await session.execute(insert(Document), rows)
 
 
-async def _page_plan(db: Database, statement: Any) -> str:
-    """The plan of the statement a page of `statement` sends, as the database reports it."""
-    sent: list[tuple[str, Any]] = []
-
-    def record(*args: Any) -> None:
-        if args[2].lstrip().upper().startswith("SELECT"):
-            sent.append((args[2], args[3]))
-
-    event.listen(db.engine.sync_engine, "before_cursor_execute", record)
-    try:
+async def _page_plan(db: Database, read: Any) -> str:
+    """The plan of the first SELECT that `read` (a page read) sends, as the database reports it."""
+    with sent_sql(db) as sent:
         async with db.transaction(writes=False) as session:
-            await statement(session)
-    finally:
-        event.remove(db.engine.sync_engine, "before_cursor_execute", record)
-    sql, parameters = sent[0]
+            await read(session)
+    sql, parameters = next(
+        entry for entry in sent if entry[0].lstrip().upper().startswith("SELECT")
+    )
     async with db.transaction(writes=False) as session:
         connection = await session.connection()
         prefix = "EXPLAIN" if connection.dialect.name == "postgresql" else "EXPLAIN QUERY PLAN"

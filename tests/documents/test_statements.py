@@ -8,13 +8,11 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
-
-from sqlalchemy import event
 
 from faktura.db.session import Database
 from tests.accounts.factories import ApiClient
 from tests.customers.factories import create_customer
+from tests.db.sent import sent_sql
 from tests.documents.factories import line
 
 # The table each kind of statement names first; anything else (BEGIN, PRAGMA…) is not counted.
@@ -29,19 +27,14 @@ _TABLE = {
 @contextmanager
 def statements(db: Database) -> Iterator[list[tuple[str, str]]]:
     """(verb, table) of every statement sent meanwhile, in order."""
-    sent: list[tuple[str, str]] = []
-
-    def record(*args: Any) -> None:
-        text = args[2].strip()
+    counted: list[tuple[str, str]] = []
+    with sent_sql(db) as sent:
+        yield counted
+    for sql, _ in sent:
+        text = sql.strip()
         verb = text.split(None, 1)[0].upper()
         if verb in _TABLE and (found := _TABLE[verb].search(text)):
-            sent.append((verb, found[1]))
-
-    event.listen(db.engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield sent
-    finally:
-        event.remove(db.engine.sync_engine, "before_cursor_execute", record)
+            counted.append((verb, found[1]))
 
 
 async def test_an_invoice_is_read_in_one_query(api: ApiClient, db: Database) -> None:
