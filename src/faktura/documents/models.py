@@ -72,7 +72,7 @@ class Document(IdMixin, TimestampMixin, TenantMixin, Base):
     # Search on number and customer name, case-folded.
     search_text: Mapped[str] = mapped_column(Text, default="")
     # The document as the API shows it, written by the transaction that last changed it
-    # (documents/output.py), with the updated_at and the output version it was written for:
+    # (documents/stored_text.py), with the updated_at and the output version it was written for:
     # it is shown only while both still hold, otherwise (or null) the document is built.
     rendered: Mapped[str | None] = mapped_column(Text)
     rendered_at: Mapped[datetime | None] = mapped_column()
@@ -85,6 +85,10 @@ class Document(IdMixin, TimestampMixin, TenantMixin, Base):
         cascade="all, delete-orphan",
         passive_deletes=True,
     )
+
+    def refresh_search_text(self) -> None:
+        """What `search` matches: the number and the customer's name, case-folded."""
+        self.search_text = " ".join(p.casefold() for p in (self.number, self.customer_name) if p)
 
 
 class DocumentLine(IdMixin, Base):

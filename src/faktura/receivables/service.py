@@ -15,7 +15,9 @@ from faktura.core.money import check_minor_units, currency_exponent, display_amo
 from faktura.core.tenant import Tenant
 from faktura.db.pagination import Page, PageParams, paginate, tenant_rows
 from faktura.documents import service as documents_service
+from faktura.documents.balance import NoSuchInvoice
 from faktura.documents.models import Document
+from faktura.documents.status import DocumentStatus
 from faktura.events.service import record_event
 from faktura.receivables.models import Dispute, PaymentPlan
 from faktura.receivables.schemas import Dispute as DisputeOut
@@ -28,6 +30,15 @@ from faktura.receivables.schemas import (
 from faktura.receivables.schemas import PaymentPlan as PaymentPlanOut
 
 ZERO = Decimal(0)
+
+
+async def _hold(
+    session: AsyncSession, tenant: Tenant, invoice_id: uuid.UUID, hold: DocumentStatus
+) -> Document:
+    try:
+        return await documents_service.hold_invoice(session, tenant, invoice_id, hold)
+    except NoSuchInvoice as exc:
+        raise NotFound(f"invoice_id: {exc.message}") from exc
 
 
 # Disputes
@@ -63,9 +74,7 @@ def _scoped(model: Any, tenant: Tenant) -> Select[Any]:
 
 
 async def open_dispute(session: AsyncSession, tenant: Tenant, data: DisputeCreate) -> Dispute:
-    invoice = await documents_service.hold_invoice(
-        session, tenant, data.invoice_id, "in_dispute", field="invoice_id"
-    )
+    invoice = await _hold(session, tenant, data.invoice_id, DocumentStatus.IN_DISPUTE)
     amount = data.amount if data.amount is not None else invoice.amount_due
     check_minor_units(amount, invoice.currency, "amount")
     if amount > invoice.amount_due:
@@ -121,7 +130,7 @@ async def resolve_dispute(
     if dispute.status != "open":
         raise InvalidState(f"This dispute is already {dispute.status}")
     invoice = await documents_service.release_invoice(
-        session, tenant, dispute.invoice_id, "in_dispute"
+        session, tenant, dispute.invoice_id, DocumentStatus.IN_DISPUTE
     )
     if data.outcome == "upheld":
         amount = min(dispute.amount, invoice.amount_due)
@@ -217,9 +226,7 @@ async def _record_plan(
 async def enroll_plan(
     session: AsyncSession, tenant: Tenant, data: PaymentPlanCreate, today: date
 ) -> PaymentPlan:
-    invoice = await documents_service.hold_invoice(
-        session, tenant, data.invoice_id, "in_payment_plan", field="invoice_id"
-    )
+    invoice = await _hold(session, tenant, data.invoice_id, DocumentStatus.IN_PAYMENT_PLAN)
     due = invoice.amount_due
     if data.installments is not None:
         dates = [i.due_date for i in data.installments]
@@ -300,7 +307,7 @@ async def cancel_plan(session: AsyncSession, tenant: Tenant, plan_id: uuid.UUID)
     if plan.status != "active":
         raise InvalidState(f"This payment plan is already {plan.status}")
     invoice = await documents_service.release_invoice(
-        session, tenant, plan.invoice_id, "in_payment_plan"
+        session, tenant, plan.invoice_id, DocumentStatus.IN_PAYMENT_PLAN
     )
     plan.status = "cancelled"
     plan.ended_at = utcnow()
@@ -322,7 +329,9 @@ async def after_invoice_payment(session: AsyncSession, tenant: Tenant, invoice: 
     plan.amount_paid = max(ZERO, plan.start_amount_due - invoice.amount_due)
     plan.updated_at = utcnow()
     if invoice.amount_due <= 0:
-        await documents_service.release_invoice(session, tenant, invoice.id, "in_payment_plan")
+        await documents_service.release_invoice(
+            session, tenant, invoice.id, DocumentStatus.IN_PAYMENT_PLAN
+        )
         plan.status = "completed"
         plan.ended_at = utcnow()
         await _record_plan(session, tenant, plan, invoice.currency, "payment_plan.completed")
