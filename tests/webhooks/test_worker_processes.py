@@ -34,10 +34,10 @@ def worker_process(
         **os.environ,
         "FAKTURA_DATABASE_URL": database_url,
         "FAKTURA_WEBHOOK_ALLOW_HOSTS": "127.0.0.1",
-        "FAKTURA_WEBHOOK_LEASE_SECONDS": str(lease_seconds),
+        "FAKTURA_JOB_LEASE_SECONDS": str(lease_seconds),
         "FAKTURA_WEBHOOK_TIMEOUT_SECONDS": "3",
-        "FAKTURA_WEBHOOK_POLL_SECONDS": "0.05",
-        "FAKTURA_WEBHOOK_CONCURRENCY": str(concurrency),
+        "FAKTURA_WORKER_POLL_SECONDS": "0.05",
+        "FAKTURA_WORKER_CONCURRENCY": str(concurrency),
         "FAKTURA_DATABASE_POOL_SIZE": "4",
     }
     with tempfile.TemporaryFile() as output:
