@@ -96,7 +96,7 @@ async def test_job_moves_pending_invoices_past_due_to_overdue(
     assert (await api.get(f"/v1/invoices/{due_today['id']}")).json()["status"] == "pending"
     clock[0] = datetime(2026, 11, 23, 22, 30, tzinfo=UTC)  # already the 24th in Jerusalem
     moved = await run_kind_now(db, settings, MARK_OVERDUE.name)
-    await run_kind_now(db, settings, MARK_OVERDUE.name)  # a second round finds nothing more of this account's
+    await run_kind_now(db, settings, MARK_OVERDUE.name)  # a second finds nothing more here
 
     assert moved["invoices_marked_overdue"] >= 1
     assert (await api.get(f"/v1/invoices/{due_today['id']}")).json()["status"] == "overdue"

@@ -100,9 +100,10 @@ async def enqueue_once(
         _insert(session)
         .values(**_values(kind, payload, tenant, run_at, dedupe_key))
         .on_conflict_do_nothing(index_elements=["kind", "dedupe_key"])
+        .returning(Job.id)
     )
-    result = await session.execute(statement)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    # RETURNING, not the row count: psycopg reports -1 for an INSERT … ON CONFLICT.
+    return (await session.execute(statement)).first() is not None
 
 
 async def enqueue_or_rearm(
@@ -132,9 +133,8 @@ async def enqueue_or_rearm(
             "updated_at": now,
         },
         where=or_(Job.status != RUNNING, Job.lease_until <= now),
-    )
-    result = await session.execute(statement)
-    if not result.rowcount:  # type: ignore[attr-defined]
+    ).returning(Job.id)
+    if (await session.execute(statement)).first() is None:
         raise InvalidState("The job is running right now")
 
 
@@ -319,21 +319,29 @@ async def retry_job(session: AsyncSession, job_id: uuid.UUID) -> Job:
 
 
 async def queue_stats(session: AsyncSession) -> list[dict[str, Any]]:
-    """Per kind and status: how many jobs, and the oldest due `run_at` of the queued ones."""
+    """Per kind and unfinished status: how many jobs, how many of them wait to be retried, and
+    the oldest `run_at` that is due (None: none due)."""
     now = utcnow()
     rows = await session.execute(
         select(
             Job.kind,
             Job.status,
             func.count(),
+            func.count().filter(Job.last_error.is_not(None)),
             func.min(Job.run_at).filter(Job.run_at <= now),
         )
         .where(Job.status.in_((QUEUED, RUNNING, FAILED)))
         .group_by(Job.kind, Job.status)
     )
     return [
-        {"kind": kind, "status": status, "count": count, "oldest_due": oldest}
-        for kind, status, count, oldest in rows
+        {
+            "kind": kind,
+            "status": status,
+            "count": count,
+            "retrying": retrying,
+            "oldest_due": oldest,
+        }
+        for kind, status, count, retrying, oldest in rows
     ]
 
 
