@@ -10,7 +10,7 @@
 """
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -139,16 +139,17 @@ async def enqueue_or_rearm(
 
 
 async def claim_due(
-    session: AsyncSession, kinds: Iterable[str], *, limit: int, lease: timedelta
-) -> list[Job]:
-    """Lease up to `limit` due jobs of `kinds` to the caller, oldest due first.
+    session: AsyncSession, kinds: dict[str, "JobKind"], *, limit: int, lease: timedelta
+) -> tuple[list[Job], int]:
+    """Lease up to `limit` due jobs of `kinds` to the caller, oldest due first; return them and
+    how many were given up instead.
 
     Due: queued with `run_at` reached, or running with a lease that ran out (its worker died).
-    Each claim counts as an attempt, so a job that kills every worker that takes it still
-    ends, failed, after its kind's attempts.
+    Each claim counts as an attempt, so a job that kills every worker that takes it ends,
+    failed, after its kind's attempts instead of being claimed once more.
     """
     now = utcnow()
-    jobs = list(
+    due = (
         (
             await session.execute(
                 select(Job)
@@ -165,16 +166,25 @@ async def claim_due(
         .scalars()
         .all()
     )
-    until = now + lease
-    for job in jobs:
+    claimed = []
+    given_up = 0
+    for job in due:
+        job.updated_at = now
+        if job.status == RUNNING and job.attempts >= kinds[job.kind].max_attempts:
+            job.status = FAILED
+            job.finished_at = now
+            job.lease_token = None
+            job.lease_until = None
+            job.last_error = "The worker stopped during every attempt (killed or timed out)"
+            given_up += 1
+            continue
         job.status = RUNNING
         job.attempts += 1
         job.lease_token = uuid.uuid4()
-        job.lease_until = until
-        job.run_at = until
-        job.updated_at = now
+        job.lease_until = job.run_at = now + lease
+        claimed.append(job)
     await session.flush()
-    return jobs
+    return claimed, given_up
 
 
 def _mine(job_id: uuid.UUID, lease_token: uuid.UUID) -> Any:
@@ -236,33 +246,6 @@ async def fail(
         job.run_at = now + kind.delay_after(job.attempts)
     await session.flush()
     return job.status
-
-
-async def give_up_exhausted(session: AsyncSession, kinds: dict[str, "JobKind"]) -> int:
-    """Jobs whose workers died on every attempt: failed, not claimed once more."""
-    now = utcnow()
-    given_up = 0
-    for kind in kinds.values():
-        moved = await session.execute(
-            update(Job)
-            .where(
-                Job.kind == kind.name,
-                Job.status == RUNNING,
-                Job.lease_until <= now,
-                Job.attempts >= kind.max_attempts,
-            )
-            .values(
-                status=FAILED,
-                finished_at=now,
-                lease_token=None,
-                lease_until=None,
-                last_error="The worker stopped during every attempt (killed or timed out)",
-                updated_at=now,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        given_up += moved.rowcount  # type: ignore[attr-defined]
-    return given_up
 
 
 def job_out(job: Job) -> dict[str, Any]:
