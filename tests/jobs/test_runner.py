@@ -32,10 +32,11 @@ async def _idle(ctx: JobContext) -> None:
     pass
 
 
-def _kinds(kind: JobKind | str) -> dict[str, JobKind]:
+def _kinds(kind: JobKind | str) -> dict[str, int]:
+    """What claim_due needs to know of the kinds it claims: their attempts."""
     if isinstance(kind, str):
         kind = JobKind(kind, _idle)
-    return {kind.name: kind}
+    return {kind.name: kind.max_attempts}
 
 
 def _worker(db: Database, settings: Settings, *kinds: JobKind, **changes: Any) -> JobWorker:

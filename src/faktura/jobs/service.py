@@ -10,9 +10,9 @@
 """
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -23,9 +23,6 @@ from faktura.core.errors import InvalidState, NotFound
 from faktura.core.ids import uuid7
 from faktura.core.tenant import Tenant
 from faktura.jobs.models import Job
-
-if TYPE_CHECKING:
-    from faktura.jobs.kinds import JobKind
 
 QUEUED = "queued"
 RUNNING = "running"
@@ -139,10 +136,10 @@ async def enqueue_or_rearm(
 
 
 async def claim_due(
-    session: AsyncSession, kinds: dict[str, "JobKind"], *, limit: int, lease: timedelta
+    session: AsyncSession, max_attempts: dict[str, int], *, limit: int, lease: timedelta
 ) -> tuple[list[Job], int]:
-    """Lease up to `limit` due jobs of `kinds` to the caller, oldest due first; return them and
-    how many were given up instead.
+    """Lease up to `limit` due jobs of the kinds of `max_attempts` (kind → its attempts) to the
+    caller, oldest due first; return them and how many were given up instead.
 
     Due: queued with `run_at` reached, or running with a lease that ran out (its worker died).
     Each claim counts as an attempt, so a job that kills every worker that takes it ends,
@@ -156,7 +153,7 @@ async def claim_due(
                 .where(
                     Job.status.in_((QUEUED, RUNNING)),
                     Job.run_at <= now,
-                    Job.kind.in_(list(kinds)),
+                    Job.kind.in_(list(max_attempts)),
                 )
                 .order_by(Job.run_at)
                 .limit(limit)
@@ -170,7 +167,7 @@ async def claim_due(
     given_up = 0
     for job in due:
         job.updated_at = now
-        if job.status == RUNNING and job.attempts >= kinds[job.kind].max_attempts:
+        if job.status == RUNNING and job.attempts >= max_attempts[job.kind]:
             job.status = FAILED
             job.finished_at = now
             job.lease_token = None
@@ -224,10 +221,16 @@ async def finish(
 
 
 async def fail(
-    session: AsyncSession, kind: "JobKind", job_id: uuid.UUID, lease_token: uuid.UUID, error: str
+    session: AsyncSession,
+    job_id: uuid.UUID,
+    lease_token: uuid.UUID,
+    error: str,
+    *,
+    max_attempts: int,
+    delay_after: Callable[[int], timedelta],
 ) -> str | None:
-    """The run raised: try again after the kind's back-off, or give up after its attempts.
-    Returns the job's new status (None when the lease was lost)."""
+    """The run raised: try again after the kind's back-off (`delay_after(attempts)`), or give
+    up after `max_attempts`. Returns the job's new status (None when the lease was lost)."""
     now = utcnow()
     job = (
         await session.execute(select(Job).where(_mine(job_id, lease_token)).with_for_update())
@@ -238,12 +241,12 @@ async def fail(
     job.lease_until = None
     job.last_error = error[:MAX_ERROR_LENGTH]
     job.updated_at = now
-    if job.attempts >= kind.max_attempts:
+    if job.attempts >= max_attempts:
         job.status = FAILED
         job.finished_at = now
     else:
         job.status = QUEUED
-        job.run_at = now + kind.delay_after(job.attempts)
+        job.run_at = now + delay_after(job.attempts)
     await session.flush()
     return job.status
 

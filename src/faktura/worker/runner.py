@@ -61,7 +61,7 @@ class JobWorker:
         """Due jobs leased to this worker, and how many were given up instead (see claim_due)."""
         async with self.db.transaction() as session:
             return await service.claim_due(
-                session, self.registry.kinds, limit=limit, lease=self.lease
+                session, self.registry.max_attempts(), limit=limit, lease=self.lease
             )
 
     async def _run(self, client: httpx.AsyncClient, job: Job) -> RunOutcome:
@@ -91,7 +91,12 @@ class JobWorker:
             try:
                 async with self.db.transaction() as session:
                     status = await service.fail(
-                        session, kind, job.id, job.lease_token, _describe(exc)
+                        session,
+                        job.id,
+                        job.lease_token,
+                        _describe(exc),
+                        max_attempts=kind.max_attempts,
+                        delay_after=kind.delay_after,
                     )
                 if status == service.FAILED:
                     logger.error("job %s (%s) failed for good", job.id, job.kind)
