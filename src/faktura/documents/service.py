@@ -36,9 +36,6 @@ from faktura.documents.balance import (
     lock_invoices as lock_invoices,
 )
 from faktura.documents.balance import (
-    mark_overdue_invoices as mark_overdue_invoices,
-)
-from faktura.documents.balance import (
     release_invoice as release_invoice,
 )
 from faktura.documents.lines import (
