@@ -2,6 +2,7 @@
 guarded in SQL against a concurrent move, and announced by its events."""
 
 import uuid
+from typing import get_args
 
 import pytest
 from sqlalchemy import select
@@ -9,11 +10,13 @@ from sqlalchemy import select
 from faktura.core.errors import Conflict, InvalidState
 from faktura.core.tenant import Tenant
 from faktura.db.session import Database
+from faktura.documents import schemas
 from faktura.documents.models import Document
 from faktura.documents.queries import get_document
 from faktura.documents.status import (
     TRANSITIONS,
     DocumentStatus,
+    DocumentType,
     transition,
 )
 from tests.accounts.factories import ApiClient
@@ -30,6 +33,12 @@ async def _status(db: Database, document_id: str) -> str:
             )
         ).scalar_one()
     return status
+
+
+def test_the_api_names_the_types_the_code_knows() -> None:
+    """The schema keeps its literal (the OpenAPI document shows it inline); it names the same."""
+    assert get_args(schemas.DocumentType) == tuple(DocumentType)
+    assert set(TRANSITIONS) == set(DocumentType)
 
 
 def test_every_type_has_a_row_for_each_status_it_may_reach() -> None:

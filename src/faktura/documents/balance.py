@@ -97,7 +97,7 @@ async def recalculate(
             session,
             tenant,
             document,
-            DocumentStatus(new_status),
+            new_status,
             events=(new_status,) if new_status in ANNOUNCED else (),
         )
 

@@ -128,7 +128,7 @@ async def create_document(
         updated_at=now,
         account_id=tenant.account_id,
         livemode=tenant.livemode,
-        type=doc_type,
+        type=DocumentType(doc_type),
         status=DocumentStatus.DRAFT,
         customer_id=customer.id,
         customer_name=data.customer_name or customer.company_name,

@@ -9,7 +9,6 @@ announced by the events the caller names, in the same transaction.
 from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import update
@@ -20,32 +19,11 @@ from faktura.core.clock import utcnow
 from faktura.core.errors import Conflict, InvalidState
 from faktura.core.tenant import Tenant
 from faktura.documents.models import Document
+from faktura.documents.models import DocumentStatus as DocumentStatus
+from faktura.documents.models import DocumentType as DocumentType
 from faktura.documents.output import document_out
 from faktura.documents.stored_text import mark_changed
 from faktura.events.service import record_event
-
-
-class DocumentType(StrEnum):
-    INVOICE = "invoice"
-    QUOTE = "quote"
-    CREDIT_NOTE = "credit_note"
-    RECEIPT = "receipt"
-
-
-class DocumentStatus(StrEnum):
-    DRAFT = "draft"
-    PENDING = "pending"
-    OVERDUE = "overdue"
-    PARTIAL = "partial"
-    PAID = "paid"
-    IN_PAYMENT_PLAN = "in_payment_plan"
-    IN_DISPUTE = "in_dispute"
-    ACCEPTED = "accepted"
-    DECLINED = "declined"
-    CONVERTED = "converted"
-    ISSUED = "issued"
-    CANCELLED = "cancelled"
-
 
 # The statuses the money alone gives an issued invoice; recalculation moves it among them.
 FROM_MONEY = frozenset(
@@ -125,10 +103,10 @@ def amount_due(document: Document) -> Decimal:
     )
 
 
-def recalculated_invoice_status(document: Document, today: date) -> str:
+def recalculated_invoice_status(document: Document, today: date) -> DocumentStatus:
     """API.md: after every change to the money, the status follows amount_due."""
     if document.status in TERMINAL or document.status in HELD:
-        return document.status
+        return DocumentStatus(document.status)
     return status_from_money(document, today)
 
 
