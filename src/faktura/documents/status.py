@@ -179,12 +179,17 @@ async def transition(
             update(Document)
             .where(Document.id == document.id, Document.status == document.status)
             .values(values)
-            .execution_options(synchronize_session=False)
+            # The object's other pending changes go later, with its text, in one write.
+            .execution_options(synchronize_session=False, autoflush=False)
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise Conflict(f"This {label(document.type)} changed meanwhile; read it again")
         for name, value in values.items():
-            set_committed_value(document, name, value)
+            if name != "updated_at":
+                set_committed_value(document, name, value)
+        # Also set as a change of the object: a flush that writes its other changes keeps this
+        # updated_at instead of stamping another.
+        document.updated_at = now
         mark_changed(session.sync_session, document)
     if events:
         await session.flush()
