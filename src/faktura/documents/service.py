@@ -21,23 +21,11 @@ from faktura.core.money import check_minor_units
 from faktura.core.tenant import Tenant
 from faktura.customers import service as customers_service
 from faktura.documents import numbering
-from faktura.documents.balance import (
-    account_today as account_today,
-)
-from faktura.documents.balance import (
-    credit_note_for,
-    credit_target,
-    recalculate,
-)
-from faktura.documents.balance import (
-    hold_invoice as hold_invoice,
-)
-from faktura.documents.balance import (
-    lock_invoices as lock_invoices,
-)
-from faktura.documents.balance import (
-    release_invoice as release_invoice,
-)
+from faktura.documents.balance import account_today as account_today
+from faktura.documents.balance import credit_note_for, credit_target, recalculate
+from faktura.documents.balance import hold_invoice as hold_invoice
+from faktura.documents.balance import lock_invoices as lock_invoices
+from faktura.documents.balance import release_invoice as release_invoice
 from faktura.documents.lines import (
     ZERO,
     apply_totals,
