@@ -53,8 +53,8 @@ def _invoice_moves() -> dict[DocumentStatus, frozenset[DocumentStatus]]:
         DocumentStatus.OVERDUE: among_money(DocumentStatus.OVERDUE) | holds_or_cancel,
         DocumentStatus.PARTIAL: among_money(DocumentStatus.PARTIAL) | HELD,
         DocumentStatus.PAID: among_money(DocumentStatus.PAID),
-        DocumentStatus.IN_DISPUTE: FROM_MONEY,  # released: the money says which
-        DocumentStatus.IN_PAYMENT_PLAN: FROM_MONEY,
+        DocumentStatus.IN_PAYMENT_PLAN: FROM_MONEY,  # released: the money says which
+        DocumentStatus.IN_DISPUTE: FROM_MONEY,
         DocumentStatus.CANCELLED: frozenset(),
     }
 
