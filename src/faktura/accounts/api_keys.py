@@ -53,6 +53,7 @@ GRANTABLE_SCOPES = frozenset((*SCOPES, *(f"{resource}:*" for resource in RESOURC
 # Lowest first: a key may issue keys on its own plan or a lower one.
 PLANS: tuple[str, ...] = get_args(Plan)
 KEY_PREFIX = {True: "fk_live_", False: "fk_test_"}
+_PREFIXES = tuple(KEY_PREFIX.values())
 _KEY_ALPHABET = string.ascii_letters + string.digits
 _KEY_RANDOM_LENGTH = 32
 # last_used_at is written at most this often per key, so reads stay reads.
@@ -71,7 +72,7 @@ def hash_key(secret: str) -> str:
 
 def redact(secret: str) -> str:
     """What identifies a key once it is issued: its prefix, four characters, the last four."""
-    prefix = next(p for p in KEY_PREFIX.values() if secret.startswith(p))
+    prefix = next(p for p in _PREFIXES if secret.startswith(p))
     return f"{prefix}{secret[len(prefix) : len(prefix) + 4]}…{secret[-4:]}"
 
 
@@ -197,7 +198,7 @@ async def authenticate(
     session: AsyncSession, secret: str, cache: PrincipalCache | None = None
 ) -> Principal:
     """Who the secret proves; 401 for a malformed, unknown or revoked key."""
-    if not secret.startswith(tuple(KEY_PREFIX.values())):
+    if not secret.startswith(_PREFIXES):
         raise Unauthorized("Invalid API key")
     key_hash = hash_key(secret)
     if cache is not None and (known := cache.get(key_hash)) is not None:
