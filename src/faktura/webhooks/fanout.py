@@ -17,7 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.core.clock import utcnow
+from faktura.core.ids import uuid7
 from faktura.events.models import Event
+from faktura.webhooks import queue
 from faktura.webhooks.catalog import subscribes_to
 from faktura.webhooks.models import WebhookDelivery, WebhookEndpoint
 
@@ -25,6 +27,7 @@ from faktura.webhooks.models import WebhookDelivery, WebhookEndpoint
 def new_delivery(event: Event, endpoint_id: object) -> WebhookDelivery:
     now = utcnow()
     return WebhookDelivery(
+        id=uuid7(),
         account_id=event.account_id,
         livemode=event.livemode,
         endpoint_id=endpoint_id,
@@ -68,12 +71,14 @@ def forget_endpoints(session: AsyncSession) -> None:
 
 
 async def enqueue_deliveries(session: AsyncSession, event: Event) -> int:
-    """Add a pending delivery of `event` for each active endpoint that subscribes to it (the
-    rows are written with the transaction's next flush)."""
+    """Add a pending delivery of `event`, and its job, for each active endpoint that subscribes
+    to it (the rows are written with the transaction's next flush)."""
     endpoints = await _active_endpoints(session, event.account_id, event.livemode)
     matching = [
         endpoint_id for endpoint_id, events in endpoints if subscribes_to(events, event.type)
     ]
     for endpoint_id in matching:
-        session.add(new_delivery(event, endpoint_id))
+        delivery = new_delivery(event, endpoint_id)
+        session.add(delivery)
+        queue.enqueue_delivery(session, delivery)
     return len(matching)
