@@ -28,6 +28,17 @@ async def _jobs(db: Database, kind: str) -> list[Job]:
         return list(found.scalars().all())
 
 
+async def _idle(ctx: JobContext) -> None:
+    pass
+
+
+def _kinds(kind: JobKind | str) -> dict[str, int]:
+    """What claim_due needs to know of the kinds it claims: their attempts."""
+    if isinstance(kind, str):
+        kind = JobKind(kind, _idle)
+    return {kind.name: kind.max_attempts}
+
+
 def _worker(db: Database, settings: Settings, *kinds: JobKind, **changes: Any) -> JobWorker:
     registry = Registry()
     for kind in kinds:
@@ -171,11 +182,11 @@ async def test_a_worker_that_lost_its_lease_records_nothing(
     async with db.transaction() as session:
         service.enqueue(session, name, {})
     async with db.transaction() as session:
-        [first] = await service.claim_due(session, [name], limit=1, lease=lease)
+        [first], _ = await service.claim_due(session, _kinds(name), limit=1, lease=lease)
         first_token = first.lease_token
     clock[0] += lease
     async with db.transaction() as session:
-        [second] = await service.claim_due(session, [name], limit=1, lease=lease)
+        [second], _ = await service.claim_due(session, _kinds(name), limit=1, lease=lease)
         second_token = second.lease_token
 
     async with db.transaction() as session:
@@ -199,7 +210,8 @@ async def test_a_job_whose_workers_all_died_is_given_up_after_its_attempts(
         service.enqueue(session, kind.name, {})
     for _ in range(2):  # two workers claim it and die without a word
         async with db.transaction() as session:
-            assert len(await service.claim_due(session, [kind.name], limit=1, lease=lease)) == 1
+            claimed, _ = await service.claim_due(session, _kinds(kind), limit=1, lease=lease)
+            assert len(claimed) == 1
         clock[0] += lease
 
     assert await _worker(db, settings, kind).run_once() == []
@@ -243,7 +255,7 @@ async def test_rearming_a_finished_job_makes_it_due_again_but_not_a_running_one(
         await service.enqueue_or_rearm(session, kind.name, {}, dedupe_key="k")
     [rearmed] = await _jobs(db, kind.name)
     async with db.transaction() as session:
-        await service.claim_due(session, [kind.name], limit=1, lease=timedelta(minutes=1))
+        await service.claim_due(session, _kinds(kind), limit=1, lease=timedelta(minutes=1))
     async with db.transaction() as session:
         with pytest.raises(InvalidState):
             await service.enqueue_or_rearm(session, kind.name, {}, dedupe_key="k")

@@ -133,5 +133,8 @@ class Registry:
     def get(self, name: str) -> JobKind:
         return self.kinds[name]
 
+    def max_attempts(self) -> dict[str, int]:
+        return {name: kind.max_attempts for name, kind in self.kinds.items()}
+
 
 registry = Registry()

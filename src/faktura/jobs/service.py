@@ -10,9 +10,9 @@
 """
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -23,9 +23,6 @@ from faktura.core.errors import InvalidState, NotFound
 from faktura.core.ids import uuid7
 from faktura.core.tenant import Tenant
 from faktura.jobs.models import Job
-
-if TYPE_CHECKING:
-    from faktura.jobs.kinds import JobKind
 
 QUEUED = "queued"
 RUNNING = "running"
@@ -139,23 +136,24 @@ async def enqueue_or_rearm(
 
 
 async def claim_due(
-    session: AsyncSession, kinds: Iterable[str], *, limit: int, lease: timedelta
-) -> list[Job]:
-    """Lease up to `limit` due jobs of `kinds` to the caller, oldest due first.
+    session: AsyncSession, max_attempts: dict[str, int], *, limit: int, lease: timedelta
+) -> tuple[list[Job], int]:
+    """Lease up to `limit` due jobs of the kinds of `max_attempts` (kind → its attempts) to the
+    caller, oldest due first; return them and how many were given up instead.
 
     Due: queued with `run_at` reached, or running with a lease that ran out (its worker died).
-    Each claim counts as an attempt, so a job that kills every worker that takes it still
-    ends, failed, after its kind's attempts.
+    Each claim counts as an attempt, so a job that kills every worker that takes it ends,
+    failed, after its kind's attempts instead of being claimed once more.
     """
     now = utcnow()
-    jobs = list(
+    due = (
         (
             await session.execute(
                 select(Job)
                 .where(
                     Job.status.in_((QUEUED, RUNNING)),
                     Job.run_at <= now,
-                    Job.kind.in_(list(kinds)),
+                    Job.kind.in_(list(max_attempts)),
                 )
                 .order_by(Job.run_at)
                 .limit(limit)
@@ -165,16 +163,25 @@ async def claim_due(
         .scalars()
         .all()
     )
-    until = now + lease
-    for job in jobs:
+    claimed = []
+    given_up = 0
+    for job in due:
+        job.updated_at = now
+        if job.status == RUNNING and job.attempts >= max_attempts[job.kind]:
+            job.status = FAILED
+            job.finished_at = now
+            job.lease_token = None
+            job.lease_until = None
+            job.last_error = "The worker stopped during every attempt (killed or timed out)"
+            given_up += 1
+            continue
         job.status = RUNNING
         job.attempts += 1
         job.lease_token = uuid.uuid4()
-        job.lease_until = until
-        job.run_at = until
-        job.updated_at = now
+        job.lease_until = job.run_at = now + lease
+        claimed.append(job)
     await session.flush()
-    return jobs
+    return claimed, given_up
 
 
 def _mine(job_id: uuid.UUID, lease_token: uuid.UUID) -> Any:
@@ -214,10 +221,16 @@ async def finish(
 
 
 async def fail(
-    session: AsyncSession, kind: "JobKind", job_id: uuid.UUID, lease_token: uuid.UUID, error: str
+    session: AsyncSession,
+    job_id: uuid.UUID,
+    lease_token: uuid.UUID,
+    error: str,
+    *,
+    max_attempts: int,
+    delay_after: Callable[[int], timedelta],
 ) -> str | None:
-    """The run raised: try again after the kind's back-off, or give up after its attempts.
-    Returns the job's new status (None when the lease was lost)."""
+    """The run raised: try again after the kind's back-off (`delay_after(attempts)`), or give
+    up after `max_attempts`. Returns the job's new status (None when the lease was lost)."""
     now = utcnow()
     job = (
         await session.execute(select(Job).where(_mine(job_id, lease_token)).with_for_update())
@@ -228,41 +241,14 @@ async def fail(
     job.lease_until = None
     job.last_error = error[:MAX_ERROR_LENGTH]
     job.updated_at = now
-    if job.attempts >= kind.max_attempts:
+    if job.attempts >= max_attempts:
         job.status = FAILED
         job.finished_at = now
     else:
         job.status = QUEUED
-        job.run_at = now + kind.delay_after(job.attempts)
+        job.run_at = now + delay_after(job.attempts)
     await session.flush()
     return job.status
-
-
-async def give_up_exhausted(session: AsyncSession, kinds: dict[str, "JobKind"]) -> int:
-    """Jobs whose workers died on every attempt: failed, not claimed once more."""
-    now = utcnow()
-    given_up = 0
-    for kind in kinds.values():
-        moved = await session.execute(
-            update(Job)
-            .where(
-                Job.kind == kind.name,
-                Job.status == RUNNING,
-                Job.lease_until <= now,
-                Job.attempts >= kind.max_attempts,
-            )
-            .values(
-                status=FAILED,
-                finished_at=now,
-                lease_token=None,
-                lease_until=None,
-                last_error="The worker stopped during every attempt (killed or timed out)",
-                updated_at=now,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        given_up += moved.rowcount  # type: ignore[attr-defined]
-    return given_up
 
 
 def job_out(job: Job) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from faktura.core.ids import uuid7
 from faktura.core.tenant import Tenant
 from faktura.db.pagination import Page, PageParams, paginate, tenant_rows
 from faktura.events.service import record_event
-from faktura.webhooks import fanout, queue
+from faktura.webhooks import active_endpoints, fanout, queue
 from faktura.webhooks.catalog import TEST_EVENT
 from faktura.webhooks.models import WebhookDelivery, WebhookEndpoint
 from faktura.webhooks.safety import RefusedDestination, check_url
@@ -66,7 +66,7 @@ async def create_endpoint(
     )
     session.add(endpoint)
     await session.flush()
-    fanout.forget_endpoints(session)
+    active_endpoints.forget(session)
     return endpoint
 
 
@@ -133,7 +133,7 @@ async def update_endpoint(
     if changed:
         endpoint.updated_at = utcnow()
         await session.flush()
-        fanout.forget_endpoints(session)
+        active_endpoints.forget(session)
         await record_event(
             session,
             tenant,
@@ -149,7 +149,7 @@ async def delete_endpoint(session: AsyncSession, tenant: Tenant, endpoint_id: uu
     endpoint = await get_endpoint(session, tenant, endpoint_id, for_update=True)
     endpoint.is_active = False  # so that its own deletion is not queued for it
     await session.flush()
-    fanout.forget_endpoints(session)
+    active_endpoints.forget(session)
     await record_event(
         session, tenant, "webhook_endpoint.deleted", "webhook_endpoint", endpoint.id, _out(endpoint)
     )
@@ -188,7 +188,7 @@ async def disable_endpoint(session: AsyncSession, endpoint: WebhookEndpoint, rea
     endpoint.updated_at = utcnow()
     await _fail_pending_deliveries(session, endpoint, f"Endpoint disabled: {reason}")
     await session.flush()
-    fanout.forget_endpoints(session)
+    active_endpoints.forget(session)
     await record_event(
         session,
         Tenant(endpoint.account_id, endpoint.livemode),

@@ -57,11 +57,11 @@ class JobWorker:
         self.lease = timedelta(seconds=settings.job_lease_seconds)
         self._transport = transport
 
-    async def _claim(self, limit: int) -> list[Job]:
+    async def _claim(self, limit: int) -> tuple[list[Job], int]:
+        """Due jobs leased to this worker, and how many were given up instead (see claim_due)."""
         async with self.db.transaction() as session:
-            await service.give_up_exhausted(session, self.registry.kinds)
             return await service.claim_due(
-                session, self.registry.kinds, limit=limit, lease=self.lease
+                session, self.registry.max_attempts(), limit=limit, lease=self.lease
             )
 
     async def _run(self, client: httpx.AsyncClient, job: Job) -> RunOutcome:
@@ -91,7 +91,12 @@ class JobWorker:
             try:
                 async with self.db.transaction() as session:
                     status = await service.fail(
-                        session, kind, job.id, job.lease_token, _describe(exc)
+                        session,
+                        job.id,
+                        job.lease_token,
+                        _describe(exc),
+                        max_attempts=kind.max_attempts,
+                        delay_after=kind.delay_after,
                     )
                 if status == service.FAILED:
                     logger.error("job %s (%s) failed for good", job.id, job.kind)
@@ -129,7 +134,10 @@ class JobWorker:
         """Run every job due now (and those that fall due meanwhile); return how each went."""
         outcomes: list[RunOutcome] = []
         async with self._client() as client:
-            while jobs := await self._claim(self.concurrency):
+            while True:
+                jobs, given_up = await self._claim(self.concurrency)
+                if not jobs and not given_up:
+                    break
                 outcomes += await asyncio.gather(*(self._run(client, job) for job in jobs))
         return outcomes
 
@@ -148,15 +156,16 @@ class JobWorker:
                         next_tick = loop.time() + schedule.TICK_SECONDS
                         await schedule.tick_logged(self.db, self.settings, self.registry)
                     jobs: list[Job] = []
+                    given_up = 0
                     room = self.concurrency - len(in_flight)
                     if room > 0:
                         try:
-                            jobs = await self._claim(room)
+                            jobs, given_up = await self._claim(room)
                         except Exception:
                             logger.exception("could not claim jobs; trying again")
                     for job in jobs:
                         in_flight.add(asyncio.create_task(self._run(client, job)))
-                    if room > 0 and len(jobs) == room:
+                    if room > 0 and len(jobs) + given_up == room:
                         continue  # all it asked for: more may be due
                     await asyncio.wait(
                         {stopping, *in_flight}, timeout=poll, return_when=asyncio.FIRST_COMPLETED
