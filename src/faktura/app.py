@@ -12,8 +12,8 @@ from fastapi_offline import FastAPIOffline
 
 from faktura import __version__
 from faktura.accounting.routes import router as accounting_router
+from faktura.accounts.api_keys import KeyAuthenticator
 from faktura.accounts.routes import router as accounts_router
-from faktura.api.auth import PrincipalCache
 from faktura.api.errors import install_error_handlers
 from faktura.api.middleware import RequestContextMiddleware
 from faktura.api.ratelimit import RateLimiter
@@ -49,7 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         db=database_from_url(settings.database_url, settings.database_pool_size),
         limiter=RateLimiter(settings.redis_url),
         metrics=Metrics(),
-        principals=PrincipalCache(settings.auth_cache_seconds),
+        keys=KeyAuthenticator(settings.auth_cache_seconds),
     )
 
     @asynccontextmanager

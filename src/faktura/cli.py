@@ -190,47 +190,42 @@ async def _create_key(
     plan: str | None,
     name: str,
 ) -> dict[str, Any]:
-    import uuid
-
-    from faktura.accounts.routes import redact
-    from faktura.accounts.service import create_api_key, get_account
-    from faktura.api.auth import GRANTABLE_SCOPES, generate_key, hash_key
-    from faktura.api.ratelimit import PLANS
+    from faktura.accounts import api_keys
+    from faktura.accounts.service import get_account
+    from faktura.core.errors import ValidationFailed
 
     if mode not in ("test", "live"):
         raise typer.BadParameter("must be test or live", param_hint="--mode")
-    scope_list = sorted({s.strip() for s in scopes.split(",") if s.strip()})
-    unknown = [s for s in scope_list if s not in GRANTABLE_SCOPES]
-    if unknown or not scope_list:
-        raise typer.BadParameter(f"unknown scopes: {unknown}", param_hint="--scopes")
-    chosen_plan = plan or settings.default_plan
-    if chosen_plan not in PLANS:
-        raise typer.BadParameter(f"must be one of {', '.join(PLANS)}", param_hint="--plan")
+    # Checked before the database is opened; issue_api_key checks them again.
+    try:
+        scope_list = api_keys.check_scopes([s.strip() for s in scopes.split(",") if s.strip()])
+    except ValidationFailed as exc:
+        raise typer.BadParameter(exc.details[0].message, param_hint="--scopes") from exc
+    try:
+        chosen_plan = api_keys.check_plan(plan or settings.default_plan)
+    except ValidationFailed as exc:
+        raise typer.BadParameter(exc.details[0].message, param_hint="--plan") from exc
     try:
         account_id = uuid.UUID(account)
     except ValueError as exc:
         raise typer.BadParameter("not an account id", param_hint="--account") from exc
-    livemode = mode == "live"
-    secret = generate_key(livemode)
 
     async def work(session: Any) -> dict[str, Any]:
         await get_account(session, account_id)
-        key = await create_api_key(
+        issued = await api_keys.issue_api_key(
             session,
             account_id=account_id,
-            livemode=livemode,
+            livemode=mode == "live",
             name=name,
             scopes=scope_list,
             plan=chosen_plan,
-            key_hash=hash_key(secret),
-            redacted=redact(secret),
         )
         return {
-            "id": str(key.id),
-            "key": secret,
+            "id": str(issued.key.id),
+            "key": issued.secret,
             "mode": mode,
-            "scopes": scope_list,
-            "plan": chosen_plan,
+            "scopes": issued.key.scopes,
+            "plan": issued.key.plan,
         }
 
     return await _in_transaction(settings, work)
@@ -360,9 +355,9 @@ async def _ensure_demo(settings: Settings, saved: dict[str, str]) -> dict[str, A
     """Reuse the demo account and key saved by an earlier run while they still exist."""
     from sqlalchemy import select
 
+    from faktura.accounts.api_keys import find_active_api_key
     from faktura.accounts.models import Account
-    from faktura.accounts.service import create_account, find_active_api_key
-    from faktura.api.auth import hash_key
+    from faktura.accounts.service import create_account
 
     async def work(session: Any) -> dict[str, Any]:
         account_id = saved.get("account_id")
@@ -376,7 +371,7 @@ async def _ensure_demo(settings: Settings, saved: dict[str, str]) -> dict[str, A
                 session, name="Demo Company Ltd", currency="ILS", country="IL"
             )
         key = saved.get("key")
-        if not key or await find_active_api_key(session, hash_key(key)) is None:
+        if not key or await find_active_api_key(session, key) is None:
             key = None
         return {"account_id": str(account.id), "key": key}
 
