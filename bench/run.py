@@ -42,7 +42,9 @@ RESULTS = ROOT / "bench" / "results"
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
-WORKERS = 2  # server processes, Faktura's and the ceiling's alike
+WORKERS = 2  # server processes, Faktura's and the ceilings' alike
+# The raw-driver ceilings of each database (bench/ceiling_raw.py), measured beside SQLAlchemy's.
+RAW_DRIVERS = {"postgresql": ("asyncpg", "psycopg"), "sqlite": ("aiosqlite",)}
 
 
 @dataclass(frozen=True)
@@ -350,8 +352,10 @@ def scenarios(
     rate_id: str | None,
     ceiling_ids: list[str],
     others: list[dict[str, Any]],
+    drivers: tuple[str, ...] = (),
 ) -> list[Scenario]:
-    """`others`: more accounts (key, customer_id, rate_id) for the many-accounts scenario."""
+    """`others`: more accounts (key, customer_id, rate_id) for the many-accounts scenario;
+    `drivers`: the raw-driver ceilings to measure beside SQLAlchemy's."""
     customers, invoices = ids["customers"], ids["invoices"]
     echo = json.dumps(
         {
@@ -394,6 +398,7 @@ def scenarios(
         )
         for i in invoices
     ]
+    row = json.dumps({"name": "ceiling row", "amount": "12.34"})
     deep = f"/v1/invoices?per_page=25&starting_after={ids['deep']}"
     filtered = [f"/v1/invoices?per_page=25&customer_id={c}&status=overdue" for c in customers]
     return [
@@ -410,7 +415,7 @@ def scenarios(
             "ceiling",
             "POST",
             ["/rows"],
-            [json.dumps({"name": "ceiling row", "amount": "12.34"})],
+            [row],
             description="insert one row with SQLAlchemy and return it",
         ),
         Scenario(
@@ -419,6 +424,21 @@ def scenarios(
             "GET",
             [f"/rows/{i}" for i in ceiling_ids],
             description="select one row by primary key",
+        ),
+        *(
+            Scenario(
+                f"ceiling_{operation}_{driver}",
+                driver,
+                method,
+                paths,
+                bodies,
+                description=f"{what} with {driver} alone",
+            )
+            for driver in drivers
+            for operation, method, paths, bodies, what in (
+                ("select", "GET", [f"/rows/{i}" for i in ceiling_ids], [], "select one row"),
+                ("insert", "POST", ["/rows"], [row], "insert one row"),
+            )
         ),
         Scenario(
             "invoice_create_issue",
@@ -769,40 +789,27 @@ def bench_database(
             workdir / "faktura.log",
         )
         servers.append(faktura)
-        ceiling = Server(
-            "ceiling",
-            [
-                str(BIN / "uvicorn"),
-                "ceiling:create_app",
-                "--factory",
-                "--app-dir",
-                str(ROOT / "bench"),
-                "--workers",
-                str(WORKERS),
-                "--port",
-                str(cport := _free_port()),
-                "--log-level",
-                "warning",
-                "--no-server-header",
-            ],
-            env,
-            cport,
-            workdir / "ceiling.log",
-        )
-        servers.append(ceiling)
         faktura.wait_ready()
-        ceiling.wait_ready()
         time.sleep(0.5)
         idle = _rss_mb(faktura)
         results: dict[str, Any] = {}
-        for scenario in scenarios(ids, rate_id, ceiling_ids, others):
+        ceiling: Server | None = None  # one ceiling app at a time, each measured before Faktura
+        for scenario in scenarios(ids, rate_id, ceiling_ids, others, RAW_DRIVERS[kind]):
             if only and scenario.name not in only:
                 continue
-            if scenario.target == "faktura" and ceiling.process.poll() is None:
-                # Its pooled connections would stay open beside Faktura's: together they
-                # reach PostgreSQL's 100-connection default. The ceilings are measured first.
+            if ceiling is not None and ceiling.name != scenario.target:
+                # Its pooled connections would stay open beside the next server's: together
+                # they reach PostgreSQL's 100-connection default.
                 ceiling.stop()
-            server = faktura if scenario.target == "faktura" else ceiling
+                ceiling = None
+            if scenario.target == "faktura":
+                server = faktura
+            else:
+                if ceiling is None:
+                    ceiling = ceiling_server(scenario.target, env, workdir)
+                    servers.append(ceiling)
+                    ceiling.wait_ready()
+                server = ceiling
             results[scenario.name] = run_scenario(
                 scenario,
                 server,
@@ -839,12 +846,39 @@ def bench_database(
             "rss": {"idle": idle, "under_load_worker_max_mb": loaded},
             "scenarios": results,
             "ratios": ratios(results),
+            "ceilings": ceilings(results),
         }
     finally:
         for server in servers:
             server.stop()
         database.drop()
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def ceiling_server(target: str, env: dict[str, str], workdir: Path) -> Server:
+    """The SQLAlchemy ceiling ("ceiling", bench/ceiling.py) or a raw driver's
+    (bench/ceiling_raw.py), served as Faktura is: uvicorn, WORKERS processes."""
+    factory = "ceiling:create_app" if target == "ceiling" else f"ceiling_raw:create_{target}_app"
+    return Server(
+        target,
+        [
+            str(BIN / "uvicorn"),
+            factory,
+            "--factory",
+            "--app-dir",
+            str(ROOT / "bench"),
+            "--workers",
+            str(WORKERS),
+            "--port",
+            str(port := _free_port()),
+            "--log-level",
+            "warning",
+            "--no-server-header",
+        ],
+        env,
+        port,
+        workdir / f"{target}.log",
+    )
 
 
 def other_accounts(url: str, env: dict[str, str], count: int) -> list[dict[str, Any]]:
@@ -914,7 +948,40 @@ def ratios(results: dict[str, Any]) -> dict[str, float | None]:
         "customer_create/ceiling_insert": ratio("customer_create", "ceiling_insert"),
         "payment_record/ceiling_insert": ratio("payment_record", "ceiling_insert"),
         "ceiling_select/ceiling_echo": ratio("ceiling_select", "ceiling_echo"),
+    } | {
+        # What SQLAlchemy leaves of the driver's own throughput, per driver measured.
+        f"{base}/{name}": ratio(base, name)
+        for name in results
+        for base in ("ceiling_select", "ceiling_insert")
+        if name.startswith(f"{base}_")
     }
+
+
+def ceilings(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per operation: req/s of the SQLAlchemy ceiling and of each raw driver measured, and the
+    share of the driver's throughput that is left under SQLAlchemy."""
+    table = []
+    for operation in ("select", "insert"):
+        base = results.get(f"ceiling_{operation}")
+        raw = {
+            name.removeprefix(f"ceiling_{operation}_"): result["rps"]
+            for name, result in results.items()
+            if name.startswith(f"ceiling_{operation}_")
+        }
+        if base is None and not raw:
+            continue
+        table.append(
+            {
+                "operation": operation,
+                "sqlalchemy_rps": None if base is None else base["rps"],
+                "raw_rps": raw,
+                "sqlalchemy_share": {
+                    driver: round(base["rps"] / rps, 3) if base and rps else None
+                    for driver, rps in raw.items()
+                },
+            }
+        )
+    return table
 
 
 def budget(report: dict[str, Any]) -> list[dict[str, Any]]:
@@ -989,6 +1056,7 @@ def markdown(report: dict[str, Any]) -> str:
             f"| {name} | {r['connections']} | {r['rps']:,.0f} | {r['p50_ms']:.1f} | "
             f"{r['p99_ms']:.1f} | {r['errors']} | {r['server_cpu_pct']:.0f} | {db_cpu} | {runs} |"
         )
+    out += _ceilings_markdown(report)
     rss = report["rss"]
     out += [
         "",
@@ -1010,6 +1078,40 @@ def markdown(report: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(out)
+
+
+def _ceilings_markdown(report: dict[str, Any]) -> list[str]:
+    table = report.get("ceilings") or []
+    drivers = sorted({driver for row in table for driver in row["raw_rps"]})
+    if not drivers:
+        return []
+
+    def rps(value: float | None) -> str:
+        return "—" if value is None else f"{value:,.0f}"
+
+    def share(value: float | None) -> str:
+        return "—" if value is None else f"{value:.2f}"
+
+    return [
+        "",
+        "Ceilings: the same endpoint with SQLAlchemy and with the driver alone (req/s), and "
+        "SQLAlchemy's req/s divided by the driver's.",
+        "",
+        "| ceiling | SQLAlchemy | "
+        + " | ".join(drivers)
+        + " | "
+        + " | ".join(f"SQLAlchemy ÷ {d}" for d in drivers)
+        + " |",
+        "|---|---:|" + "---:|" * (2 * len(drivers)),
+        *(
+            f"| {row['operation']} | {rps(row['sqlalchemy_rps'])} | "
+            + " | ".join(rps(row["raw_rps"].get(d)) for d in drivers)
+            + " | "
+            + " | ".join(share(row["sqlalchemy_share"].get(d)) for d in drivers)
+            + " |"
+            for row in table
+        ),
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,6 +16,8 @@ SCENARIOS = {
     "ceiling_echo",
     "ceiling_insert",
     "ceiling_select",
+    "ceiling_select_aiosqlite",
+    "ceiling_insert_aiosqlite",
     "invoice_create_issue",
     "create_issue_accounts",
     "invoice_retrieve",
@@ -58,4 +60,8 @@ def test_smoke_bench_on_sqlite_writes_every_scenario_without_errors(tmp_path: Pa
         assert result["requests"] > 0, name
         assert result["errors"] == 0, name
     assert {b["line"] for b in report["budget"]} >= {"API process RSS under load ≤ 200 MB"}
+    assert [(c["operation"], set(c["raw_rps"])) for c in report["ceilings"]] == [
+        ("select", {"aiosqlite"}),
+        ("insert", {"aiosqlite"}),
+    ]
     assert (tmp_path / json_file.name.replace(".json", ".md")).read_text().startswith("### sqlite")
