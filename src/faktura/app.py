@@ -87,7 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.runtime = runtime
     # A request is matched against these routers one after another: the routes most requests
-    # take come first (documents first saved a tenth of an invoice read's CPU).
+    # take come first (docs/performance.md measures what the order saves).
     routers = (
         documents_router,
         payments_router,

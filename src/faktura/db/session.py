@@ -58,13 +58,12 @@ def create_engine(url: str, pool_size: int = 20) -> AsyncEngine:
 
     The pool keeps `pool_size` connections and opens up to half as many more at peaks. Those
     extra ones are closed when handed back, so a pool smaller than the requests a process
-    serves at once opens and closes a PostgreSQL backend per request: at 16 requests per
-    process and 10 pooled connections that churn halved the throughput of simple reads.
+    serves at once opens and closes a PostgreSQL backend per request.
 
     Connections are handed out last-in first-out: after a burst, a lone client keeps getting
     the connection it just used (its statements already prepared by psycopg, which prepares
     one on its fifth run on a connection; its backend warm) instead of a different one of
-    twenty each time. Sequential create + issue after a burst of reads: 11.2–17.4 → 9.9–11.5 ms.
+    twenty each time. What both cost and saved is measured in docs/performance.md.
     """
     json_options: dict[str, Any] = {"json_serializer": _json_serializer, "json_deserializer": loads}
     if url.startswith("sqlite"):
