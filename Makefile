@@ -6,7 +6,7 @@ UV_VERSION := 0.13.9
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgres lint format install clean migrate bench bench-smoke wrk
+.PHONY: run test test-sqlite test-postgres lint format install clean migrate bench bench-smoke bench-compare wrk
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,12 @@ bench: install wrk
 
 bench-smoke: install wrk
 	$(BIN)/python bench/run.py --smoke --db postgresql --db sqlite --out var/bench-smoke
+
+# create + issue, retrieve and list page 1 on REV, then on this checkout: make bench-compare REV=…
+REV ?= main
+ROUNDS ?= 1
+bench-compare: install wrk
+	$(BIN)/python bench/run.py --compare $(REV) --rounds $(ROUNDS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

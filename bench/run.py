@@ -11,6 +11,7 @@ be taken from the server under test. Every wrk run is bounded by a duration and 
 
     python bench/run.py --db postgresql --db sqlite             # full
     python bench/run.py --smoke --db sqlite                     # a few seconds
+    python bench/run.py --compare main --db postgresql          # main, then the checkout
 """
 
 import argparse
@@ -1114,6 +1115,163 @@ def _ceilings_markdown(report: dict[str, Any]) -> list[str]:
     ]
 
 
+# Two revisions back to back (--compare)
+
+COMPARED = (
+    "ceiling_insert",
+    "ceiling_select",
+    "invoice_create_issue",
+    "invoice_retrieve",
+    "invoice_list",
+)
+COMPARED_RATIOS = (
+    "invoice_create_issue/ceiling_insert",
+    "invoice_retrieve/ceiling_select",
+    "invoice_list/ceiling_select",
+)
+
+
+@dataclass(frozen=True)
+class Build:
+    label: str  # the revision as given, or "checkout"
+    commit: str
+    root: Path
+    python: Path
+
+
+def export_revision(revision: str, into: Path) -> Build:
+    """`revision`'s files (git archive, the repository untouched) with an environment of its
+    own, installed from its uv.lock as `make install` does."""
+    commit = subprocess.run(  # noqa: S603
+        ["git", "-C", str(ROOT), "rev-parse", "--verify", f"{revision}^{{commit}}"],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    root = into / commit[:12]
+    root.mkdir(parents=True)
+    archive = subprocess.Popen(  # noqa: S603
+        ["git", "-C", str(ROOT), "archive", commit],  # noqa: S607
+        stdout=subprocess.PIPE,
+    )
+    assert archive.stdout is not None
+    subprocess.run(["tar", "-x", "-C", str(root)], stdin=archive.stdout, check=True)  # noqa: S603, S607
+    archive.stdout.close()
+    if archive.wait() != 0:
+        raise RuntimeError(f"git archive {commit} failed")
+    subprocess.run(  # noqa: S603
+        [
+            str(BIN / "uv"),
+            "sync",
+            "--frozen",
+            "--all-extras",
+            "--quiet",
+            "--python",
+            sys.executable,
+        ],
+        cwd=root,
+        env={k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"},
+        check=True,
+    )
+    return Build(revision, commit, root, root / ".venv" / "bin" / "python")
+
+
+def _checkout() -> Build:
+    commit = subprocess.run(  # noqa: S603
+        ["git", "-C", str(ROOT), "rev-parse", "HEAD"],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    return Build("checkout", commit, ROOT, Path(sys.executable))
+
+
+def compare(
+    revisions: list[str], kinds: list[str], rounds: int, passed: list[str], out: Path
+) -> None:
+    """Runs COMPARED on each build in turn, `rounds` times alternating, each build with its own
+    bench/run.py, and prints the ratios to the ceiling of the first build and of the second,
+    each the median over the rounds."""
+    workdir = Path(tempfile.mkdtemp(prefix="faktura-bench-compare-"))
+    try:
+        builds = [export_revision(r, workdir / "builds") for r in revisions]
+        if len(builds) == 1:
+            builds.append(_checkout())
+        before, after = builds
+        stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H%M")
+        for kind in kinds:
+            reports: list[list[dict[str, Any]]] = [[], []]  # before's, after's
+            for round_ in range(rounds):
+                for index in (0, 1) if round_ % 2 == 0 else (1, 0):
+                    build = builds[index]
+                    print(f"== {kind}, round {round_ + 1}: {build.label} ({build.commit[:12]})")
+                    results = workdir / "results" / f"{kind}-{round_}-{index}"
+                    subprocess.run(  # noqa: S603
+                        [
+                            str(build.python),
+                            str(build.root / "bench" / "run.py"),
+                            "--db",
+                            kind,
+                            "--out",
+                            str(results),
+                            *(f"--only={name}" for name in COMPARED),
+                            *passed,
+                        ],
+                        cwd=build.root,
+                        check=True,
+                    )
+                    [report] = results.glob(f"*-{kind}.json")
+                    reports[index].append(json.loads(report.read_text()))
+            text = compare_markdown(kind, before, after, reports, rounds)
+            out.mkdir(parents=True, exist_ok=True)
+            (out / f"compare-{stamp}-{kind}.md").write_text(text)
+            print(text, flush=True)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def compare_markdown(
+    kind: str,
+    before: Build,
+    after: Build,
+    reports: list[list[dict[str, Any]]],
+    rounds: int,
+) -> str:
+    def median(index: int, read: Any) -> float | None:
+        values = [v for r in reports[index] if (v := read(r)) is not None]
+        return statistics.median(values) if values else None
+
+    def cell(value: float | None, digits: int) -> str:
+        return "—" if value is None else f"{value:,.{digits}f}"
+
+    def row(name: str, read: Any, digits: int) -> str:
+        old, new = median(0, read), median(1, read)
+        change = new / old if old and new is not None else None
+        return f"| {name} | {cell(old, digits)} | {cell(new, digits)} | {cell(change, 2)} |"
+
+    return "\n".join(
+        [
+            f"### {kind}: {before.label} ({before.commit[:12]}) → {after.label} "
+            f"({after.commit[:12]})",
+            "",
+            f"Median of {rounds} round(s), the builds run alternately on one machine; "
+            "the ratios to the ceiling are the figures to compare.",
+            "",
+            "| ratio to the ceiling | before | after | after ÷ before |",
+            "|---|---:|---:|---:|",
+            *(row(name, lambda r, n=name: r["ratios"].get(n), 3) for name in COMPARED_RATIOS),
+            "",
+            "| req/s | before | after | after ÷ before |",
+            "|---|---:|---:|---:|",
+            *(
+                row(name, lambda r, n=name: r["scenarios"].get(n, {}).get("rps"), 0)
+                for name in COMPARED
+            ),
+            "",
+        ]
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", action="append", choices=["postgresql", "sqlite"])
@@ -1130,10 +1288,30 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         help="record each Faktura scenario with py-spy into this directory (collapsed stacks)",
     )
+    parser.add_argument(
+        "--compare",
+        action="append",
+        metavar="REV",
+        help="run create + issue, retrieve and list page 1 (and their ceilings) on REV, then on "
+        "the checkout (or on a second --compare REV), and print the ratios before and after",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="with --compare: alternating runs of each build"
+    )
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         print("wrk is needed: apt-get install -y wrk (make bench does it)", file=sys.stderr)
         return 2
+    if args.compare:
+        if len(args.compare) > 2 or args.only or args.profile:
+            parser.error("--compare takes one or two revisions, and neither --only nor --profile")
+        passed = [
+            f"--{option}={value}"
+            for option in ("invoices", "customers", "seconds", "repeats", "connections")
+            if (value := getattr(args, option)) is not None
+        ] + (["--smoke"] if args.smoke else [])
+        compare(args.compare, args.db or ["postgresql", "sqlite"], args.rounds, passed, args.out)
+        return 0
     base = SMOKE if args.smoke else FULL
     sizes = Sizes(
         customers=args.customers or base.customers,
@@ -1143,6 +1321,7 @@ def main(argv: list[str] | None = None) -> int:
         max_requests=base.max_requests,
         sample_ids=base.sample_ids,
         repeats=args.repeats or base.repeats,
+        accounts=base.accounts,
     )
     args.out.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).date().isoformat() + ("-smoke" if args.smoke else "")
