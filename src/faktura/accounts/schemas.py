@@ -9,18 +9,12 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from faktura.api.schemas import Address, DecimalIn, DecimalOut, InputModel, OutputModel
-from faktura.core.money import CURRENCIES, decimal_places, normalize_decimal
+from faktura.core.money import decimal_places, normalize_decimal
+from faktura.core.types import CurrencyCode
 
 VatCategory = Literal["S", "Z", "E", "AE", "K", "G", "O", "L", "M"]
 Plan = Literal["basic", "pro", "enterprise", "unlimited"]
 Mode = Literal["live", "test"]
-
-
-def check_currency(value: str) -> str:
-    value = value.upper()
-    if value not in CURRENCIES:
-        raise ValueError(f"'{value}' is not an ISO 4217 currency code")
-    return value
 
 
 def check_timezone(value: str) -> str:
@@ -130,7 +124,9 @@ class AccountUpdate(InputModel):
     phone: str | None = Field(None, max_length=64, description="Phone")
     website: str | None = Field(None, max_length=500, description="Website")
     address: Address | None = Field(None, description="Postal address (replaced whole)")
-    default_currency: str | None = Field(None, description="ISO 4217 code of new documents")
+    default_currency: CurrencyCode | None = Field(
+        None, description="ISO 4217 code of new documents"
+    )
     locale: str | None = Field(
         None, pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$", description="BCP 47 locale, e.g. he-IL"
     )
@@ -151,11 +147,6 @@ class AccountUpdate(InputModel):
     issue_receipts: bool | None = Field(
         None, description="Issue a numbered receipt for every payment recorded"
     )
-
-    @field_validator("default_currency")
-    @classmethod
-    def _currency(cls, value: str | None) -> str | None:
-        return None if value is None else check_currency(value)
 
     @field_validator("timezone")
     @classmethod

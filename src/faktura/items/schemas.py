@@ -7,9 +7,9 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from faktura.accounts.schemas import check_currency
 from faktura.api.schemas import DecimalIn, DecimalOut, InputModel, OutputModel
 from faktura.core.money import MAX_INPUT_DECIMALS, currency_exponent, decimal_places
+from faktura.core.types import CurrencyCode
 from faktura.items.models import Item as ItemRow
 
 VatType = Literal["included", "excluded", "exempt"]
@@ -48,7 +48,7 @@ class ItemCreate(InputModel):
     name: str = Field(min_length=1, max_length=200, description="Name shown on documents")
     description: str | None = Field(None, max_length=5000, description="Longer description")
     unit_price: DecimalIn = Field(description=_UNIT_PRICE)
-    currency: str | None = Field(
+    currency: CurrencyCode | None = Field(
         None, description="ISO 4217 code of unit_price; the account's currency if omitted"
     )
     unit: str | None = Field(None, min_length=1, max_length=50, description=_UNIT)
@@ -63,11 +63,6 @@ class ItemCreate(InputModel):
     def _unit_price(cls, value: Decimal) -> Decimal:
         return check_unit_price(value)
 
-    @field_validator("currency")
-    @classmethod
-    def _currency(cls, value: str | None) -> str | None:
-        return None if value is None else check_currency(value)
-
 
 class ItemUpdate(InputModel):
     """Only the fields given change; `null` clears an optional field."""
@@ -75,7 +70,7 @@ class ItemUpdate(InputModel):
     name: str | None = Field(None, min_length=1, max_length=200, description="Name")
     description: str | None = Field(None, max_length=5000, description="Longer description")
     unit_price: DecimalIn | None = Field(None, description=_UNIT_PRICE)
-    currency: str | None = Field(None, description="ISO 4217 code of unit_price")
+    currency: CurrencyCode | None = Field(None, description="ISO 4217 code of unit_price")
     unit: str | None = Field(None, min_length=1, max_length=50, description=_UNIT)
     unit_code: str | None = Field(None, pattern=r"^[A-Z0-9]{2,3}$", description=_UNIT_CODE)
     sku: str | None = Field(None, min_length=1, max_length=100, description=_SKU)
@@ -92,11 +87,6 @@ class ItemUpdate(InputModel):
     @classmethod
     def _unit_price(cls, value: Decimal | None) -> Decimal | None:
         return None if value is None else check_unit_price(value)
-
-    @field_validator("currency")
-    @classmethod
-    def _currency(cls, value: str | None) -> str | None:
-        return None if value is None else check_currency(value)
 
 
 class Item(OutputModel):

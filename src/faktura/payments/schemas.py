@@ -2,41 +2,28 @@
 
 import uuid
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
-from faktura.accounts.schemas import check_currency
-from faktura.api.schemas import DecimalIn, DecimalOut, InputModel, OutputModel
-from faktura.core.money import decimal_places
+from faktura.api.schemas import DecimalOut, InputModel, OutputModel
+from faktura.core.types import CurrencyCode, PositiveAmount
 
 BUILT_IN_METHODS = ("ach", "check", "wire", "card", "cash", "bit", "other")
-MAX_PAYMENT = Decimal(10) ** 12
-
-
-def check_amount(value: Decimal | None) -> Decimal | None:
-    if value is None:
-        return value
-    if value <= 0:
-        raise ValueError("must be greater than 0")
-    if value >= MAX_PAYMENT:
-        raise ValueError(f"must be less than {MAX_PAYMENT:,}")
-    if decimal_places(value.normalize()) > 4:
-        raise ValueError("too many decimals")
-    return value
 
 
 class AllocationIn(InputModel):
     invoice_id: uuid.UUID = Field(description="Invoice to apply money to")
-    amount: DecimalIn = Field(description="Amount applied, > 0, at most the invoice's amount_due")
-
-    _amount = field_validator("amount")(check_amount)
+    amount: PositiveAmount = Field(
+        description="Amount applied, > 0, at most the invoice's amount_due"
+    )
 
 
 class PaymentCreate(InputModel):
-    amount: DecimalIn = Field(description="Amount received, > 0, in the currency's minor units")
-    currency: str | None = Field(
+    amount: PositiveAmount = Field(
+        description="Amount received, > 0, in the currency's minor units"
+    )
+    currency: CurrencyCode | None = Field(
         None, description="ISO 4217; the invoice's or customer's currency if omitted"
     )
     payment_date: date = Field(description="When the money was received")
@@ -69,13 +56,6 @@ class PaymentCreate(InputModel):
     )
     reviewed: bool = Field(False, description="Whether someone has checked this payment")
 
-    _amount = field_validator("amount")(check_amount)
-
-    @field_validator("currency")
-    @classmethod
-    def _currency(cls, value: str | None) -> str | None:
-        return None if value is None else check_currency(value)
-
     @model_validator(mode="after")
     def _one_way_to_allocate(self) -> "PaymentCreate":
         if self.invoice_id is not None and self.allocations is not None:
@@ -99,7 +79,7 @@ class PaymentUpdate(InputModel):
 
 
 class RefundCreate(InputModel):
-    amount: DecimalIn | None = Field(
+    amount: PositiveAmount | None = Field(
         None, description="Amount to refund; all that is refundable when omitted"
     )
     reason: str | None = Field(None, max_length=1000, description="Why")
@@ -108,8 +88,6 @@ class RefundCreate(InputModel):
         description="Take the refund back from this invoice's allocation; otherwise "
         "unapplied money first, then allocations latest first",
     )
-
-    _amount = field_validator("amount")(check_amount)
 
 
 class Allocation(OutputModel):

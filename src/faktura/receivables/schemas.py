@@ -4,21 +4,19 @@ import uuid
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
-from faktura.api.schemas import DecimalIn, DecimalOut, InputModel, OutputModel
-from faktura.payments.schemas import check_amount
+from faktura.api.schemas import DecimalOut, InputModel, OutputModel
+from faktura.core.types import PositiveAmount
 
 
 class DisputeCreate(InputModel):
     invoice_id: uuid.UUID = Field(description="The issued invoice the customer disputes")
-    amount: DecimalIn | None = Field(
+    amount: PositiveAmount | None = Field(
         None, description="Amount disputed; the invoice's whole amount_due if omitted"
     )
     reason: str = Field(min_length=1, max_length=500, description="What the customer says")
     notes: str | None = Field(None, max_length=5000, description="Internal notes")
-
-    _amount = field_validator("amount")(check_amount)
 
 
 class DisputeResolve(InputModel):
@@ -46,9 +44,7 @@ class Dispute(OutputModel):
 
 class InstallmentIn(InputModel):
     due_date: date = Field(description="When this installment is due")
-    amount: DecimalIn = Field(description="Amount of the installment, > 0")
-
-    _amount = field_validator("amount")(check_amount)
+    amount: PositiveAmount = Field(description="Amount of the installment, > 0")
 
 
 class PaymentPlanCreate(InputModel):
