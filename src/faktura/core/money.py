@@ -91,7 +91,8 @@ def check_minor_units(value: Decimal, currency: str, field: str) -> None:
 
 def display_amount(value: Decimal, currency: str) -> Decimal:
     """A stored amount as the API shows it: in the currency's minor units when it fits them
-    (100.0000 → 100.00), otherwise with the decimals it has (a unit price of 0.1234)."""
+    (100.0000 → 100.00), otherwise with the decimals it has (a unit price of 0.1234). The only
+    display of money: amounts, prices and balances of every resource go through it."""
     return amount_display(currency)(value)
 
 

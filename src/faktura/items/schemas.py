@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from faktura.api.schemas import DecimalIn, DecimalOut, InputModel, OutputModel
-from faktura.core.money import MAX_INPUT_DECIMALS, currency_exponent, decimal_places
+from faktura.core.money import MAX_INPUT_DECIMALS, decimal_places, display_amount
 from faktura.core.types import CurrencyCode
 from faktura.items.models import Item as ItemRow
 
@@ -119,18 +119,12 @@ class ItemDeleted(OutputModel):
     )
 
 
-def shown_price(value: Decimal, currency: str) -> Decimal:
-    """The stored price with at least the currency's decimals: 12.5000 USD shows as 12.50."""
-    places = max(currency_exponent(currency), decimal_places(value.normalize()))
-    return value.quantize(Decimal(1).scaleb(-places))
-
-
 def item_out(item: ItemRow) -> Item:
     return Item(
         id=item.id,
         name=item.name,
         description=item.description,
-        unit_price=shown_price(item.unit_price, item.currency),
+        unit_price=display_amount(item.unit_price, item.currency),
         currency=item.currency,
         unit=item.unit,
         unit_code=item.unit_code,
