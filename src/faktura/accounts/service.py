@@ -2,19 +2,20 @@
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.accounts import defaults
-from faktura.accounts.models import Account, ApiKey
+from faktura.accounts.models import Account, ApiKey, BrandingData, NumberingRuleData
 from faktura.accounts.schemas import AccountUpdate, NamedOptionIn, VatRateIn
 from faktura.core.clock import utcnow
 from faktura.core.errors import NotFound, ValidationFailed
 from faktura.core.ids import uuid7
 from faktura.core.tenant import Tenant
 from faktura.db.pagination import Page, PageParams, paginate
+from faktura.db.types import AddressData
 from faktura.events.service import record_event
 
 
@@ -111,17 +112,20 @@ async def update_account(
         if name in given:
             setattr(account, name, getattr(changes, name))
     if "address" in given:
-        account.address = changes.address.model_dump(exclude_none=True) if changes.address else {}
+        account.address = cast(
+            AddressData, changes.address.model_dump(exclude_none=True) if changes.address else {}
+        )
     if "branding" in given:
-        account.branding = (
-            changes.branding.model_dump(exclude_none=True) if changes.branding else {}
+        account.branding = cast(
+            BrandingData, changes.branding.model_dump(exclude_none=True) if changes.branding else {}
         )
     if changes.numbering is not None:
-        numbering = {k: dict(v) for k, v in account.numbering.items()}
+        numbering = dict(account.numbering)
         for doc_type in defaults.DOCUMENT_TYPES:
             rule = getattr(changes.numbering, doc_type)
             if rule is not None:
-                numbering[doc_type].update(rule.model_dump(exclude_none=True))
+                changed = {**numbering[doc_type], **rule.model_dump(exclude_none=True)}
+                numbering[doc_type] = cast(NumberingRuleData, changed)
         account.numbering = numbering
     option_lists: list[tuple[str, str, list[VatRateIn] | list[NamedOptionIn] | None]] = [
         ("vat_rates", "vat", changes.vat_rates),

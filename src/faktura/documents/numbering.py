@@ -20,11 +20,12 @@ from sqlalchemy import exists, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from faktura.accounts.models import NumberingRuleData
 from faktura.core.tenant import Tenant
 from faktura.documents.models import DocumentCounter
 
 
-def format_number(rule: dict[str, Any], year: int, sequence: int) -> str:
+def format_number(rule: NumberingRuleData, year: int, sequence: int) -> str:
     digits = str(sequence).zfill(int(rule["padding"]))
     if rule["yearly_reset"]:
         return f"{rule['prefix']}-{year:04d}-{digits}"
@@ -32,7 +33,7 @@ def format_number(rule: dict[str, Any], year: int, sequence: int) -> str:
 
 
 def _counter_key(
-    tenant: Tenant, doc_type: str, issue_date: date, rule: dict[str, Any]
+    tenant: Tenant, doc_type: str, issue_date: date, rule: NumberingRuleData
 ) -> dict[str, Any]:
     year = issue_date.year if rule["yearly_reset"] else 0
     return {
@@ -71,7 +72,7 @@ async def _ensure_counter(session: AsyncSession, key: dict[str, Any]) -> None:
 
 
 async def lock_for_manual_number(
-    session: AsyncSession, tenant: Tenant, doc_type: str, issue_date: date, rule: dict[str, Any]
+    session: AsyncSession, tenant: Tenant, doc_type: str, issue_date: date, rule: NumberingRuleData
 ) -> None:
     """Before a number given by hand is checked and written: lock every counter of the type
     until commit, so nobody numbers this type meanwhile, and mark them `manual_numbers`."""
@@ -90,7 +91,7 @@ async def take_number(
     tenant: Tenant,
     doc_type: str,
     issue_date: date,
-    rule: dict[str, Any],
+    rule: NumberingRuleData,
 ) -> tuple[str, bool]:
     """The sequence's next number, and whether numbers of this type were ever given by hand
     (then the caller checks that no document holds it already)."""

@@ -2,6 +2,7 @@
 
 import uuid
 import zoneinfo
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -13,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
 from faktura.accounts import service as accounts_service
-from faktura.accounts.models import Account
+from faktura.accounts.models import Account, NumberingRuleData, VatRateData
 from faktura.core.clock import utcnow
 from faktura.core.errors import (
     Conflict,
@@ -82,7 +83,7 @@ def account_today(account: Account) -> date:
     return utcnow().astimezone(zoneinfo.ZoneInfo(account.timezone)).date()
 
 
-def _format_address(address: dict[str, Any]) -> str | None:
+def _format_address(address: Mapping[str, Any]) -> str | None:
     city_line = " ".join(p for p in (address.get("zip"), address.get("city")) if p)
     parts = [address.get("street"), city_line, address.get("state"), address.get("country")]
     text = ", ".join(p for p in parts if p)
@@ -98,15 +99,14 @@ class _ResolvedLine:
     totals_input: LineInput
 
 
-def _vat_rate_of(account: Account, rate_id: str, field: str) -> dict[str, Any]:
+def _vat_rate_of(account: Account, rate_id: str, field: str) -> VatRateData:
     for rate in account.vat_rates:
         if rate["id"] == rate_id:
-            found: dict[str, Any] = rate
-            return found
+            return rate
     raise ValidationFailed.on_field(field, f"no VAT rate '{rate_id}' in this account")
 
 
-def _standard_rate(account: Account) -> dict[str, Any] | None:
+def _standard_rate(account: Account) -> VatRateData | None:
     return next((r for r in account.vat_rates if r.get("category") == "S"), None)
 
 
@@ -642,7 +642,7 @@ async def _number(
     session: AsyncSession,
     tenant: Tenant,
     document: Document,
-    rule: dict[str, Any],
+    rule: NumberingRuleData,
     number: str | None,
 ) -> str:
     """The number given by hand once checked free, else the sequence's next free number."""
