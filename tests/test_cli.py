@@ -95,7 +95,20 @@ def test_jobs_run_due_reports_what_it_did(tmp_path: Path) -> None:
     upgrade_to_head(url)
     result = faktura(url, "jobs", "run-due", "--json")
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == {"invoices_marked_overdue": 0, "idempotency_keys_purged": 0}
+    assert json.loads(result.stdout) == {
+        "jobs_run": 3,
+        "by_status": {
+            "succeeded": {
+                "documents.mark_overdue": 1,
+                "idempotency.purge_expired": 1,
+                "jobs.purge_finished": 1,
+            }
+        },
+        "results": {"invoices_marked_overdue": 0, "idempotency_keys_purged": 0, "jobs_purged": 0},
+    }
+    # The period's jobs exist now: a second run in the same period has nothing to do.
+    again = faktura(url, "jobs", "run-due", "--json")
+    assert json.loads(again.stdout) == {"jobs_run": 0, "by_status": {}, "results": {}}
 
 
 async def test_bench_seed_makes_accounts_each_with_its_key_and_data(tmp_path: Path) -> None:

@@ -12,8 +12,8 @@ from fastapi_offline import FastAPIOffline
 
 from faktura import __version__
 from faktura.accounting.routes import router as accounting_router
+from faktura.accounts.api_keys import KeyAuthenticator
 from faktura.accounts.routes import router as accounts_router
-from faktura.api.auth import PrincipalCache
 from faktura.api.errors import install_error_handlers
 from faktura.api.middleware import RequestContextMiddleware
 from faktura.api.ratelimit import RateLimiter
@@ -31,7 +31,8 @@ from faktura.payments.routes import router as payments_router
 from faktura.receivables.routes import router as receivables_router
 from faktura.reports.routes import router as reports_router
 from faktura.webhooks.routes import router as webhooks_router
-from faktura.worker import runner, schedule
+from faktura.wiring import wire
+from faktura.worker import runner
 
 DESCRIPTION = """Faktura: invoices, quotes, credit notes and receipts; customers, items,
 payments and webhooks — with exact money and gapless numbering.
@@ -42,38 +43,37 @@ Every error has the shape of `ErrorResponse`."""
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    wire()
     runtime = Runtime(
         settings=settings,
         db=database_from_url(settings.database_url, settings.database_pool_size),
         limiter=RateLimiter(settings.redis_url),
         metrics=Metrics(),
-        principals=PrincipalCache(settings.auth_cache_seconds),
+        keys=KeyAuthenticator(settings.auth_cache_seconds),
     )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        scheduler = None
-        if settings.scheduler_interval_seconds > 0:
-            scheduler = asyncio.create_task(
-                schedule.run_forever(runtime.db, settings.scheduler_interval_seconds)
-            )
         stop_worker = asyncio.Event()
         worker = None
-        if settings.webhook_worker_in_process:
-            worker = asyncio.create_task(runner.run_forever(runtime.db, settings, stop_worker))
+        if settings.worker_in_process:
+            worker = asyncio.create_task(
+                runner.run_forever(
+                    runtime.db,
+                    settings,
+                    stop_worker,
+                    scheduler=settings.scheduler_interval_seconds > 0,
+                )
+            )
         # What start-up made (modules, routes, mappers, schemas) lives as long as the process:
         # the cyclic collector need not scan it again on every full collection.
         gc.freeze()
         yield
         if worker is not None:
-            stop_worker.set()  # requests in flight finish (each within the webhook timeout)
-            # Past the wait the worker is cancelled: leases run out, another worker resends.
+            stop_worker.set()  # jobs in flight finish (each within its timeout)
+            # Past the wait the worker is cancelled: leases run out, another worker reruns.
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(worker, settings.webhook_timeout_seconds + 5)
-        if scheduler is not None:
-            scheduler.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await scheduler
         await runtime.db.dispose()
 
     app = FastAPIOffline(

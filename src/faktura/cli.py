@@ -20,7 +20,7 @@ app = typer.Typer(
 )
 accounts_app = typer.Typer(help="Manage accounts (tenants).", no_args_is_help=True)
 keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
-jobs_app = typer.Typer(help="Scheduled jobs.", no_args_is_help=True)
+jobs_app = typer.Typer(help="Background jobs: list, retry, run what is due.", no_args_is_help=True)
 bench_app = typer.Typer(help="Benchmark data (from a checkout).", no_args_is_help=True)
 app.add_typer(accounts_app, name="accounts")
 app.add_typer(keys_app, name="keys")
@@ -43,9 +43,16 @@ def _run(work: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
         raise typer.Exit(1) from exc
 
 
+def _wire() -> None:
+    from faktura.wiring import wire
+
+    wire()
+
+
 async def _in_transaction(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
     from faktura.db.session import database_from_url
 
+    _wire()
     db = database_from_url(settings.database_url, pool_size=1)
     try:
         async with db.transaction() as session:
@@ -94,34 +101,35 @@ def serve(
 
 @app.command()
 def worker(
-    once: bool = typer.Option(False, "--once", help="Send what is due now, then exit"),
+    once: bool = typer.Option(False, "--once", help="Run what is due now, then exit"),
     concurrency: int | None = typer.Option(
-        None, min=1, max=500, help="Requests in flight [FAKTURA_WEBHOOK_CONCURRENCY]"
+        None, min=1, max=500, help="Jobs run at once [FAKTURA_WORKER_CONCURRENCY]"
     ),
 ) -> None:
-    """Deliver webhooks: claim due deliveries, send them signed, retry on the schedule."""
+    """Run background jobs (webhook deliveries, periodic jobs): claim, run, retry on schedule."""
     import signal
 
     from faktura.db.session import database_from_url
-    from faktura.worker.runner import WebhookWorker, run_forever
+    from faktura.worker.runner import JobWorker, run_forever
 
+    _wire()
     settings = get_settings()
     if concurrency is not None:
-        settings = settings.model_copy(update={"webhook_concurrency": concurrency})
+        settings = settings.model_copy(update={"worker_concurrency": concurrency})
 
     async def work() -> None:
         db = database_from_url(settings.database_url, settings.database_pool_size)
         try:
             if once:
-                sent = await WebhookWorker(db, settings).run_once()
-                console.print(f"Sent {sent} webhook requests.")
+                outcomes = await JobWorker(db, settings).run_once()
+                console.print(f"Ran {len(outcomes)} jobs.")
                 return
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
             for signal_number in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(signal_number, stop.set)
-            console.print("Webhook worker started; Ctrl-C stops it.")
-            await run_forever(db, settings, stop)
+            console.print("Job worker started; Ctrl-C stops it.")
+            await run_forever(db, settings, stop, scheduler=settings.scheduler_interval_seconds > 0)
         finally:
             await db.dispose()
 
@@ -184,47 +192,42 @@ async def _create_key(
     plan: str | None,
     name: str,
 ) -> dict[str, Any]:
-    import uuid
-
-    from faktura.accounts.routes import redact
-    from faktura.accounts.service import create_api_key, get_account
-    from faktura.api.auth import GRANTABLE_SCOPES, generate_key, hash_key
-    from faktura.api.ratelimit import PLANS
+    from faktura.accounts import api_keys
+    from faktura.accounts.service import get_account
+    from faktura.core.errors import ValidationFailed
 
     if mode not in ("test", "live"):
         raise typer.BadParameter("must be test or live", param_hint="--mode")
-    scope_list = sorted({s.strip() for s in scopes.split(",") if s.strip()})
-    unknown = [s for s in scope_list if s not in GRANTABLE_SCOPES]
-    if unknown or not scope_list:
-        raise typer.BadParameter(f"unknown scopes: {unknown}", param_hint="--scopes")
-    chosen_plan = plan or settings.default_plan
-    if chosen_plan not in PLANS:
-        raise typer.BadParameter(f"must be one of {', '.join(PLANS)}", param_hint="--plan")
+    # Checked before the database is opened; issue_api_key checks them again.
+    try:
+        scope_list = api_keys.check_scopes([s.strip() for s in scopes.split(",") if s.strip()])
+    except ValidationFailed as exc:
+        raise typer.BadParameter(exc.details[0].message, param_hint="--scopes") from exc
+    try:
+        chosen_plan = api_keys.check_plan(plan or settings.default_plan)
+    except ValidationFailed as exc:
+        raise typer.BadParameter(exc.details[0].message, param_hint="--plan") from exc
     try:
         account_id = uuid.UUID(account)
     except ValueError as exc:
         raise typer.BadParameter("not an account id", param_hint="--account") from exc
-    livemode = mode == "live"
-    secret = generate_key(livemode)
 
     async def work(session: Any) -> dict[str, Any]:
         await get_account(session, account_id)
-        key = await create_api_key(
+        issued = await api_keys.issue_api_key(
             session,
             account_id=account_id,
-            livemode=livemode,
+            livemode=mode == "live",
             name=name,
             scopes=scope_list,
             plan=chosen_plan,
-            key_hash=hash_key(secret),
-            redacted=redact(secret),
         )
         return {
-            "id": str(key.id),
-            "key": secret,
+            "id": str(issued.key.id),
+            "key": issued.secret,
             "mode": mode,
-            "scopes": scope_list,
-            "plan": chosen_plan,
+            "scopes": issued.key.scopes,
+            "plan": issued.key.plan,
         }
 
     return await _in_transaction(settings, work)
@@ -234,19 +237,93 @@ async def _create_key(
 def jobs_run_due(
     as_json: bool = typer.Option(False, "--json", help="Print JSON for machines"),
 ) -> None:
-    """Run every due job once (overdue invoices, expired idempotency keys), e.g. from cron."""
-    from faktura.db.session import database_from_url
-    from faktura.worker.schedule import run_due_jobs
+    """Enqueue this period's periodic jobs, run every due job once, print what they did.
 
-    async def work(settings: Settings) -> dict[str, int]:
-        db = database_from_url(settings.database_url, pool_size=1)
+    For cron, with FAKTURA_SCHEDULER_INTERVAL_SECONDS=0 and no worker running.
+    """
+    from faktura.db.session import database_from_url
+    from faktura.jobs.kinds import registry
+    from faktura.worker import schedule
+    from faktura.worker.runner import JobWorker
+
+    _wire()
+
+    async def work(settings: Settings) -> dict[str, Any]:
+        db = database_from_url(settings.database_url, pool_size=2)
         try:
-            return await run_due_jobs(db)
+            await schedule.tick(db, settings, registry)
+            outcomes = await JobWorker(db, settings).run_once()
         finally:
             await db.dispose()
+        summary: dict[str, Any] = {"jobs_run": len(outcomes), "by_status": {}, "results": {}}
+        for outcome in outcomes:
+            by_status = summary["by_status"].setdefault(outcome.status, {})
+            by_status[outcome.kind] = by_status.get(outcome.kind, 0) + 1
+            for name, count in (outcome.result or {}).items():
+                summary["results"][name] = summary["results"].get(name, 0) + count
+        return summary
 
     done = _run(work)
-    _emit(dict(done), as_json, ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in done.items()))
+    human = f"Ran {done['jobs_run']} jobs: " + (
+        ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in done["results"].items()) or "nothing"
+    )
+    _emit(done, as_json, human)
+
+
+@jobs_app.command("list")
+def jobs_list(
+    status: str | None = typer.Option(
+        None, help="queued, running, succeeded or failed (default: all)"
+    ),
+    kind: str | None = typer.Option(None, help="Only jobs of this kind"),
+    limit: int = typer.Option(50, min=1, max=1000, help="Newest first, at most this many"),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for machines"),
+) -> None:
+    """List jobs, newest first: what is waiting, running, done and failed (with the error)."""
+    from faktura.jobs import service
+
+    if status is not None and status not in service.STATUSES:
+        raise typer.BadParameter(
+            f"must be one of {', '.join(service.STATUSES)}", param_hint="--status"
+        )
+
+    async def work(session: Any) -> list[dict[str, Any]]:
+        jobs = await service.list_jobs(session, status=status, kind=kind, limit=limit)
+        return [service.job_out(job) for job in jobs]
+
+    rows = _run(lambda settings: _in_transaction(settings, work))
+    if as_json:
+        typer.echo(json.dumps(rows))
+        return
+    from rich.table import Table
+
+    table = Table("id", "kind", "status", "attempts", "run_at", "last_error")
+    for row in rows:
+        error = (row["last_error"] or "").splitlines()[-1:] or [""]
+        table.add_row(
+            row["id"], row["kind"], row["status"], str(row["attempts"]), row["run_at"], error[0]
+        )
+    console.print(table)
+
+
+@jobs_app.command("retry")
+def jobs_retry(
+    job_id: str = typer.Argument(..., help="Id of a failed job"),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for machines"),
+) -> None:
+    """Run a failed job again now, with a fresh count of attempts."""
+    from faktura.jobs import service
+
+    try:
+        parsed = uuid.UUID(job_id)
+    except ValueError as exc:
+        raise typer.BadParameter("not a job id", param_hint="JOB_ID") from exc
+
+    async def work(session: Any) -> dict[str, Any]:
+        return service.job_out(await service.retry_job(session, parsed))
+
+    data = _run(lambda settings: _in_transaction(settings, work))
+    _emit(data, as_json, f"Job {data['id']} ({data['kind']}) is queued to run now.")
 
 
 @app.command()
@@ -280,9 +357,9 @@ async def _ensure_demo(settings: Settings, saved: dict[str, str]) -> dict[str, A
     """Reuse the demo account and key saved by an earlier run while they still exist."""
     from sqlalchemy import select
 
+    from faktura.accounts.api_keys import find_active_api_key
     from faktura.accounts.models import Account
-    from faktura.accounts.service import create_account, find_active_api_key
-    from faktura.api.auth import hash_key
+    from faktura.accounts.service import create_account
 
     async def work(session: Any) -> dict[str, Any]:
         account_id = saved.get("account_id")
@@ -296,7 +373,7 @@ async def _ensure_demo(settings: Settings, saved: dict[str, str]) -> dict[str, A
                 session, name="Demo Company Ltd", currency="ILS", country="IL"
             )
         key = saved.get("key")
-        if not key or await find_active_api_key(session, hash_key(key)) is None:
+        if not key or await find_active_api_key(session, key) is None:
             key = None
         return {"account_id": str(account.id), "key": key}
 

@@ -45,7 +45,11 @@ class Settings(BaseSettings):
         "database again: a key revoked through another process works that much longer; 0: never",
     )
     scheduler_interval_seconds: float = Field(
-        300, description="How often `faktura serve` runs due jobs (overdue invoices…); 0: never"
+        300,
+        ge=0,
+        description="Period of the periodic jobs (overdue invoices, expired idempotency keys); "
+        "0 turns off the scheduler of `faktura serve` and `faktura worker` (then run "
+        "`faktura jobs run-due` from cron, which uses a 5-minute period)",
     )
     log_level: str = Field("info", description="Log level of the server")
     webhook_allow_hosts: str = Field(
@@ -53,30 +57,29 @@ class Settings(BaseSettings):
         description="Comma-separated hosts (names, IPs or CIDR ranges) that webhook endpoints may "
         "use although they are plain http or private addresses, e.g. `127.0.0.1,localhost`",
     )
-    webhook_worker_in_process: bool = Field(
+    worker_in_process: bool = Field(
         True,
-        description="Whether `faktura serve` also delivers webhooks (else run `faktura worker`)",
+        description="Whether `faktura serve` also runs the job worker (webhooks, periodic jobs); "
+        "false when you run `faktura worker` separately",
+    )
+    worker_concurrency: int = Field(10, ge=1, le=500, description="Jobs one worker runs at once")
+    worker_poll_seconds: float = Field(
+        1, gt=0, description="How often an idle worker looks for due jobs"
+    )
+    job_lease_seconds: float = Field(
+        60,
+        gt=0,
+        description="How long a worker holds a job it runs; a killed worker's jobs run again "
+        "after it. Longer than the webhook timeout.",
     )
     webhook_timeout_seconds: float = Field(
         10, gt=0, description="Time allowed for one webhook request, connection to last byte"
     )
-    webhook_lease_seconds: float = Field(
-        60,
-        gt=0,
-        description="How long a worker holds a delivery it is sending; a crashed worker's "
-        "deliveries are retried after it. Longer than the timeout.",
-    )
-    webhook_poll_seconds: float = Field(
-        1, gt=0, description="How often an idle webhook worker looks for due deliveries"
-    )
-    webhook_concurrency: int = Field(
-        10, ge=1, le=500, description="Webhook requests one worker sends at once"
-    )
 
     @model_validator(mode="after")
     def _lease_outlasts_timeout(self) -> "Settings":
-        if self.webhook_lease_seconds <= self.webhook_timeout_seconds:
-            raise ValueError("FAKTURA_WEBHOOK_LEASE_SECONDS must exceed the webhook timeout")
+        if self.job_lease_seconds <= self.webhook_timeout_seconds:
+            raise ValueError("FAKTURA_JOB_LEASE_SECONDS must exceed the webhook timeout")
         return self
 
     @property

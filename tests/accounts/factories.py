@@ -1,4 +1,4 @@
-"""Accounts and keys for tests, made through the same services the CLI uses."""
+"""Accounts and keys for tests, made through the same functions the routes and the CLI use."""
 
 import uuid
 from dataclasses import dataclass, field
@@ -6,9 +6,8 @@ from typing import Any
 
 import httpx
 
-from faktura.accounts.routes import redact
-from faktura.accounts.service import create_account, create_api_key
-from faktura.api.auth import generate_key, hash_key
+from faktura.accounts.api_keys import issue_api_key
+from faktura.accounts.service import create_account
 from faktura.db.session import Database
 
 
@@ -57,19 +56,16 @@ async def add_key(
     plan: str = "unlimited",
     name: str = "test key",
 ) -> str:
-    secret = generate_key(livemode)
     async with db.transaction() as session:
-        await create_api_key(
+        issued = await issue_api_key(
             session,
             account_id=account_id,
             livemode=livemode,
             name=name,
             scopes=scopes or ["*"],
             plan=plan,
-            key_hash=hash_key(secret),
-            redacted=redact(secret),
         )
-    return secret
+    return issued.secret
 
 
 async def create_account_with_key(

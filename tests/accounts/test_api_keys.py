@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
+from faktura.accounts.api_keys import hash_key
 from faktura.accounts.models import ApiKey
-from faktura.api.auth import hash_key
 from faktura.config import Settings
 from faktura.core.clock import set_clock
 from faktura.db.session import Database

@@ -58,3 +58,27 @@ async def test_another_accounts_objects_answer_404(
     assert (await other.with_key(other_key["key"]).get("/v1/account")).status_code == 200
     assert (await api.get("/v1/account")).json()["name"] == "Acme Ltd"
     assert (await other.get("/v1/account")).json()["name"] == "Other GmbH"
+
+
+async def test_each_bad_authorization_header_gets_its_own_401(api: ApiClient) -> None:
+    revoked = (await api.post("/v1/api_keys", json={"name": "gone"})).json()
+    assert (await api.delete(f"/v1/api_keys/{revoked['id']}")).status_code == 200
+    cases = {
+        None: "Missing Authorization header: send 'Authorization: Bearer <key>'",
+        "Basic abc": "Authorization must be 'Bearer <key>'",
+        "Bearer ": "Authorization must be 'Bearer <key>'",
+        "Bearer sk_live_123": "Invalid API key",
+        "Bearer fk_prod_" + api.key[8:]: "Invalid API key",
+        "Bearer fk_live_" + api.key[8:]: "Invalid or revoked API key",
+        "Bearer fk_test_" + "x" * 32: "Invalid or revoked API key",
+        f"Bearer {revoked['key']}": "Invalid or revoked API key",
+    }
+    for header, message in cases.items():
+        headers = {} if header is None else {"Authorization": header}
+        response = await api.http.get("/v1/account", headers=headers)
+        error = assert_error(response, 401, "unauthorized")
+        assert error["message"] == message, header
+    # The scheme is case-insensitive and the key may be padded.
+    assert (
+        await api.http.get("/v1/account", headers={"Authorization": f"bearer  {api.key} "})
+    ).status_code == 200

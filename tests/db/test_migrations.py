@@ -48,3 +48,77 @@ def test_stored_document_texts_stay_in_the_row_compressed_on_postgresql(
         ).one()
     engine.dispose()
     assert (storage, compression) == ("m", "l")
+
+
+def test_pending_deliveries_become_jobs_when_the_job_queue_arrives(tmp_path) -> None:
+    """Migration 0011: a delivery waiting to be sent keeps waiting, as a job due when it was."""
+    import uuid
+    from datetime import UTC, datetime
+
+    import sqlalchemy as sa
+
+    from faktura.db.types import JSONType, UTCDateTime
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'deliveries.db'}"
+    command.upgrade(alembic_config(url), "0010")
+    deliveries = sa.table(
+        "webhook_deliveries",
+        *(sa.column(name, sa.Uuid()) for name in ("id", "account_id", "endpoint_id", "event_id")),
+        sa.column("livemode", sa.Boolean()),
+        sa.column("event_type", sa.String()),
+        sa.column("status", sa.String()),
+        sa.column("attempt_count", sa.Integer()),
+        *(
+            sa.column(name, UTCDateTime())
+            for name in ("next_attempt_at", "created_at", "updated_at")
+        ),
+    )
+    due = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+    pending, delivered, account = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    engine = create_engine(sync_url(url))
+    with engine.begin() as connection:
+        for delivery_id, status in ((pending, "pending"), (delivered, "delivered")):
+            connection.execute(
+                deliveries.insert().values(
+                    id=delivery_id,
+                    account_id=account,
+                    endpoint_id=uuid.uuid4(),
+                    event_id=uuid.uuid4(),
+                    livemode=False,
+                    event_type="customer.created",
+                    status=status,
+                    attempt_count=1,
+                    next_attempt_at=due if status == "pending" else None,
+                    created_at=due,
+                    updated_at=due,
+                )
+            )
+    engine.dispose()
+
+    upgrade_to_head(url)
+
+    jobs = sa.table(
+        "jobs",
+        sa.column("kind", sa.String()),
+        sa.column("payload", JSONType),
+        sa.column("account_id", sa.Uuid()),
+        sa.column("dedupe_key", sa.String()),
+        sa.column("status", sa.String()),
+        sa.column("run_at", UTCDateTime()),
+        sa.column("attempts", sa.Integer()),
+    )
+    engine = create_engine(sync_url(url))
+    with engine.connect() as connection:
+        rows = connection.execute(sa.select(jobs)).all()
+    engine.dispose()
+    assert [tuple(row) for row in rows] == [
+        (
+            "webhooks.deliver",
+            {"delivery_id": str(pending)},
+            account,
+            str(pending),
+            "queued",
+            due,
+            0,
+        )
+    ]

@@ -7,13 +7,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from faktura.config import Settings
 from faktura.db.session import Database
+from faktura.documents.jobs import MARK_OVERDUE
 from faktura.documents.models import Document
 from faktura.documents.status import recalculated_invoice_status
-from faktura.worker.schedule import run_due_jobs
 from tests.accounts.factories import ApiClient
 from tests.customers.factories import events
 from tests.documents.factories import create_document
+from tests.jobs.helpers import run_kind_now
 
 D = Decimal
 
@@ -83,17 +85,18 @@ def test_status_follows_amount_due(
 async def test_job_moves_pending_invoices_past_due_to_overdue(
     api: ApiClient,
     db: Database,
+    settings: Settings,
     clock: list[datetime],
 ) -> None:
     due_today = await create_document(api, issue_date="2026-11-01", due_date="2026-11-23")
     due_later = await create_document(api, issue_date="2026-11-01", due_date="2026-12-31")
     assert due_today["status"] == "pending"
 
-    await run_due_jobs(db)
+    await run_kind_now(db, settings, MARK_OVERDUE.name)
     assert (await api.get(f"/v1/invoices/{due_today['id']}")).json()["status"] == "pending"
     clock[0] = datetime(2026, 11, 23, 22, 30, tzinfo=UTC)  # already the 24th in Jerusalem
-    moved = await run_due_jobs(db)
-    await run_due_jobs(db)  # a second round finds nothing more of this account's
+    moved = await run_kind_now(db, settings, MARK_OVERDUE.name)
+    await run_kind_now(db, settings, MARK_OVERDUE.name)  # a second finds nothing more here
 
     assert moved["invoices_marked_overdue"] >= 1
     assert (await api.get(f"/v1/invoices/{due_today['id']}")).json()["status"] == "overdue"
@@ -106,6 +109,7 @@ async def test_job_moves_pending_invoices_past_due_to_overdue(
 async def test_draft_and_cancelled_invoices_are_never_marked_overdue(
     api: ApiClient,
     db: Database,
+    settings: Settings,
     clock: list[datetime],
 ) -> None:
     draft = await create_document(
@@ -115,7 +119,7 @@ async def test_draft_and_cancelled_invoices_are_never_marked_overdue(
     await api.post(f"/v1/invoices/{cancelled['id']}/cancel")
     clock[0] = datetime(2027, 1, 1, tzinfo=UTC)
 
-    await run_due_jobs(db)
+    await run_kind_now(db, settings, MARK_OVERDUE.name)
 
     assert (await api.get(f"/v1/invoices/{draft['id']}")).json()["status"] == "draft"
     assert (await api.get(f"/v1/invoices/{cancelled['id']}")).json()["status"] == "cancelled"

@@ -13,7 +13,7 @@ from faktura.config import Settings
 from faktura.core.clock import set_clock
 from faktura.db.session import Database
 from faktura.webhooks.models import WebhookEndpoint
-from faktura.worker.runner import WebhookWorker
+from faktura.worker.runner import JobWorker
 from tests.accounts.factories import ApiClient, create_account_with_key
 from tests.webhooks.receiver import Receiver
 
@@ -26,7 +26,7 @@ def hooks_settings(settings: Settings) -> Settings:
         update={
             "webhook_allow_hosts": ALLOW,
             "webhook_timeout_seconds": 2.0,
-            "webhook_lease_seconds": 5.0,
+            "job_lease_seconds": 5.0,
         }
     )
 
@@ -74,8 +74,8 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture
-def worker(hooks_db: Database, hooks_settings: Settings) -> WebhookWorker:
-    return WebhookWorker(hooks_db, hooks_settings)
+def worker(hooks_db: Database, hooks_settings: Settings) -> JobWorker:
+    return JobWorker(hooks_db, hooks_settings)
 
 
 @pytest.fixture

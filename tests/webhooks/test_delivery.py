@@ -8,7 +8,7 @@ from standardwebhooks import Webhook, WebhookVerificationError
 from faktura.config import Settings
 from faktura.db.session import Database
 from faktura.webhooks.delivery import MAX_ATTEMPTS, RETRY_DELAYS
-from faktura.worker.runner import WebhookWorker
+from faktura.worker.runner import JobWorker
 from tests.accounts.factories import ApiClient
 from tests.customers.factories import create_customer, events
 from tests.webhooks.factories import create_endpoint, deliveries
@@ -21,7 +21,7 @@ def _verified(secret: str, request_headers: dict[str, str], body: bytes) -> dict
 
 
 async def test_a_committed_event_arrives_signed(
-    hooks_api: ApiClient, receiver: Receiver, worker: WebhookWorker
+    hooks_api: ApiClient, receiver: Receiver, worker: JobWorker
 ) -> None:
     endpoint = await create_endpoint(hooks_api, receiver.url(), events=["customer.created"])
     customer = await create_customer(hooks_api)
@@ -52,7 +52,7 @@ async def test_a_committed_event_arrives_signed(
 
 
 async def test_a_tampered_body_does_not_verify(
-    hooks_api: ApiClient, receiver: Receiver, worker: WebhookWorker
+    hooks_api: ApiClient, receiver: Receiver, worker: JobWorker
 ) -> None:
     endpoint = await create_endpoint(hooks_api, receiver.url(), events=["customer.created"])
     await create_customer(hooks_api)
@@ -70,7 +70,7 @@ async def test_a_tampered_body_does_not_verify(
 
 
 async def test_each_endpoint_gets_the_events_it_subscribed_to(
-    hooks_api: ApiClient, receiver: Receiver, worker: WebhookWorker
+    hooks_api: ApiClient, receiver: Receiver, worker: JobWorker
 ) -> None:
     customers = await create_endpoint(
         hooks_api, receiver.url("/customers"), events=["customer.created"]
@@ -99,7 +99,7 @@ async def test_each_endpoint_gets_the_events_it_subscribed_to(
 
 
 async def test_an_inactive_endpoint_gets_nothing(
-    hooks_api: ApiClient, receiver: Receiver, worker: WebhookWorker
+    hooks_api: ApiClient, receiver: Receiver, worker: JobWorker
 ) -> None:
     inactive = await create_endpoint(hooks_api, receiver.url(), is_active=False)
     paused = await create_endpoint(hooks_api, receiver.url())
@@ -122,7 +122,7 @@ async def test_an_inactive_endpoint_gets_nothing(
 
 
 async def test_failures_are_retried_with_growing_waits(
-    hooks_api: ApiClient, receiver: Receiver, worker: WebhookWorker, clock: list[datetime]
+    hooks_api: ApiClient, receiver: Receiver, worker: JobWorker, clock: list[datetime]
 ) -> None:
     receiver.replies = [Reply(500, body=b"boom"), Reply(500, body=b"boom again")]
     endpoint = await create_endpoint(hooks_api, receiver.url(), events=["customer.created"])
@@ -158,7 +158,7 @@ async def test_failures_are_retried_with_growing_waits(
 
 
 async def test_retry_after_is_honoured(
-    hooks_api: ApiClient, receiver: Receiver, worker: WebhookWorker, clock: list[datetime]
+    hooks_api: ApiClient, receiver: Receiver, worker: JobWorker, clock: list[datetime]
 ) -> None:
     receiver.replies = [Reply(429, headers={"Retry-After": "120"})]
     endpoint = await create_endpoint(hooks_api, receiver.url(), events=["customer.created"])
@@ -172,7 +172,7 @@ async def test_retry_after_is_honoured(
 
 
 async def test_410_disables_the_endpoint_at_once(
-    hooks_api: ApiClient, receiver: Receiver, worker: WebhookWorker, clock: list[datetime]
+    hooks_api: ApiClient, receiver: Receiver, worker: JobWorker, clock: list[datetime]
 ) -> None:
     receiver.default = Reply(410, body=b"gone")
     endpoint = await create_endpoint(hooks_api, receiver.url(), events=["customer.created"])
@@ -198,7 +198,7 @@ async def test_410_disables_the_endpoint_at_once(
 
 
 async def test_after_the_last_attempt_a_failing_endpoint_is_disabled(
-    hooks_api: ApiClient, receiver: Receiver, worker: WebhookWorker, clock: list[datetime]
+    hooks_api: ApiClient, receiver: Receiver, worker: JobWorker, clock: list[datetime]
 ) -> None:
     receiver.default = Reply(500)
     endpoint = await create_endpoint(hooks_api, receiver.url(), events=["customer.created"])
@@ -227,7 +227,7 @@ async def test_after_the_last_attempt_a_failing_endpoint_is_disabled(
 
 
 async def test_rotation_keeps_both_secrets_valid_for_a_day(
-    hooks_api: ApiClient, receiver: Receiver, worker: WebhookWorker, clock: list[datetime]
+    hooks_api: ApiClient, receiver: Receiver, worker: JobWorker, clock: list[datetime]
 ) -> None:
     endpoint = await create_endpoint(hooks_api, receiver.url(), events=["customer.created"])
     old_secret = endpoint["secret"]
@@ -255,7 +255,7 @@ async def test_rotation_keeps_both_secrets_valid_for_a_day(
 
 
 async def test_retry_by_hand_resends_with_the_same_webhook_id(
-    hooks_api: ApiClient, receiver: Receiver, worker: WebhookWorker
+    hooks_api: ApiClient, receiver: Receiver, worker: JobWorker
 ) -> None:
     endpoint = await create_endpoint(hooks_api, receiver.url(), events=["customer.created"])
     await create_customer(hooks_api)
@@ -275,7 +275,7 @@ async def test_retry_by_hand_resends_with_the_same_webhook_id(
 
 
 async def test_the_test_event_goes_to_its_endpoint_only(
-    hooks_api: ApiClient, receiver: Receiver, worker: WebhookWorker
+    hooks_api: ApiClient, receiver: Receiver, worker: JobWorker
 ) -> None:
     target = await create_endpoint(hooks_api, receiver.url("/target"), events=["invoice.paid"])
     await create_endpoint(hooks_api, receiver.url("/other"), events=["*"])
@@ -292,7 +292,7 @@ async def test_the_test_event_goes_to_its_endpoint_only(
 
 
 async def test_responses_are_kept_to_2_kb_and_redirects_not_followed(
-    hooks_api: ApiClient, receiver: Receiver, worker: WebhookWorker
+    hooks_api: ApiClient, receiver: Receiver, worker: JobWorker
 ) -> None:
     receiver.replies = [
         Reply(302, headers={"Location": receiver.url("/elsewhere")}, body=b"x" * 10_000)
@@ -318,7 +318,7 @@ async def test_a_slow_receiver_times_out(
     endpoint = await create_endpoint(hooks_api, receiver.url(), events=["customer.created"])
     await create_customer(hooks_api)
 
-    await WebhookWorker(hooks_db, settings).run_once()
+    await JobWorker(hooks_db, settings).run_once()
 
     [delivery] = await deliveries(hooks_api, endpoint["id"])
     [attempt] = delivery["attempts"]
@@ -328,7 +328,7 @@ async def test_a_slow_receiver_times_out(
 
 
 async def test_a_rolled_back_change_queues_nothing(
-    hooks_api: ApiClient, receiver: Receiver, worker: WebhookWorker
+    hooks_api: ApiClient, receiver: Receiver, worker: JobWorker
 ) -> None:
     endpoint = await create_endpoint(hooks_api, receiver.url())
     response = await hooks_api.post("/v1/customers", json={"company_name": ""})

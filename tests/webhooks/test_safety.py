@@ -12,7 +12,7 @@ from faktura.db.session import Database
 from faktura.webhooks import service
 from faktura.webhooks.safety import RefusedDestination, is_public, resolve
 from faktura.webhooks.schemas import WebhookEndpointCreate
-from faktura.worker.runner import WebhookWorker
+from faktura.worker.runner import JobWorker
 from tests.accounts.factories import ApiClient
 from tests.customers.factories import create_customer
 from tests.webhooks.factories import deliveries
@@ -100,7 +100,7 @@ async def test_the_worker_refuses_private_destinations_without_sending(
     endpoint_id = await _endpoint_for(hooks_db, hooks_api, url.format(port=receiver.port))
     await create_customer(hooks_api)
 
-    await WebhookWorker(hooks_db, hooks_settings, transport=transport).run_once()
+    await JobWorker(hooks_db, hooks_settings, transport=transport).run_once()
 
     assert transport.requests == []
     assert receiver.requests == []

@@ -15,8 +15,8 @@ from tests.webhooks.receiver import Receiver
 async def test_the_server_runs_a_worker(hooks_settings: Settings, receiver: Receiver) -> None:
     settings = hooks_settings.model_copy(
         update={
-            "webhook_worker_in_process": True,
-            "webhook_poll_seconds": 0.05,
+            "worker_in_process": True,
+            "worker_poll_seconds": 0.05,
             "scheduler_interval_seconds": 0,
         }
     )

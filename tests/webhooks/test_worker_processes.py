@@ -1,4 +1,4 @@
-"""`faktura worker` as real processes: one killed mid-request; two side by side on PostgreSQL."""
+"""`faktura worker` as real processes: one killed mid-job; two side by side on PostgreSQL."""
 
 import asyncio
 import os
@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from faktura.core.tenant import Tenant
 from faktura.db.session import Database
 from faktura.events.service import record_event
+from faktura.jobs.models import Job
 from faktura.webhooks.models import WebhookDelivery
 from tests.accounts.factories import ApiClient
 from tests.customers.factories import create_customer
@@ -34,10 +35,10 @@ def worker_process(
         **os.environ,
         "FAKTURA_DATABASE_URL": database_url,
         "FAKTURA_WEBHOOK_ALLOW_HOSTS": "127.0.0.1",
-        "FAKTURA_WEBHOOK_LEASE_SECONDS": str(lease_seconds),
+        "FAKTURA_JOB_LEASE_SECONDS": str(lease_seconds),
         "FAKTURA_WEBHOOK_TIMEOUT_SECONDS": "3",
-        "FAKTURA_WEBHOOK_POLL_SECONDS": "0.05",
-        "FAKTURA_WEBHOOK_CONCURRENCY": str(concurrency),
+        "FAKTURA_WORKER_POLL_SECONDS": "0.05",
+        "FAKTURA_WORKER_CONCURRENCY": str(concurrency),
         "FAKTURA_DATABASE_POOL_SIZE": "4",
     }
     with tempfile.TemporaryFile() as output:
@@ -70,8 +71,18 @@ async def _wait_until_delivered(api: ApiClient, endpoint_id: str, seconds: float
         await asyncio.sleep(0.05)
 
 
+async def _delivery_jobs(db: Database, account_id: object) -> list[tuple[str, int]]:
+    async with db.transaction(writes=False) as session:
+        rows = await session.execute(
+            select(Job.status, Job.attempts).where(
+                Job.kind == "webhooks.deliver", Job.account_id == account_id
+            )
+        )
+        return [(status, attempts) for status, attempts in rows]
+
+
 async def test_a_killed_worker_leaves_its_delivery_to_the_next(
-    hooks_api: ApiClient, receiver: Receiver, migrated_url: str
+    hooks_api: ApiClient, hooks_db: Database, receiver: Receiver, migrated_url: str
 ) -> None:
     # The first request is held by the receiver while the worker that sent it is killed.
     receiver.replies = [Reply(200, delay=6.0)]
@@ -95,6 +106,8 @@ async def test_a_killed_worker_leaves_its_delivery_to_the_next(
     assert requests[1].webhook_id == held.webhook_id == delivery["event_id"]
     assert delivery["status"] == "delivered"
     assert [a["status_code"] for a in delivery["attempts"]] == [200]
+    # One job, claimed twice: by the killed worker, then run to its end by the next.
+    assert await _delivery_jobs(hooks_db, hooks_api.account_id) == [("succeeded", 2)]
     print(f"killed worker's delivery resent in {elapsed:.2f} s")
 
 
@@ -134,4 +147,7 @@ async def test_two_workers_deliver_1000_events_once_each(
             ).all()
         )
     assert statuses == {"delivered": 1000}
+    jobs = await _delivery_jobs(hooks_db, hooks_api.account_id)
+    assert sorted(set(jobs)) == [("succeeded", 1)]  # none claimed twice
+    assert len(jobs) == 1000
     print(f"1,000 deliveries by two workers in {elapsed:.2f} s")

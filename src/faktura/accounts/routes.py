@@ -6,19 +6,17 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
-from faktura.accounts import schemas
+from faktura.accounts import api_keys, schemas
 from faktura.accounts import service as accounts_service
 from faktura.accounts.models import Account as AccountRow
 from faktura.accounts.models import ApiKey as ApiKeyRow
-from faktura.api.auth import GRANTABLE_SCOPES, KEY_PREFIX, Principal, generate_key, hash_key
+from faktura.api.auth import Principal
 from faktura.api.pagination import PageParams, page_params
-from faktura.api.ratelimit import PLANS
 from faktura.api.responses import json_response
 from faktura.api.router import api_router
 from faktura.api.routing import get_session, require_scope
 from faktura.api.runtime import runtime_of
 from faktura.api.schemas import ListResponse
-from faktura.core.errors import InsufficientScope, ValidationFailed
 from faktura.core.jsoncodec import dumps
 
 router = api_router("account")
@@ -78,32 +76,19 @@ async def create_api_key(
     principal: Principal = Depends(require_scope("keys:write")),
     session: AsyncSession = Depends(get_session),
 ) -> Response:
-    livemode = principal.tenant.livemode if body.mode is None else body.mode == "live"
-    if livemode != principal.tenant.livemode:
-        raise InsufficientScope("A key can only create keys of its own mode")
-    for index, scope in enumerate(body.scopes):
-        if scope not in GRANTABLE_SCOPES:
-            raise ValidationFailed.on_field(f"scopes[{index}]", f"unknown scope '{scope}'")
-        if not principal.allows(scope):
-            raise InsufficientScope(f"This key cannot grant the scope '{scope}' it lacks")
-    plan = body.plan or principal.plan
-    if PLANS.index(plan) > PLANS.index(principal.plan):
-        raise InsufficientScope(f"A key on plan '{principal.plan}' cannot create keys on '{plan}'")
-    secret = generate_key(livemode)
-    key = await accounts_service.create_api_key(
+    issued = await api_keys.issue_api_key(
         session,
         account_id=principal.tenant.account_id,
-        livemode=livemode,
+        livemode=principal.tenant.livemode if body.mode is None else body.mode == "live",
         name=body.name,
-        scopes=sorted(set(body.scopes)),
-        plan=plan,
-        key_hash=hash_key(secret),
-        redacted=redact(secret),
+        scopes=body.scopes,
+        plan=body.plan,
         description=body.description,
+        issuer=principal,
     )
-    shown = api_key_out(key).model_dump()
-    request.state.idempotent_body = dumps({**shown, "key": key.redacted})
-    return json_response(schemas.ApiKeyCreated(**shown, key=secret), status_code=201)
+    shown = api_key_out(issued.key).model_dump()
+    request.state.idempotent_body = dumps({**shown, "key": issued.key.redacted})
+    return json_response(schemas.ApiKeyCreated(**shown, key=issued.secret), status_code=201)
 
 
 @router.get(
@@ -116,7 +101,7 @@ async def list_api_keys(
     principal: Principal = Depends(require_scope("keys:write")),
     session: AsyncSession = Depends(get_session),
 ) -> Response:
-    page = await accounts_service.list_api_keys(session, principal.tenant, params)
+    page = await api_keys.list_api_keys(session, principal.tenant, params)
     return json_response(page.as_response([api_key_out(k) for k in page.items]))
 
 
@@ -134,11 +119,6 @@ async def revoke_api_key(
     principal: Principal = Depends(require_scope("keys:write")),
     session: AsyncSession = Depends(get_session),
 ) -> Response:
-    key = await accounts_service.revoke_api_key(session, principal.tenant, key_id)
-    runtime_of(request).principals.forget(key.id)
+    key = await api_keys.revoke_api_key(session, principal.tenant, key_id)
+    runtime_of(request).keys.forget(key.id)
     return json_response(api_key_out(key))
-
-
-def redact(secret: str) -> str:
-    prefix = next(p for p in KEY_PREFIX.values() if secret.startswith(p))
-    return f"{prefix}{secret[len(prefix) : len(prefix) + 4]}…{secret[-4:]}"

@@ -1,20 +1,17 @@
-"""Accounts and API keys: creating, reading, changing, revoking."""
+"""Accounts: creating, reading, changing. Their API keys are in api_keys.py."""
 
 import uuid
-from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.accounts import defaults
-from faktura.accounts.models import Account, ApiKey, BrandingData, NumberingRuleData
+from faktura.accounts.models import Account, BrandingData, NumberingRuleData
 from faktura.accounts.schemas import AccountUpdate, NamedOptionIn, VatRateIn
 from faktura.core.clock import utcnow
 from faktura.core.errors import NotFound, ValidationFailed
 from faktura.core.ids import uuid7
 from faktura.core.tenant import Tenant
-from faktura.db.pagination import Page, PageParams, paginate
 from faktura.db.types import AddressData
 from faktura.events.service import record_event
 
@@ -148,86 +145,3 @@ async def update_account(
             {"updated_fields": sorted(given), "changed_in_livemode": tenant.livemode},
         )
     return account
-
-
-async def create_api_key(
-    session: AsyncSession,
-    *,
-    account_id: uuid.UUID,
-    livemode: bool,
-    name: str,
-    scopes: list[str],
-    plan: str,
-    key_hash: str,
-    redacted: str,
-    description: str | None = None,
-) -> ApiKey:
-    key = ApiKey(
-        account_id=account_id,
-        livemode=livemode,
-        name=name,
-        scopes=scopes,
-        plan=plan,
-        key_hash=key_hash,
-        redacted=redacted,
-        description=description,
-        created_at=utcnow(),
-    )
-    session.add(key)
-    await session.flush()
-    return key
-
-
-async def find_active_api_key(session: AsyncSession, key_hash: str) -> ApiKey | None:
-    return (
-        await session.execute(
-            select(ApiKey).where(ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None))
-        )
-    ).scalar_one_or_none()
-
-
-async def list_api_keys(
-    session: AsyncSession,
-    tenant: Tenant,
-    params: PageParams,
-) -> Page[ApiKey]:
-    """The keys of the tenant's mode: a test key never learns about live keys."""
-    return await paginate(
-        session,
-        select(ApiKey).where(
-            ApiKey.account_id == tenant.account_id, ApiKey.livemode == tenant.livemode
-        ),
-        ApiKey.id,
-        params,
-    )
-
-
-async def revoke_api_key(session: AsyncSession, tenant: Tenant, key_id: uuid.UUID) -> ApiKey:
-    key = (
-        await session.execute(
-            select(ApiKey).where(
-                ApiKey.id == key_id,
-                ApiKey.account_id == tenant.account_id,
-                ApiKey.livemode == tenant.livemode,
-            )
-        )
-    ).scalar_one_or_none()
-    if key is None:
-        raise NotFound("API key not found")
-    if key.revoked_at is None:
-        key.revoked_at = utcnow()
-        await session.flush()
-        await record_event(
-            session,
-            tenant,
-            "api_key.revoked",
-            "api_key",
-            key.id,
-            {"id": str(key.id), "name": key.name, "redacted": key.redacted},
-        )
-    return key
-
-
-async def touch_api_key(session: AsyncSession, key_id: uuid.UUID) -> None:
-    now: datetime = utcnow()
-    await session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=now))

@@ -21,7 +21,6 @@ PLAN_LIMITS: dict[str, tuple[int, int] | None] = {
     "enterprise": (300, 200_000),
     "unlimited": None,
 }
-PLANS = tuple(PLAN_LIMITS)
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,14 +22,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from faktura.accounts import service as accounts_service
 from faktura.api import idempotency
 from faktura.api.auth import Principal, authenticate, check_scope
 from faktura.api.errors import render_error
 from faktura.api.ratelimit import RateLimitState
 from faktura.api.responses import FakturaRequest
 from faktura.api.runtime import Runtime, runtime_of
-from faktura.core.clock import utcnow
 from faktura.core.errors import Conflict, FakturaError
 from faktura.core.tenant import current_request_id
 
@@ -119,7 +117,7 @@ async def _serve(
         if idempotency_key is not None and request.method == "POST":
             async with runtime.db.transaction() as session:
                 principal = await authenticate(
-                    session, request.headers.get("authorization"), runtime.principals
+                    session, request.headers.get("authorization"), runtime.keys
                 )
                 limit_state = await runtime.limiter.hit(principal.key_id, principal.plan)
                 outcome = await _claim(
@@ -138,7 +136,7 @@ async def _serve(
             async with runtime.db.transaction(writes=writes) as session:
                 if principal is None:
                     principal = await authenticate(
-                        session, request.headers.get("authorization"), runtime.principals
+                        session, request.headers.get("authorization"), runtime.keys
                     )
                     limit_state = await runtime.limiter.hit(principal.key_id, principal.plan)
                 request.state.session = session
@@ -160,8 +158,8 @@ async def _serve(
             # A concurrent request wrote the same unique value first: nothing of ours is kept.
             raise Conflict("A concurrent request changed the same data; retry") from exc
         assert principal is not None
-        if principal.needs_touch:
-            await _touch_key(runtime, principal)
+        if runtime.keys.needs_use_recorded(principal):
+            await _record_key_use(runtime, principal)
     except (FakturaError, RequestValidationError, StarletteHTTPException) as exc:
         if isinstance(exc, FakturaError) and "X-RateLimit-Limit" in exc.headers:
             limit_state = None  # the error already carries the window that refused it
@@ -217,12 +215,11 @@ async def _settle_failed_claim(
         pass  # a retry took the claim over; its own answer will be kept
 
 
-async def _touch_key(runtime: Runtime, principal: Principal) -> None:
+async def _record_key_use(runtime: Runtime, principal: Principal) -> None:
     """Record when the key was last used. Best effort: the request already succeeded."""
     try:
         async with runtime.db.transaction() as session:
-            await accounts_service.touch_api_key(session, principal.key_id)
-        runtime.principals.touched(principal, utcnow())
+            await runtime.keys.record_use(session, principal)
     except Exception:
         logger.warning("could not record last use of API key %s", principal.key_id, exc_info=True)
 

@@ -1,10 +1,10 @@
-"""What a running application holds: settings, database, rate limiter, metrics, known keys."""
+"""What a running application holds: settings, database, rate limiter, metrics, the API keys."""
 
 from dataclasses import dataclass
 
 from starlette.requests import HTTPConnection
 
-from faktura.api.auth import PrincipalCache
+from faktura.api.auth import KeyAuthority
 from faktura.api.ratelimit import RateLimiter
 from faktura.config import Settings
 from faktura.db.session import Database
@@ -17,7 +17,7 @@ class Runtime:
     db: Database
     limiter: RateLimiter
     metrics: Metrics
-    principals: PrincipalCache
+    keys: KeyAuthority
 
 
 def runtime_of(connection: HTTPConnection) -> Runtime:

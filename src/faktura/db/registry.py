@@ -8,6 +8,7 @@ from faktura.db.base import Base
 from faktura.documents import models as documents_models
 from faktura.events import models as events_models
 from faktura.items import models as items_models
+from faktura.jobs import models as jobs_models
 from faktura.payments import models as payments_models
 from faktura.receivables import models as receivables_models
 from faktura.webhooks import models as webhooks_models
@@ -21,6 +22,7 @@ __all__ = [
     "documents_models",
     "events_models",
     "items_models",
+    "jobs_models",
     "payments_models",
     "receivables_models",
     "webhooks_models",

@@ -1,19 +1,34 @@
-"""The event log: every state change writes its event in the same transaction (outbox)."""
+"""The event log: every state change writes its event in the same transaction (outbox).
+
+Consumers of the log (webhooks' fan-out, the accounting feed) register themselves
+(faktura/wiring.py); the log knows none of them. Each runs in the event's transaction and writes
+its rows there: a committed change always reaches it, a rolled-back one never does.
+"""
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from faktura.accounting import service as accounting_service
 from faktura.core.clock import utcnow
 from faktura.core.errors import NotFound
 from faktura.core.ids import uuid7
 from faktura.core.tenant import Tenant, current_request_id
 from faktura.db.pagination import Page, PageParams, paginate, tenant_rows
 from faktura.events.models import Event
-from faktura.webhooks import fanout as webhooks_fanout
+
+Consumer = Callable[[AsyncSession, Event], Awaitable[object]]
+_consumers: dict[str, Consumer] = {}
+
+
+def register_consumer(name: str, consumer: Consumer) -> None:
+    """Run `consumer` on every event recorded from now on, in the event's transaction."""
+    known = _consumers.get(name)
+    if known is not None and known is not consumer:
+        raise ValueError(f"event consumer {name!r} is registered twice")
+    _consumers[name] = consumer
 
 
 async def record_event(
@@ -43,10 +58,12 @@ async def record_event(
     # Written with the transaction's next flush, together with the rows below: one statement
     # per table however many events a request records.
     session.add(event)
-    # Consumers of the log write their rows in this same transaction (outbox): a committed
-    # change always reaches them, a rolled-back one never does.
-    await webhooks_fanout.enqueue_deliveries(session, event)
-    await accounting_service.record_change(session, event)
+    if not _consumers:
+        # A process that records events without wiring would silently skip webhooks and the
+        # accounting feed: refuse instead.
+        raise RuntimeError("no event consumers registered: call faktura.wiring.wire() first")
+    for consumer in _consumers.values():
+        await consumer(session, event)
     return event
 
 

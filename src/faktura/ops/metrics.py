@@ -1,6 +1,13 @@
-"""Prometheus metrics of the HTTP API, one registry per application."""
+"""Prometheus metrics of the HTTP API and of the job queue, one registry per application.
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+The queue's figures are read from the database when scraped, so every process shows the same
+queue whichever worker runs the jobs.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -21,6 +28,38 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
+
+        self.jobs = Gauge(
+            "faktura_jobs",
+            "Jobs by kind and status: queued (waiting or due), running, failed (out of attempts, "
+            "kept until retried)",
+            ["kind", "status"],
+            registry=self.registry,
+        )
+        self.jobs_retrying = Gauge(
+            "faktura_jobs_retrying",
+            "Queued jobs whose last run failed and that wait for their next attempt",
+            ["kind"],
+            registry=self.registry,
+        )
+        self.jobs_oldest_due = Gauge(
+            "faktura_jobs_oldest_due_seconds",
+            "Age of the oldest due job that no worker has taken yet (0: none waiting)",
+            ["kind"],
+            registry=self.registry,
+        )
+
+    def observe_jobs(self, stats: list[dict[str, Any]], now: datetime) -> None:
+        for gauge in (self.jobs, self.jobs_retrying, self.jobs_oldest_due):
+            gauge.clear()
+        for row in stats:
+            kind = row["kind"]
+            self.jobs.labels(kind, row["status"]).set(row["count"])
+            if row["status"] == "queued":
+                self.jobs_retrying.labels(kind).set(row["retrying"])
+                oldest = row["oldest_due"]
+                age = (now - oldest).total_seconds() if oldest is not None else 0.0
+                self.jobs_oldest_due.labels(kind).set(max(age, 0.0))
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         self.requests.labels(method, route, str(status)).inc()

@@ -1,12 +1,18 @@
 """Health, readiness and metrics for operators. No API key needed."""
 
+import logging
+
 from fastapi import APIRouter, Request
 from sqlalchemy import text
 from starlette.responses import Response
 
 from faktura.api.responses import json_response
 from faktura.api.runtime import runtime_of
+from faktura.core.clock import utcnow
 from faktura.db.migrate import current_revision, head_revision
+from faktura.jobs import service as jobs_service
+
+logger = logging.getLogger("faktura.ops")
 
 router = APIRouter(tags=["operations"])
 
@@ -49,7 +55,21 @@ async def readyz(request: Request) -> Response:
     )
 
 
-@router.get("/metrics", summary="Prometheus metrics of this process")
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics: this process's HTTP requests, and the job queue",
+    description="The queue's figures (`faktura_jobs`, `faktura_jobs_retrying`, "
+    "`faktura_jobs_oldest_due_seconds`) are read from the database on each scrape; when it is "
+    "unreachable they are left out and the HTTP figures are still served.",
+)
 async def metrics(request: Request) -> Response:
-    body = runtime_of(request).metrics.render()
+    runtime = runtime_of(request)
+    stats = []
+    try:
+        async with runtime.db.transaction(writes=False) as session:
+            stats = await jobs_service.queue_stats(session)
+    except Exception:
+        logger.warning("could not read the job queue for /metrics", exc_info=True)
+    runtime.metrics.observe_jobs(stats, utcnow())
+    body = runtime.metrics.render()
     return Response(body, media_type="text/plain; version=0.0.4; charset=utf-8")

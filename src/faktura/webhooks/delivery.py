@@ -1,7 +1,9 @@
-"""The life of a delivery in the worker's hands: claimed under a lease, sent, and its attempt
-recorded with what follows from it (delivered, retried later, failed, endpoint disabled).
+"""The life of a delivery in the job runner's hands (webhooks/jobs.py): read, sent, and its
+attempt recorded with what follows from it (delivered, retried later, failed, endpoint
+disabled).
 
 Each step is its own short transaction; the HTTP request happens between them, outside any.
+The job's lease keeps two workers from sending one delivery at once.
 """
 
 import random
@@ -9,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.core.clock import utcnow
@@ -42,7 +44,6 @@ class DeliveryJob:
     """Everything needed to send one delivery, read when it was claimed."""
 
     delivery_id: uuid.UUID
-    lease_token: uuid.UUID
     endpoint_id: uuid.UUID
     url: str
     secrets: list[str]
@@ -86,98 +87,69 @@ def retry_delay(attempt_number: int, retry_after: timedelta | None) -> timedelta
     return delay
 
 
-async def claim_due_deliveries(
-    session: AsyncSession, *, limit: int, lease: timedelta
-) -> list[DeliveryJob]:
-    """Lease up to `limit` due deliveries of active endpoints to this worker.
-
-    On PostgreSQL, FOR UPDATE SKIP LOCKED lets workers claim side by side without waiting on or
-    taking each other's rows; on SQLite the write transaction is exclusive (BEGIN IMMEDIATE).
-    A delivery whose lease ran out (its worker died) is due again.
-    """
+async def load(session: AsyncSession, delivery_id: uuid.UUID) -> DeliveryJob | None:
+    """What sending `delivery_id` needs; None when there is nothing to send (delivered, failed,
+    its endpoint disabled or deleted)."""
     now = utcnow()
-    rows = (
+    row = (
         await session.execute(
             select(WebhookDelivery, WebhookEndpoint, Event)
             .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
             .join(Event, Event.id == WebhookDelivery.event_id)
             .where(
+                WebhookDelivery.id == delivery_id,
                 WebhookDelivery.status == "pending",
-                WebhookDelivery.next_attempt_at <= now,
-                (WebhookDelivery.lease_expires_at.is_(None))
-                | (WebhookDelivery.lease_expires_at <= now),
                 WebhookEndpoint.is_active.is_(True),
             )
-            .order_by(WebhookDelivery.next_attempt_at)
-            .limit(limit)
-            .with_for_update(of=WebhookDelivery, skip_locked=True)
         )
-    ).all()
-    jobs = []
-    for delivery, endpoint, event in rows:
-        token = uuid.uuid4()
-        delivery.lease_token = token
-        delivery.lease_expires_at = now + lease
-        secrets = [endpoint.secret]
-        if (
-            endpoint.previous_secret is not None
-            and endpoint.previous_secret_expires_at is not None
-            and endpoint.previous_secret_expires_at > now
-        ):
-            secrets.append(endpoint.previous_secret)
-        jobs.append(
-            DeliveryJob(
-                delivery_id=delivery.id,
-                lease_token=token,
-                endpoint_id=endpoint.id,
-                url=endpoint.url,
-                secrets=secrets,
-                message_id=str(event.id),
-                body=event_body(event),
-            )
-        )
-    await session.flush()
-    return jobs
-
-
-async def record_attempt(session: AsyncSession, job: DeliveryJob, result: AttemptResult) -> None:
-    await record_attempts(session, [(job, result)])
-
-
-async def record_attempts(
-    session: AsyncSession, outcomes: list[tuple[DeliveryJob, AttemptResult]]
-) -> None:
-    """Log each attempt and move its delivery on. A worker that lost its lease (it overran it
-    and another worker took the delivery) logs its attempt but leaves the delivery alone."""
-    ids = [job.delivery_id for job, _result in outcomes]
-    found = (
-        (
-            await session.execute(
-                select(WebhookDelivery)
-                .where(WebhookDelivery.id.in_(ids))
-                .order_by(WebhookDelivery.id)
-                .with_for_update()
-                .execution_options(populate_existing=True)
-            )
-        )
-        .scalars()
-        .all()
+    ).first()
+    if row is None:
+        return None
+    delivery, endpoint, event = row
+    secrets = [endpoint.secret]
+    if (
+        endpoint.previous_secret is not None
+        and endpoint.previous_secret_expires_at is not None
+        and endpoint.previous_secret_expires_at > now
+    ):
+        secrets.append(endpoint.previous_secret)
+    return DeliveryJob(
+        delivery_id=delivery.id,
+        endpoint_id=endpoint.id,
+        url=endpoint.url,
+        secrets=secrets,
+        message_id=str(event.id),
+        body=event_body(event),
     )
-    by_id = {delivery.id: delivery for delivery in found}
-    failed: list[tuple[WebhookDelivery, AttemptResult]] = []
-    for job, result in outcomes:
-        delivery = by_id.get(job.delivery_id)
-        if delivery is None:  # the endpoint was deleted meanwhile
-            continue
-        if _apply(session, delivery, job, result):
-            failed.append((delivery, result))
-    await session.flush()
-    for delivery, result in sorted(failed, key=lambda pair: pair[0].endpoint_id):
+
+
+async def record_attempt(
+    session: AsyncSession, job: DeliveryJob, result: AttemptResult, *, lease_held: bool
+) -> datetime | None:
+    """Log the attempt and move the delivery on; return when it is to be tried again (None:
+    delivered, failed for good, or gone). A worker that lost its lease (it overran it and
+    another worker took the delivery) logs its attempt but leaves the delivery alone."""
+    delivery = (
+        await session.execute(
+            select(WebhookDelivery)
+            .where(WebhookDelivery.id == job.delivery_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one_or_none()
+    if delivery is None:  # the endpoint was deleted meanwhile
+        return None
+    if _apply(session, delivery, result, lease_held=lease_held):
+        await session.flush()
         await _after_failure(session, delivery, result)
+    await session.flush()
+    if not lease_held:
+        return None
+    return delivery.next_attempt_at if delivery.status == "pending" else None
 
 
 def _apply(
-    session: AsyncSession, delivery: WebhookDelivery, job: DeliveryJob, result: AttemptResult
+    session: AsyncSession, delivery: WebhookDelivery, result: AttemptResult, *, lease_held: bool
 ) -> bool:
     """Record the attempt on the delivery; True when it failed and what follows must be
     decided (retry, give up, disable the endpoint)."""
@@ -194,15 +166,13 @@ def _apply(
             error=error,
         )
     )
-    if delivery.lease_token != job.lease_token:
+    if not lease_held:
         return False
     now = utcnow()
     delivery.attempt_count = attempt_number
     delivery.last_attempt_at = result.attempted_at
     delivery.last_status_code = result.status_code
     delivery.last_error = error
-    delivery.lease_token = None
-    delivery.lease_expires_at = None
     delivery.updated_at = now
     if result.succeeded:
         delivery.status = "delivered"
@@ -266,16 +236,3 @@ async def _succeeded_since(session: AsyncSession, endpoint_id: uuid.UUID, since:
         )
     ).first()
     return found is not None
-
-
-async def release_lease(session: AsyncSession, job: DeliveryJob) -> None:
-    """Give a claimed delivery back untouched (the worker is stopping before sending it)."""
-    await session.execute(
-        update(WebhookDelivery)
-        .where(
-            WebhookDelivery.id == job.delivery_id,
-            WebhookDelivery.lease_token == job.lease_token,
-        )
-        .values(lease_token=None, lease_expires_at=None)
-        .execution_options(synchronize_session=False)
-    )

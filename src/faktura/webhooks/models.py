@@ -31,12 +31,12 @@ class WebhookEndpoint(IdMixin, TenantMixin, TimestampMixin, Base):
 
 
 class WebhookDelivery(IdMixin, TenantMixin, Base):
-    """One event to one endpoint. Written in the event's own transaction (see fanout.py)."""
+    """One event to one endpoint. Written in the event's own transaction (see fanout.py), with
+    the job that sends it (webhooks/jobs.py)."""
 
     __tablename__ = "webhook_deliveries"
     __table_args__ = (
         UniqueConstraint("endpoint_id", "event_id"),
-        Index("ix_webhook_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
         Index("ix_webhook_deliveries_endpoint_id_status_id", "endpoint_id", "status", "id"),
         Index("ix_webhook_deliveries_endpoint_id_delivered_at", "endpoint_id", "delivered_at"),
         Index("ix_webhook_deliveries_event_id", "event_id"),
@@ -51,9 +51,6 @@ class WebhookDelivery(IdMixin, TenantMixin, Base):
     status: Mapped[str] = mapped_column(String(16))
     attempt_count: Mapped[int] = mapped_column(Integer)
     next_attempt_at: Mapped[datetime | None] = mapped_column()
-    # A worker holds a delivery while it sends it; a lease that expires frees it again.
-    lease_token: Mapped[uuid.UUID | None] = mapped_column()
-    lease_expires_at: Mapped[datetime | None] = mapped_column()
     last_attempt_at: Mapped[datetime | None] = mapped_column()
     last_status_code: Mapped[int | None] = mapped_column(Integer)
     last_error: Mapped[str | None] = mapped_column(String(500))

@@ -14,7 +14,7 @@ from faktura.core.ids import uuid7
 from faktura.core.tenant import Tenant
 from faktura.db.pagination import Page, PageParams, paginate, tenant_rows
 from faktura.events.service import record_event
-from faktura.webhooks import fanout
+from faktura.webhooks import active_endpoints, fanout, queue
 from faktura.webhooks.catalog import TEST_EVENT
 from faktura.webhooks.models import WebhookDelivery, WebhookEndpoint
 from faktura.webhooks.safety import RefusedDestination, check_url
@@ -66,7 +66,7 @@ async def create_endpoint(
     )
     session.add(endpoint)
     await session.flush()
-    fanout.forget_endpoints(session)
+    active_endpoints.forget(session)
     return endpoint
 
 
@@ -98,8 +98,6 @@ async def _fail_pending_deliveries(
         .values(
             status="failed",
             next_attempt_at=None,
-            lease_token=None,
-            lease_expires_at=None,
             last_error=reason,
             updated_at=now,
         )
@@ -135,7 +133,7 @@ async def update_endpoint(
     if changed:
         endpoint.updated_at = utcnow()
         await session.flush()
-        fanout.forget_endpoints(session)
+        active_endpoints.forget(session)
         await record_event(
             session,
             tenant,
@@ -151,7 +149,7 @@ async def delete_endpoint(session: AsyncSession, tenant: Tenant, endpoint_id: uu
     endpoint = await get_endpoint(session, tenant, endpoint_id, for_update=True)
     endpoint.is_active = False  # so that its own deletion is not queued for it
     await session.flush()
-    fanout.forget_endpoints(session)
+    active_endpoints.forget(session)
     await record_event(
         session, tenant, "webhook_endpoint.deleted", "webhook_endpoint", endpoint.id, _out(endpoint)
     )
@@ -190,7 +188,7 @@ async def disable_endpoint(session: AsyncSession, endpoint: WebhookEndpoint, rea
     endpoint.updated_at = utcnow()
     await _fail_pending_deliveries(session, endpoint, f"Endpoint disabled: {reason}")
     await session.flush()
-    fanout.forget_endpoints(session)
+    active_endpoints.forget(session)
     await record_event(
         session,
         Tenant(endpoint.account_id, endpoint.livemode),
@@ -218,6 +216,7 @@ async def send_test_event(
     )
     delivery = fanout.new_delivery(event, endpoint.id)
     session.add(delivery)
+    queue.enqueue_delivery(session, delivery)
     await session.flush()
     return await get_delivery(session, tenant, delivery.id)
 
@@ -272,17 +271,12 @@ async def retry_delivery(
     if not endpoint.is_active:
         raise InvalidState("The endpoint is disabled; enable it before retrying")
     now = utcnow()
-    moved = await session.execute(
+    # Not while a worker is sending it: the job's lease says so (InvalidState).
+    await queue.send_again(session, delivery, now)
+    await session.execute(
         update(WebhookDelivery)
-        .where(
-            WebhookDelivery.id == delivery.id,
-            # not while a worker is sending it
-            (WebhookDelivery.lease_expires_at.is_(None))
-            | (WebhookDelivery.lease_expires_at <= now),
-        )
-        .values(status="pending", next_attempt_at=now, lease_token=None, updated_at=now)
+        .where(WebhookDelivery.id == delivery.id)
+        .values(status="pending", next_attempt_at=now, updated_at=now)
         .execution_options(synchronize_session=False)
     )
-    if moved.rowcount == 0:  # type: ignore[attr-defined]
-        raise InvalidState("The delivery is being sent right now")
     return await get_delivery(session, tenant, delivery.id)

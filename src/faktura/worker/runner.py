@@ -1,110 +1,174 @@
-"""The webhook worker: claims due deliveries, sends them, records each attempt.
+"""The job worker: claims due jobs of every registered kind, runs them, records the outcome.
 
-It runs as `faktura worker`, or inside `faktura serve` (FAKTURA_WEBHOOK_WORKER_IN_PROCESS).
-Several workers may run against PostgreSQL; they claim with SKIP LOCKED and never hold the same
-delivery. On SQLite run one (the one inside `faktura serve` is enough). A worker that dies
-mid-request leaves a lease that runs out, and the next worker sends the delivery again with the
-same webhook-id: delivery is at least once.
+It runs as `faktura worker`, or inside `faktura serve` (FAKTURA_WORKER_IN_PROCESS). Several
+workers may run against PostgreSQL; they claim with SKIP LOCKED and never hold the same job. On
+SQLite run one (the one inside `faktura serve` is enough). A worker that dies mid-job leaves a
+lease that runs out, and the next worker runs the job again: every kind is written to be run
+at least once (webhook deliveries carry the same webhook-id; periodic tasks are idempotent).
 """
 
 import asyncio
 import logging
+import traceback
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import httpx
 
 from faktura.config import Settings
-from faktura.db import registry  # noqa: F401 - every table, so foreign keys resolve
+from faktura.db import registry as tables  # noqa: F401 - every table, so foreign keys resolve
 from faktura.db.session import Database
-from faktura.webhooks import delivery, sender
+from faktura.jobs import service
+from faktura.jobs.kinds import JobContext, Registry, registry
+from faktura.jobs.models import Job
+from faktura.worker import schedule
 
 logger = logging.getLogger("faktura.worker")
 
 
-class WebhookWorker:
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, TimeoutError):
+        return "Timed out"
+    return "".join(traceback.format_exception_only(exc)).strip()
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    kind: str
+    # succeeded, queued (to run again, or retried after a failure), failed, lost (lease gone)
+    status: str
+    result: dict[str, Any] | None = None
+
+
+class JobWorker:
     def __init__(
         self,
         db: Database,
         settings: Settings,
         *,
+        kinds: Registry | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ):
         self.db = db
         self.settings = settings
-        self.concurrency = settings.webhook_concurrency
-        self.lease = timedelta(seconds=settings.webhook_lease_seconds)
+        self.registry = kinds or registry
+        self.concurrency = settings.worker_concurrency
+        self.lease = timedelta(seconds=settings.job_lease_seconds)
         self._transport = transport
-        self._results: list[tuple[delivery.DeliveryJob, delivery.AttemptResult]] = []
-        self._record_lock = asyncio.Lock()
 
-    async def _claim(self, limit: int) -> list[delivery.DeliveryJob]:
+    async def _claim(self, limit: int) -> tuple[list[Job], int]:
+        """Due jobs leased to this worker, and how many were given up instead (see claim_due)."""
         async with self.db.transaction() as session:
-            return await delivery.claim_due_deliveries(session, limit=limit, lease=self.lease)
+            return await service.claim_due(
+                session, self.registry.max_attempts(), limit=limit, lease=self.lease
+            )
 
-    async def _process(self, client: httpx.AsyncClient, job: delivery.DeliveryJob) -> None:
-        result = await sender.send(
-            client,
-            job,
-            allowed_hosts=self.settings.webhook_allowed_hosts,
-            timeout_seconds=self.settings.webhook_timeout_seconds,
+    async def _run(self, client: httpx.AsyncClient, job: Job) -> RunOutcome:
+        kind = self.registry.get(job.kind)
+        assert job.lease_token is not None
+        ctx = JobContext(
+            job_id=job.id,
+            kind=job.kind,
+            payload=job.payload,
+            account_id=job.account_id,
+            livemode=job.livemode,
+            attempts=job.attempts,
+            lease_token=job.lease_token,
+            db=self.db,
+            settings=self.settings,
+            http=client,
         )
-        await self._record(job, result)
-
-    async def _record(self, job: delivery.DeliveryJob, result: delivery.AttemptResult) -> None:
-        """Group commit: whoever takes the lock writes every result queued so far in one
-        transaction, so a busy worker commits once per batch instead of once per request."""
-        self._results.append((job, result))
-        async with self._record_lock:
-            batch, self._results = self._results, []
-            if not batch:
-                return  # written by the task that held the lock
+        try:
+            timeout = min(kind.timeout, self.lease * 0.9).total_seconds()
+            await asyncio.wait_for(kind.handler(ctx), timeout)
+        except Exception as exc:
+            if isinstance(exc, TimeoutError):
+                logger.warning("job %s (%s) timed out", job.id, job.kind)
+            else:
+                logger.exception("job %s (%s) failed", job.id, job.kind)
+            status: str | None = None
             try:
                 async with self.db.transaction() as session:
-                    await delivery.record_attempts(session, batch)
-                return
-            except Exception:
-                logger.warning("recording %d attempts at once failed; one by one", len(batch))
-            for queued_job, queued_result in batch:
-                try:
-                    async with self.db.transaction() as session:
-                        await delivery.record_attempt(session, queued_job, queued_result)
-                except Exception:
-                    # The lease runs out and the delivery is sent again: at least once.
-                    logger.exception(
-                        "could not record the attempt of delivery %s", queued_job.delivery_id
+                    status = await service.fail(
+                        session,
+                        job.id,
+                        job.lease_token,
+                        _describe(exc),
+                        max_attempts=kind.max_attempts,
+                        delay_after=kind.delay_after,
                     )
+                if status == service.FAILED:
+                    logger.error("job %s (%s) failed for good", job.id, job.kind)
+            except Exception:
+                logger.exception("could not record the failure of job %s", job.id)
+            return RunOutcome(job.kind, status or "lost")
+        if not ctx.finished and ctx.lease_held:
+            try:
+                async with self.db.transaction() as session:
+                    ctx.finished = await service.finish(
+                        session,
+                        ctx.job_id,
+                        ctx.lease_token,
+                        run_again_at=ctx.run_again_at,
+                        result=ctx.result,
+                    )
+            except Exception:
+                # The lease runs out and the job runs again: at least once.
+                logger.exception("could not record the end of job %s", job.id)
+        if not ctx.finished:
+            return RunOutcome(job.kind, "lost", ctx.result)
+        status = service.QUEUED if ctx.run_again_at is not None else service.SUCCEEDED
+        return RunOutcome(job.kind, status, ctx.result)
 
-    async def run_once(self) -> int:
-        """Send every delivery due now, then return how many requests were sent."""
-        sent = 0
-        async with sender.new_client(self._transport) as client:
-            while jobs := await self._claim(self.concurrency):
-                await asyncio.gather(*(self._process(client, job) for job in jobs))
-                sent += len(jobs)
-        return sent
+    def _client(self) -> httpx.AsyncClient:
+        # Redirects are not followed: a 3xx answer is the answer (webhooks' SSRF rules rely on it).
+        return httpx.AsyncClient(
+            transport=self._transport,
+            follow_redirects=False,
+            trust_env=False,
+            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+        )
 
-    async def run_forever(self, stop: asyncio.Event) -> None:
-        """Keep up to `concurrency` requests in flight until `stop` is set, then finish them."""
-        in_flight: set[asyncio.Task[None]] = set()
+    async def run_once(self) -> list[RunOutcome]:
+        """Run every job due now (and those that fall due meanwhile); return how each went."""
+        outcomes: list[RunOutcome] = []
+        async with self._client() as client:
+            while True:
+                jobs, given_up = await self._claim(self.concurrency)
+                if not jobs and not given_up:
+                    break
+                outcomes += await asyncio.gather(*(self._run(client, job) for job in jobs))
+        return outcomes
+
+    async def run_forever(self, stop: asyncio.Event, *, scheduler: bool = True) -> None:
+        """Keep up to `concurrency` jobs running until `stop` is set, then let them finish.
+        With `scheduler`, also enqueue each period's periodic jobs as periods begin."""
+        in_flight: set[asyncio.Task[RunOutcome]] = set()
         stopping = asyncio.create_task(stop.wait())
+        poll = self.settings.worker_poll_seconds
+        next_tick = 0.0
+        loop = asyncio.get_running_loop()
         try:
-            async with sender.new_client(self._transport) as client:
+            async with self._client() as client:
                 while not stop.is_set():
-                    jobs: list[delivery.DeliveryJob] = []
+                    if scheduler and loop.time() >= next_tick:
+                        next_tick = loop.time() + schedule.TICK_SECONDS
+                        await schedule.tick_logged(self.db, self.settings, self.registry)
+                    jobs: list[Job] = []
+                    given_up = 0
                     room = self.concurrency - len(in_flight)
                     if room > 0:
                         try:
-                            jobs = await self._claim(room)
+                            jobs, given_up = await self._claim(room)
                         except Exception:
-                            logger.exception("could not claim deliveries; trying again")
+                            logger.exception("could not claim jobs; trying again")
                     for job in jobs:
-                        in_flight.add(asyncio.create_task(self._process(client, job)))
-                    if room > 0 and len(jobs) == room:
+                        in_flight.add(asyncio.create_task(self._run(client, job)))
+                    if room > 0 and len(jobs) + given_up == room:
                         continue  # all it asked for: more may be due
                     await asyncio.wait(
-                        {stopping, *in_flight},
-                        timeout=self.settings.webhook_poll_seconds,
-                        return_when=asyncio.FIRST_COMPLETED,
+                        {stopping, *in_flight}, timeout=poll, return_when=asyncio.FIRST_COMPLETED
                     )
                     in_flight = {task for task in in_flight if not task.done()}
                 if in_flight:
@@ -113,12 +177,14 @@ class WebhookWorker:
             stopping.cancel()
 
 
-async def run_forever(db: Database, settings: Settings, stop: asyncio.Event) -> None:
+async def run_forever(
+    db: Database, settings: Settings, stop: asyncio.Event, **options: Any
+) -> None:
     """The worker of `faktura worker` and of `faktura serve`: an error is logged, never fatal."""
-    worker = WebhookWorker(db, settings)
+    worker = JobWorker(db, settings)
     while not stop.is_set():
         try:
-            await worker.run_forever(stop)
+            await worker.run_forever(stop, **options)
         except Exception:
-            logger.exception("webhook worker failed; restarting")
-            await asyncio.sleep(settings.webhook_poll_seconds)
+            logger.exception("job worker failed; restarting")
+            await asyncio.sleep(settings.worker_poll_seconds)

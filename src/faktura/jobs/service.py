@@ -1,0 +1,341 @@
+"""Enqueue, claim, finish and inspect jobs.
+
+- Enqueued in the caller's transaction: a job exists exactly when the change that wanted it
+  committed, and a rolled-back request leaves none.
+- Claimed under a lease: `FOR UPDATE SKIP LOCKED` on PostgreSQL lets workers claim side by side
+  without waiting on each other's rows; on SQLite the write transaction is exclusive. A job whose
+  worker died (its lease ran out) is claimed again, by the next worker, with the same payload.
+- Finished only by the worker that holds the lease, guarded in SQL by the lease token: a worker
+  that overran its lease and lost the job to another changes nothing.
+"""
+
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from faktura.core.clock import utcnow
+from faktura.core.errors import InvalidState, NotFound
+from faktura.core.ids import uuid7
+from faktura.core.tenant import Tenant
+from faktura.jobs.models import Job
+
+QUEUED = "queued"
+RUNNING = "running"
+SUCCEEDED = "succeeded"
+FAILED = "failed"
+STATUSES = (QUEUED, RUNNING, SUCCEEDED, FAILED)
+MAX_ERROR_LENGTH = 2000
+
+
+def _values(
+    kind: str,
+    payload: dict[str, Any],
+    tenant: Tenant | None,
+    run_at: datetime | None,
+    dedupe_key: str | None,
+) -> dict[str, Any]:
+    now = utcnow()
+    return {
+        "id": uuid7(),
+        "kind": kind,
+        "payload": payload,
+        "account_id": tenant.account_id if tenant else None,
+        "livemode": tenant.livemode if tenant else None,
+        "dedupe_key": dedupe_key,
+        "status": QUEUED,
+        "run_at": run_at or now,
+        "attempts": 0,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def enqueue(
+    session: AsyncSession,
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    tenant: Tenant | None = None,
+    run_at: datetime | None = None,
+    dedupe_key: str | None = None,
+) -> Job:
+    """Add a job to the caller's transaction (written with its next flush).
+
+    A `dedupe_key` already taken by a job of this kind makes the transaction fail at flush; use
+    `enqueue_once` where that may happen.
+    """
+    job = Job(**_values(kind, payload, tenant, run_at, dedupe_key))
+    session.add(job)
+    return job
+
+
+def _insert(session: AsyncSession) -> Any:
+    dialect = session.get_bind().dialect.name
+    return (postgresql if dialect == "postgresql" else sqlite).insert(Job)
+
+
+async def enqueue_once(
+    session: AsyncSession,
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    dedupe_key: str,
+    tenant: Tenant | None = None,
+    run_at: datetime | None = None,
+) -> bool:
+    """Add the job unless one of this kind already has `dedupe_key`; True when added.
+
+    Two transactions doing this at once both succeed and exactly one job exists: the unique
+    (kind, dedupe_key) decides, and the loser's insert does nothing.
+    """
+    statement = (
+        _insert(session)
+        .values(**_values(kind, payload, tenant, run_at, dedupe_key))
+        .on_conflict_do_nothing(index_elements=["kind", "dedupe_key"])
+        .returning(Job.id)
+    )
+    # RETURNING, not the row count: psycopg reports -1 for an INSERT … ON CONFLICT.
+    return (await session.execute(statement)).first() is not None
+
+
+async def enqueue_or_rearm(
+    session: AsyncSession,
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    dedupe_key: str,
+    tenant: Tenant | None = None,
+    run_at: datetime | None = None,
+) -> None:
+    """Make the job of `dedupe_key` due at `run_at` again, whatever became of it before, or
+    add it. A job some worker is running right now is left alone: InvalidState."""
+    now = utcnow()
+    values = _values(kind, payload, tenant, run_at, dedupe_key)
+    insert = _insert(session).values(**values)
+    statement = insert.on_conflict_do_update(
+        index_elements=["kind", "dedupe_key"],
+        set_={
+            "status": QUEUED,
+            "run_at": values["run_at"],
+            "attempts": 0,
+            "lease_token": None,
+            "lease_until": None,
+            "last_error": None,
+            "finished_at": None,
+            "updated_at": now,
+        },
+        where=or_(Job.status != RUNNING, Job.lease_until <= now),
+    ).returning(Job.id)
+    if (await session.execute(statement)).first() is None:
+        raise InvalidState("The job is running right now")
+
+
+async def claim_due(
+    session: AsyncSession, max_attempts: dict[str, int], *, limit: int, lease: timedelta
+) -> tuple[list[Job], int]:
+    """Lease up to `limit` due jobs of the kinds of `max_attempts` (kind → its attempts) to the
+    caller, oldest due first; return them and how many were given up instead.
+
+    Due: queued with `run_at` reached, or running with a lease that ran out (its worker died).
+    Each claim counts as an attempt, so a job that kills every worker that takes it ends,
+    failed, after its kind's attempts instead of being claimed once more.
+    """
+    now = utcnow()
+    due = (
+        (
+            await session.execute(
+                select(Job)
+                .where(
+                    Job.status.in_((QUEUED, RUNNING)),
+                    Job.run_at <= now,
+                    Job.kind.in_(list(max_attempts)),
+                )
+                .order_by(Job.run_at)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    claimed = []
+    given_up = 0
+    for job in due:
+        job.updated_at = now
+        if job.status == RUNNING and job.attempts >= max_attempts[job.kind]:
+            job.status = FAILED
+            job.finished_at = now
+            job.lease_token = None
+            job.lease_until = None
+            job.last_error = "The worker stopped during every attempt (killed or timed out)"
+            given_up += 1
+            continue
+        job.status = RUNNING
+        job.attempts += 1
+        job.lease_token = uuid.uuid4()
+        job.lease_until = job.run_at = now + lease
+        claimed.append(job)
+    await session.flush()
+    return claimed, given_up
+
+
+def _mine(job_id: uuid.UUID, lease_token: uuid.UUID) -> Any:
+    return and_(Job.id == job_id, Job.lease_token == lease_token, Job.status == RUNNING)
+
+
+async def hold_lease(session: AsyncSession, job_id: uuid.UUID, lease_token: uuid.UUID) -> bool:
+    """Lock the job's row; True while the lease is still this worker's."""
+    found = (
+        await session.execute(select(Job.id).where(_mine(job_id, lease_token)).with_for_update())
+    ).first()
+    return found is not None
+
+
+async def finish(
+    session: AsyncSession,
+    job_id: uuid.UUID,
+    lease_token: uuid.UUID,
+    *,
+    run_again_at: datetime | None = None,
+    result: dict[str, Any] | None = None,
+) -> bool:
+    """The run ended well: the job succeeded, or (`run_again_at`) waits for its next run."""
+    now = utcnow()
+    values: dict[str, Any] = {"lease_token": None, "lease_until": None, "updated_at": now}
+    if run_again_at is None:
+        values.update(status=SUCCEEDED, finished_at=now, result=result, last_error=None)
+    else:
+        values.update(status=QUEUED, run_at=run_again_at, result=result)
+    moved = await session.execute(
+        update(Job)
+        .where(_mine(job_id, lease_token))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(moved.rowcount)  # type: ignore[attr-defined]
+
+
+async def fail(
+    session: AsyncSession,
+    job_id: uuid.UUID,
+    lease_token: uuid.UUID,
+    error: str,
+    *,
+    max_attempts: int,
+    delay_after: Callable[[int], timedelta],
+) -> str | None:
+    """The run raised: try again after the kind's back-off (`delay_after(attempts)`), or give
+    up after `max_attempts`. Returns the job's new status (None when the lease was lost)."""
+    now = utcnow()
+    job = (
+        await session.execute(select(Job).where(_mine(job_id, lease_token)).with_for_update())
+    ).scalar_one_or_none()
+    if job is None:
+        return None
+    job.lease_token = None
+    job.lease_until = None
+    job.last_error = error[:MAX_ERROR_LENGTH]
+    job.updated_at = now
+    if job.attempts >= max_attempts:
+        job.status = FAILED
+        job.finished_at = now
+    else:
+        job.status = QUEUED
+        job.run_at = now + delay_after(job.attempts)
+    await session.flush()
+    return job.status
+
+
+def job_out(job: Job) -> dict[str, Any]:
+    """A job as `faktura jobs list --json` shows it."""
+    return {
+        "id": str(job.id),
+        "kind": job.kind,
+        "status": job.status,
+        "attempts": job.attempts,
+        "run_at": job.run_at.isoformat(),
+        "account_id": str(job.account_id) if job.account_id else None,
+        "livemode": job.livemode,
+        "dedupe_key": job.dedupe_key,
+        "payload": job.payload,
+        "last_error": job.last_error,
+        "result": job.result,
+        "created_at": job.created_at.isoformat(),
+        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+    }
+
+
+async def list_jobs(
+    session: AsyncSession,
+    *,
+    status: str | None = None,
+    kind: str | None = None,
+    limit: int = 50,
+) -> Sequence[Job]:
+    statement = select(Job).order_by(Job.id.desc()).limit(limit)
+    if status is not None:
+        statement = statement.where(Job.status == status)
+    if kind is not None:
+        statement = statement.where(Job.kind == kind)
+    return (await session.execute(statement)).scalars().all()
+
+
+async def retry_job(session: AsyncSession, job_id: uuid.UUID) -> Job:
+    """A failed job runs again now, with a fresh count of attempts."""
+    job = (
+        await session.execute(select(Job).where(Job.id == job_id).with_for_update())
+    ).scalar_one_or_none()
+    if job is None:
+        raise NotFound(f"No such job: {job_id}")
+    if job.status != FAILED:
+        raise InvalidState(f"Only a failed job can be retried; this one is {job.status}")
+    now = utcnow()
+    job.status = QUEUED
+    job.run_at = now
+    job.attempts = 0
+    job.finished_at = None
+    job.updated_at = now
+    await session.flush()
+    return job
+
+
+async def queue_stats(session: AsyncSession) -> list[dict[str, Any]]:
+    """Per kind and unfinished status: how many jobs, how many of them wait to be retried, and
+    the oldest `run_at` that is due (None: none due)."""
+    now = utcnow()
+    rows = await session.execute(
+        select(
+            Job.kind,
+            Job.status,
+            func.count(),
+            func.count().filter(Job.last_error.is_not(None)),
+            func.min(Job.run_at).filter(Job.run_at <= now),
+        )
+        .where(Job.status.in_((QUEUED, RUNNING, FAILED)))
+        .group_by(Job.kind, Job.status)
+    )
+    return [
+        {
+            "kind": kind,
+            "status": status,
+            "count": count,
+            "retrying": retrying,
+            "oldest_due": oldest,
+        }
+        for kind, status, count, retrying, oldest in rows
+    ]
+
+
+async def purge_finished(session: AsyncSession, older_than: timedelta, limit: int = 10_000) -> int:
+    """Forget succeeded jobs finished before `older_than` ago (failed ones stay until retried)."""
+    cutoff = utcnow() - older_than
+    ids = select(Job.id).where(Job.status == SUCCEEDED, Job.finished_at < cutoff).limit(limit)
+    result = await session.execute(
+        delete(Job).where(Job.id.in_(ids)).execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -1,0 +1,27 @@
+"""What runs when, in one place: the consumers of the event log, the kinds of background job
+and the periodic tasks. The mechanisms (events/, jobs/, worker/) know none of their users;
+every process entry — `create_app`, `faktura worker`, the CLI — calls `wire()` first.
+"""
+
+from faktura.accounting import service as accounting
+from faktura.documents import jobs as documents_jobs
+from faktura.events.service import register_consumer
+from faktura.jobs.kinds import registry
+from faktura.webhooks import fanout
+from faktura.webhooks import jobs as webhooks_jobs
+from faktura.worker import schedule
+
+_wired = False
+
+
+def wire() -> None:
+    global _wired
+    if _wired:
+        return
+    # Order matters only for reading: both run in the event's transaction.
+    register_consumer("webhooks.fanout", fanout.enqueue_deliveries)
+    register_consumer("accounting.feed", accounting.record_change)
+    webhooks_jobs.register(registry)
+    documents_jobs.register(registry)
+    schedule.register(registry)
+    _wired = True
