@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
+from faktura.accounts.models import Account as AccountRow
+from faktura.accounts.models import ApiKey as ApiKeyRow
 from faktura.api.schemas import Address, DecimalIn, DecimalOut, InputModel, OutputModel
 from faktura.core.money import decimal_places, normalize_decimal
 from faktura.core.types import CurrencyCode
@@ -232,3 +234,23 @@ class ApiKey(OutputModel):
 
 class ApiKeyCreated(ApiKey):
     key: str = Field(description="The secret key. Shown once: store it now.")
+
+
+def account_out(account: AccountRow) -> Account:
+    return Account.model_validate(account)
+
+
+def api_key_out(key: ApiKeyRow) -> ApiKey:
+    return ApiKey(
+        id=key.id,
+        name=key.name,
+        mode="live" if key.livemode else "test",
+        livemode=key.livemode,
+        redacted=key.redacted,
+        scopes=list(key.scopes),
+        plan=key.plan,
+        description=key.description,
+        created_at=key.created_at,
+        last_used_at=key.last_used_at,
+        revoked_at=key.revoked_at,
+    )

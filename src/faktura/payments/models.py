@@ -14,7 +14,7 @@ from faktura.db.types import JSONType
 
 class ReversedAllocationData(TypedDict):
     invoice_id: str
-    amount: str  # a decimal string in the payment's currency
+    amount: Decimal  # a JSON number, read back as Decimal
 
 
 class Payment(IdMixin, TimestampMixin, TenantMixin, Base):

@@ -2,12 +2,15 @@
 
 import uuid
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Literal
 
 from pydantic import Field, model_validator
 
 from faktura.api.schemas import DecimalOut, InputModel, OutputModel
+from faktura.core.money import display_amount
 from faktura.core.types import CurrencyCode, PositiveAmount
+from faktura.payments.models import Payment as PaymentRow
 
 BUILT_IN_METHODS = ("ach", "check", "wire", "card", "cash", "bit", "other")
 
@@ -126,3 +129,48 @@ class Payment(OutputModel):
     livemode: bool = Field(description="Live or test mode")
     created_at: datetime = Field(description="Recorded (UTC)")
     updated_at: datetime = Field(description="Last change (UTC)")
+
+
+def payment_out(payment: PaymentRow) -> Payment:
+    def money(value: Decimal) -> Decimal:
+        return display_amount(value, payment.currency)
+
+    live = [a for a in payment.allocations if a.amount > 0]
+    return Payment(
+        id=payment.id,
+        amount=money(payment.amount),
+        currency=payment.currency,
+        payment_date=payment.payment_date,
+        payment_method=payment.payment_method,
+        payer_name=payment.payer_name,
+        payer_reference=payment.payer_reference,
+        external_payment_id=payment.external_payment_id,
+        customer_id=payment.customer_id,
+        notes=payment.notes,
+        status=payment.status,
+        matched=bool(live),
+        reviewed=payment.reviewed,
+        allocations=[Allocation(invoice_id=a.invoice_id, amount=money(a.amount)) for a in live],
+        unapplied_amount=money(payment.unapplied_amount),
+        amount_refunded=money(payment.amount_refunded),
+        refunds=[
+            Refund(
+                id=r.id,
+                amount=money(r.amount),
+                reason=r.reason,
+                created_at=r.created_at,
+                reversed_allocations=[
+                    Allocation(
+                        invoice_id=uuid.UUID(str(x["invoice_id"])),
+                        amount=money(Decimal(str(x["amount"]))),
+                    )
+                    for x in r.reversed_allocations
+                ],
+            )
+            for r in payment.refunds
+        ],
+        receipt_id=payment.receipt_id,
+        livemode=payment.livemode,
+        created_at=payment.created_at,
+        updated_at=payment.updated_at,
+    )
