@@ -33,7 +33,8 @@ from faktura.customers.models import CUSTOMER, Contact, Party
 from faktura.db.search import search_text
 from faktura.documents.models import Document, DocumentCounter, DocumentLine
 from faktura.documents.numbering import format_number
-from faktura.documents.output import OUTPUT_VERSION, document_out
+from faktura.documents.output import document_out
+from faktura.documents.stored_text import OUTPUT_VERSION
 from faktura.documents.totals import LineInput, compute_totals
 
 BATCH = 5_000

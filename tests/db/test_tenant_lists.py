@@ -17,8 +17,8 @@ from faktura.core.tenant import Tenant
 from faktura.db.pagination import PageParams, paginate
 from faktura.db.session import Database
 from faktura.documents.models import Document
-from faktura.documents.output import CURRENT_TEXT
 from faktura.documents.service import DocumentFilters, list_documents
+from faktura.documents.stored_text import CURRENT_TEXT
 from tests.accounts.factories import ApiClient, create_account_with_key
 from tests.customers.factories import create_customer
 from tests.db.sent import sent_sql

@@ -11,7 +11,8 @@ from sqlalchemy.orm import selectinload
 from faktura.core.jsoncodec import dumps, loads
 from faktura.db.session import Database
 from faktura.documents.models import Document
-from faktura.documents.output import OUTPUT_VERSION, document_out
+from faktura.documents.output import document_out
+from faktura.documents.stored_text import OUTPUT_VERSION
 from tests.accounts.factories import ApiClient
 from tests.customers.factories import create_customer
 

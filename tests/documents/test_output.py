@@ -14,7 +14,7 @@ from faktura.core.jsoncodec import dumps, loads
 from faktura.db.session import Database
 from faktura.documents import schemas
 from faktura.documents.models import Document, DocumentLine
-from faktura.documents.output import OUTPUT_VERSION, rendered_text
+from faktura.documents.stored_text import OUTPUT_VERSION, rendered_text
 from tests.accounts.factories import ApiClient
 from tests.customers.factories import create_customer, events
 from tests.documents.factories import create_document, exact, line, textual

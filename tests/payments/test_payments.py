@@ -335,3 +335,20 @@ async def test_concurrent_payments_never_exceed_what_is_due(api: ApiClient) -> N
 
     assert sorted(r.status_code for r in responses) == [201, 422, 422, 422]
     assert await status_of(api, invoice) == ("partial", D("60.00"), D("40.00"))
+
+
+async def test_the_events_of_a_payment_carry_the_invoice_as_it_is_shown(api: ApiClient) -> None:
+    """The status moves in SQL (guarded), the money with the ORM: the invoice the events carry
+    is the one a retrieval shows afterwards, updated_at included."""
+    invoice = await invoice_of(api, "200.00")
+
+    await pay(api, amount="50.00", invoice_id=invoice["id"])  # pending → partial
+    partial = exact(await api.get(f"/v1/invoices/{invoice['id']}"))
+    await pay(api, amount="150.00", invoice_id=invoice["id"])  # partial → paid
+    paid = exact(await api.get(f"/v1/invoices/{invoice['id']}"))
+
+    updated = [e["data"]["object"] for e in await events(api, "invoice.updated")]
+    announced = [e["data"]["object"] for e in await events(api, "invoice.paid")]
+    assert (partial["status"], paid["status"]) == ("partial", "paid")
+    assert updated == [partial, paid]
+    assert announced == [paid]

@@ -12,10 +12,16 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
 
 from faktura.core.jsoncodec import dumps, loads
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
+class FakturaSession(Session):
+    """The ORM session of Faktura's transactions: what listens to sessions (the stored text of
+    documents) listens to this class alone, not to every SQLAlchemy session of the process."""
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
@@ -84,9 +90,13 @@ class Database:
     engine: AsyncEngine
 
     def __post_init__(self) -> None:
-        self._reader = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._reader = async_sessionmaker(
+            self.engine, expire_on_commit=False, sync_session_class=FakturaSession
+        )
         self._writer = async_sessionmaker(
-            self.engine.execution_options(faktura_writes=True), expire_on_commit=False
+            self.engine.execution_options(faktura_writes=True),
+            expire_on_commit=False,
+            sync_session_class=FakturaSession,
         )
 
     @asynccontextmanager

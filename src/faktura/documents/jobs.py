@@ -1,6 +1,6 @@
 """Documents' background work: the overdue sweep, a periodic job (worker/schedule.py)."""
 
-from faktura.documents import service
+from faktura.documents import balance
 from faktura.jobs.kinds import JobContext, JobKind, PeriodicTask, Registry, every_interval
 
 BATCH = 1000
@@ -12,7 +12,7 @@ async def _mark_overdue(ctx: JobContext) -> None:
     moved = 0
     while True:
         async with ctx.db.transaction() as session:
-            batch = await service.mark_overdue_invoices(session, limit=BATCH)
+            batch = await balance.mark_overdue_invoices(session, limit=BATCH)
         moved += batch
         if batch < BATCH:
             break

@@ -3,12 +3,67 @@
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import (
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 from faktura.db.base import Base, IdMixin, TenantMixin, TimestampMixin
+
+
+class DocumentType(StrEnum):
+    INVOICE = "invoice"
+    QUOTE = "quote"
+    CREDIT_NOTE = "credit_note"
+    RECEIPT = "receipt"
+
+
+class DocumentStatus(StrEnum):
+    """Every status of any type; which a type may be in and move to: `status.TRANSITIONS`."""
+
+    DRAFT = "draft"
+    PENDING = "pending"
+    OVERDUE = "overdue"
+    PARTIAL = "partial"
+    PAID = "paid"
+    IN_PAYMENT_PLAN = "in_payment_plan"
+    IN_DISPUTE = "in_dispute"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    CONVERTED = "converted"
+    ISSUED = "issued"
+    CANCELLED = "cancelled"
+
+
+class _TypeColumn(TypeDecorator[DocumentType]):
+    """A document type, stored as its string and read back as a DocumentType."""
+
+    impl = String(16)
+    cache_ok = True
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> DocumentType | None:
+        return None if value is None else DocumentType(value)
+
+
+class _StatusColumn(TypeDecorator[DocumentStatus]):
+    """A document status, stored as its string and read back as a DocumentStatus."""
+
+    impl = String(20)
+    cache_ok = True
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> DocumentStatus | None:
+        return None if value is None else DocumentStatus(value)
 
 
 class Document(IdMixin, TimestampMixin, TenantMixin, Base):
@@ -38,9 +93,9 @@ class Document(IdMixin, TimestampMixin, TenantMixin, Base):
         ),
     )
 
-    type: Mapped[str] = mapped_column(String(16))
+    type: Mapped[DocumentType] = mapped_column(_TypeColumn())
     number: Mapped[str | None] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(20))
+    status: Mapped[DocumentStatus] = mapped_column(_StatusColumn())
     customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("parties.id"))
     customer_name: Mapped[str] = mapped_column(String(200))
     customer_address: Mapped[str | None] = mapped_column(Text)
@@ -72,7 +127,7 @@ class Document(IdMixin, TimestampMixin, TenantMixin, Base):
     # Search on number and customer name, case-folded.
     search_text: Mapped[str] = mapped_column(Text, default="")
     # The document as the API shows it, written by the transaction that last changed it
-    # (documents/output.py), with the updated_at and the output version it was written for:
+    # (documents/stored_text.py), with the updated_at and the output version it was written for:
     # it is shown only while both still hold, otherwise (or null) the document is built.
     rendered: Mapped[str | None] = mapped_column(Text)
     rendered_at: Mapped[datetime | None] = mapped_column()
@@ -85,6 +140,10 @@ class Document(IdMixin, TimestampMixin, TenantMixin, Base):
         cascade="all, delete-orphan",
         passive_deletes=True,
     )
+
+    def refresh_search_text(self) -> None:
+        """What `search` matches: the number and the customer's name, case-folded."""
+        self.search_text = " ".join(p.casefold() for p in (self.number, self.customer_name) if p)
 
 
 class DocumentLine(IdMixin, Base):

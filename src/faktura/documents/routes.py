@@ -21,7 +21,7 @@ from faktura.api.schemas import DeletedResponse, ListResponse
 from faktura.core.errors import ValidationFailed
 from faktura.documents import schemas, service
 from faktura.documents.output import document_out
-from faktura.documents.status import STATUSES
+from faktura.documents.status import STATUSES, DocumentType
 
 router = api_router("documents")
 read = require_scope("documents:read")
@@ -68,7 +68,7 @@ async def list_filters(
 
 def _check_statuses(filters: service.DocumentFilters, doc_type: str | None) -> None:
     allowed = (
-        STATUSES[doc_type]
+        STATUSES[DocumentType(doc_type)]
         if doc_type
         else tuple(s for statuses in STATUSES.values() for s in statuses)
     )

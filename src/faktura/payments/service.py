@@ -19,7 +19,9 @@ from faktura.core.money import check_minor_units, display_amount
 from faktura.core.tenant import Tenant
 from faktura.customers import service as customers_service
 from faktura.db.pagination import Page, PageParams, paginate, tenant_rows
+from faktura.documents import balance as documents_balance
 from faktura.documents import service as documents_service
+from faktura.documents.models import Document
 from faktura.documents.schemas import DocumentCreate, LineItemIn
 from faktura.events.service import record_event
 from faktura.payments.models import Payment, PaymentAllocation, Refund, ReversedAllocationData
@@ -85,6 +87,26 @@ async def get_payment(
     return payment
 
 
+async def _apply_to_invoice(
+    session: AsyncSession,
+    tenant: Tenant,
+    invoice_id: uuid.UUID,
+    delta: Decimal,
+    currency: str,
+    field: str,
+) -> Document:
+    """The invoice's side of an allocation; its refusals name the request's `field` (an
+    `…invoice_id`) or the amount beside it."""
+    try:
+        return await documents_balance.apply_payment(session, tenant, invoice_id, delta, currency)
+    except documents_balance.NoSuchInvoice as exc:
+        raise NotFound(f"{field}: {exc.message}") from exc
+    except documents_balance.CurrencyMismatch as exc:
+        raise ValidationFailed.on_field(field, exc.message) from exc
+    except documents_balance.MoreThanDue as exc:
+        raise ValidationFailed.on_field(field.replace("invoice_id", "amount"), exc.message) from exc
+
+
 async def _allocate(
     session: AsyncSession,
     tenant: Tenant,
@@ -100,9 +122,7 @@ async def _allocate(
             f"{amount} is more than the payment has unapplied ({payment.unapplied_amount})",
         )
     check_minor_units(amount, payment.currency, field.replace("invoice_id", "amount"))
-    invoice = await documents_service.apply_payment(
-        session, tenant, invoice_id, amount, payment.currency, field=field
-    )
+    invoice = await _apply_to_invoice(session, tenant, invoice_id, amount, payment.currency, field)
     await receivables_service.after_invoice_payment(session, tenant, invoice)
     if payment.customer_id is None:
         payment.customer_id = invoice.customer_id
@@ -128,8 +148,8 @@ async def _give_back(
     amount: Decimal,
     field: str,
 ) -> None:
-    invoice = await documents_service.apply_payment(
-        session, tenant, allocation.invoice_id, -amount, payment.currency, field=field
+    invoice = await _apply_to_invoice(
+        session, tenant, allocation.invoice_id, -amount, payment.currency, field
     )
     await receivables_service.after_invoice_payment(session, tenant, invoice)
     allocation.amount -= amount
@@ -152,7 +172,7 @@ async def record_payment(session: AsyncSession, tenant: Tenant, data: PaymentCre
         plan.append((data.invoice_id, None, "invoice_id"))
     for index, allocation in enumerate(data.allocations or []):
         plan.append((allocation.invoice_id, allocation.amount, f"allocations[{index}].invoice_id"))
-    await documents_service.lock_invoices(session, tenant, [entry[0] for entry in plan])
+    await documents_balance.lock_invoices(session, tenant, [entry[0] for entry in plan])
     if currency is None and plan:
         first = await documents_service.get_document(
             session, tenant, plan[0][0], "invoice", for_update=True
@@ -311,7 +331,7 @@ async def update_payment(
     if changes.invoice_id is not None:
         touched.append(changes.invoice_id)
     touched += [a.invoice_id for a in changes.allocations or []]
-    await documents_service.lock_invoices(session, tenant, touched)
+    await documents_balance.lock_invoices(session, tenant, touched)
     for name in ("payer_name", "payer_reference", "notes"):
         if name in given:
             setattr(payment, name, getattr(changes, name))
@@ -368,7 +388,7 @@ async def refund_payment(
     data: RefundCreate,
 ) -> Payment:
     payment = await get_payment(session, tenant, payment_id, for_update=True)
-    await documents_service.lock_invoices(
+    await documents_balance.lock_invoices(
         session, tenant, [a.invoice_id for a in payment.allocations if a.amount > 0]
     )
     refundable = payment.amount - payment.amount_refunded

@@ -6,16 +6,19 @@ from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from faktura.core.clock import utcnow
-from faktura.core.errors import InvalidState, NotFound, ValidationFailed
+from faktura.core.errors import Conflict, InvalidState, NotFound, ValidationFailed
 from faktura.core.money import check_minor_units, currency_exponent
 from faktura.core.tenant import Tenant
 from faktura.db.pagination import Page, PageParams, paginate, tenant_rows
 from faktura.documents import service as documents_service
+from faktura.documents.balance import NoSuchInvoice
 from faktura.documents.models import Document
+from faktura.documents.status import DocumentStatus
 from faktura.events.service import record_event
 from faktura.receivables.models import Dispute, PaymentPlan
 from faktura.receivables.schemas import (
@@ -27,6 +30,73 @@ from faktura.receivables.schemas import (
 )
 
 ZERO = Decimal(0)
+
+
+async def _hold(
+    session: AsyncSession, tenant: Tenant, invoice_id: uuid.UUID, hold: DocumentStatus
+) -> Document:
+    try:
+        return await documents_service.hold_invoice(session, tenant, invoice_id, hold)
+    except NoSuchInvoice as exc:
+        raise NotFound(f"invoice_id: {exc.message}") from exc
+
+
+# Statuses: the moves each allows, and `_transition`, the one way either changes.
+
+DISPUTE_MOVES: dict[str, frozenset[str]] = {
+    "open": frozenset({"upheld", "rejected"}),
+    "upheld": frozenset(),
+    "rejected": frozenset(),
+}
+PLAN_MOVES: dict[str, frozenset[str]] = {
+    "active": frozenset({"completed", "cancelled"}),
+    "completed": frozenset(),
+    "cancelled": frozenset(),
+}
+
+
+def _noun(row: Dispute | PaymentPlan) -> str:
+    return "dispute" if isinstance(row, Dispute) else "payment plan"
+
+
+def _check_move(row: Dispute | PaymentPlan, to_status: str) -> None:
+    moves = DISPUTE_MOVES if isinstance(row, Dispute) else PLAN_MOVES
+    if to_status not in moves.get(row.status, frozenset()):
+        raise InvalidState(f"This {_noun(row)} is already {row.status}")
+
+
+async def _transition(
+    session: AsyncSession,
+    tenant: Tenant,
+    row: Dispute | PaymentPlan,
+    to_status: str,
+    *,
+    currency: str,
+    event: str,
+    changes: dict[str, Any] | None = None,
+) -> None:
+    """Move a dispute or plan to `to_status` (with `changes` in the same write), guarded in SQL
+    against a concurrent move (no row in the expected status → Conflict), then record `event`."""
+    _check_move(row, to_status)
+    model = type(row)
+    now = utcnow()
+    values = {"status": to_status, **(changes or {})}
+    result = await session.execute(
+        update(model)
+        .where(model.id == row.id, model.status == row.status)
+        .values(**values, updated_at=now)
+        # The row's other pending changes go with the flush before the event.
+        .execution_options(synchronize_session=False, autoflush=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(f"This {_noun(row)} changed meanwhile; read it again")
+    for name, value in values.items():
+        set_committed_value(row, name, value)
+    row.updated_at = now
+    if isinstance(row, Dispute):
+        await _record_dispute(session, tenant, row, currency, event)
+    else:
+        await _record_plan(session, tenant, row, currency, event)
 
 
 # Disputes
@@ -56,9 +126,7 @@ def _scoped(model: Any, tenant: Tenant) -> Select[Any]:
 
 
 async def open_dispute(session: AsyncSession, tenant: Tenant, data: DisputeCreate) -> Dispute:
-    invoice = await documents_service.hold_invoice(
-        session, tenant, data.invoice_id, "in_dispute", field="invoice_id"
-    )
+    invoice = await _hold(session, tenant, data.invoice_id, DocumentStatus.IN_DISPUTE)
     amount = data.amount if data.amount is not None else invoice.amount_due
     check_minor_units(amount, invoice.currency, "amount")
     if amount > invoice.amount_due:
@@ -111,10 +179,9 @@ async def resolve_dispute(
     session: AsyncSession, tenant: Tenant, dispute_id: uuid.UUID, data: DisputeResolve
 ) -> tuple[Dispute, str]:
     dispute = await get_dispute(session, tenant, dispute_id, for_update=True)
-    if dispute.status != "open":
-        raise InvalidState(f"This dispute is already {dispute.status}")
+    _check_move(dispute, data.outcome)
     invoice = await documents_service.release_invoice(
-        session, tenant, dispute.invoice_id, "in_dispute"
+        session, tenant, dispute.invoice_id, DocumentStatus.IN_DISPUTE
     )
     if data.outcome == "upheld":
         amount = min(dispute.amount, invoice.amount_due)
@@ -123,12 +190,17 @@ async def resolve_dispute(
                 session, tenant, invoice, amount, f"Dispute upheld: {dispute.reason}"[:500]
             )
             dispute.credit_note_id = credit.id
-    dispute.status = data.outcome
     if data.notes is not None:
         dispute.notes = data.notes
-    dispute.resolved_at = utcnow()
-    dispute.updated_at = utcnow()
-    await _record_dispute(session, tenant, dispute, invoice.currency, "dispute.resolved")
+    await _transition(
+        session,
+        tenant,
+        dispute,
+        data.outcome,
+        currency=invoice.currency,
+        event="dispute.resolved",
+        changes={"resolved_at": utcnow()},
+    )
     return dispute, invoice.currency
 
 
@@ -169,9 +241,7 @@ async def _record_plan(
 async def enroll_plan(
     session: AsyncSession, tenant: Tenant, data: PaymentPlanCreate, today: date
 ) -> PaymentPlan:
-    invoice = await documents_service.hold_invoice(
-        session, tenant, data.invoice_id, "in_payment_plan", field="invoice_id"
-    )
+    invoice = await _hold(session, tenant, data.invoice_id, DocumentStatus.IN_PAYMENT_PLAN)
     due = invoice.amount_due
     if data.installments is not None:
         dates = [i.due_date for i in data.installments]
@@ -249,14 +319,19 @@ async def cancel_plan(session: AsyncSession, tenant: Tenant, plan_id: uuid.UUID)
     unlocked = await get_plan(session, tenant, plan_id)
     await documents_service.lock_invoices(session, tenant, [unlocked.invoice_id])
     plan = await get_plan(session, tenant, plan_id, for_update=True)
-    if plan.status != "active":
-        raise InvalidState(f"This payment plan is already {plan.status}")
+    _check_move(plan, "cancelled")
     invoice = await documents_service.release_invoice(
-        session, tenant, plan.invoice_id, "in_payment_plan"
+        session, tenant, plan.invoice_id, DocumentStatus.IN_PAYMENT_PLAN
     )
-    plan.status = "cancelled"
-    plan.ended_at = utcnow()
-    await _record_plan(session, tenant, plan, invoice.currency, "payment_plan.cancelled")
+    await _transition(
+        session,
+        tenant,
+        plan,
+        "cancelled",
+        currency=invoice.currency,
+        event="payment_plan.cancelled",
+        changes={"ended_at": utcnow()},
+    )
     return plan
 
 
@@ -274,10 +349,18 @@ async def after_invoice_payment(session: AsyncSession, tenant: Tenant, invoice: 
     plan.amount_paid = max(ZERO, plan.start_amount_due - invoice.amount_due)
     plan.updated_at = utcnow()
     if invoice.amount_due <= 0:
-        await documents_service.release_invoice(session, tenant, invoice.id, "in_payment_plan")
-        plan.status = "completed"
-        plan.ended_at = utcnow()
-        await _record_plan(session, tenant, plan, invoice.currency, "payment_plan.completed")
+        await documents_service.release_invoice(
+            session, tenant, invoice.id, DocumentStatus.IN_PAYMENT_PLAN
+        )
+        await _transition(
+            session,
+            tenant,
+            plan,
+            "completed",
+            currency=invoice.currency,
+            event="payment_plan.completed",
+            changes={"ended_at": utcnow()},
+        )
 
 
 async def plan_currency(session: AsyncSession, tenant: Tenant, plan: PaymentPlan) -> str:

@@ -12,10 +12,9 @@ from faktura.core.errors import ValidationFailed
 from faktura.core.money import display_amount
 from faktura.core.tenant import Tenant
 from faktura.documents.models import Document
+from faktura.documents.status import OPEN_STATUSES, DocumentType
 from faktura.payments.models import Payment
 
-# Invoices that still count as owed.
-OPEN_STATUSES = ("pending", "overdue", "partial", "in_dispute", "in_payment_plan")
 BUCKETS = ("current", "1_30", "31_60", "61_90", "90_plus")
 ZERO = Decimal(0)
 
@@ -24,7 +23,7 @@ def _open_invoices(tenant: Tenant, customer_id: uuid.UUID | None) -> list[Column
     conditions = [
         Document.account_id == tenant.account_id,
         Document.livemode == tenant.livemode,
-        Document.type == "invoice",
+        Document.type == DocumentType.INVOICE,
         Document.status.in_(OPEN_STATUSES),
     ]
     if customer_id is not None:
