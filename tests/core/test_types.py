@@ -57,9 +57,7 @@ async def test_an_unassigned_country_is_422_naming_the_field(api: ApiClient) -> 
         ("1.00001", "too many decimals"),
     ],
 )
-async def test_a_payment_amount_must_be_positive(
-    api: ApiClient, amount: str, message: str
-) -> None:
+async def test_a_payment_amount_must_be_positive(api: ApiClient, amount: str, message: str) -> None:
     response = await api.post(
         "/v1/payments", json={"amount": amount, "currency": "EUR", "payment_date": "2026-12-01"}
     )
