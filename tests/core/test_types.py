@@ -6,7 +6,7 @@ import pytest
 from faktura.core.money import CURRENCIES
 from faktura.core.types import check_country
 from tests.accounts.factories import ApiClient
-from tests.api.test_errors import assert_error
+from tests.assertions import assert_error
 from tests.customers.factories import customer_body
 
 

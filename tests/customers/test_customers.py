@@ -6,7 +6,7 @@ import pytest
 
 from faktura.customers import service as customers_service
 from tests.accounts.factories import ApiClient
-from tests.api.test_errors import assert_error
+from tests.assertions import assert_error
 from tests.customers.factories import (
     contact_body,
     create_customer,

@@ -6,28 +6,15 @@ from typing import Any
 import httpx
 import pytest
 
-from faktura.core.jsoncodec import loads
 from faktura.db.session import Database
 from faktura.items import service as items_service
 from tests.accounts.factories import ApiClient, add_key, create_account_with_key
-from tests.api.test_errors import assert_error
+from tests.assertions import assert_error
 from tests.customers.factories import events
+from tests.documents.factories import exact
+from tests.items.factories import create_item
 
 MISSING = "01890000-0000-7000-8000-000000000000"
-
-
-def exact(response: httpx.Response) -> Any:
-    """The body with its numbers as exact Decimals."""
-    return loads(response.content)
-
-
-async def create_item(api: ApiClient, **overrides: Any) -> dict[str, Any]:
-    response = await api.post(
-        "/v1/items", json={"name": "Consulting", "unit_price": "100", **overrides}
-    )
-    assert response.status_code == 201, response.text
-    item: dict[str, Any] = exact(response)
-    return item
 
 
 async def _vat_rate_ids(api: ApiClient) -> dict[str, str]:
