@@ -6,7 +6,7 @@ UV_VERSION := 0.13.9
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgres lint format install clean migrate bench bench-smoke bench-compare wrk
+.PHONY: run test test-fast test-sqlite test-postgres lint format install clean migrate bench bench-smoke bench-compare wrk
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ run: install
 
 test: install
 	$(BIN)/pytest -n auto
+
+# Leaves out the tests marked slow (processes, the benchmark): for quick rounds, not for CI.
+test-fast: install
+	$(BIN)/pytest -n auto -m "not slow"
 
 lint: install
 	$(BIN)/ruff check src tests migrations

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # runs the benchmark: `make test-fast` leaves it out
+
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = {
     "ceiling_echo",

@@ -7,10 +7,13 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 from faktura.app import create_app
 from faktura.config import Settings
 from faktura.db.migrate import upgrade_to_head
+
+pytestmark = pytest.mark.slow  # starts processes: `make test-fast` leaves it out
 
 
 def faktura(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:

@@ -144,17 +144,19 @@ def accounts_create(
     as_json: bool = typer.Option(False, "--json", help="Print JSON for machines"),
 ) -> None:
     """Create an account."""
-    from faktura.accounts.schemas import check_currency
     from faktura.accounts.service import create_account
+    from faktura.core.money import check_currency
+    from faktura.core.types import check_country
 
     try:
         currency = check_currency(currency)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--currency") from exc
     if country is not None:
-        country = country.upper()
-        if len(country) != 2 or not country.isalpha() or not country.isascii():
-            raise typer.BadParameter("must be an ISO 3166 alpha-2 code", param_hint="--country")
+        try:
+            country = check_country(country.upper())
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--country") from exc
 
     async def work(session: Any) -> dict[str, Any]:
         account = await create_account(session, name=name, currency=currency, country=country)

@@ -8,7 +8,7 @@ import pytest
 
 from faktura.db.session import Database
 from tests.accounts.factories import ApiClient, create_account_with_key
-from tests.api.test_errors import assert_error
+from tests.assertions import assert_error
 from tests.customers.factories import create_customer, events
 from tests.documents.factories import create_document
 

@@ -12,7 +12,7 @@ from faktura.config import Settings
 from faktura.core.clock import set_clock
 from faktura.db.session import Database
 from tests.accounts.factories import ApiClient, add_key
-from tests.api.test_errors import assert_error
+from tests.assertions import assert_error
 
 
 async def test_created_key_is_shown_once_and_stored_hashed(api: ApiClient, db: Database) -> None:

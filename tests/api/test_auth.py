@@ -4,7 +4,7 @@ import httpx
 
 from faktura.db.session import Database
 from tests.accounts.factories import ApiClient, add_key, create_account_with_key
-from tests.api.test_errors import assert_error
+from tests.assertions import assert_error
 
 
 async def test_missing_scope_is_403(api: ApiClient, db: Database) -> None:

@@ -1,7 +1,5 @@
 """Every failure answers with the one error object, and every response has a request id."""
 
-import re
-
 import httpx
 from fastapi import Depends
 
@@ -10,23 +8,7 @@ from faktura.api.routing import require_scope
 from faktura.app import create_app
 from faktura.config import Settings
 from tests.accounts.factories import ApiClient
-
-REQUEST_ID = re.compile(r"^req_[0-9a-f]{24}$")
-
-
-def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, object]:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"error"}
-    error = body["error"]
-    assert error["code"] == code
-    assert error["status"] == status
-    assert isinstance(error["message"], str)
-    assert error["message"]
-    assert error["request_id"] == response.headers["x-request-id"]
-    assert REQUEST_ID.match(error["request_id"])
-    assert ("details" in error) == (status == 422)
-    return error
+from tests.assertions import REQUEST_ID, assert_error
 
 
 async def test_missing_key_is_401(http: httpx.AsyncClient) -> None:

@@ -13,7 +13,7 @@ from faktura.core.errors import Conflict
 from faktura.core.tenant import Tenant
 from faktura.db.session import Database
 from tests.accounts.factories import ApiClient, add_key
-from tests.api.test_errors import assert_error
+from tests.assertions import assert_error
 
 
 async def _key_count(db: Database, api: ApiClient) -> int:

@@ -6,7 +6,7 @@ import pytest
 
 from faktura.db import pagination
 from tests.accounts.factories import ApiClient
-from tests.api.test_errors import assert_error
+from tests.assertions import assert_error
 
 
 async def _make_keys(api: ApiClient, count: int) -> list[str]:

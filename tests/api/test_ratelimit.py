@@ -9,7 +9,7 @@ import pytest
 from faktura.app import create_app
 from faktura.config import Settings
 from tests.accounts.factories import ApiClient, add_key, create_account_with_key
-from tests.api.test_errors import assert_error
+from tests.assertions import assert_error
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 

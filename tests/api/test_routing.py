@@ -18,7 +18,7 @@ from faktura.core.clock import utcnow
 from faktura.db.session import Database
 from faktura.events.models import Event
 from tests.accounts.factories import ApiClient
-from tests.api.test_errors import assert_error
+from tests.assertions import assert_error
 
 
 async def test_concurrent_writes_all_commit(api: ApiClient, db: Database) -> None:

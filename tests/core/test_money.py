@@ -36,6 +36,23 @@ def test_quantize_rounds_half_up_to_the_currency_exponent(
     assert str(result) == expected
 
 
+@pytest.mark.parametrize(
+    ("currency", "exponent", "amount", "expected"),
+    [
+        ("JPY", 0, "1234.5", "1235"),
+        ("BHD", 3, "1.2345", "1.235"),
+        ("EUR", 2, "1.005", "1.01"),
+        ("XCG", 2, "1.005", "1.01"),
+        ("CLF", 4, "1.00005", "1.0001"),
+    ],
+)
+def test_exponents_come_from_the_iso_4217_package(
+    currency: str, exponent: int, amount: str, expected: str
+) -> None:
+    assert currency_exponent(currency) == exponent
+    assert str(quantize_money(Decimal(amount), currency)) == expected
+
+
 def test_exponents_follow_iso_4217() -> None:
     assert [currency_exponent(c) for c in ("ILS", "EUR", "USD", "JPY", "BHD", "KWD", "CLF")] == [
         2,

@@ -4,7 +4,7 @@ import asyncio
 from typing import Any
 
 from tests.accounts.factories import ApiClient
-from tests.api.test_errors import assert_error
+from tests.assertions import assert_error
 from tests.customers.factories import contact_body, create_customer, event_types, events
 
 

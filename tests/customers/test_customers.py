@@ -2,11 +2,8 @@
 
 from datetime import UTC, datetime
 
-import pytest
-
-from faktura.customers import service as customers_service
 from tests.accounts.factories import ApiClient
-from tests.api.test_errors import assert_error
+from tests.assertions import assert_error
 from tests.customers.factories import (
     contact_body,
     create_customer,
@@ -14,6 +11,7 @@ from tests.customers.factories import (
     event_types,
     events,
 )
+from tests.documents.factories import create_document
 
 EMPTY_ADDRESS = {"street": None, "city": None, "zip": None, "state": None, "country": None}
 
@@ -392,21 +390,31 @@ async def test_delete_removes_the_customer_and_its_contacts(api: ApiClient) -> N
     assert_error(await api.delete(f"/v1/customers/{customer['id']}"), 404, "not_found")
 
 
-async def test_a_customer_with_issued_documents_cannot_be_deleted(
-    api: ApiClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_a_customer_with_issued_documents_cannot_be_deleted(api: ApiClient) -> None:
     customer = await create_customer(api)
+    invoice = await create_document(api, customer_id=customer["id"])
+    before = await event_types(api)
 
-    async def has_documents(*_args: object) -> bool:
-        return True
-
-    monkeypatch.setattr(customers_service, "customer_has_issued_documents", has_documents)
     response = await api.delete(f"/v1/customers/{customer['id']}")
 
     error = assert_error(response, 409, "invalid_state")
-    assert "issued documents" in str(error["message"])
+    assert error["message"] == (
+        "The customer has issued documents and cannot be deleted; its documents keep it"
+    )
     assert (await api.get(f"/v1/customers/{customer['id']}")).json() == customer
-    assert await event_types(api) == ["customer.created", "contact.created"]
+    assert (await api.get(f"/v1/invoices/{invoice['id']}")).json() == invoice
+    assert await event_types(api) == before  # no customer.deleted
+
+
+async def test_a_customer_with_only_drafts_is_deleted_with_them(api: ApiClient) -> None:
+    customer = await create_customer(api)
+    draft = await create_document(api, customer_id=customer["id"], status="draft")
+
+    response = await api.delete(f"/v1/customers/{customer['id']}")
+
+    assert response.status_code == 200, response.text
+    assert_error(await api.get(f"/v1/invoices/{draft['id']}"), 404, "not_found")
+    assert (await event_types(api))[-1] == "customer.deleted"
 
 
 async def test_unknown_customer_is_404(api: ApiClient) -> None:

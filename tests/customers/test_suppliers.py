@@ -1,7 +1,7 @@
 """Suppliers: the customer fields without contacts, in a list of their own."""
 
 from tests.accounts.factories import ApiClient
-from tests.api.test_errors import assert_error
+from tests.assertions import assert_error
 from tests.customers.factories import create_customer, events
 
 

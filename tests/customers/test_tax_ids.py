@@ -4,7 +4,7 @@ import pytest
 
 from faktura.customers.tax_ids import InvalidTaxId, check_tax_id
 from tests.accounts.factories import ApiClient
-from tests.api.test_errors import assert_error
+from tests.assertions import assert_error
 from tests.customers.factories import create_customer, customer_body, events
 
 VALID = [

@@ -8,7 +8,7 @@ import pytest
 
 from faktura.db.session import Database
 from tests.accounts.factories import ApiClient, add_key, create_account_with_key
-from tests.api.test_errors import assert_error
+from tests.assertions import assert_error
 from tests.customers.factories import create_customer, delete_with_body, event_types
 
 MISSING = "01890000-0000-7000-8000-000000000000"

@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from tests.accounts.factories import ApiClient
-from tests.api.test_errors import assert_error
+from tests.assertions import assert_error
 from tests.customers.factories import create_customer, event_types, events
 from tests.documents.factories import ISSUE_DATE, create_document, exact, line
 

@@ -20,7 +20,7 @@ from faktura.documents.status import (
     transition,
 )
 from tests.accounts.factories import ApiClient
-from tests.api.test_errors import assert_error
+from tests.assertions import assert_error
 from tests.customers.factories import event_types
 from tests.documents.factories import create_document
 

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 from faktura.db.session import Database
 from faktura.events.models import Event
 from tests.accounts.factories import ApiClient
-from tests.api.test_errors import assert_error
+from tests.assertions import assert_error
 
 
 async def _event_count(db: Database, api: ApiClient) -> int:

@@ -6,28 +6,14 @@ from typing import Any
 import httpx
 import pytest
 
-from faktura.core.jsoncodec import loads
 from faktura.db.session import Database
-from faktura.items import service as items_service
 from tests.accounts.factories import ApiClient, add_key, create_account_with_key
-from tests.api.test_errors import assert_error
+from tests.assertions import assert_error
 from tests.customers.factories import events
+from tests.documents.factories import create_document, exact
+from tests.items.factories import create_item
 
 MISSING = "01890000-0000-7000-8000-000000000000"
-
-
-def exact(response: httpx.Response) -> Any:
-    """The body with its numbers as exact Decimals."""
-    return loads(response.content)
-
-
-async def create_item(api: ApiClient, **overrides: Any) -> dict[str, Any]:
-    response = await api.post(
-        "/v1/items", json={"name": "Consulting", "unit_price": "100", **overrides}
-    )
-    assert response.status_code == 201, response.text
-    item: dict[str, Any] = exact(response)
-    return item
 
 
 async def _vat_rate_ids(api: ApiClient) -> dict[str, str]:
@@ -235,15 +221,11 @@ async def test_an_unused_item_is_deleted(api: ApiClient) -> None:
     assert [e["type"] for e in await events(api)] == ["item.created", "item.deleted"]
 
 
-async def test_an_item_used_on_a_document_is_archived_instead(
-    api: ApiClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_an_item_used_on_a_document_is_archived_instead(api: ApiClient) -> None:
     item = await create_item(api)
+    await create_document(api, status="draft", line_items=[{"item_id": item["id"]}])
+    before = [e["type"] for e in await events(api)]
 
-    async def used(*_args: object) -> bool:
-        return True
-
-    monkeypatch.setattr(items_service, "item_is_used", used)
     response = await api.delete(f"/v1/items/{item['id']}")
 
     assert response.json() == {
@@ -255,8 +237,9 @@ async def test_an_item_used_on_a_document_is_archived_instead(
     kept = (await api.get(f"/v1/items/{item['id']}")).json()
     assert kept["active"] is False
     recorded = await events(api)
-    assert [e["type"] for e in recorded] == ["item.created", "item.updated"]
-    assert recorded[1]["data"]["previous_attributes"] == {"active": True}
+    assert [e["type"] for e in recorded] == [*before, "item.updated"]
+    assert "item.deleted" not in before
+    assert recorded[-1]["data"]["previous_attributes"] == {"active": True}
 
 
 async def test_unknown_item_is_404(api: ApiClient) -> None:

@@ -4,6 +4,7 @@ import json
 import uuid
 from pathlib import Path
 
+import pytest
 from sqlalchemy import update
 
 from faktura.db.migrate import upgrade_to_head
@@ -11,6 +12,8 @@ from faktura.db.session import database_from_url
 from faktura.jobs import service
 from faktura.jobs.models import Job
 from tests.test_cli import faktura
+
+pytestmark = pytest.mark.slow  # starts processes: `make test-fast` leaves it out
 
 
 async def test_a_failed_job_is_listed_with_its_error_and_retried(tmp_path: Path) -> None:

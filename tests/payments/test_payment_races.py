@@ -4,10 +4,10 @@ import asyncio
 from decimal import Decimal
 
 from tests.accounts.factories import ApiClient
-from tests.api.test_errors import assert_error
+from tests.assertions import assert_error
 from tests.customers.factories import create_customer
 from tests.documents.factories import create_document, exact, line
-from tests.payments.test_payments import invoice_of, pay, status_of
+from tests.payments.factories import invoice_of, pay, status_of
 
 D = Decimal
 

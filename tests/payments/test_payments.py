@@ -2,39 +2,14 @@
 
 import asyncio
 from decimal import Decimal
-from typing import Any
 
 from tests.accounts.factories import ApiClient
-from tests.api.test_errors import assert_error
+from tests.assertions import assert_error
 from tests.customers.factories import create_customer, events
-from tests.documents.factories import create_document, exact, line
+from tests.documents.factories import exact
+from tests.payments.factories import invoice_of, pay, status_of
 
 D = Decimal
-
-
-async def pay(api: ApiClient, expect: int = 201, **body: Any) -> dict[str, Any]:
-    response = await api.post("/v1/payments", json={"payment_date": "2026-11-23", **body})
-    assert response.status_code == expect, response.text
-    result: dict[str, Any] = exact(response)
-    return result
-
-
-async def invoice_of(
-    api: ApiClient, amount: str, customer_id: str | None = None, **overrides: Any
-) -> dict[str, Any]:
-    """An invoice whose total is exactly `amount` (no VAT)."""
-    return await create_document(
-        api,
-        customer_id=customer_id,
-        tax_amount="0",
-        line_items=[line(unit_price=amount)],
-        **overrides,
-    )
-
-
-async def status_of(api: ApiClient, invoice: dict[str, Any]) -> tuple[str, Decimal, Decimal]:
-    body = exact(await api.get(f"/v1/invoices/{invoice['id']}"))
-    return body["status"], body["amount_paid"], body["amount_due"]
 
 
 async def test_partial_then_full_payment(api: ApiClient) -> None:

@@ -1,24 +1,14 @@
 """Disputes and payment plans: holds on an invoice's status, with exact amounts."""
 
 from decimal import Decimal
-from typing import Any
 
 from tests.accounts.factories import ApiClient
-from tests.api.test_errors import assert_error
+from tests.assertions import assert_error
 from tests.customers.factories import events
 from tests.documents.factories import create_document, exact, line
+from tests.payments.factories import pay
 
 D = Decimal
-
-
-async def pay(api: ApiClient, invoice_id: str, amount: str) -> dict[str, Any]:
-    response = await api.post(
-        "/v1/payments",
-        json={"amount": amount, "payment_date": "2026-11-23", "invoice_id": invoice_id},
-    )
-    assert response.status_code == 201, response.text
-    result: dict[str, Any] = exact(response)
-    return result
 
 
 async def invoice_status(api: ApiClient, invoice_id: str) -> tuple[str, Decimal, Decimal]:
@@ -41,7 +31,9 @@ async def test_upheld_dispute_credits_the_disputed_amount(api: ApiClient) -> Non
     assert (dispute["status"], dispute["amount"]) == ("open", D("23.40"))
     assert (await invoice_status(api, invoice["id"]))[0] == "in_dispute"
 
-    await pay(api, invoice["id"], "50.00")  # payments count while the status holds
+    await pay(
+        api, invoice_id=invoice["id"], amount="50.00"
+    )  # payments count while the status holds
     assert await invoice_status(api, invoice["id"]) == ("in_dispute", D("0.00"), D("67.00"))
 
     resolved = exact(
@@ -68,7 +60,7 @@ async def test_upheld_dispute_credits_the_disputed_amount(api: ApiClient) -> Non
 
 async def test_upheld_dispute_of_the_whole_due_leaves_the_invoice_paid(api: ApiClient) -> None:
     invoice = await create_document(api, line_items=[line(unit_price="100.00", vat_rate="17")])
-    await pay(api, invoice["id"], "17.00")
+    await pay(api, invoice_id=invoice["id"], amount="17.00")
     dispute = exact(
         await api.post(
             "/v1/disputes", json={"invoice_id": invoice["id"], "reason": "Service not delivered"}
@@ -129,7 +121,7 @@ async def test_plan_of_three_installments_filled_by_two_payments(api: ApiClient)
     assert (plan["status"], plan["amount"]) == ("active", D("300.00"))
     assert (await invoice_status(api, invoice["id"]))[0] == "in_payment_plan"
 
-    await pay(api, invoice["id"], "150.00")
+    await pay(api, invoice_id=invoice["id"], amount="150.00")
     middle = exact(await api.get(f"/v1/payment_plans/{plan['id']}"))
     assert [(i["amount_paid"], i["status"]) for i in middle["installments"]] == [
         (D("100.00"), "paid"),
@@ -138,7 +130,7 @@ async def test_plan_of_three_installments_filled_by_two_payments(api: ApiClient)
     ]
     assert (await invoice_status(api, invoice["id"]))[0] == "in_payment_plan"
 
-    await pay(api, invoice["id"], "150.00")
+    await pay(api, invoice_id=invoice["id"], amount="150.00")
     done = exact(await api.get(f"/v1/payment_plans/{plan['id']}"))
     assert done["status"] == "completed"
     assert [i["status"] for i in done["installments"]] == ["paid", "paid", "paid"]

@@ -4,7 +4,7 @@ nothing."""
 from decimal import Decimal
 
 from tests.accounts.factories import ApiClient
-from tests.api.test_errors import assert_error
+from tests.assertions import assert_error
 from tests.customers.factories import events
 from tests.documents.factories import create_document, exact
 

@@ -11,7 +11,7 @@ from faktura.core.ids import uuid7
 from faktura.db.session import Database
 from faktura.documents.models import Document
 from tests.accounts.factories import ApiClient
-from tests.api.test_errors import assert_error
+from tests.assertions import assert_error
 from tests.customers.factories import create_customer
 from tests.documents.factories import create_document, exact, line
 

@@ -4,7 +4,7 @@ import base64
 
 from faktura.db.session import Database
 from tests.accounts.factories import ApiClient, add_key
-from tests.api.test_errors import assert_error
+from tests.assertions import assert_error
 from tests.customers.factories import events
 from tests.webhooks.factories import create_endpoint
 

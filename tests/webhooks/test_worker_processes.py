@@ -23,6 +23,8 @@ from tests.customers.factories import create_customer
 from tests.webhooks.factories import create_endpoint, deliveries
 from tests.webhooks.receiver import Receiver, Reply
 
+pytestmark = pytest.mark.slow  # starts processes: `make test-fast` leaves it out
+
 LEASE_SECONDS = 4.0
 
 

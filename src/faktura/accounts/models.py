@@ -2,12 +2,39 @@
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import TypedDict
 
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from faktura.db.base import Base, IdMixin, TimestampMixin
+from faktura.db.types import AddressData, JSONType
+
+
+class NumberingRuleData(TypedDict):
+    prefix: str
+    padding: int
+    yearly_reset: bool
+
+
+class BrandingData(TypedDict, total=False):
+    logo_url: str
+    color: str
+    footer: str
+
+
+class VatRateData(TypedDict):
+    id: str
+    name: str
+    rate: str  # a percentage as a decimal string: "17" means 17 %
+    category: str
+
+
+class NamedOptionData(TypedDict, total=False):
+    id: str
+    name: str
+    details: str
+    email: str
 
 
 class Account(IdMixin, TimestampMixin, Base):
@@ -19,15 +46,16 @@ class Account(IdMixin, TimestampMixin, Base):
     email: Mapped[str | None] = mapped_column(String(320))
     phone: Mapped[str | None] = mapped_column(String(64))
     website: Mapped[str | None] = mapped_column(String(500))
-    address: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    address: Mapped[AddressData] = mapped_column(JSONType, default=dict)
     default_currency: Mapped[str] = mapped_column(String(3))
     locale: Mapped[str] = mapped_column(String(35))
     timezone: Mapped[str] = mapped_column(String(64))
-    numbering: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    branding: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    vat_rates: Mapped[list[Any]] = mapped_column(default=list)
-    payment_methods: Mapped[list[Any]] = mapped_column(default=list)
-    billers: Mapped[list[Any]] = mapped_column(default=list)
+    # Per document type: invoice, quote, credit_note, receipt.
+    numbering: Mapped[dict[str, NumberingRuleData]] = mapped_column(JSONType, default=dict)
+    branding: Mapped[BrandingData] = mapped_column(JSONType, default=dict)
+    vat_rates: Mapped[list[VatRateData]] = mapped_column(JSONType, default=list)
+    payment_methods: Mapped[list[NamedOptionData]] = mapped_column(JSONType, default=list)
+    billers: Mapped[list[NamedOptionData]] = mapped_column(JSONType, default=list)
     # Issue a numbered receipt for every payment recorded (usual in Israel).
     issue_receipts: Mapped[bool] = mapped_column(default=False)
 
@@ -43,7 +71,7 @@ class ApiKey(IdMixin, Base):
     # What is shown to identify a key after creation: "fk_test_AbCd…wxyz" (never the secret).
     redacted: Mapped[str] = mapped_column(String(40))
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    scopes: Mapped[list[Any]] = mapped_column()
+    scopes: Mapped[list[str]] = mapped_column(JSONType)
     plan: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column()
     last_used_at: Mapped[datetime | None] = mapped_column()

@@ -8,8 +8,6 @@ from starlette.responses import Response
 
 from faktura.accounts import api_keys, schemas
 from faktura.accounts import service as accounts_service
-from faktura.accounts.models import Account as AccountRow
-from faktura.accounts.models import ApiKey as ApiKeyRow
 from faktura.api.auth import Principal
 from faktura.api.pagination import PageParams, page_params
 from faktura.api.responses import json_response
@@ -22,33 +20,13 @@ from faktura.core.jsoncodec import dumps
 router = api_router("account")
 
 
-def account_out(account: AccountRow) -> schemas.Account:
-    return schemas.Account.model_validate(account)
-
-
-def api_key_out(key: ApiKeyRow) -> schemas.ApiKey:
-    return schemas.ApiKey(
-        id=key.id,
-        name=key.name,
-        mode="live" if key.livemode else "test",
-        livemode=key.livemode,
-        redacted=key.redacted,
-        scopes=list(key.scopes),
-        plan=key.plan,
-        description=key.description,
-        created_at=key.created_at,
-        last_used_at=key.last_used_at,
-        revoked_at=key.revoked_at,
-    )
-
-
 @router.get("/account", response_model=schemas.Account, summary="Retrieve the account")
 async def retrieve_account(
     principal: Principal = Depends(require_scope("account:read")),
     session: AsyncSession = Depends(get_session),
 ) -> Response:
     account = await accounts_service.get_account(session, principal.tenant.account_id)
-    return json_response(account_out(account))
+    return json_response(schemas.account_out(account))
 
 
 @router.patch("/account", response_model=schemas.Account, summary="Update the account")
@@ -58,7 +36,7 @@ async def update_account(
     session: AsyncSession = Depends(get_session),
 ) -> Response:
     account = await accounts_service.update_account(session, principal.tenant, body)
-    return json_response(account_out(account))
+    return json_response(schemas.account_out(account))
 
 
 @router.post(
@@ -86,7 +64,7 @@ async def create_api_key(
         description=body.description,
         issuer=principal,
     )
-    shown = api_key_out(issued.key).model_dump()
+    shown = schemas.api_key_out(issued.key).model_dump()
     request.state.idempotent_body = dumps({**shown, "key": issued.key.redacted})
     return json_response(schemas.ApiKeyCreated(**shown, key=issued.secret), status_code=201)
 
@@ -102,7 +80,7 @@ async def list_api_keys(
     session: AsyncSession = Depends(get_session),
 ) -> Response:
     page = await api_keys.list_api_keys(session, principal.tenant, params)
-    return json_response(page.as_response([api_key_out(k) for k in page.items]))
+    return json_response(page.as_response([schemas.api_key_out(k) for k in page.items]))
 
 
 @router.delete(
@@ -121,4 +99,4 @@ async def revoke_api_key(
 ) -> Response:
     key = await api_keys.revoke_api_key(session, principal.tenant, key_id)
     runtime_of(request).keys.forget(key.id)
-    return json_response(api_key_out(key))
+    return json_response(schemas.api_key_out(key))

@@ -8,19 +8,15 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
+from faktura.accounts.models import Account as AccountRow
+from faktura.accounts.models import ApiKey as ApiKeyRow
 from faktura.api.schemas import Address, DecimalIn, DecimalOut, InputModel, OutputModel
-from faktura.core.money import CURRENCIES, decimal_places, normalize_decimal
+from faktura.core.money import decimal_places, normalize_decimal
+from faktura.core.types import CurrencyCode
 
 VatCategory = Literal["S", "Z", "E", "AE", "K", "G", "O", "L", "M"]
 Plan = Literal["basic", "pro", "enterprise", "unlimited"]
 Mode = Literal["live", "test"]
-
-
-def check_currency(value: str) -> str:
-    value = value.upper()
-    if value not in CURRENCIES:
-        raise ValueError(f"'{value}' is not an ISO 4217 currency code")
-    return value
 
 
 def check_timezone(value: str) -> str:
@@ -130,7 +126,9 @@ class AccountUpdate(InputModel):
     phone: str | None = Field(None, max_length=64, description="Phone")
     website: str | None = Field(None, max_length=500, description="Website")
     address: Address | None = Field(None, description="Postal address (replaced whole)")
-    default_currency: str | None = Field(None, description="ISO 4217 code of new documents")
+    default_currency: CurrencyCode | None = Field(
+        None, description="ISO 4217 code of new documents"
+    )
     locale: str | None = Field(
         None, pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$", description="BCP 47 locale, e.g. he-IL"
     )
@@ -151,11 +149,6 @@ class AccountUpdate(InputModel):
     issue_receipts: bool | None = Field(
         None, description="Issue a numbered receipt for every payment recorded"
     )
-
-    @field_validator("default_currency")
-    @classmethod
-    def _currency(cls, value: str | None) -> str | None:
-        return None if value is None else check_currency(value)
 
     @field_validator("timezone")
     @classmethod
@@ -241,3 +234,23 @@ class ApiKey(OutputModel):
 
 class ApiKeyCreated(ApiKey):
     key: str = Field(description="The secret key. Shown once: store it now.")
+
+
+def account_out(account: AccountRow) -> Account:
+    return Account.model_validate(account)
+
+
+def api_key_out(key: ApiKeyRow) -> ApiKey:
+    return ApiKey(
+        id=key.id,
+        name=key.name,
+        mode="live" if key.livemode else "test",
+        livemode=key.livemode,
+        redacted=key.redacted,
+        scopes=list(key.scopes),
+        plan=key.plan,
+        description=key.description,
+        created_at=key.created_at,
+        last_used_at=key.last_used_at,
+        revoked_at=key.revoked_at,
+    )

@@ -1,17 +1,18 @@
 """Accounts: creating, reading, changing. Their API keys are in api_keys.py."""
 
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.accounts import defaults
-from faktura.accounts.models import Account
+from faktura.accounts.models import Account, BrandingData, NumberingRuleData
 from faktura.accounts.schemas import AccountUpdate, NamedOptionIn, VatRateIn
 from faktura.core.clock import utcnow
 from faktura.core.errors import NotFound, ValidationFailed
 from faktura.core.ids import uuid7
 from faktura.core.tenant import Tenant
+from faktura.db.types import AddressData
 from faktura.events.service import record_event
 
 
@@ -108,17 +109,20 @@ async def update_account(
         if name in given:
             setattr(account, name, getattr(changes, name))
     if "address" in given:
-        account.address = changes.address.model_dump(exclude_none=True) if changes.address else {}
+        account.address = cast(
+            AddressData, changes.address.model_dump(exclude_none=True) if changes.address else {}
+        )
     if "branding" in given:
-        account.branding = (
-            changes.branding.model_dump(exclude_none=True) if changes.branding else {}
+        account.branding = cast(
+            BrandingData, changes.branding.model_dump(exclude_none=True) if changes.branding else {}
         )
     if changes.numbering is not None:
-        numbering = {k: dict(v) for k, v in account.numbering.items()}
+        numbering = dict(account.numbering)
         for doc_type in defaults.DOCUMENT_TYPES:
             rule = getattr(changes.numbering, doc_type)
             if rule is not None:
-                numbering[doc_type].update(rule.model_dump(exclude_none=True))
+                changed = {**numbering[doc_type], **rule.model_dump(exclude_none=True)}
+                numbering[doc_type] = cast(NumberingRuleData, changed)
         account.numbering = numbering
     option_lists: list[tuple[str, str, list[VatRateIn] | list[NamedOptionIn] | None]] = [
         ("vat_rates", "vat", changes.vat_rates),

@@ -1,28 +1,15 @@
 """Shapes shared by every resource: money and rate fields, addresses, lists, the error object."""
 
-from decimal import Decimal
-from typing import Annotated, Generic, TypeVar
+from typing import Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field
 
+from faktura.core.types import CountryCode
+from faktura.core.types import DecimalIn as DecimalIn
+from faktura.core.types import DecimalOut as DecimalOut
 from faktura.db.pagination import COUNT_LIMIT
 
 T = TypeVar("T")
-
-# Decimals travel as exact JSON numbers; inputs also accept numeric strings.
-DecimalOut = Annotated[
-    Decimal, WithJsonSchema({"type": "number", "format": "decimal"}, mode="serialization")
-]
-DecimalIn = Annotated[
-    Decimal,
-    WithJsonSchema(
-        {
-            "anyOf": [{"type": "number"}, {"type": "string", "pattern": r"^-?\d+(\.\d+)?$"}],
-            "format": "decimal",
-        },
-        mode="validation",
-    ),
-]
 
 
 class InputModel(BaseModel):
@@ -42,9 +29,7 @@ class Address(BaseModel):
     city: str | None = Field(None, max_length=120, description="City")
     zip: str | None = Field(None, max_length=20, description="Postal code")
     state: str | None = Field(None, max_length=120, description="State, region or province")
-    country: str | None = Field(
-        None, pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 country code"
-    )
+    country: CountryCode | None = Field(None, description="ISO 3166-1 alpha-2 country code")
 
 
 class ListResponse(BaseModel, Generic[T]):

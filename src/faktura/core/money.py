@@ -3,51 +3,19 @@
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from iso4217 import Currency
+
 from faktura.core.errors import ValidationFailed
 
-# ISO 4217 minor-unit exponents that differ from the default of 2.
+# ISO 4217 as the maintained `iso4217` package publishes it (its edition is in uv.lock): each
+# active currency and the decimals of its minor unit. Units without a minor unit (gold XAU,
+# special drawing rights XDR, the testing code XTS) are not money that can be invoiced.
 _EXPONENTS: dict[str, int] = {
-    "BIF": 0,
-    "CLP": 0,
-    "DJF": 0,
-    "GNF": 0,
-    "ISK": 0,
-    "JPY": 0,
-    "KMF": 0,
-    "KRW": 0,
-    "PYG": 0,
-    "RWF": 0,
-    "UGX": 0,
-    "UYI": 0,
-    "VND": 0,
-    "VUV": 0,
-    "XAF": 0,
-    "XOF": 0,
-    "XPF": 0,
-    "BHD": 3,
-    "IQD": 3,
-    "JOD": 3,
-    "KWD": 3,
-    "LYD": 3,
-    "OMR": 3,
-    "TND": 3,
-    "CLF": 4,
-    "UYW": 4,
+    currency.code: currency.exponent for currency in Currency if currency.exponent is not None
 }
 
 # Active ISO 4217 codes accepted as a currency.
-CURRENCIES: frozenset[str] = frozenset(
-    """
-    AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN
-    BWP BYN BZD CAD CDF CHF CLF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR
-    FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD
-    JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT
-    MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG
-    QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS
-    TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYI UYU UYW UZS VES VND VUV WST XAF XCD XOF XPF
-    YER ZAR ZMW ZWG
-    """.split()
-)
+CURRENCIES: frozenset[str] = frozenset(_EXPONENTS)
 
 # Quantities and unit prices carry at most this many decimals; it is also the storage scale.
 MAX_INPUT_DECIMALS = 4
@@ -63,6 +31,14 @@ class MoneyError(ValueError):
 def currency_exponent(currency: str) -> int:
     """Number of decimals of the currency's minor unit (ISO 4217)."""
     return _EXPONENTS.get(currency.upper(), 2)
+
+
+def check_currency(value: str) -> str:
+    """The ISO 4217 code, upper-cased; ValueError for anything else. The only currency check."""
+    value = value.upper()
+    if value not in CURRENCIES:
+        raise ValueError(f"'{value}' is not an ISO 4217 currency code")
+    return value
 
 
 # The minor unit of each exponent: 2 → Decimal("0.01").
@@ -115,7 +91,8 @@ def check_minor_units(value: Decimal, currency: str, field: str) -> None:
 
 def display_amount(value: Decimal, currency: str) -> Decimal:
     """A stored amount as the API shows it: in the currency's minor units when it fits them
-    (100.0000 → 100.00), otherwise with the decimals it has (a unit price of 0.1234)."""
+    (100.0000 → 100.00), otherwise with the decimals it has (a unit price of 0.1234). The only
+    display of money: amounts, prices and balances of every resource go through it."""
     return amount_display(currency)(value)
 
 

@@ -1,12 +1,12 @@
 """Parties (customers and suppliers), their contacts, and the tags customers carry."""
 
 import uuid
-from typing import Any
 
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from faktura.db.base import Base, IdMixin, TenantMixin, TimestampMixin
+from faktura.db.types import AddressData, JSONType, MetadataData
 
 CUSTOMER = "customer"
 SUPPLIER = "supplier"
@@ -59,14 +59,14 @@ class Party(IdMixin, TimestampMixin, TenantMixin, Base):
     email: Mapped[str | None] = mapped_column(String(320))
     phone: Mapped[str | None] = mapped_column(String(64))
     tax_id: Mapped[str | None] = mapped_column(String(64))
-    address: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    address: Mapped[AddressData] = mapped_column(JSONType, default=dict)
     currency: Mapped[str] = mapped_column(String(3))
     timezone: Mapped[str | None] = mapped_column(String(64))
     locale: Mapped[str | None] = mapped_column(String(35))
     external_id: Mapped[str | None] = mapped_column(String(255))
     notes: Mapped[str | None] = mapped_column(Text)
     # `metadata` is taken by SQLAlchemy's declarative base; the column keeps the API's name.
-    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", default=dict)
+    metadata_: Mapped[MetadataData] = mapped_column("metadata", JSONType, default=dict)
     # Case-folded company name, email, tax id, external id and contact names and emails, kept
     # in step by the service: one indexed column answers the customer search.
     search_text: Mapped[str] = mapped_column(Text, default="")

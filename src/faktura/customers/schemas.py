@@ -13,8 +13,9 @@ from pydantic import (
     model_validator,
 )
 
-from faktura.accounts.schemas import check_currency, check_timezone
+from faktura.accounts.schemas import check_timezone
 from faktura.api.schemas import Address, InputModel, OutputModel
+from faktura.core.types import CurrencyCode
 from faktura.customers.models import Contact as ContactRow
 from faktura.customers.models import Party
 from faktura.customers.models import Tag as TagRow
@@ -157,7 +158,7 @@ class PartyCreate(_AcceptsNameAlias):
         "GB; CH; NO); kept as given",
     )
     address: Address | None = Field(None, description="Postal address")
-    currency: str | None = Field(
+    currency: CurrencyCode | None = Field(
         None, description="ISO 4217 code of its documents; the account's currency if omitted"
     )
     timezone: str | None = Field(
@@ -176,11 +177,6 @@ class PartyCreate(_AcceptsNameAlias):
     metadata: dict[MetadataKey, MetadataValue] = Field(
         default_factory=dict, max_length=MAX_METADATA_KEYS, description=_METADATA
     )
-
-    @field_validator("currency")
-    @classmethod
-    def _currency(cls, value: str | None) -> str | None:
-        return None if value is None else check_currency(value)
 
     @field_validator("timezone")
     @classmethod
@@ -222,7 +218,7 @@ class PartyUpdate(_AcceptsNameAlias):
         None, min_length=1, max_length=64, description="VAT or tax number (checked, see create)"
     )
     address: Address | None = Field(None, description="Postal address (replaced whole)")
-    currency: str | None = Field(None, description="ISO 4217 code of its documents")
+    currency: CurrencyCode | None = Field(None, description="ISO 4217 code of its documents")
     timezone: str | None = Field(None, description="IANA time zone; null means the account's")
     locale: str | None = Field(
         None, pattern=LOCALE_PATTERN, description="BCP 47 locale; null means the account's"
@@ -241,11 +237,6 @@ class PartyUpdate(_AcceptsNameAlias):
     @classmethod
     def _required_values(cls, value: object) -> object:
         return _not_null(value)
-
-    @field_validator("currency")
-    @classmethod
-    def _currency(cls, value: str | None) -> str | None:
-        return None if value is None else check_currency(value)
 
     @field_validator("timezone")
     @classmethod

@@ -8,7 +8,7 @@ with issued documents cannot be deleted.
 
 import uuid
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,6 +37,7 @@ from faktura.customers.schemas import (
 from faktura.customers.tax_ids import InvalidTaxId, check_tax_id, compact_tax_id
 from faktura.db.pagination import Page, PageParams, paginate
 from faktura.db.search import search_text
+from faktura.db.types import AddressData
 from faktura.documents import queries as documents_queries
 from faktura.events.service import record_event
 
@@ -212,7 +213,9 @@ def _apply_party_changes(party: Party, changes: PartyUpdate) -> None:
         if name in given:
             setattr(party, name, getattr(changes, name))
     if "address" in given:
-        party.address = changes.address.model_dump(exclude_none=True) if changes.address else {}
+        party.address = cast(
+            AddressData, changes.address.model_dump(exclude_none=True) if changes.address else {}
+        )
     if "metadata" in given:
         if changes.metadata is None:
             party.metadata_ = {}

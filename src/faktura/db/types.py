@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Numeric
 from sqlalchemy.dialects.postgresql import JSONB
@@ -74,4 +74,21 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# A JSON column: JSONB on PostgreSQL, JSON text on SQLite. A model names what its JSON column
+# holds in the annotation, with a TypedDict or a typed list or mapping (`Mapped[AddressData]`,
+# `Mapped[list[str]]`) and `mapped_column(JSONType)`: the stored JSON is the same either way.
 JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+class AddressData(TypedDict, total=False):
+    """A postal address as stored for accounts and customers; `country` is ISO 3166-1 alpha-2."""
+
+    street: str | None
+    city: str | None
+    zip: str | None
+    state: str | None
+    country: str | None
+
+
+# Free-form string keys and values a client attaches to an object.
+MetadataData = dict[str, str]

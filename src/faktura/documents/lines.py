@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from faktura.accounts.models import Account
+from faktura.accounts.models import Account, VatRateData
 from faktura.core.errors import ErrorDetail, NotFound, ValidationFailed
 from faktura.core.ids import uuid7
 from faktura.core.money import check_minor_units, quantize_money
@@ -30,15 +30,14 @@ class ResolvedLine:
     totals_input: LineInput
 
 
-def _vat_rate_of(account: Account, rate_id: str, field: str) -> dict[str, Any]:
+def _vat_rate_of(account: Account, rate_id: str, field: str) -> VatRateData:
     for rate in account.vat_rates:
         if rate["id"] == rate_id:
-            found: dict[str, Any] = rate
-            return found
+            return rate
     raise ValidationFailed.on_field(field, f"no VAT rate '{rate_id}' in this account")
 
 
-def _standard_rate(account: Account) -> dict[str, Any] | None:
+def _standard_rate(account: Account) -> VatRateData | None:
     return next((r for r in account.vat_rates if r.get("category") == "S"), None)
 
 

@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from faktura.accounts.models import Account
+from faktura.accounts.models import Account, NumberingRuleData
 from faktura.core.clock import utcnow
 from faktura.core.errors import Conflict
 from faktura.core.tenant import Tenant
@@ -47,7 +47,7 @@ ISSUED_STATUS = {
 }  # an invoice's: the money says which (status.status_from_money)
 
 
-def format_number(rule: dict[str, Any], year: int, sequence: int) -> str:
+def format_number(rule: NumberingRuleData, year: int, sequence: int) -> str:
     digits = str(sequence).zfill(int(rule["padding"]))
     if rule["yearly_reset"]:
         return f"{rule['prefix']}-{year:04d}-{digits}"
@@ -55,7 +55,7 @@ def format_number(rule: dict[str, Any], year: int, sequence: int) -> str:
 
 
 def _counter_key(
-    tenant: Tenant, doc_type: str, issue_date: date, rule: dict[str, Any]
+    tenant: Tenant, doc_type: str, issue_date: date, rule: NumberingRuleData
 ) -> dict[str, Any]:
     year = issue_date.year if rule["yearly_reset"] else 0
     return {
@@ -94,7 +94,7 @@ async def _ensure_counter(session: AsyncSession, key: dict[str, Any]) -> None:
 
 
 async def lock_for_manual_number(
-    session: AsyncSession, tenant: Tenant, doc_type: str, issue_date: date, rule: dict[str, Any]
+    session: AsyncSession, tenant: Tenant, doc_type: str, issue_date: date, rule: NumberingRuleData
 ) -> None:
     """Before a number given by hand is checked and written: lock every counter of the type
     until commit, so nobody numbers this type meanwhile, and mark them `manual_numbers`."""
@@ -113,7 +113,7 @@ async def take_number(
     tenant: Tenant,
     doc_type: str,
     issue_date: date,
-    rule: dict[str, Any],
+    rule: NumberingRuleData,
 ) -> tuple[str, bool]:
     """The sequence's next number, and whether numbers of this type were ever given by hand
     (then the caller checks that no document holds it already)."""
@@ -194,7 +194,7 @@ async def _number(
     session: AsyncSession,
     tenant: Tenant,
     document: Document,
-    rule: dict[str, Any],
+    rule: NumberingRuleData,
     number: str | None,
 ) -> str:
     """The number given by hand once checked free, else the sequence's next free number."""

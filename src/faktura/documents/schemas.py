@@ -7,9 +7,9 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from faktura.accounts.schemas import check_currency
 from faktura.api.schemas import DecimalIn, DecimalOut, InputModel, OutputModel
 from faktura.core.money import MAX_INPUT_DECIMALS, decimal_places
+from faktura.core.types import CurrencyCode
 from faktura.documents.status import ALL_STATUSES
 
 DocumentType = Literal["invoice", "quote", "credit_note", "receipt"]
@@ -81,7 +81,9 @@ class DocumentCreate(InputModel):
     customer_address: str | None = Field(
         None, max_length=1000, description="Address printed; the customer's if omitted"
     )
-    currency: str | None = Field(None, description="ISO 4217; the customer's currency if omitted")
+    currency: CurrencyCode | None = Field(
+        None, description="ISO 4217; the customer's currency if omitted"
+    )
     issue_date: date | None = Field(None, description="Date of issue; today if omitted")
     due_date: date | None = Field(
         None, description="Payment due date (invoices); 30 days after issue if omitted"
@@ -129,11 +131,6 @@ class DocumentCreate(InputModel):
         _four_decimals
     )
 
-    @field_validator("currency")
-    @classmethod
-    def _currency(cls, value: str | None) -> str | None:
-        return None if value is None else check_currency(value)
-
     @model_validator(mode="after")
     def _one_number(self) -> "DocumentCreate":
         if self.invoice_number is not None:
@@ -147,7 +144,7 @@ class DocumentUpdate(InputModel):
     customer_id: uuid.UUID | None = Field(None, description="Drafts only")
     customer_name: str | None = Field(None, min_length=1, max_length=200, description="Drafts only")
     customer_address: str | None = Field(None, max_length=1000, description="Always editable")
-    currency: str | None = Field(None, description="Drafts only")
+    currency: CurrencyCode | None = Field(None, description="Drafts only")
     issue_date: date | None = Field(None, description="Drafts only")
     due_date: date | None = Field(None, description="Always editable")
     vat_type: VatType | None = Field(None, description="Drafts only")
@@ -166,11 +163,6 @@ class DocumentUpdate(InputModel):
     _checked = field_validator(
         "amount", "tax_amount", "discount_amount", "amount_due", "external_payment_amount"
     )(_four_decimals)
-
-    @field_validator("currency")
-    @classmethod
-    def _currency(cls, value: str | None) -> str | None:
-        return None if value is None else check_currency(value)
 
 
 class LineItem(OutputModel):

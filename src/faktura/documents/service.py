@@ -7,6 +7,7 @@ call this module; it names here what they use of the others.
 """
 
 import uuid
+from collections.abc import Mapping
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -56,7 +57,7 @@ EDITABLE_WHEN_ISSUED = frozenset({"notes", "due_date", "customer_address"})
 IMPORT_MONEY_FIELDS = frozenset({"amount", "amount_due", "external_payment_amount"})
 
 
-def _format_address(address: dict[str, Any]) -> str | None:
+def _format_address(address: Mapping[str, Any]) -> str | None:
     city_line = " ".join(p for p in (address.get("zip"), address.get("city")) if p)
     parts = [address.get("street"), city_line, address.get("state"), address.get("country")]
     text = ", ".join(p for p in parts if p)

@@ -31,7 +31,7 @@ async def list_events(
     page = await events_service.list_events(
         session, principal.tenant, params, event_type=type, object_id=object_id
     )
-    return json_response(page.as_response([schemas.Event.model_validate(e) for e in page.items]))
+    return json_response(page.as_response([schemas.event_out(e) for e in page.items]))
 
 
 @router.get("/events/{event_id}", response_model=schemas.Event, summary="Retrieve an event")
@@ -41,4 +41,4 @@ async def retrieve_event(
     session: AsyncSession = Depends(get_session),
 ) -> Response:
     event = await events_service.get_event(session, principal.tenant, event_id)
-    return json_response(schemas.Event.model_validate(event))
+    return json_response(schemas.event_out(event))

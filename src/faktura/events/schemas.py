@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from faktura.api.schemas import OutputModel
+from faktura.events.models import Event as EventRow
 
 
 class Event(OutputModel):
@@ -19,3 +20,7 @@ class Event(OutputModel):
     livemode: bool = Field(description="Live or test mode")
     request_id: str | None = Field(description="API request that caused it, if any")
     created_at: datetime = Field(description="When it happened (UTC)")
+
+
+def event_out(event: EventRow) -> Event:
+    return Event.model_validate(event)

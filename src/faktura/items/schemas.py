@@ -7,9 +7,9 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from faktura.accounts.schemas import check_currency
 from faktura.api.schemas import DecimalIn, DecimalOut, InputModel, OutputModel
-from faktura.core.money import MAX_INPUT_DECIMALS, currency_exponent, decimal_places
+from faktura.core.money import MAX_INPUT_DECIMALS, decimal_places, display_amount
+from faktura.core.types import CurrencyCode
 from faktura.items.models import Item as ItemRow
 
 VatType = Literal["included", "excluded", "exempt"]
@@ -48,7 +48,7 @@ class ItemCreate(InputModel):
     name: str = Field(min_length=1, max_length=200, description="Name shown on documents")
     description: str | None = Field(None, max_length=5000, description="Longer description")
     unit_price: DecimalIn = Field(description=_UNIT_PRICE)
-    currency: str | None = Field(
+    currency: CurrencyCode | None = Field(
         None, description="ISO 4217 code of unit_price; the account's currency if omitted"
     )
     unit: str | None = Field(None, min_length=1, max_length=50, description=_UNIT)
@@ -63,11 +63,6 @@ class ItemCreate(InputModel):
     def _unit_price(cls, value: Decimal) -> Decimal:
         return check_unit_price(value)
 
-    @field_validator("currency")
-    @classmethod
-    def _currency(cls, value: str | None) -> str | None:
-        return None if value is None else check_currency(value)
-
 
 class ItemUpdate(InputModel):
     """Only the fields given change; `null` clears an optional field."""
@@ -75,7 +70,7 @@ class ItemUpdate(InputModel):
     name: str | None = Field(None, min_length=1, max_length=200, description="Name")
     description: str | None = Field(None, max_length=5000, description="Longer description")
     unit_price: DecimalIn | None = Field(None, description=_UNIT_PRICE)
-    currency: str | None = Field(None, description="ISO 4217 code of unit_price")
+    currency: CurrencyCode | None = Field(None, description="ISO 4217 code of unit_price")
     unit: str | None = Field(None, min_length=1, max_length=50, description=_UNIT)
     unit_code: str | None = Field(None, pattern=r"^[A-Z0-9]{2,3}$", description=_UNIT_CODE)
     sku: str | None = Field(None, min_length=1, max_length=100, description=_SKU)
@@ -92,11 +87,6 @@ class ItemUpdate(InputModel):
     @classmethod
     def _unit_price(cls, value: Decimal | None) -> Decimal | None:
         return None if value is None else check_unit_price(value)
-
-    @field_validator("currency")
-    @classmethod
-    def _currency(cls, value: str | None) -> str | None:
-        return None if value is None else check_currency(value)
 
 
 class Item(OutputModel):
@@ -129,18 +119,12 @@ class ItemDeleted(OutputModel):
     )
 
 
-def shown_price(value: Decimal, currency: str) -> Decimal:
-    """The stored price with at least the currency's decimals: 12.5000 USD shows as 12.50."""
-    places = max(currency_exponent(currency), decimal_places(value.normalize()))
-    return value.quantize(Decimal(1).scaleb(-places))
-
-
 def item_out(item: ItemRow) -> Item:
     return Item(
         id=item.id,
         name=item.name,
         description=item.description,
-        unit_price=shown_price(item.unit_price, item.currency),
+        unit_price=display_amount(item.unit_price, item.currency),
         currency=item.currency,
         unit=item.unit,
         unit_code=item.unit_code,

@@ -3,12 +3,18 @@
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TypedDict
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from faktura.db.base import Base, IdMixin, TenantMixin, TimestampMixin
+from faktura.db.types import JSONType
+
+
+class ReversedAllocationData(TypedDict):
+    invoice_id: str
+    amount: Decimal  # a JSON number, read back as Decimal
 
 
 class Payment(IdMixin, TimestampMixin, TenantMixin, Base):
@@ -87,7 +93,9 @@ class Refund(IdMixin, Base):
     amount: Mapped[Decimal] = mapped_column()
     reason: Mapped[str | None] = mapped_column(Text)
     # Which invoices gave back how much, e.g. [{"invoice_id": "…", "amount": "10.00"}].
-    reversed_allocations: Mapped[list[Any]] = mapped_column(default=list)
+    reversed_allocations: Mapped[list[ReversedAllocationData]] = mapped_column(
+        JSONType, default=list
+    )
     created_at: Mapped[datetime] = mapped_column()
 
     payment: Mapped[Payment] = relationship(back_populates="refunds", lazy="raise")

@@ -35,7 +35,7 @@ async def record_payment(
     session: AsyncSession = Depends(get_session),
 ) -> Response:
     payment = await service.record_payment(session, principal.tenant, body)
-    return json_response(service.payment_out(payment), status_code=201)
+    return json_response(schemas.payment_out(payment), status_code=201)
 
 
 @router.get("/payments", response_model=ListResponse[schemas.Payment], summary="List payments")
@@ -52,7 +52,7 @@ async def list_payments(
 ) -> Response:
     filters = service.PaymentFilters(matched, reviewed, customer_id, invoice_id, paid_from, paid_to)
     page = await service.list_payments(session, principal.tenant, filters, params)
-    return json_response(page.as_response([service.payment_out(p) for p in page.items]))
+    return json_response(page.as_response([schemas.payment_out(p) for p in page.items]))
 
 
 @router.get("/payments/{payment_id}", response_model=schemas.Payment, summary="Retrieve a payment")
@@ -62,7 +62,7 @@ async def retrieve_payment(
     session: AsyncSession = Depends(get_session),
 ) -> Response:
     payment = await service.get_payment(session, principal.tenant, payment_id)
-    return json_response(service.payment_out(payment))
+    return json_response(schemas.payment_out(payment))
 
 
 @router.patch(
@@ -79,7 +79,7 @@ async def update_payment(
     session: AsyncSession = Depends(get_session),
 ) -> Response:
     payment = await service.update_payment(session, principal.tenant, payment_id, body)
-    return json_response(service.payment_out(payment))
+    return json_response(schemas.payment_out(payment))
 
 
 @router.post(
@@ -96,4 +96,4 @@ async def refund_payment(
     session: AsyncSession = Depends(get_session),
 ) -> Response:
     payment = await service.refund_payment(session, principal.tenant, payment_id, body)
-    return json_response(service.payment_out(payment))
+    return json_response(schemas.payment_out(payment))

@@ -5,38 +5,28 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
-from faktura.accounts.schemas import check_currency
-from faktura.api.schemas import DecimalIn, DecimalOut, InputModel, OutputModel
-from faktura.core.money import decimal_places
+from faktura.api.schemas import DecimalOut, InputModel, OutputModel
+from faktura.core.money import display_amount
+from faktura.core.types import CurrencyCode, PositiveAmount
+from faktura.payments.models import Payment as PaymentRow
 
 BUILT_IN_METHODS = ("ach", "check", "wire", "card", "cash", "bit", "other")
-MAX_PAYMENT = Decimal(10) ** 12
-
-
-def check_amount(value: Decimal | None) -> Decimal | None:
-    if value is None:
-        return value
-    if value <= 0:
-        raise ValueError("must be greater than 0")
-    if value >= MAX_PAYMENT:
-        raise ValueError(f"must be less than {MAX_PAYMENT:,}")
-    if decimal_places(value.normalize()) > 4:
-        raise ValueError("too many decimals")
-    return value
 
 
 class AllocationIn(InputModel):
     invoice_id: uuid.UUID = Field(description="Invoice to apply money to")
-    amount: DecimalIn = Field(description="Amount applied, > 0, at most the invoice's amount_due")
-
-    _amount = field_validator("amount")(check_amount)
+    amount: PositiveAmount = Field(
+        description="Amount applied, > 0, at most the invoice's amount_due"
+    )
 
 
 class PaymentCreate(InputModel):
-    amount: DecimalIn = Field(description="Amount received, > 0, in the currency's minor units")
-    currency: str | None = Field(
+    amount: PositiveAmount = Field(
+        description="Amount received, > 0, in the currency's minor units"
+    )
+    currency: CurrencyCode | None = Field(
         None, description="ISO 4217; the invoice's or customer's currency if omitted"
     )
     payment_date: date = Field(description="When the money was received")
@@ -69,13 +59,6 @@ class PaymentCreate(InputModel):
     )
     reviewed: bool = Field(False, description="Whether someone has checked this payment")
 
-    _amount = field_validator("amount")(check_amount)
-
-    @field_validator("currency")
-    @classmethod
-    def _currency(cls, value: str | None) -> str | None:
-        return None if value is None else check_currency(value)
-
     @model_validator(mode="after")
     def _one_way_to_allocate(self) -> "PaymentCreate":
         if self.invoice_id is not None and self.allocations is not None:
@@ -99,7 +82,7 @@ class PaymentUpdate(InputModel):
 
 
 class RefundCreate(InputModel):
-    amount: DecimalIn | None = Field(
+    amount: PositiveAmount | None = Field(
         None, description="Amount to refund; all that is refundable when omitted"
     )
     reason: str | None = Field(None, max_length=1000, description="Why")
@@ -108,8 +91,6 @@ class RefundCreate(InputModel):
         description="Take the refund back from this invoice's allocation; otherwise "
         "unapplied money first, then allocations latest first",
     )
-
-    _amount = field_validator("amount")(check_amount)
 
 
 class Allocation(OutputModel):
@@ -148,3 +129,48 @@ class Payment(OutputModel):
     livemode: bool = Field(description="Live or test mode")
     created_at: datetime = Field(description="Recorded (UTC)")
     updated_at: datetime = Field(description="Last change (UTC)")
+
+
+def payment_out(payment: PaymentRow) -> Payment:
+    def money(value: Decimal) -> Decimal:
+        return display_amount(value, payment.currency)
+
+    live = [a for a in payment.allocations if a.amount > 0]
+    return Payment(
+        id=payment.id,
+        amount=money(payment.amount),
+        currency=payment.currency,
+        payment_date=payment.payment_date,
+        payment_method=payment.payment_method,
+        payer_name=payment.payer_name,
+        payer_reference=payment.payer_reference,
+        external_payment_id=payment.external_payment_id,
+        customer_id=payment.customer_id,
+        notes=payment.notes,
+        status=payment.status,
+        matched=bool(live),
+        reviewed=payment.reviewed,
+        allocations=[Allocation(invoice_id=a.invoice_id, amount=money(a.amount)) for a in live],
+        unapplied_amount=money(payment.unapplied_amount),
+        amount_refunded=money(payment.amount_refunded),
+        refunds=[
+            Refund(
+                id=r.id,
+                amount=money(r.amount),
+                reason=r.reason,
+                created_at=r.created_at,
+                reversed_allocations=[
+                    Allocation(
+                        invoice_id=uuid.UUID(str(x["invoice_id"])),
+                        amount=money(Decimal(str(x["amount"]))),
+                    )
+                    for x in r.reversed_allocations
+                ],
+            )
+            for r in payment.refunds
+        ],
+        receipt_id=payment.receipt_id,
+        livemode=payment.livemode,
+        created_at=payment.created_at,
+        updated_at=payment.updated_at,
+    )

@@ -4,7 +4,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import Select, and_, exists, select
 from sqlalchemy.exc import IntegrityError
@@ -25,64 +24,17 @@ from faktura.documents import service as documents_service
 from faktura.documents.models import Document
 from faktura.documents.schemas import DocumentCreate, LineItemIn
 from faktura.events.service import record_event
-from faktura.payments.models import Payment, PaymentAllocation, Refund
+from faktura.payments.models import Payment, PaymentAllocation, Refund, ReversedAllocationData
 from faktura.payments.schemas import (
     BUILT_IN_METHODS,
     PaymentCreate,
     PaymentUpdate,
     RefundCreate,
+    payment_out,
 )
-from faktura.payments.schemas import Allocation as AllocationOut
-from faktura.payments.schemas import Payment as PaymentOut
-from faktura.payments.schemas import Refund as RefundOut
 from faktura.receivables import service as receivables_service
 
 ZERO = Decimal(0)
-
-
-def payment_out(payment: Payment) -> PaymentOut:
-    def money(value: Decimal) -> Decimal:
-        return display_amount(value, payment.currency)
-
-    live = [a for a in payment.allocations if a.amount > 0]
-    return PaymentOut(
-        id=payment.id,
-        amount=money(payment.amount),
-        currency=payment.currency,
-        payment_date=payment.payment_date,
-        payment_method=payment.payment_method,
-        payer_name=payment.payer_name,
-        payer_reference=payment.payer_reference,
-        external_payment_id=payment.external_payment_id,
-        customer_id=payment.customer_id,
-        notes=payment.notes,
-        status=payment.status,
-        matched=bool(live),
-        reviewed=payment.reviewed,
-        allocations=[AllocationOut(invoice_id=a.invoice_id, amount=money(a.amount)) for a in live],
-        unapplied_amount=money(payment.unapplied_amount),
-        amount_refunded=money(payment.amount_refunded),
-        refunds=[
-            RefundOut(
-                id=r.id,
-                amount=money(r.amount),
-                reason=r.reason,
-                created_at=r.created_at,
-                reversed_allocations=[
-                    AllocationOut(
-                        invoice_id=uuid.UUID(str(x["invoice_id"])),
-                        amount=money(Decimal(str(x["amount"]))),
-                    )
-                    for x in r.reversed_allocations
-                ],
-            )
-            for r in payment.refunds
-        ],
-        receipt_id=payment.receipt_id,
-        livemode=payment.livemode,
-        created_at=payment.created_at,
-        updated_at=payment.updated_at,
-    )
 
 
 async def _record(session: AsyncSession, tenant: Tenant, payment: Payment, event: str) -> None:
@@ -457,7 +409,7 @@ async def refund_payment(
         )
     check_minor_units(amount, payment.currency, "amount")
     left = amount
-    reversed_allocations: list[dict[str, Any]] = []
+    reversed_allocations: list[ReversedAllocationData] = []
     if data.invoice_id is not None:
         allocation = next(
             (a for a in payment.allocations if a.invoice_id == data.invoice_id and a.amount > 0),

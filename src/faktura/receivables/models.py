@@ -3,12 +3,18 @@
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TypedDict
 
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from faktura.db.base import Base, IdMixin, TenantMixin, TimestampMixin
+from faktura.db.types import JSONType
+
+
+class InstallmentData(TypedDict):
+    due_date: str  # ISO 8601 date
+    amount: str  # a decimal string in the invoice's currency
 
 
 class Dispute(IdMixin, TimestampMixin, TenantMixin, Base):
@@ -42,6 +48,6 @@ class PaymentPlan(IdMixin, TimestampMixin, TenantMixin, Base):
     # Paid on the invoice since the plan began, kept in step by every payment and refund.
     amount_paid: Mapped[Decimal] = mapped_column()
     # [{"due_date": "2026-12-01", "amount": "100.00"}, …], in order.
-    installments: Mapped[list[Any]] = mapped_column()
+    installments: Mapped[list[InstallmentData]] = mapped_column(JSONType)
     ended_at: Mapped[datetime | None] = mapped_column()
     first_due_date: Mapped[date] = mapped_column()

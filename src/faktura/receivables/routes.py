@@ -43,7 +43,7 @@ async def open_dispute(
 ) -> Response:
     dispute = await service.open_dispute(session, principal.tenant, body)
     currency = await service.dispute_currency(session, principal.tenant, dispute)
-    return json_response(service.dispute_out(dispute, currency), status_code=201)
+    return json_response(schemas.dispute_out(dispute, currency), status_code=201)
 
 
 @router.get("/disputes", response_model=ListResponse[schemas.Dispute], summary="List disputes")
@@ -60,7 +60,7 @@ async def list_disputes(
         session, principal.tenant, params, invoice_id=invoice_id, status=status
     )
     items = [
-        service.dispute_out(d, await service.dispute_currency(session, principal.tenant, d))
+        schemas.dispute_out(d, await service.dispute_currency(session, principal.tenant, d))
         for d in page.items
     ]
     return json_response(page.as_response(items))
@@ -74,7 +74,7 @@ async def retrieve_dispute(
 ) -> Response:
     dispute = await service.get_dispute(session, principal.tenant, dispute_id)
     currency = await service.dispute_currency(session, principal.tenant, dispute)
-    return json_response(service.dispute_out(dispute, currency))
+    return json_response(schemas.dispute_out(dispute, currency))
 
 
 @router.post(
@@ -92,7 +92,7 @@ async def resolve_dispute(
     session: AsyncSession = Depends(get_session),
 ) -> Response:
     dispute, currency = await service.resolve_dispute(session, principal.tenant, dispute_id, body)
-    return json_response(service.dispute_out(dispute, currency))
+    return json_response(schemas.dispute_out(dispute, currency))
 
 
 @router.post(
@@ -112,7 +112,7 @@ async def enroll_plan(
     today = await _today(session, principal)
     plan = await service.enroll_plan(session, principal.tenant, body, today)
     currency = await service.plan_currency(session, principal.tenant, plan)
-    return json_response(service.plan_out(plan, currency, today), status_code=201)
+    return json_response(schemas.plan_out(plan, currency, today), status_code=201)
 
 
 @router.get(
@@ -132,7 +132,7 @@ async def list_plans(
         session, principal.tenant, params, invoice_id=invoice_id, status=status
     )
     items = [
-        service.plan_out(p, await service.plan_currency(session, principal.tenant, p), today)
+        schemas.plan_out(p, await service.plan_currency(session, principal.tenant, p), today)
         for p in page.items
     ]
     return json_response(page.as_response(items))
@@ -150,7 +150,7 @@ async def retrieve_plan(
 ) -> Response:
     plan = await service.get_plan(session, principal.tenant, plan_id)
     currency = await service.plan_currency(session, principal.tenant, plan)
-    return json_response(service.plan_out(plan, currency, await _today(session, principal)))
+    return json_response(schemas.plan_out(plan, currency, await _today(session, principal)))
 
 
 @router.post(
@@ -166,4 +166,4 @@ async def cancel_plan(
 ) -> Response:
     plan = await service.cancel_plan(session, principal.tenant, plan_id)
     currency = await service.plan_currency(session, principal.tenant, plan)
-    return json_response(service.plan_out(plan, currency, await _today(session, principal)))
+    return json_response(schemas.plan_out(plan, currency, await _today(session, principal)))

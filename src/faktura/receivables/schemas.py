@@ -2,23 +2,25 @@
 
 import uuid
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
-from faktura.api.schemas import DecimalIn, DecimalOut, InputModel, OutputModel
-from faktura.payments.schemas import check_amount
+from faktura.api.schemas import DecimalOut, InputModel, OutputModel
+from faktura.core.money import display_amount
+from faktura.core.types import PositiveAmount
+from faktura.receivables.models import Dispute as DisputeRow
+from faktura.receivables.models import PaymentPlan as PaymentPlanRow
 
 
 class DisputeCreate(InputModel):
     invoice_id: uuid.UUID = Field(description="The issued invoice the customer disputes")
-    amount: DecimalIn | None = Field(
+    amount: PositiveAmount | None = Field(
         None, description="Amount disputed; the invoice's whole amount_due if omitted"
     )
     reason: str = Field(min_length=1, max_length=500, description="What the customer says")
     notes: str | None = Field(None, max_length=5000, description="Internal notes")
-
-    _amount = field_validator("amount")(check_amount)
 
 
 class DisputeResolve(InputModel):
@@ -46,9 +48,7 @@ class Dispute(OutputModel):
 
 class InstallmentIn(InputModel):
     due_date: date = Field(description="When this installment is due")
-    amount: DecimalIn = Field(description="Amount of the installment, > 0")
-
-    _amount = field_validator("amount")(check_amount)
+    amount: PositiveAmount = Field(description="Amount of the installment, > 0")
 
 
 class PaymentPlanCreate(InputModel):
@@ -97,3 +97,50 @@ class PaymentPlan(OutputModel):
     livemode: bool = Field(description="Live or test mode")
     created_at: datetime = Field(description="Enrolled (UTC)")
     updated_at: datetime = Field(description="Last change (UTC)")
+
+
+def dispute_out(dispute: DisputeRow, currency: str) -> Dispute:
+    out = Dispute.model_validate(dispute)
+    out.amount = display_amount(dispute.amount, currency)
+    return out
+
+
+def plan_out(plan: PaymentPlanRow, currency: str, today: date) -> PaymentPlan:
+    paid_left = plan.amount_paid
+    installments = []
+    for entry in plan.installments:
+        amount = Decimal(str(entry["amount"]))
+        due_date = date.fromisoformat(str(entry["due_date"]))
+        paid = min(amount, paid_left)
+        paid_left -= paid
+        status = (
+            "paid"
+            if paid == amount
+            else "partial"
+            if paid > 0
+            else "overdue"
+            if due_date < today
+            else "pending"
+        )
+        if status == "partial" and due_date < today:
+            status = "overdue"
+        installments.append(
+            Installment(
+                due_date=due_date,
+                amount=display_amount(amount, currency),
+                amount_paid=display_amount(paid, currency),
+                status=status,
+            )
+        )
+    return PaymentPlan(
+        id=plan.id,
+        invoice_id=plan.invoice_id,
+        status=plan.status,
+        amount=display_amount(plan.amount, currency),
+        installments=installments,
+        overdue_installments=sum(1 for i in installments if i.status == "overdue"),
+        ended_at=plan.ended_at,
+        livemode=plan.livemode,
+        created_at=plan.created_at,
+        updated_at=plan.updated_at,
+    )

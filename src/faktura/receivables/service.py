@@ -12,7 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from faktura.core.clock import utcnow
 from faktura.core.errors import Conflict, InvalidState, NotFound, ValidationFailed
-from faktura.core.money import check_minor_units, currency_exponent, display_amount
+from faktura.core.money import check_minor_units, currency_exponent
 from faktura.core.tenant import Tenant
 from faktura.db.pagination import Page, PageParams, paginate, tenant_rows
 from faktura.documents import service as documents_service
@@ -21,14 +21,13 @@ from faktura.documents.models import Document
 from faktura.documents.status import DocumentStatus
 from faktura.events.service import record_event
 from faktura.receivables.models import Dispute, PaymentPlan
-from faktura.receivables.schemas import Dispute as DisputeOut
 from faktura.receivables.schemas import (
     DisputeCreate,
     DisputeResolve,
-    Installment,
     PaymentPlanCreate,
+    dispute_out,
+    plan_out,
 )
-from faktura.receivables.schemas import PaymentPlan as PaymentPlanOut
 
 ZERO = Decimal(0)
 
@@ -101,12 +100,6 @@ async def _transition(
 
 
 # Disputes
-
-
-def dispute_out(dispute: Dispute, currency: str) -> DisputeOut:
-    out = DisputeOut.model_validate(dispute)
-    out.amount = display_amount(dispute.amount, currency)
-    return out
 
 
 async def _currency_of(session: AsyncSession, tenant: Tenant, invoice_id: uuid.UUID) -> str:
@@ -233,47 +226,6 @@ def _generated(
     return [
         {"due_date": d.isoformat(), "amount": str(a)} for d, a in zip(dates, amounts, strict=True)
     ]
-
-
-def plan_out(plan: PaymentPlan, currency: str, today: date) -> PaymentPlanOut:
-    paid_left = plan.amount_paid
-    installments = []
-    for entry in plan.installments:
-        amount = Decimal(str(entry["amount"]))
-        due_date = date.fromisoformat(str(entry["due_date"]))
-        paid = min(amount, paid_left)
-        paid_left -= paid
-        status = (
-            "paid"
-            if paid == amount
-            else "partial"
-            if paid > 0
-            else "overdue"
-            if due_date < today
-            else "pending"
-        )
-        if status == "partial" and due_date < today:
-            status = "overdue"
-        installments.append(
-            Installment(
-                due_date=due_date,
-                amount=display_amount(amount, currency),
-                amount_paid=display_amount(paid, currency),
-                status=status,
-            )
-        )
-    return PaymentPlanOut(
-        id=plan.id,
-        invoice_id=plan.invoice_id,
-        status=plan.status,
-        amount=display_amount(plan.amount, currency),
-        installments=installments,
-        overdue_installments=sum(1 for i in installments if i.status == "overdue"),
-        ended_at=plan.ended_at,
-        livemode=plan.livemode,
-        created_at=plan.created_at,
-        updated_at=plan.updated_at,
-    )
 
 
 async def _record_plan(

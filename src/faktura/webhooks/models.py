@@ -2,12 +2,12 @@
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from faktura.db.base import Base, IdMixin, TenantMixin, TimestampMixin
+from faktura.db.types import JSONType
 
 
 class WebhookEndpoint(IdMixin, TenantMixin, TimestampMixin, Base):
@@ -17,7 +17,8 @@ class WebhookEndpoint(IdMixin, TenantMixin, TimestampMixin, Base):
     )
 
     url: Mapped[str] = mapped_column(String(2048))
-    events: Mapped[list[Any]] = mapped_column()
+    # Event types, e.g. ["invoice.paid"], or ["*"] for all.
+    events: Mapped[list[str]] = mapped_column(JSONType)
     description: Mapped[str | None] = mapped_column(String(500))
     is_active: Mapped[bool] = mapped_column()
     # Kept in clear: every delivery is signed with it (HMAC needs the key itself).
