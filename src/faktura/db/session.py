@@ -1,5 +1,6 @@
 """Engines and the unit of work: one transaction per request or job."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -89,6 +90,13 @@ class Database:
     engine: AsyncEngine
 
     def __post_init__(self) -> None:
+        # SQLite has one writer at a time. Left to SQLite, a process's waiting writers poll the
+        # lock in its busy handler, which is not first-come first-served: under load one of
+        # two hundred concurrent requests could lose every race for the whole busy timeout
+        # ("database is locked"). They queue here instead, in order and holding no pooled
+        # connection; the busy timeout is left for writers of other processes (a CLI, a
+        # worker) only.
+        self._write_turn = asyncio.Lock() if self.engine.dialect.name == "sqlite" else None
         self._reader = async_sessionmaker(
             self.engine, expire_on_commit=False, sync_session_class=FakturaSession
         )
@@ -101,9 +109,20 @@ class Database:
     @asynccontextmanager
     async def transaction(self, *, writes: bool = True) -> AsyncIterator[AsyncSession]:
         """Commit when the block ends normally, roll back when it raises."""
-        maker = self._writer if writes else self._reader
-        async with maker() as session, session.begin():
+        if not writes:
+            async with self._reader() as session, session.begin():
+                yield session
+            return
+        async with self._writing(), self._writer() as session, session.begin():
             yield session
+
+    @asynccontextmanager
+    async def _writing(self) -> AsyncIterator[None]:
+        if self._write_turn is None:
+            yield
+            return
+        async with self._write_turn:
+            yield
 
     async def dispose(self) -> None:
         await self.engine.dispose()
