@@ -18,16 +18,6 @@ USER_AGENT = f"Faktura-Webhooks/{__version__}"
 RESPONSE_EXCERPT_BYTES = 2048
 
 
-def new_client(transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
-    """Redirects are not followed: a 3xx is a failed attempt, not a way around the SSRF rules."""
-    return httpx.AsyncClient(
-        follow_redirects=False,
-        transport=transport,
-        trust_env=False,
-        limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
-    )
-
-
 def parse_retry_after(value: str | None) -> timedelta | None:
     if not value:
         return None
