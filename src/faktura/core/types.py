@@ -5,14 +5,73 @@ A validator raises ValueError, which the API reports as a 422 `validation_error`
 field.
 """
 
+import re
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from typing import Annotated
 
 import pycountry
-from pydantic import AfterValidator, Field, WithJsonSchema
+from pydantic import AfterValidator, Field, GetJsonSchemaHandler, WithJsonSchema
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from faktura.core.money import MAX_INPUT_DECIMALS, check_currency, decimal_places
+
+# C0 control characters (and DEL). PostgreSQL cannot store NUL in text at all, and none of these
+# belongs in a name, a number or a note: refusing them here makes both databases answer the same.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL_BUT_LINE_BREAKS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _describe(char: str) -> str:
+    return f"U+{ord(char):04X}"
+
+
+def check_single_line(value: str) -> str:
+    """A one-line string: no control character at all. ValueError naming the first one."""
+    found = _CONTROL.search(value)
+    if found:
+        raise ValueError(f"must not contain control characters ({_describe(found.group())})")
+    return value
+
+
+def check_multiline(value: str) -> str:
+    """Free text: tab, line feed and carriage return allowed, no other control character."""
+    found = _CONTROL_BUT_LINE_BREAKS.search(value)
+    if found:
+        raise ValueError(
+            f"must not contain control characters other than tab and line breaks "
+            f"({_describe(found.group())})"
+        )
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class _SchemaPattern:
+    """Adds a `pattern` to a string's JSON schema without changing how it validates, so clients
+    and generated tests see the rule the validator applies."""
+
+    pattern: str
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        schema.setdefault("pattern", self.pattern)
+        return schema
+
+
+# Every string a request carries is one of these two: Text for names, codes, numbers, filters;
+# MultilineText for notes, terms, descriptions and footers.
+Text = Annotated[
+    str, AfterValidator(check_single_line), _SchemaPattern(r"^[^\u0000-\u001f\u007f]*$")
+]
+MultilineText = Annotated[
+    str,
+    AfterValidator(check_multiline),
+    _SchemaPattern(r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$"),
+]
 
 # Decimals travel as exact JSON numbers; inputs also accept numeric strings.
 DecimalOut = Annotated[
