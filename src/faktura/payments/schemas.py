@@ -24,7 +24,9 @@ class AllocationIn(InputModel):
 
 class PaymentCreate(InputModel):
     amount: PositiveAmount = Field(
-        description="Amount received, > 0, in the currency's minor units"
+        description="Amount received, > 0, in major units (`200.00` is two hundred), with at "
+        "most the currency's decimals; what the invoices named do not take stays on the payment "
+        "as `unapplied_amount`"
     )
     currency: CurrencyCode | None = Field(
         None, description="ISO 4217; the invoice's or customer's currency if omitted"
