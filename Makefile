@@ -6,7 +6,7 @@ UV_VERSION := 0.13.9
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast test-sqlite test-postgres lint format install clean migrate bench bench-smoke bench-compare wrk
+.PHONY: run test test-fast test-sqlite test-postgres lint format install clean migrate bench bench-smoke bench-compare wrk fuzz
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,11 @@ REV ?= main
 ROUNDS ?= 1
 bench-compare: install wrk
 	$(BIN)/python bench/run.py --compare $(REV) --rounds $(ROUNDS)
+
+# schemathesis against the served API on SQLite and PostgreSQL (docs/fuzzing.md); EXAMPLES per operation
+EXAMPLES ?= 25
+fuzz: install
+	$(BIN)/python -m bench.fuzz --db sqlite --db postgresql --max-examples $(EXAMPLES)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
