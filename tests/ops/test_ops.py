@@ -80,6 +80,26 @@ async def test_openapi_is_valid_3_1_and_documents_errors(http: httpx.AsyncClient
     assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
 
 
+async def test_every_api_operation_declares_404(http: httpx.AsyncClient) -> None:
+    """A collection's POST or GET names ids in its body or query (customer_id, invoice_id…)."""
+    spec = (await http.get("/openapi.json")).json()
+    without = [
+        f"{method.upper()} {path}"
+        for path, operations in spec["paths"].items()
+        if path.startswith("/v1/")
+        for method, operation in operations.items()
+        if "404" not in operation["responses"]
+    ]
+    assert without == []
+
+
+async def test_metrics_are_declared_as_prometheus_text(http: httpx.AsyncClient) -> None:
+    spec = (await http.get("/openapi.json")).json()
+
+    content = spec["paths"]["/metrics"]["get"]["responses"]["200"]["content"]
+    assert list(content) == ["text/plain; version=0.0.4; charset=utf-8"]
+
+
 async def test_every_schema_property_is_described(http: httpx.AsyncClient) -> None:
     spec = (await http.get("/openapi.json")).json()
     undocumented = []

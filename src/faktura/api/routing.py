@@ -48,7 +48,7 @@ ERROR_DOCS: dict[int, str] = {
     400: "bad_request: malformed JSON or an invalid header",
     401: "unauthorized: missing, invalid or revoked API key",
     403: "insufficient_scope: the key lacks the scope of this route",
-    404: "not_found: no such object in this account and mode",
+    404: "not_found: no object of this account and mode has an id the path, body or query names",
     409: "conflict, invalid_state or idempotency_conflict",
     413: "payload_too_large: body over 1 MiB",
     415: "unsupported_media_type: body is not application/json",
@@ -75,9 +75,8 @@ bearer_scheme = HTTPBearer(auto_error=False, description="An API key: fk_live_â€
 class ApiRoute(APIRoute):
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any):
         methods = {m.upper() for m in kwargs.get("methods") or ["GET"]}
-        statuses = [401, 403, 429, 500]
-        if "{" in path:
-            statuses.append(404)
+        # 404 on every route: a path id, or an id in the body or the query, may name nothing.
+        statuses = [401, 403, 404, 429, 500]
         if methods & {"POST", "PATCH", "PUT"}:
             statuses += [400, 413, 415]
         if "POST" in methods:

@@ -61,6 +61,13 @@ async def readyz(request: Request) -> Response:
     description="The queue's figures (`faktura_jobs`, `faktura_jobs_retrying`, "
     "`faktura_jobs_oldest_due_seconds`) are read from the database on each scrape; when it is "
     "unreachable they are left out and the HTTP figures are still served.",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The Prometheus text exposition format, version 0.0.4",
+            "content": {"text/plain; version=0.0.4; charset=utf-8": {"schema": {"type": "string"}}},
+        }
+    },
 )
 async def metrics(request: Request) -> Response:
     runtime = runtime_of(request)
