@@ -144,3 +144,23 @@ async def test_bench_seed_makes_accounts_each_with_its_key_and_data(tmp_path: Pa
     assert [d["number"] for d in listed[0]["data"]] == [d["number"] for d in listed[1]["data"]]
     assert refused.returncode == 2
     assert "--account adds to one account" in refused.stderr
+
+
+def test_plain_sqlite_and_postgres_urls_work_from_the_command_line(tmp_path: Path) -> None:
+    plain = f"sqlite:///{tmp_path / 'plain.db'}"
+
+    assert faktura(plain, "migrate").returncode == 0
+    created = faktura(plain, "accounts", "create", "--name", "Plain", "--json")
+    assert created.returncode == 0, created.stderr
+    assert json.loads(created.stdout)["name"] == "Plain"
+
+
+def test_a_database_url_that_cannot_work_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    done = faktura("mysql://app@db/faktura", "migrate")
+
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr == (
+        "faktura: FAKTURA_DATABASE_URL: unsupported database 'mysql://': Faktura runs on SQLite "
+        "(sqlite:///path) and PostgreSQL (postgresql://user@host:5432/database)\n"
+    )

@@ -21,7 +21,7 @@ from faktura.api.runtime import Runtime
 from faktura.api.schemas import ErrorResponse
 from faktura.config import Settings, get_settings
 from faktura.customers.routes import routers as customers_routers
-from faktura.db.session import database_from_url
+from faktura.db.session import database_from_settings
 from faktura.documents.routes import router as documents_router
 from faktura.events.routes import router as events_router
 from faktura.items.routes import router as items_router
@@ -46,8 +46,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     wire()
     runtime = Runtime(
         settings=settings,
-        db=database_from_url(settings.database_url, settings.database_pool_size),
-        limiter=RateLimiter(settings.redis_url),
+        db=database_from_settings(settings),
+        limiter=RateLimiter(settings.redis_url, settings.rate_limit_timeout_seconds),
         metrics=Metrics(),
         keys=KeyAuthenticator(settings.auth_cache_seconds),
     )

@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import sys
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
@@ -50,10 +51,10 @@ def _wire() -> None:
 
 
 async def _in_transaction(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
-    from faktura.db.session import database_from_url
+    from faktura.db.session import database_from_settings
 
     _wire()
-    db = database_from_url(settings.database_url, pool_size=1)
+    db = database_from_settings(settings, pool_size=1)
     try:
         async with db.transaction() as session:
             return await work(session)
@@ -109,7 +110,7 @@ def worker(
     """Run background jobs (webhook deliveries, periodic jobs): claim, run, retry on schedule."""
     import signal
 
-    from faktura.db.session import database_from_url
+    from faktura.db.session import database_from_settings
     from faktura.worker.runner import JobWorker, run_forever
 
     _wire()
@@ -118,7 +119,7 @@ def worker(
         settings = settings.model_copy(update={"worker_concurrency": concurrency})
 
     async def work() -> None:
-        db = database_from_url(settings.database_url, settings.database_pool_size)
+        db = database_from_settings(settings)
         try:
             if once:
                 outcomes = await JobWorker(db, settings).run_once()
@@ -241,7 +242,7 @@ def jobs_run_due(
 
     For cron, with FAKTURA_SCHEDULER_INTERVAL_SECONDS=0 and no worker running.
     """
-    from faktura.db.session import database_from_url
+    from faktura.db.session import database_from_settings
     from faktura.jobs.kinds import registry
     from faktura.worker import schedule
     from faktura.worker.runner import JobWorker
@@ -249,7 +250,7 @@ def jobs_run_due(
     _wire()
 
     async def work(settings: Settings) -> dict[str, Any]:
-        db = database_from_url(settings.database_url, pool_size=2)
+        db = database_from_settings(settings, pool_size=2)
         try:
             await schedule.tick(db, settings, registry)
             outcomes = await JobWorker(db, settings).run_once()
@@ -454,6 +455,17 @@ def bench_seed(
 
 
 def main() -> None:
+    from pydantic import ValidationError
+
+    try:
+        get_settings()
+    except ValidationError as exc:
+        # A setting that cannot work is one line per setting, not a traceback.
+        for error in exc.errors():
+            name = "_".join(str(part) for part in error["loc"]).upper()
+            message = str(error["msg"]).removeprefix("Value error, ")
+            print(f"faktura: FAKTURA_{name}: {message}", file=sys.stderr)
+        raise SystemExit(2) from None
     app()
 
 

@@ -4,8 +4,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from faktura.db.urls import async_database_url
 
 Plan = Literal["basic", "pro", "enterprise", "unlimited"]
 
@@ -18,7 +20,25 @@ class Settings(BaseSettings):
 
     database_url: str = Field(
         DEFAULT_DATABASE_URL,
-        description="SQLAlchemy URL: sqlite+aiosqlite:///path or postgresql+psycopg://…",
+        description="sqlite:///path/to/faktura.db or postgresql://user@host:5432/database "
+        "(postgres:// and the +aiosqlite / +psycopg forms too)",
+    )
+    database_connect_timeout_seconds: float = Field(
+        5,
+        gt=0,
+        description="How long opening a PostgreSQL connection may take; a database that does not "
+        "answer in time makes requests answer 503 instead of waiting",
+    )
+    database_statement_timeout_seconds: float = Field(
+        30,
+        ge=0,
+        description="Longest a PostgreSQL statement may run before it is cancelled (503); 0: no "
+        "limit",
+    )
+    database_pool_timeout_seconds: float = Field(
+        10,
+        gt=0,
+        description="How long a request waits for a free pooled connection before answering 503",
     )
     database_pool_size: int = Field(
         20,
@@ -28,6 +48,13 @@ class Settings(BaseSettings):
     )
     redis_url: str | None = Field(
         None, description="Redis for rate limits shared by several processes; memory if unset"
+    )
+    rate_limit_timeout_seconds: float = Field(
+        0.25,
+        gt=0,
+        le=5,
+        description="How long counting a request in Redis may take; a Redis that does not answer "
+        "in time lets requests through uncounted (for 5 s, then it is tried again)",
     )
     host: str = Field("127.0.0.1", description="Address `faktura serve` listens on")
     port: int = Field(8000, description="Port `faktura serve` listens on")
@@ -75,6 +102,11 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = Field(
         10, gt=0, description="Time allowed for one webhook request, connection to last byte"
     )
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        return async_database_url(value)
 
     @model_validator(mode="after")
     def _lease_outlasts_timeout(self) -> "Settings":

@@ -1,5 +1,7 @@
 """Rate limits per key and plan, in memory and in the real Redis."""
 
+import asyncio
+import logging
 import socket
 from collections.abc import AsyncIterator
 
@@ -10,6 +12,7 @@ from faktura.app import create_app
 from faktura.config import Settings
 from tests.accounts.factories import ApiClient, add_key, create_account_with_key
 from tests.assertions import assert_error
+from tests.listeners import closed_port, silent_listener
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -108,3 +111,53 @@ async def test_requests_pass_uncounted_when_the_store_is_down(settings: Settings
 
     assert response.status_code == 200
     assert "x-ratelimit-limit" not in response.headers
+
+
+async def _limited_by(settings: Settings, redis_url: str) -> tuple[object, httpx.AsyncClient]:
+    app = create_app(settings.model_copy(update={"redis_url": redis_url}))
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
+    return app, client
+
+
+async def test_a_redis_that_never_answers_delays_requests_by_its_timeout_at_most(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """More concurrent requests than the pool has connections: none waits on the hung store."""
+    with silent_listener() as port:
+        app, client = await _limited_by(settings, f"redis://127.0.0.1:{port}/0")
+        db = app.state.runtime.db  # type: ignore[attr-defined]
+        async with client:
+            limited = await create_account_with_key(db, client, plan="basic")
+            unlimited = limited.with_key(await add_key(db, limited.account_id, plan="unlimited"))
+            with caplog.at_level(logging.WARNING, logger="faktura.ratelimit"):
+                answers = await asyncio.wait_for(
+                    asyncio.gather(
+                        *(limited.get("/v1/account") for _ in range(40)),
+                        unlimited.get("/v1/account"),
+                    ),
+                    timeout=30,  # a bound that ends a hang, not a timing
+                )
+        await db.dispose()
+
+    assert [response.status_code for response in answers] == [200] * 41
+    assert all("x-ratelimit-limit" not in response.headers for response in answers)
+    warnings = [r for r in caplog.records if r.name == "faktura.ratelimit"]
+    assert len(warnings) == 1
+    assert warnings[0].exc_info is None
+
+
+async def test_a_refused_redis_is_one_warning_not_one_per_request(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    app, client = await _limited_by(settings, f"redis://127.0.0.1:{closed_port()}/0")
+    db = app.state.runtime.db  # type: ignore[attr-defined]
+    async with client:
+        api = await create_account_with_key(db, client, plan="basic")
+        with caplog.at_level(logging.WARNING, logger="faktura.ratelimit"):
+            statuses = [(await api.get("/v1/account")).status_code for _ in range(10)]
+    await db.dispose()
+
+    assert statuses == [200] * 10
+    warnings = [r for r in caplog.records if r.name == "faktura.ratelimit"]
+    assert [w.getMessage().startswith("rate-limit store unavailable") for w in warnings] == [True]
+    assert warnings[0].exc_info is None

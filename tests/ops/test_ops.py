@@ -1,11 +1,17 @@
 """Health, readiness, metrics, the OpenAPI document and the offline docs page."""
 
+import asyncio
+from pathlib import Path
+
 import httpx
+import pytest
 from openapi_spec_validator import validate
 
 from faktura.app import create_app
 from faktura.config import Settings
 from tests.accounts.factories import ApiClient
+from tests.assertions import assert_error
+from tests.listeners import closed_port, silent_listener
 
 
 async def test_healthz(http: httpx.AsyncClient) -> None:
@@ -37,6 +43,72 @@ async def test_readyz_is_503_when_the_database_is_unreachable(settings: Settings
         response = await client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["database"] == "unreachable"
+
+
+async def _call(settings: Settings, path: str, **update: object) -> httpx.Response:
+    app = create_app(settings.model_copy(update=update))
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://t"
+        ) as client:
+            # A bound that ends a hang, not a timing.
+            return await asyncio.wait_for(
+                client.get(path, headers={"Authorization": f"Bearer fk_test_{'x' * 32}"}), 30
+            )
+    finally:
+        await app.state.runtime.db.dispose()
+
+
+async def test_readyz_answers_when_postgresql_accepts_and_never_answers(
+    settings: Settings,
+) -> None:
+    with silent_listener() as port:
+        response = await _call(
+            settings,
+            "/readyz",
+            database_url=f"postgresql://postgres@127.0.0.1:{port}/faktura",
+            database_connect_timeout_seconds=60,
+        )
+
+    assert response.status_code == 503
+    assert response.json() == {
+        "status": "unavailable",
+        "database": "no answer",
+        "error": "TimeoutError",
+    }
+
+
+async def test_a_request_is_503_with_retry_after_when_postgresql_never_answers(
+    settings: Settings,
+) -> None:
+    with silent_listener() as port:
+        response = await _call(
+            settings,
+            "/v1/account",
+            database_url=f"postgresql://postgres@127.0.0.1:{port}/faktura",
+            database_connect_timeout_seconds=1,
+        )
+
+    assert_error(response, 503, "service_unavailable")
+    assert response.headers["retry-after"] == "5"
+
+
+@pytest.mark.parametrize("database", ["postgresql", "sqlite"])
+async def test_a_request_is_503_when_the_database_is_down(
+    settings: Settings, database: str, tmp_path: Path
+) -> None:
+    url = {
+        "postgresql": f"postgresql://postgres@127.0.0.1:{closed_port()}/faktura",
+        "sqlite": f"sqlite:///{tmp_path / 'no-such-directory' / 'faktura.db'}",
+    }[database]
+
+    response = await _call(settings, "/v1/account", database_url=url)
+
+    error = assert_error(response, 503, "service_unavailable")
+    assert error["message"] == (
+        "The service is temporarily unavailable; nothing was changed, retry later"
+    )
+    assert response.headers["retry-after"] == "5"
 
 
 async def test_readyz_is_503_when_migrations_are_pending(tmp_path) -> None:

@@ -8,6 +8,8 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from faktura.api.errors import error_response, render_error
+from faktura.core.errors import ServiceUnavailable
+from faktura.db.errors import is_unavailable
 from faktura.ops.metrics import Metrics
 
 logger = logging.getLogger("faktura.errors")
@@ -68,11 +70,26 @@ class RequestContextMiddleware:
                     return
             await self.app(scope, receive, send_with_id)
         except Exception as exc:
-            # The one place an unexpected error becomes a 500: logged in full, shown bare.
-            logger.exception("unhandled error in %s %s", scope["method"], scope["path"])
             if started_response[0]:
+                logger.exception(
+                    "error after the response began: %s %s", scope["method"], scope["path"]
+                )
                 raise
-            await render_error(exc, request_id)(scope, receive, send_with_id)
+            if is_unavailable(exc):
+                # Not a bug: the database is down, slow to connect or out of connections.
+                logger.warning(
+                    "database unavailable for %s %s: %s: %s",
+                    scope["method"],
+                    scope["path"],
+                    type(exc).__name__,
+                    str(exc).splitlines()[0] if str(exc) else "",
+                )
+                failure: Exception = ServiceUnavailable()
+            else:
+                # The one place an unexpected error becomes a 500: logged in full, shown bare.
+                logger.exception("unhandled error in %s %s", scope["method"], scope["path"])
+                failure = exc
+            await render_error(failure, request_id)(scope, receive, send_with_id)
         finally:
             route = scope.get("route")
             path = getattr(route, "path", None) or "unmatched"

@@ -1,9 +1,17 @@
-"""Rate limits per API key and plan: per minute and per day, in memory or in Redis."""
+"""Rate limits per API key and plan: per minute and per day, in memory or in Redis.
 
+Counting guards the service; it is not the service. When the store (Redis) does not answer
+within `timeout` seconds, or refuses, the request passes uncounted, the store is left alone for
+`RETRY_STORE_AFTER` seconds (requests pass at once meanwhile), and one warning is logged per
+`WARN_EVERY` seconds however many requests pass uncounted.
+"""
+
+import asyncio
 import logging
 import time
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from limits import RateLimitItem, RateLimitItemPerDay, RateLimitItemPerMinute
 from limits.aio.storage import Storage
@@ -43,14 +51,48 @@ def storage_uri(redis_url: str | None) -> str:
     return redis_url if redis_url.startswith("async+") else f"async+{redis_url}"
 
 
+RETRY_STORE_AFTER = 5.0
+WARN_EVERY = 60.0
+
+
 class RateLimiter:
     """Fixed windows per key: one of a minute, one of a day. The minute is checked first."""
 
-    def __init__(self, redis_url: str | None = None):
-        storage = storage_from_string(storage_uri(redis_url))
+    def __init__(self, redis_url: str | None = None, timeout: float = 0.25):
+        options: dict[str, Any] = {}
+        if redis_url:
+            # redis-py's asyncio client, with socket timeouts as a second bound under wait_for.
+            options = {
+                "implementation": "redispy",
+                "socket_timeout": timeout,
+                "socket_connect_timeout": timeout,
+            }
+        storage = storage_from_string(storage_uri(redis_url), **options)
         assert isinstance(storage, Storage)
         self.storage = storage
+        self.timeout = timeout
         self._limiter = FixedWindowRateLimiter(storage)
+        self._store_down_until = 0.0
+        self._warned_at: float | None = None
+        self.uncounted = 0  # requests let through uncounted since the last warning
+
+    def _store_failed(self, error: BaseException) -> None:
+        now = time.monotonic()
+        self._store_down_until = now + RETRY_STORE_AFTER
+        self.uncounted += 1
+        if self._warned_at is None or now - self._warned_at >= WARN_EVERY:
+            self._warned_at = now
+            reason = str(error) or type(error).__name__
+            logger.warning(
+                "rate-limit store unavailable (%s); requests pass uncounted, retried every %g s",
+                reason,
+                RETRY_STORE_AFTER,
+            )
+
+    async def _count(self, item: RateLimitItem, identity: tuple[str, str]) -> tuple[bool, Any]:
+        allowed = await self._limiter.hit(item, *identity)
+        stats = await self._limiter.get_window_stats(item, *identity)
+        return allowed, stats
 
     async def hit(self, key_id: uuid.UUID, plan: str) -> RateLimitState | None:
         """Count one request; raise RateLimited when a window is full. None for no limit."""
@@ -62,16 +104,16 @@ class RateLimiter:
             RateLimitItemPerMinute(per_minute),
             RateLimitItemPerDay(per_day),
         ]
+        if time.monotonic() < self._store_down_until:
+            self.uncounted += 1
+            return None
         identity = ("faktura", str(key_id))
         states: list[RateLimitState] = []
         for item in windows:
             try:
-                allowed = await self._limiter.hit(item, *identity)
-                stats = await self._limiter.get_window_stats(item, *identity)
-            except Exception:
-                # Counting is a guard, not the service: if its store (Redis) is down, requests
-                # pass uncounted rather than fail.
-                logger.warning("rate-limit store unavailable; request not counted", exc_info=True)
+                allowed, stats = await asyncio.wait_for(self._count(item, identity), self.timeout)
+            except Exception as error:  # any failure of the store fails open
+                self._store_failed(error)
                 return None
             state = RateLimitState(item.amount, max(0, stats.remaining), int(stats.reset_time))
             if not allowed:

@@ -1,7 +1,8 @@
 """The route class of the API: authentication, rate limits, idempotency and the unit of work.
 
 Every /v1 route runs through `ApiRoute`, in this order:
-1. authenticate the API key and count the request against its plan's rate limits;
+1. authenticate the API key and count the request against its plan's rate limits, before any
+   transaction opens (counting has a short timeout and fails open);
 2. for a POST with Idempotency-Key: claim the key (or replay its stored response);
 3. open one transaction, run the route, and commit only when it answered below 400 (a unique
    constraint that refuses the writes — a concurrent request was first — answers 409);
@@ -54,7 +55,9 @@ ERROR_DOCS: dict[int, str] = {
     415: "unsupported_media_type: body is not application/json",
     422: "validation_error: see details[] for each invalid field",
     429: "rate_limited: see Retry-After",
-    500: "internal_error",
+    500: "internal_error: a fault of Faktura's, logged with the request id",
+    503: "service_unavailable: the database cannot be reached; nothing was changed, see "
+    "Retry-After",
 }
 
 
@@ -76,7 +79,7 @@ class ApiRoute(APIRoute):
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any):
         methods = {m.upper() for m in kwargs.get("methods") or ["GET"]}
         # 404 on every route: a path id, or an id in the body or the query, may name nothing.
-        statuses = [401, 403, 404, 429, 500]
+        statuses = [401, 403, 404, 429, 500, 503]
         if methods & {"POST", "PATCH", "PUT"}:
             statuses += [400, 413, 415]
         if "POST" in methods:
@@ -111,14 +114,13 @@ async def _serve(
     limit_state: RateLimitState | None = None
     claimed: idempotency.Claim | None = None
     try:
-        principal: Principal | None = None
+        # Who is asking, and whether their plan allows another request, are settled before a
+        # transaction opens: a slow rate-limit store must never hold a pooled connection.
+        principal = await _authenticate(request, runtime)
+        limit_state = await runtime.limiter.hit(principal.key_id, principal.plan)
         idempotency_key = request.headers.get("idempotency-key")
         if idempotency_key is not None and request.method == "POST":
             async with runtime.db.transaction() as session:
-                principal = await authenticate(
-                    session, request.headers.get("authorization"), runtime.keys
-                )
-                limit_state = await runtime.limiter.hit(principal.key_id, principal.plan)
                 outcome = await _claim(
                     request,
                     session,
@@ -133,11 +135,6 @@ async def _serve(
             claimed = outcome
         try:
             async with runtime.db.transaction(writes=writes) as session:
-                if principal is None:
-                    principal = await authenticate(
-                        session, request.headers.get("authorization"), runtime.keys
-                    )
-                    limit_state = await runtime.limiter.hit(principal.key_id, principal.plan)
                 request.state.session = session
                 request.state.principal = principal
                 response = await handler(request)
@@ -156,7 +153,6 @@ async def _serve(
                 raise
             # A concurrent request wrote the same unique value first: nothing of ours is kept.
             raise Conflict("A concurrent request changed the same data; retry") from exc
-        assert principal is not None
         if runtime.keys.needs_use_recorded(principal):
             await _record_key_use(runtime, principal)
     except (FakturaError, RequestValidationError, StarletteHTTPException) as exc:
@@ -171,6 +167,12 @@ async def _serve(
     if claimed is not None and response.status_code >= 400:
         await _settle_failed_claim(runtime, claimed, response)
     return _with_limits(response, limit_state)
+
+
+async def _authenticate(request: Request, runtime: Runtime) -> Principal:
+    """The key's principal; a database read only when this process has not just checked it."""
+    async with runtime.db.transaction(writes=False) as session:
+        return await authenticate(session, request.headers.get("authorization"), runtime.keys)
 
 
 def _is_unique_violation(exc: IntegrityError) -> bool:

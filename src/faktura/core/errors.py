@@ -103,5 +103,19 @@ class RateLimited(FakturaError):
         self.retry_after = retry_after
 
 
+class ServiceUnavailable(FakturaError):
+    """A service Faktura needs (the database) cannot be reached: nothing was done; retry."""
+
+    code, status, default_message = (
+        "service_unavailable",
+        503,
+        "The service is temporarily unavailable; nothing was changed, retry later",
+    )
+
+    def __init__(self, message: str | None = None, retry_after: int = 5):
+        super().__init__(message, headers={"Retry-After": str(retry_after)})
+        self.retry_after = retry_after
+
+
 class InternalError(FakturaError):
     pass

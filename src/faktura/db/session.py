@@ -4,7 +4,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import (
@@ -16,6 +16,10 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Session
 
 from faktura.core.jsoncodec import dumps, loads
+from faktura.db.urls import async_database_url
+
+if TYPE_CHECKING:
+    from faktura.config import Settings
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
@@ -54,7 +58,18 @@ def _json_serializer(value: Any) -> str:
     return dumps(value).decode()
 
 
-def create_engine(url: str, pool_size: int = 20) -> AsyncEngine:
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    """How long PostgreSQL may take: to connect, to run one statement (0: no limit), and how long
+    a request waits for a pooled connection. A database that does not answer costs a request
+    these seconds and a 503, never an open-ended wait."""
+
+    connect: float = 5
+    statement: float = 30
+    pool: float = 10
+
+
+def create_engine(url: str, pool_size: int = 20, timeouts: Timeouts = Timeouts()) -> AsyncEngine:
     """JSON columns keep decimals exact (written as numbers, read back as Decimal).
 
     The pool keeps `pool_size` connections and opens up to half as many more at peaks. Those
@@ -66,6 +81,7 @@ def create_engine(url: str, pool_size: int = 20) -> AsyncEngine:
     one on its fifth run on a connection; its backend warm) instead of a different one of
     twenty each time. What both cost and saved is measured in docs/performance.md.
     """
+    url = async_database_url(url)
     json_options: dict[str, Any] = {"json_serializer": _json_serializer, "json_deserializer": loads}
     if url.startswith("sqlite"):
         engine = create_async_engine(
@@ -79,6 +95,11 @@ def create_engine(url: str, pool_size: int = 20) -> AsyncEngine:
         max_overflow=max(1, pool_size // 2),
         pool_recycle=1800,
         pool_use_lifo=True,
+        pool_timeout=timeouts.pool,
+        connect_args={
+            "connect_timeout": max(1, round(timeouts.connect)),
+            "options": f"-c statement_timeout={round(timeouts.statement * 1000)}",
+        },
         **json_options,
     )
 
@@ -128,5 +149,17 @@ class Database:
         await self.engine.dispose()
 
 
-def database_from_url(url: str, pool_size: int = 20) -> Database:
-    return Database(create_engine(url, pool_size))
+def database_from_url(url: str, pool_size: int = 20, timeouts: Timeouts = Timeouts()) -> Database:
+    return Database(create_engine(url, pool_size, timeouts))
+
+
+def database_from_settings(settings: "Settings", pool_size: int | None = None) -> Database:
+    """The database the settings name, with their pool size (unless given) and timeouts."""
+    timeouts = Timeouts(
+        connect=settings.database_connect_timeout_seconds,
+        statement=settings.database_statement_timeout_seconds,
+        pool=settings.database_pool_timeout_seconds,
+    )
+    return database_from_url(
+        settings.database_url, pool_size or settings.database_pool_size, timeouts
+    )

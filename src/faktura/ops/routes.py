@@ -1,5 +1,6 @@
 """Health, readiness and metrics for operators. No API key needed."""
 
+import asyncio
 import logging
 
 from fastapi import APIRouter, Request
@@ -16,6 +17,9 @@ logger = logging.getLogger("faktura.ops")
 
 router = APIRouter(tags=["operations"])
 
+# A probe wants an answer, not a hang: a database that has not answered by then is not ready.
+READY_WITHIN_SECONDS = 2.0
+
 
 @router.get("/healthz", summary="Liveness: the process answers")
 async def healthz() -> Response:
@@ -25,15 +29,26 @@ async def healthz() -> Response:
 @router.get(
     "/readyz",
     summary="Readiness: the database answers and its schema is current",
+    description=f"Answers within {READY_WITHIN_SECONDS:g} s: a database that has not answered by "
+    "then is reported as `no answer`.",
     responses={503: {"description": "database unreachable or migrations pending"}},
 )
 async def readyz(request: Request) -> Response:
     runtime = runtime_of(request)
     expected = head_revision()
-    try:
+
+    async def check() -> str | None:
         async with runtime.db.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
-            current = await connection.run_sync(current_revision)
+            return await connection.run_sync(current_revision)
+
+    try:
+        current = await asyncio.wait_for(check(), READY_WITHIN_SECONDS)
+    except TimeoutError:
+        return json_response(
+            {"status": "unavailable", "database": "no answer", "error": "TimeoutError"},
+            status_code=503,
+        )
     except Exception as exc:
         return json_response(
             {"status": "unavailable", "database": "unreachable", "error": type(exc).__name__},
