@@ -8,6 +8,7 @@ from pydantic import Field, model_validator
 
 from faktura.accounting.models import AccountingChange as AccountingChangeRow
 from faktura.api.schemas import InputModel, OutputModel
+from faktura.core.types import MultilineText
 
 ChangeStatus = Literal["pending", "synced", "failed"]
 ObjectType = Literal["invoice", "payment", "credit_note", "customer"]
@@ -56,7 +57,7 @@ class AccountingChangesUpdate(InputModel):
     change_ids: list[uuid.UUID] = Field(
         min_length=1, max_length=1000, description="Ids of the changes (at most 1,000)"
     )
-    error_message: str | None = Field(
+    error_message: MultilineText | None = Field(
         None, min_length=1, max_length=1000, description="Why the ledger failed (mark_failed only)"
     )
 

@@ -12,7 +12,7 @@ from faktura.accounts.models import Account as AccountRow
 from faktura.accounts.models import ApiKey as ApiKeyRow
 from faktura.api.schemas import Address, DecimalIn, DecimalOut, InputModel, OutputModel
 from faktura.core.money import decimal_places, normalize_decimal
-from faktura.core.types import CurrencyCode
+from faktura.core.types import CurrencyCode, MultilineText, Text
 
 VatCategory = Literal["S", "Z", "E", "AE", "K", "G", "O", "L", "M"]
 Plan = Literal["basic", "pro", "enterprise", "unlimited"]
@@ -28,8 +28,8 @@ def check_timezone(value: str) -> str:
 
 
 class VatRateIn(InputModel):
-    id: str | None = Field(None, max_length=64, description="Keep to update a rate; omit to add")
-    name: str = Field(min_length=1, max_length=100, description="Label, e.g. 'Standard'")
+    id: Text | None = Field(None, max_length=64, description="Keep to update a rate; omit to add")
+    name: Text = Field(min_length=1, max_length=100, description="Label, e.g. 'Standard'")
     rate: DecimalIn = Field(description="Percentage: 17 means 17 %")
     category: VatCategory = Field(
         "S",
@@ -55,12 +55,12 @@ class VatRate(OutputModel):
 
 
 class NamedOptionIn(InputModel):
-    id: str | None = Field(None, max_length=64, description="Keep to update; omit to add")
-    name: str = Field(min_length=1, max_length=200, description="Display name")
-    details: str | None = Field(
+    id: Text | None = Field(None, max_length=64, description="Keep to update; omit to add")
+    name: Text = Field(min_length=1, max_length=200, description="Display name")
+    details: MultilineText | None = Field(
         None, max_length=1000, description="Free text, e.g. bank account or IBAN"
     )
-    email: str | None = Field(None, max_length=320, description="Contact email (billers)")
+    email: Text | None = Field(None, max_length=320, description="Contact email (billers)")
 
 
 class NamedOption(OutputModel):
@@ -71,7 +71,7 @@ class NamedOption(OutputModel):
 
 
 class NumberingRuleIn(InputModel):
-    prefix: str | None = Field(
+    prefix: Text | None = Field(
         None,
         min_length=1,
         max_length=20,
@@ -105,11 +105,13 @@ class Numbering(OutputModel):
 
 
 class BrandingIn(InputModel):
-    logo_url: str | None = Field(None, max_length=2000, description="Logo shown on documents")
-    color: str | None = Field(
+    logo_url: Text | None = Field(None, max_length=2000, description="Logo shown on documents")
+    color: Text | None = Field(
         None, pattern=r"^#[0-9A-Fa-f]{6}$", description="Accent colour, #RRGGBB"
     )
-    footer: str | None = Field(None, max_length=2000, description="Footer text on documents")
+    footer: MultilineText | None = Field(
+        None, max_length=2000, description="Footer text on documents"
+    )
 
 
 class Branding(OutputModel):
@@ -119,20 +121,20 @@ class Branding(OutputModel):
 
 
 class AccountUpdate(InputModel):
-    name: str | None = Field(None, min_length=1, max_length=200, description="Company name")
-    legal_name: str | None = Field(None, max_length=200, description="Registered legal name")
-    tax_id: str | None = Field(None, max_length=64, description="VAT or tax number")
-    email: str | None = Field(None, max_length=320, description="Billing contact email")
-    phone: str | None = Field(None, max_length=64, description="Phone")
-    website: str | None = Field(None, max_length=500, description="Website")
+    name: Text | None = Field(None, min_length=1, max_length=200, description="Company name")
+    legal_name: Text | None = Field(None, max_length=200, description="Registered legal name")
+    tax_id: Text | None = Field(None, max_length=64, description="VAT or tax number")
+    email: Text | None = Field(None, max_length=320, description="Billing contact email")
+    phone: Text | None = Field(None, max_length=64, description="Phone")
+    website: Text | None = Field(None, max_length=500, description="Website")
     address: Address | None = Field(None, description="Postal address (replaced whole)")
     default_currency: CurrencyCode | None = Field(
         None, description="ISO 4217 code of new documents"
     )
-    locale: str | None = Field(
+    locale: Text | None = Field(
         None, pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$", description="BCP 47 locale, e.g. he-IL"
     )
-    timezone: str | None = Field(None, description="IANA time zone, e.g. Asia/Jerusalem")
+    timezone: Text | None = Field(None, description="IANA time zone, e.g. Asia/Jerusalem")
     numbering: NumberingIn | None = Field(
         None, description="Numbering rules per document type; omitted fields are kept"
     )
@@ -201,18 +203,18 @@ class Account(OutputModel):
 
 
 class ApiKeyCreate(InputModel):
-    name: str = Field("API key", min_length=1, max_length=200, description="What the key is for")
+    name: Text = Field("API key", min_length=1, max_length=200, description="What the key is for")
     mode: Mode | None = Field(
         None, description="live or test; defaults to the mode of the key making the request"
     )
-    scopes: list[str] = Field(
+    scopes: list[Text] = Field(
         default_factory=lambda: ["*"],
         min_length=1,
         max_length=30,
         description="Scopes, e.g. ['customers:read', 'documents:write'] or ['*']",
     )
     plan: Plan | None = Field(None, description="Rate-limit plan; the server default if omitted")
-    description: str | None = Field(None, max_length=1000, description="Notes")
+    description: MultilineText | None = Field(None, max_length=1000, description="Notes")
 
 
 class ApiKey(OutputModel):

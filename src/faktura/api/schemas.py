@@ -4,7 +4,7 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from faktura.core.types import CountryCode
+from faktura.core.types import CountryCode, Text
 from faktura.core.types import DecimalIn as DecimalIn
 from faktura.core.types import DecimalOut as DecimalOut
 from faktura.db.pagination import COUNT_LIMIT
@@ -25,10 +25,10 @@ class OutputModel(BaseModel):
 class Address(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    street: str | None = Field(None, max_length=300, description="Street and number")
-    city: str | None = Field(None, max_length=120, description="City")
-    zip: str | None = Field(None, max_length=20, description="Postal code")
-    state: str | None = Field(None, max_length=120, description="State, region or province")
+    street: Text | None = Field(None, max_length=300, description="Street and number")
+    city: Text | None = Field(None, max_length=120, description="City")
+    zip: Text | None = Field(None, max_length=20, description="Postal code")
+    state: Text | None = Field(None, max_length=120, description="State, region or province")
     country: CountryCode | None = Field(None, description="ISO 3166-1 alpha-2 country code")
 
 

@@ -13,6 +13,7 @@ from faktura.api.responses import json_response
 from faktura.api.router import api_router
 from faktura.api.routing import error_responses, get_session, require_scope
 from faktura.api.schemas import DeletedResponse, ListResponse
+from faktura.core.types import Text
 from faktura.customers import schemas, service, tags
 from faktura.customers.models import CUSTOMER, SUPPLIER
 from faktura.customers.queries import PartyFilters
@@ -79,11 +80,11 @@ async def create_customer(
 )
 async def list_customers(
     params: PageParams = Depends(page_params),
-    search: str | None = _SEARCH,
-    tag: str | None = Query(
+    search: Text | None = _SEARCH,
+    tag: Text | None = Query(
         None, min_length=1, max_length=100, description="Only customers with this tag (id or name)"
     ),
-    external_id: str | None = _EXTERNAL_ID,
+    external_id: Text | None = _EXTERNAL_ID,
     created_from: date | datetime | None = _CREATED_FROM,
     created_to: date | datetime | None = _CREATED_TO,
     principal: Principal = Depends(read),
@@ -360,13 +361,13 @@ async def create_supplier(
 )
 async def list_suppliers(
     params: PageParams = Depends(page_params),
-    search: str | None = Query(
+    search: Text | None = Query(
         None,
         min_length=1,
         max_length=200,
         description="Case-insensitive substring of the company name, email, tax id or external_id",
     ),
-    external_id: str | None = _EXTERNAL_ID,
+    external_id: Text | None = _EXTERNAL_ID,
     created_from: date | datetime | None = _CREATED_FROM,
     created_to: date | datetime | None = _CREATED_TO,
     principal: Principal = Depends(read),

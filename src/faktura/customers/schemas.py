@@ -15,14 +15,14 @@ from pydantic import (
 
 from faktura.accounts.schemas import check_timezone
 from faktura.api.schemas import Address, InputModel, OutputModel
-from faktura.core.types import CurrencyCode
+from faktura.core.types import CurrencyCode, MultilineText, Text
 from faktura.customers.models import Contact as ContactRow
 from faktura.customers.models import Party
 from faktura.customers.models import Tag as TagRow
 
 PhoneType = Literal["mobile", "home", "work", "office", "fax", "other"]
-MetadataKey = Annotated[str, StringConstraints(min_length=1, max_length=40)]
-MetadataValue = Annotated[str, StringConstraints(max_length=500)]
+MetadataKey = Annotated[Text, StringConstraints(min_length=1, max_length=40)]
+MetadataValue = Annotated[Text, StringConstraints(max_length=500)]
 TagName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 LOCALE_PATTERN = r"^[a-z]{2,3}(-[A-Z]{2})?$"
 MAX_METADATA_KEYS = 50
@@ -60,11 +60,11 @@ class _AcceptsNameAlias(InputModel):
 class ContactIn(InputModel):
     """A contact given with its customer."""
 
-    contact_name: str = Field(min_length=1, max_length=200, description="Full name")
+    contact_name: Text = Field(min_length=1, max_length=200, description="Full name")
     email: EmailStr = Field(description="Email address (validated)")
-    phone: str | None = Field(None, max_length=64, description="Main phone number")
+    phone: Text | None = Field(None, max_length=64, description="Main phone number")
     phone_type: PhoneType | None = Field(None, description="Kind of the main phone")
-    phone_secondary: str | None = Field(None, max_length=64, description="Second phone number")
+    phone_secondary: Text | None = Field(None, max_length=64, description="Second phone number")
     phone_type_secondary: PhoneType | None = Field(None, description="Kind of the second phone")
     is_primary: bool = Field(
         False,
@@ -74,8 +74,8 @@ class ContactIn(InputModel):
     escalation_level: int = Field(
         0, ge=0, le=1000, description="Who to reach first when collecting: 0 first, then 1…"
     )
-    title: str | None = Field(None, max_length=200, description="Job title")
-    notes: str | None = Field(None, max_length=5000, description="Free text")
+    title: Text | None = Field(None, max_length=200, description="Job title")
+    notes: MultilineText | None = Field(None, max_length=5000, description="Free text")
 
 
 class ContactCreate(ContactIn):
@@ -85,11 +85,11 @@ class ContactCreate(ContactIn):
 class ContactUpdate(InputModel):
     """Only the fields given change; `null` clears an optional field."""
 
-    contact_name: str | None = Field(None, min_length=1, max_length=200, description="Full name")
+    contact_name: Text | None = Field(None, min_length=1, max_length=200, description="Full name")
     email: EmailStr | None = Field(None, description="Email address (validated)")
-    phone: str | None = Field(None, max_length=64, description="Main phone number")
+    phone: Text | None = Field(None, max_length=64, description="Main phone number")
     phone_type: PhoneType | None = Field(None, description="Kind of the main phone")
-    phone_secondary: str | None = Field(None, max_length=64, description="Second phone number")
+    phone_secondary: Text | None = Field(None, max_length=64, description="Second phone number")
     phone_type_secondary: PhoneType | None = Field(None, description="Kind of the second phone")
     is_primary: bool | None = Field(
         None,
@@ -99,8 +99,8 @@ class ContactUpdate(InputModel):
     escalation_level: int | None = Field(
         None, ge=0, le=1000, description="Who to reach first when collecting: 0 first, then 1…"
     )
-    title: str | None = Field(None, max_length=200, description="Job title")
-    notes: str | None = Field(None, max_length=5000, description="Free text")
+    title: Text | None = Field(None, max_length=200, description="Job title")
+    notes: MultilineText | None = Field(None, max_length=5000, description="Free text")
 
     @field_validator("contact_name", "email", "is_primary", "escalation_level", mode="before")
     @classmethod
@@ -141,15 +141,15 @@ class Contact(OutputModel):
 
 
 class PartyCreate(_AcceptsNameAlias):
-    company_name: str = Field(
+    company_name: Text = Field(
         min_length=1,
         max_length=200,
         validation_alias=AliasChoices("company_name", "name"),
         description=_COMPANY_NAME,
     )
     email: EmailStr | None = Field(None, description="Billing email address (validated)")
-    phone: str | None = Field(None, max_length=64, description="Phone number")
-    tax_id: str | None = Field(
+    phone: Text | None = Field(None, max_length=64, description="Phone number")
+    tax_id: Text | None = Field(
         None,
         min_length=1,
         max_length=64,
@@ -161,19 +161,19 @@ class PartyCreate(_AcceptsNameAlias):
     currency: CurrencyCode | None = Field(
         None, description="ISO 4217 code of its documents; the account's currency if omitted"
     )
-    timezone: str | None = Field(
+    timezone: Text | None = Field(
         None, description="IANA time zone, e.g. America/New_York; null means the account's"
     )
-    locale: str | None = Field(
+    locale: Text | None = Field(
         None, pattern=LOCALE_PATTERN, description="BCP 47 locale, e.g. he-IL; null: account's"
     )
-    external_id: str | None = Field(
+    external_id: Text | None = Field(
         None,
         min_length=1,
         max_length=255,
         description="Your own id for it, unique per account and mode",
     )
-    notes: str | None = Field(None, max_length=10_000, description="Free text")
+    notes: MultilineText | None = Field(None, max_length=10_000, description="Free text")
     metadata: dict[MetadataKey, MetadataValue] = Field(
         default_factory=dict, max_length=MAX_METADATA_KEYS, description=_METADATA
     )
@@ -205,7 +205,7 @@ class SupplierCreate(PartyCreate):
 class PartyUpdate(_AcceptsNameAlias):
     """Only the fields given change; `null` clears an optional field."""
 
-    company_name: str | None = Field(
+    company_name: Text | None = Field(
         None,
         min_length=1,
         max_length=200,
@@ -213,20 +213,20 @@ class PartyUpdate(_AcceptsNameAlias):
         description=_COMPANY_NAME,
     )
     email: EmailStr | None = Field(None, description="Billing email address (validated)")
-    phone: str | None = Field(None, max_length=64, description="Phone number")
-    tax_id: str | None = Field(
+    phone: Text | None = Field(None, max_length=64, description="Phone number")
+    tax_id: Text | None = Field(
         None, min_length=1, max_length=64, description="VAT or tax number (checked, see create)"
     )
     address: Address | None = Field(None, description="Postal address (replaced whole)")
     currency: CurrencyCode | None = Field(None, description="ISO 4217 code of its documents")
-    timezone: str | None = Field(None, description="IANA time zone; null means the account's")
-    locale: str | None = Field(
+    timezone: Text | None = Field(None, description="IANA time zone; null means the account's")
+    locale: Text | None = Field(
         None, pattern=LOCALE_PATTERN, description="BCP 47 locale; null means the account's"
     )
-    external_id: str | None = Field(
+    external_id: Text | None = Field(
         None, min_length=1, max_length=255, description="Your own id, unique per account and mode"
     )
-    notes: str | None = Field(None, max_length=10_000, description="Free text")
+    notes: MultilineText | None = Field(None, max_length=10_000, description="Free text")
     metadata: dict[MetadataKey, MetadataValue | None] | None = Field(
         None,
         max_length=MAX_METADATA_KEYS,

@@ -19,6 +19,7 @@ from faktura.api.router import api_router
 from faktura.api.routing import get_session, require_scope
 from faktura.api.schemas import DeletedResponse, ListResponse
 from faktura.core.errors import ValidationFailed
+from faktura.core.types import Text
 from faktura.documents import schemas, service
 from faktura.documents.output import document_out
 from faktura.documents.status import STATUSES, DocumentType
@@ -40,7 +41,7 @@ def _out(document: Any) -> dict[str, Any]:
 
 
 async def list_filters(
-    status: list[str] | None = Query(
+    status: list[Text] | None = Query(
         None, description="Only these statuses; repeat or comma-separate for several"
     ),
     customer_id: uuid.UUID | None = Query(None, description="Only this customer's documents"),
@@ -48,8 +49,8 @@ async def list_filters(
     issued_to: date | None = Query(None, alias="to", description="Issue date on or before"),
     due_from: date | None = Query(None, description="Due date on or after"),
     due_to: date | None = Query(None, description="Due date on or before"),
-    number: str | None = Query(None, max_length=64, description="Exactly this number"),
-    search: str | None = Query(
+    number: Text | None = Query(None, max_length=64, description="Exactly this number"),
+    search: Text | None = Query(
         None, min_length=1, max_length=200, description="Substring of number or customer name"
     ),
 ) -> service.DocumentFilters:

@@ -9,7 +9,7 @@ from pydantic import Field, field_validator, model_validator
 
 from faktura.api.schemas import DecimalIn, DecimalOut, InputModel, OutputModel
 from faktura.core.money import MAX_INPUT_DECIMALS, decimal_places
-from faktura.core.types import CurrencyCode
+from faktura.core.types import CurrencyCode, MultilineText, Text
 from faktura.documents.status import ALL_STATUSES
 
 DocumentType = Literal["invoice", "quote", "credit_note", "receipt"]
@@ -46,7 +46,7 @@ class LineItemIn(InputModel):
         None,
         description="Catalog item: its name, price, VAT type and rate are copied unless given here",
     )
-    description: str | None = Field(
+    description: MultilineText | None = Field(
         None, min_length=1, max_length=5000, description="What is sold; the item's name if omitted"
     )
     quantity: DecimalIn = Field(Decimal(1), description="Quantity, > 0, up to 4 decimals")
@@ -55,18 +55,18 @@ class LineItemIn(InputModel):
         description="Price of one unit, ≥ 0, up to 4 decimals; gross when vat_type is "
         "included. Required without item_id",
     )
-    unit: str | None = Field(None, max_length=50, description="Unit in words, e.g. hour")
+    unit: Text | None = Field(None, max_length=50, description="Unit in words, e.g. hour")
     discount: LineDiscount | None = Field(None, description="Line discount: amount or percent")
     vat_type: VatType | None = Field(
         None, description="included, excluded or exempt; the document's vat_type if omitted"
     )
-    vat_rate_id: str | None = Field(
+    vat_rate_id: Text | None = Field(
         None, max_length=64, description="One of the account's vat_rates"
     )
     vat_rate: DecimalIn | None = Field(
         None, description="VAT percentage (17 = 17 %) when no vat_rate_id is given"
     )
-    vat_exemption_reason: str | None = Field(
+    vat_exemption_reason: MultilineText | None = Field(
         None, max_length=500, description="Why an exempt line carries no VAT (required then)"
     )
 
@@ -75,10 +75,10 @@ class LineItemIn(InputModel):
 
 class DocumentCreate(InputModel):
     customer_id: uuid.UUID = Field(description="The customer (must belong to this account)")
-    customer_name: str | None = Field(
+    customer_name: Text | None = Field(
         None, min_length=1, max_length=200, description="Name printed; the customer's if omitted"
     )
-    customer_address: str | None = Field(
+    customer_address: MultilineText | None = Field(
         None, max_length=1000, description="Address printed; the customer's if omitted"
     )
     currency: CurrencyCode | None = Field(
@@ -104,19 +104,21 @@ class DocumentCreate(InputModel):
     discount_amount: DecimalIn | None = Field(
         None, description="Document discount; lowers the VAT base, pro rata over rates"
     )
-    number: str | None = Field(
+    number: Text | None = Field(
         None,
         min_length=1,
         max_length=64,
         description="Your own number (unique per type); assigned from the sequence when omitted",
     )
-    invoice_number: str | None = Field(
+    invoice_number: Text | None = Field(
         None, min_length=1, max_length=64, description="Alias of `number`"
     )
     status: Literal["draft"] | None = Field(
         None, description="`draft` to create a draft; issued (and numbered) otherwise"
     )
-    notes: str | None = Field(None, max_length=5000, description="Notes printed on the document")
+    notes: MultilineText | None = Field(
+        None, max_length=5000, description="Notes printed on the document"
+    )
     related_document_id: uuid.UUID | None = Field(
         None, description="Credit notes: the invoice they reduce (required)"
     )
@@ -142,8 +144,12 @@ class DocumentCreate(InputModel):
 
 class DocumentUpdate(InputModel):
     customer_id: uuid.UUID | None = Field(None, description="Drafts only")
-    customer_name: str | None = Field(None, min_length=1, max_length=200, description="Drafts only")
-    customer_address: str | None = Field(None, max_length=1000, description="Always editable")
+    customer_name: Text | None = Field(
+        None, min_length=1, max_length=200, description="Drafts only"
+    )
+    customer_address: MultilineText | None = Field(
+        None, max_length=1000, description="Always editable"
+    )
     currency: CurrencyCode | None = Field(None, description="Drafts only")
     issue_date: date | None = Field(None, description="Drafts only")
     due_date: date | None = Field(None, description="Always editable")
@@ -153,7 +159,7 @@ class DocumentUpdate(InputModel):
     )
     tax_amount: DecimalIn | None = Field(None, description="Drafts only")
     discount_amount: DecimalIn | None = Field(None, description="Drafts only")
-    notes: str | None = Field(None, max_length=5000, description="Always editable")
+    notes: MultilineText | None = Field(None, max_length=5000, description="Always editable")
     amount: DecimalIn | None = Field(None, description="Imported documents: the total")
     amount_due: DecimalIn | None = Field(None, description="Imported documents: ≤ amount")
     external_payment_amount: DecimalIn | None = Field(

@@ -12,6 +12,7 @@ from faktura.api.responses import json_response
 from faktura.api.router import api_router
 from faktura.api.routing import get_session, require_scope
 from faktura.api.schemas import ListResponse
+from faktura.core.types import Text
 from faktura.events import schemas
 from faktura.events import service as events_service
 
@@ -21,7 +22,7 @@ router = api_router("events")
 @router.get("/events", response_model=ListResponse[schemas.Event], summary="List events")
 async def list_events(
     params: PageParams = Depends(page_params),
-    type: str | None = Query(
+    type: Text | None = Query(
         None, max_length=64, description="Only this type, or a family such as `invoice.*`"
     ),
     object_id: uuid.UUID | None = Query(None, description="Only events about this object"),

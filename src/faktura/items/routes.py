@@ -12,6 +12,7 @@ from faktura.api.responses import json_response
 from faktura.api.router import api_router
 from faktura.api.routing import get_session, require_scope
 from faktura.api.schemas import ListResponse
+from faktura.core.types import Text
 from faktura.items import schemas, service
 
 router = api_router("items")
@@ -32,7 +33,7 @@ async def create_item(
 @router.get("/items", response_model=ListResponse[schemas.Item], summary="List items")
 async def list_items(
     params: PageParams = Depends(page_params),
-    search: str | None = Query(
+    search: Text | None = Query(
         None,
         min_length=1,
         max_length=200,

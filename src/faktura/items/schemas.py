@@ -9,7 +9,7 @@ from pydantic import Field, field_validator
 
 from faktura.api.schemas import DecimalIn, DecimalOut, InputModel, OutputModel
 from faktura.core.money import MAX_INPUT_DECIMALS, decimal_places, display_amount
-from faktura.core.types import CurrencyCode
+from faktura.core.types import CurrencyCode, MultilineText, Text
 from faktura.items.models import Item as ItemRow
 
 VatType = Literal["included", "excluded", "exempt"]
@@ -45,17 +45,19 @@ def _not_null(value: object) -> object:
 
 
 class ItemCreate(InputModel):
-    name: str = Field(min_length=1, max_length=200, description="Name shown on documents")
-    description: str | None = Field(None, max_length=5000, description="Longer description")
+    name: Text = Field(min_length=1, max_length=200, description="Name shown on documents")
+    description: MultilineText | None = Field(
+        None, max_length=5000, description="Longer description"
+    )
     unit_price: DecimalIn = Field(description=_UNIT_PRICE)
     currency: CurrencyCode | None = Field(
         None, description="ISO 4217 code of unit_price; the account's currency if omitted"
     )
-    unit: str | None = Field(None, min_length=1, max_length=50, description=_UNIT)
-    unit_code: str | None = Field(None, pattern=r"^[A-Z0-9]{2,3}$", description=_UNIT_CODE)
-    sku: str | None = Field(None, min_length=1, max_length=100, description=_SKU)
+    unit: Text | None = Field(None, min_length=1, max_length=50, description=_UNIT)
+    unit_code: Text | None = Field(None, pattern=r"^[A-Z0-9]{2,3}$", description=_UNIT_CODE)
+    sku: Text | None = Field(None, min_length=1, max_length=100, description=_SKU)
     vat_type: VatType = Field("excluded", description=_VAT_TYPE)
-    vat_rate_id: str | None = Field(None, max_length=64, description=_VAT_RATE_ID)
+    vat_rate_id: Text | None = Field(None, max_length=64, description=_VAT_RATE_ID)
     active: bool = Field(True, description="Offered for new documents; false archives it")
 
     @field_validator("unit_price")
@@ -67,15 +69,17 @@ class ItemCreate(InputModel):
 class ItemUpdate(InputModel):
     """Only the fields given change; `null` clears an optional field."""
 
-    name: str | None = Field(None, min_length=1, max_length=200, description="Name")
-    description: str | None = Field(None, max_length=5000, description="Longer description")
+    name: Text | None = Field(None, min_length=1, max_length=200, description="Name")
+    description: MultilineText | None = Field(
+        None, max_length=5000, description="Longer description"
+    )
     unit_price: DecimalIn | None = Field(None, description=_UNIT_PRICE)
     currency: CurrencyCode | None = Field(None, description="ISO 4217 code of unit_price")
-    unit: str | None = Field(None, min_length=1, max_length=50, description=_UNIT)
-    unit_code: str | None = Field(None, pattern=r"^[A-Z0-9]{2,3}$", description=_UNIT_CODE)
-    sku: str | None = Field(None, min_length=1, max_length=100, description=_SKU)
+    unit: Text | None = Field(None, min_length=1, max_length=50, description=_UNIT)
+    unit_code: Text | None = Field(None, pattern=r"^[A-Z0-9]{2,3}$", description=_UNIT_CODE)
+    sku: Text | None = Field(None, min_length=1, max_length=100, description=_SKU)
     vat_type: VatType | None = Field(None, description=_VAT_TYPE)
-    vat_rate_id: str | None = Field(None, max_length=64, description=_VAT_RATE_ID)
+    vat_rate_id: Text | None = Field(None, max_length=64, description=_VAT_RATE_ID)
     active: bool | None = Field(None, description="Offered for new documents; false archives it")
 
     @field_validator("name", "unit_price", "currency", "vat_type", "active", mode="before")

@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 
 from faktura.api.schemas import DecimalOut, InputModel, OutputModel
 from faktura.core.money import display_amount
-from faktura.core.types import CurrencyCode, PositiveAmount
+from faktura.core.types import CurrencyCode, MultilineText, PositiveAmount, Text
 from faktura.payments.models import Payment as PaymentRow
 
 BUILT_IN_METHODS = ("ach", "check", "wire", "card", "cash", "bit", "other")
@@ -32,18 +32,18 @@ class PaymentCreate(InputModel):
         None, description="ISO 4217; the invoice's or customer's currency if omitted"
     )
     payment_date: date = Field(description="When the money was received")
-    payment_method: str = Field(
+    payment_method: Text = Field(
         "other",
         min_length=1,
         max_length=64,
         description=f"One of {', '.join(BUILT_IN_METHODS)}, or the id or name of one of the "
         "account's payment_methods",
     )
-    payer_name: str | None = Field(None, max_length=200, description="Who paid")
-    payer_reference: str | None = Field(
+    payer_name: Text | None = Field(None, max_length=200, description="Who paid")
+    payer_reference: Text | None = Field(
         None, max_length=200, description="Bank reference, check number…"
     )
-    external_payment_id: str | None = Field(
+    external_payment_id: Text | None = Field(
         None,
         min_length=1,
         max_length=255,
@@ -52,7 +52,7 @@ class PaymentCreate(InputModel):
     customer_id: uuid.UUID | None = Field(
         None, description="Payer; taken from the invoices when omitted"
     )
-    notes: str | None = Field(None, max_length=5000, description="Notes")
+    notes: MultilineText | None = Field(None, max_length=5000, description="Notes")
     invoice_id: uuid.UUID | None = Field(
         None, description="Apply the payment (up to its amount) to this one invoice"
     )
@@ -74,10 +74,10 @@ class PaymentUpdate(InputModel):
         description="Match the payment to this invoice; null unmatches it (reversing "
         "its allocations)",
     )
-    payer_name: str | None = Field(None, max_length=200, description="Who paid")
-    payer_reference: str | None = Field(None, max_length=200, description="Bank reference")
+    payer_name: Text | None = Field(None, max_length=200, description="Who paid")
+    payer_reference: Text | None = Field(None, max_length=200, description="Bank reference")
     reviewed: bool | None = Field(None, description="Whether someone has checked it")
-    notes: str | None = Field(None, max_length=5000, description="Notes")
+    notes: MultilineText | None = Field(None, max_length=5000, description="Notes")
     allocations: list[AllocationIn] | None = Field(
         None, max_length=100, description="Apply more of the unapplied amount to invoices"
     )
@@ -87,7 +87,7 @@ class RefundCreate(InputModel):
     amount: PositiveAmount | None = Field(
         None, description="Amount to refund; all that is refundable when omitted"
     )
-    reason: str | None = Field(None, max_length=1000, description="Why")
+    reason: MultilineText | None = Field(None, max_length=1000, description="Why")
     invoice_id: uuid.UUID | None = Field(
         None,
         description="Take the refund back from this invoice's allocation; otherwise "

@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 
 from faktura.api.schemas import DecimalOut, InputModel, OutputModel
 from faktura.core.money import display_amount
-from faktura.core.types import PositiveAmount
+from faktura.core.types import MultilineText, PositiveAmount
 from faktura.receivables.models import Dispute as DisputeRow
 from faktura.receivables.models import PaymentPlan as PaymentPlanRow
 
@@ -19,8 +19,10 @@ class DisputeCreate(InputModel):
     amount: PositiveAmount | None = Field(
         None, description="Amount disputed; the invoice's whole amount_due if omitted"
     )
-    reason: str = Field(min_length=1, max_length=500, description="What the customer says")
-    notes: str | None = Field(None, max_length=5000, description="Internal notes")
+    reason: MultilineText = Field(
+        min_length=1, max_length=500, description="What the customer says"
+    )
+    notes: MultilineText | None = Field(None, max_length=5000, description="Internal notes")
 
 
 class DisputeResolve(InputModel):
@@ -28,7 +30,7 @@ class DisputeResolve(InputModel):
         description="upheld: a credit note for the disputed amount is issued; rejected: the "
         "invoice is owed as it was"
     )
-    notes: str | None = Field(None, max_length=5000, description="Internal notes")
+    notes: MultilineText | None = Field(None, max_length=5000, description="Internal notes")
 
 
 class Dispute(OutputModel):

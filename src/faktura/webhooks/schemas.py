@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from faktura.api.schemas import InputModel, OutputModel
+from faktura.core.types import MultilineText, Text
 from faktura.webhooks.catalog import ALL_EVENTS, EVENT_TYPES
 from faktura.webhooks.models import WebhookAttempt as WebhookAttemptRow
 from faktura.webhooks.models import WebhookDelivery as WebhookDeliveryRow
@@ -32,9 +33,9 @@ def check_events(events: list[str]) -> list[str]:
 
 
 class WebhookEndpointCreate(InputModel):
-    url: str = Field(min_length=1, max_length=2048, description=_URL)
-    events: list[str] = Field(min_length=1, max_length=200, description=_EVENTS)
-    description: str | None = Field(None, max_length=500, description=_DESCRIPTION)
+    url: Text = Field(min_length=1, max_length=2048, description=_URL)
+    events: list[Text] = Field(min_length=1, max_length=200, description=_EVENTS)
+    description: MultilineText | None = Field(None, max_length=500, description=_DESCRIPTION)
     is_active: bool = Field(True, description="Whether events are delivered to it")
 
     @field_validator("events")
@@ -46,9 +47,9 @@ class WebhookEndpointCreate(InputModel):
 class WebhookEndpointUpdate(InputModel):
     """Only the fields given change."""
 
-    url: str | None = Field(None, min_length=1, max_length=2048, description=_URL)
-    events: list[str] | None = Field(None, min_length=1, max_length=200, description=_EVENTS)
-    description: str | None = Field(None, max_length=500, description=_DESCRIPTION)
+    url: Text | None = Field(None, min_length=1, max_length=2048, description=_URL)
+    events: list[Text] | None = Field(None, min_length=1, max_length=200, description=_EVENTS)
+    description: MultilineText | None = Field(None, max_length=500, description=_DESCRIPTION)
     is_active: bool | None = Field(
         None,
         description="false stops deliveries (pending ones fail); true starts them again",
