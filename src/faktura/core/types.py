@@ -7,12 +7,13 @@ field.
 
 import re
 from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 from typing import Annotated
 
 import pycountry
-from pydantic import AfterValidator, Field, GetJsonSchemaHandler, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, Field, GetJsonSchemaHandler, WithJsonSchema
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
@@ -73,15 +74,56 @@ MultilineText = Annotated[
     _SchemaPattern(r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$"),
 ]
 
-# Decimals travel as exact JSON numbers; inputs also accept numeric strings.
+# Dates are written `YYYY-MM-DD` and nothing else: a number is not a date (pydantic would read
+# 1699920000 as a Unix time and `0` as 1970-01-01).
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATE_OR_TIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:[Zz]|[+-]\d{2}:?\d{2})?)?"
+)
+
+
+def check_iso_date(value: object) -> object:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        raise ValueError("must be a date written YYYY-MM-DD")
+    return value
+
+
+def check_iso_date_or_time(value: object) -> object:
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE_OR_TIME.fullmatch(value):
+        raise ValueError("must be a date (YYYY-MM-DD) or an ISO 8601 date and time")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(check_iso_date)]
+IsoDateOrTime = Annotated[date | datetime, BeforeValidator(check_iso_date_or_time)]
+
+# Decimals travel as exact JSON numbers; inputs also accept numeric strings, written as the
+# schema's pattern says: no exponent, sign "+", blanks or bare point ("1e5", "+3", " 12 ", ".5").
+DECIMAL_STRING = r"^-?\d+(\.\d+)?$"
+_DECIMAL_STRING = re.compile(DECIMAL_STRING)
+
+
+def check_decimal_input(value: object) -> object:
+    if isinstance(value, bool):
+        raise ValueError("must be a number, not true or false")
+    if isinstance(value, str) and not _DECIMAL_STRING.fullmatch(value):
+        raise ValueError("must be a decimal number written like 12.50 or -0.5")
+    return value
+
+
 DecimalOut = Annotated[
     Decimal, WithJsonSchema({"type": "number", "format": "decimal"}, mode="serialization")
 ]
 DecimalIn = Annotated[
     Decimal,
+    BeforeValidator(check_decimal_input),
     WithJsonSchema(
         {
-            "anyOf": [{"type": "number"}, {"type": "string", "pattern": r"^-?\d+(\.\d+)?$"}],
+            "anyOf": [{"type": "number"}, {"type": "string", "pattern": DECIMAL_STRING}],
             "format": "decimal",
         },
         mode="validation",

@@ -13,7 +13,7 @@ from faktura.api.responses import json_response
 from faktura.api.router import api_router
 from faktura.api.routing import error_responses, get_session, require_scope
 from faktura.api.schemas import DeletedResponse, ListResponse
-from faktura.core.types import Text
+from faktura.core.types import IsoDateOrTime, Text
 from faktura.customers import schemas, service, tags
 from faktura.customers.models import CUSTOMER, SUPPLIER
 from faktura.customers.queries import PartyFilters
@@ -85,8 +85,8 @@ async def list_customers(
         None, min_length=1, max_length=100, description="Only customers with this tag (id or name)"
     ),
     external_id: Text | None = _EXTERNAL_ID,
-    created_from: date | datetime | None = _CREATED_FROM,
-    created_to: date | datetime | None = _CREATED_TO,
+    created_from: IsoDateOrTime | None = _CREATED_FROM,
+    created_to: IsoDateOrTime | None = _CREATED_TO,
     principal: Principal = Depends(read),
     session: AsyncSession = Depends(get_session),
 ) -> Response:
@@ -368,8 +368,8 @@ async def list_suppliers(
         description="Case-insensitive substring of the company name, email, tax id or external_id",
     ),
     external_id: Text | None = _EXTERNAL_ID,
-    created_from: date | datetime | None = _CREATED_FROM,
-    created_to: date | datetime | None = _CREATED_TO,
+    created_from: IsoDateOrTime | None = _CREATED_FROM,
+    created_to: IsoDateOrTime | None = _CREATED_TO,
     principal: Principal = Depends(read),
     session: AsyncSession = Depends(get_session),
 ) -> Response:

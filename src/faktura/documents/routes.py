@@ -5,7 +5,6 @@ One set of routes, made once per type: the four types share one implementation.
 
 import dataclasses
 import uuid
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query
@@ -19,7 +18,7 @@ from faktura.api.router import api_router
 from faktura.api.routing import get_session, require_scope
 from faktura.api.schemas import DeletedResponse, ListResponse
 from faktura.core.errors import ValidationFailed
-from faktura.core.types import Text
+from faktura.core.types import IsoDate, Text
 from faktura.documents import schemas, service
 from faktura.documents.output import document_out
 from faktura.documents.status import STATUSES, DocumentType
@@ -45,10 +44,10 @@ async def list_filters(
         None, description="Only these statuses; repeat or comma-separate for several"
     ),
     customer_id: uuid.UUID | None = Query(None, description="Only this customer's documents"),
-    issued_from: date | None = Query(None, alias="from", description="Issue date on or after"),
-    issued_to: date | None = Query(None, alias="to", description="Issue date on or before"),
-    due_from: date | None = Query(None, description="Due date on or after"),
-    due_to: date | None = Query(None, description="Due date on or before"),
+    issued_from: IsoDate | None = Query(None, alias="from", description="Issue date on or after"),
+    issued_to: IsoDate | None = Query(None, alias="to", description="Issue date on or before"),
+    due_from: IsoDate | None = Query(None, description="Due date on or after"),
+    due_to: IsoDate | None = Query(None, description="Due date on or before"),
     number: Text | None = Query(None, max_length=64, description="Exactly this number"),
     search: Text | None = Query(
         None, min_length=1, max_length=200, description="Substring of number or customer name"

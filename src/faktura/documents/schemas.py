@@ -9,7 +9,7 @@ from pydantic import Field, field_validator, model_validator
 
 from faktura.api.schemas import DecimalIn, DecimalOut, InputModel, OutputModel
 from faktura.core.money import MAX_INPUT_DECIMALS, decimal_places
-from faktura.core.types import CurrencyCode, MultilineText, Text
+from faktura.core.types import CurrencyCode, IsoDate, MultilineText, Text
 from faktura.documents.status import ALL_STATUSES
 
 DocumentType = Literal["invoice", "quote", "credit_note", "receipt"]
@@ -84,8 +84,8 @@ class DocumentCreate(InputModel):
     currency: CurrencyCode | None = Field(
         None, description="ISO 4217; the customer's currency if omitted"
     )
-    issue_date: date | None = Field(None, description="Date of issue; today if omitted")
-    due_date: date | None = Field(
+    issue_date: IsoDate | None = Field(None, description="Date of issue; today if omitted")
+    due_date: IsoDate | None = Field(
         None, description="Payment due date (invoices); 30 days after issue if omitted"
     )
     vat_type: VatType = Field("excluded", description="Default VAT type of the lines")
@@ -151,8 +151,8 @@ class DocumentUpdate(InputModel):
         None, max_length=1000, description="Always editable"
     )
     currency: CurrencyCode | None = Field(None, description="Drafts only")
-    issue_date: date | None = Field(None, description="Drafts only")
-    due_date: date | None = Field(None, description="Always editable")
+    issue_date: IsoDate | None = Field(None, description="Drafts only")
+    due_date: IsoDate | None = Field(None, description="Always editable")
     vat_type: VatType | None = Field(None, description="Drafts only")
     line_items: list[LineItemIn] | None = Field(
         None, max_length=500, description="Drafts only; replaces all lines"

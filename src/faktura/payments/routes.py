@@ -1,7 +1,6 @@
 """/v1/payments and refunds."""
 
 import uuid
-from datetime import date
 
 from fastapi import Depends, Query
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +12,7 @@ from faktura.api.responses import json_response
 from faktura.api.router import api_router
 from faktura.api.routing import get_session, require_scope
 from faktura.api.schemas import ListResponse
+from faktura.core.types import IsoDate
 from faktura.payments import schemas, service
 
 router = api_router("payments")
@@ -45,8 +45,8 @@ async def list_payments(
     reviewed: bool | None = Query(None, description="Only reviewed or unreviewed payments"),
     customer_id: uuid.UUID | None = Query(None, description="Only this customer's payments"),
     invoice_id: uuid.UUID | None = Query(None, description="Only payments applied to it"),
-    paid_from: date | None = Query(None, alias="from", description="Payment date on or after"),
-    paid_to: date | None = Query(None, alias="to", description="Payment date on or before"),
+    paid_from: IsoDate | None = Query(None, alias="from", description="Payment date on or after"),
+    paid_to: IsoDate | None = Query(None, alias="to", description="Payment date on or before"),
     principal: Principal = Depends(read),
     session: AsyncSession = Depends(get_session),
 ) -> Response:

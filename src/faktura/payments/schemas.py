@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 
 from faktura.api.schemas import DecimalOut, InputModel, OutputModel
 from faktura.core.money import display_amount
-from faktura.core.types import CurrencyCode, MultilineText, PositiveAmount, Text
+from faktura.core.types import CurrencyCode, IsoDate, MultilineText, PositiveAmount, Text
 from faktura.payments.models import Payment as PaymentRow
 
 BUILT_IN_METHODS = ("ach", "check", "wire", "card", "cash", "bit", "other")
@@ -31,7 +31,7 @@ class PaymentCreate(InputModel):
     currency: CurrencyCode | None = Field(
         None, description="ISO 4217; the invoice's or customer's currency if omitted"
     )
-    payment_date: date = Field(description="When the money was received")
+    payment_date: IsoDate = Field(description="When the money was received")
     payment_method: Text = Field(
         "other",
         min_length=1,

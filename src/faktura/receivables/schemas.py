@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 
 from faktura.api.schemas import DecimalOut, InputModel, OutputModel
 from faktura.core.money import display_amount
-from faktura.core.types import MultilineText, PositiveAmount
+from faktura.core.types import IsoDate, MultilineText, PositiveAmount
 from faktura.receivables.models import Dispute as DisputeRow
 from faktura.receivables.models import PaymentPlan as PaymentPlanRow
 
@@ -49,7 +49,7 @@ class Dispute(OutputModel):
 
 
 class InstallmentIn(InputModel):
-    due_date: date = Field(description="When this installment is due")
+    due_date: IsoDate = Field(description="When this installment is due")
     amount: PositiveAmount = Field(description="Amount of the installment, > 0")
 
 
@@ -67,7 +67,7 @@ class PaymentPlanCreate(InputModel):
     interval: Literal["week", "month"] | None = Field(
         None, description="With count: time between installments"
     )
-    first_due_date: date | None = Field(
+    first_due_date: IsoDate | None = Field(
         None, description="With count: due date of the first installment (today if omitted)"
     )
 

@@ -14,6 +14,7 @@ from faktura.api.responses import json_response
 from faktura.api.router import api_router
 from faktura.api.routing import get_session, require_scope
 from faktura.core.clock import utcnow
+from faktura.core.types import IsoDate
 from faktura.reports import schemas, service
 
 router = api_router("reports")
@@ -31,7 +32,7 @@ async def _as_of(session: AsyncSession, principal: Principal, as_of: date | None
     "/reports/balance", response_model=schemas.BalanceReport, summary="What is owed, per currency"
 )
 async def balance(
-    as_of: date | None = Query(
+    as_of: IsoDate | None = Query(
         None,
         description="Date that decides what is overdue; today "
         "in the account's time zone if omitted",
@@ -53,7 +54,7 @@ async def balance(
     summary="Amounts due by days past due, per currency and customer",
 )
 async def aging(
-    as_of: date | None = Query(
+    as_of: IsoDate | None = Query(
         None,
         description="Date the ages are counted to; today in the account's time zone if omitted",
     ),
