@@ -14,6 +14,7 @@ from faktura import __version__
 from faktura.accounting.routes import router as accounting_router
 from faktura.accounts.api_keys import KeyAuthenticator
 from faktura.accounts.routes import router as accounts_router
+from faktura.api.allowed import RouteTable
 from faktura.api.errors import install_error_handlers
 from faktura.api.middleware import RequestContextMiddleware
 from faktura.api.ratelimit import RateLimiter
@@ -103,6 +104,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     for router in routers:
         app.include_router(router)
+    app.state.route_table = RouteTable(
+        [*app.router.routes, *(route for router in routers for route in router.routes)]
+    )
     install_error_handlers(app)
     app.add_middleware(
         RequestContextMiddleware, max_body_bytes=settings.max_body_bytes, metrics=runtime.metrics

@@ -80,6 +80,14 @@ def _clean_message(message: str) -> str:
     return message.removeprefix("Value error, ")
 
 
+def has_path_error(exc: RequestValidationError) -> bool:
+    return any(tuple(e.get("loc", ()))[:1] == ("path",) for e in exc.errors())
+
+
+def method_not_allowed(allowed: list[str]) -> StarletteHTTPException:
+    return StarletteHTTPException(405, headers={"Allow": ", ".join(allowed)})
+
+
 def render_validation_error(exc: RequestValidationError, request_id: str) -> Response:
     errors = exc.errors()
     for error in errors:
@@ -88,8 +96,9 @@ def render_validation_error(exc: RequestValidationError, request_id: str) -> Res
             return error_response(
                 "bad_request", 400, f"The request body is not valid JSON: {reason}", request_id
             )
-    if errors and all(tuple(e.get("loc", ()))[:1] == ("path",) for e in errors):
-        # A malformed id in the path names no object: answer as for any unknown id.
+    if has_path_error(exc):
+        # A malformed id in the path names no object: answer as for any unknown id, before
+        # anything the body may have wrong.
         return error_response("not_found", 404, "No such object", request_id)
     details = [
         ErrorDetail(field_path(tuple(e.get("loc", ()))), _clean_message(str(e.get("msg", ""))))
@@ -127,6 +136,11 @@ def install_error_handlers(app: FastAPI) -> None:
     """Expected failures; anything else becomes a 500 in RequestContextMiddleware."""
 
     async def handle(request: Request, exc: Exception) -> Response:
+        if isinstance(exc, StarletteHTTPException) and exc.status_code == 405:
+            # Every method the path answers, not only those of the first route that matched.
+            table = getattr(request.app.state, "route_table", None)
+            if table is not None:
+                exc = method_not_allowed(table.allowed(request.url.path))
         return render_error(exc, request_id_of(request.scope))
 
     app.add_exception_handler(FakturaError, handle)

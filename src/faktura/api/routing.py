@@ -25,7 +25,7 @@ from starlette.responses import Response
 
 from faktura.api import idempotency
 from faktura.api.auth import Principal, authenticate, check_scope
-from faktura.api.errors import render_error
+from faktura.api.errors import has_path_error, method_not_allowed, render_error
 from faktura.api.ratelimit import RateLimitState
 from faktura.api.responses import FakturaRequest
 from faktura.api.runtime import Runtime, runtime_of
@@ -158,7 +158,7 @@ async def _serve(
     except (FakturaError, RequestValidationError, StarletteHTTPException) as exc:
         if isinstance(exc, FakturaError) and "X-RateLimit-Limit" in exc.headers:
             limit_state = None  # the error already carries the window that refused it
-        response = render_error(exc, request_id)
+        response = render_error(_fixed_path_method(request, exc), request_id)
     except BaseException:
         if claimed is not None:
             async with runtime.db.transaction() as session:
@@ -167,6 +167,16 @@ async def _serve(
     if claimed is not None and response.status_code >= 400:
         await _settle_failed_claim(runtime, claimed, response)
     return _with_limits(response, limit_state)
+
+
+def _fixed_path_method(request: Request, exc: Exception) -> Exception:
+    """PATCH /v1/customers/bulk_tags reaches PATCH /v1/customers/{customer_id} with an id that is
+    no id; the path is a fixed route's, which PATCH is not allowed on: 405, not 404 or 422."""
+    if not isinstance(exc, RequestValidationError) or not has_path_error(exc):
+        return exc
+    table = getattr(request.app.state, "route_table", None)
+    allowed = table.allowed(request.url.path, fixed_only=True) if table is not None else []
+    return method_not_allowed(allowed) if allowed else exc
 
 
 async def _authenticate(request: Request, runtime: Runtime) -> Principal:
