@@ -72,6 +72,22 @@ async def test_https_only_and_no_private_addresses_unless_allowed(api: ApiClient
         ("https://10.0.0.1/hooks", "10.0.0.1 is not a public address"),
         ("https://169.254.169.254/latest/meta-data", "169.254.169.254 is not a public address"),
         ("https://[::1]/hooks", "::1 is not a public address"),
+        # IPv6 addresses that reach a private IPv4 one: NAT64, 6to4, IPv4-compatible, mapped.
+        (
+            "https://[64:ff9b::a9fe:a9fe]/",
+            "64:ff9b::a9fe:a9fe (IPv4 169.254.169.254) is not a public address",
+        ),
+        (
+            "https://[2002:a9fe:a9fe::]/",
+            "2002:a9fe:a9fe:: (IPv4 169.254.169.254) is not a public address",
+        ),
+        ("https://[::127.0.0.1]/", "::127.0.0.1 (IPv4 127.0.0.1) is not a public address"),
+        ("https://[::ffff:10.0.0.1]/", "::ffff:10.0.0.1 (IPv4 10.0.0.1) is not a public address"),
+        # Numeric forms of loopback that resolvers read as 127.0.0.1.
+        ("https://2130706433/", "2130706433 (127.0.0.1) is not a public address"),
+        ("https://0x7f000001/", "0x7f000001 (127.0.0.1) is not a public address"),
+        ("https://127.1/", "127.1 (127.0.0.1) is not a public address"),
+        ("https://0177.0.0.1/", "0177.0.0.1 (127.0.0.1) is not a public address"),
         ("https://user:pw@example.com/", "must not carry a user name or password"),
         ("ftp://example.com/", "must be an https:// URL"),
     ):

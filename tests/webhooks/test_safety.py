@@ -45,6 +45,13 @@ class CountingTransport(httpx.AsyncBaseTransport):
         ("fe80::1", False),
         ("fd00:ec2::254", False),
         ("::ffff:10.0.0.1", False),
+        ("64:ff9b::a9fe:a9fe", False),  # NAT64 of 169.254.169.254
+        ("64:ff9b:1::a00:1", False),  # local-use NAT64 of 10.0.0.1
+        ("2002:a9fe:a9fe::", False),  # 6to4 of 169.254.169.254
+        ("::127.0.0.1", False),  # IPv4-compatible
+        ("2001:0:4136:e378:8000:63bf:f5ff:fffe", False),  # Teredo client 10.0.0.1
+        ("64:ff9b::5db8:d822", True),  # NAT64 of 93.184.216.34
+        ("2002:5db8:d822::1", True),  # 6to4 of 93.184.216.34
         ("93.184.216.34", True),
         ("2606:4700::1111", True),
     ],
@@ -60,6 +67,19 @@ async def test_a_host_resolving_to_loopback_is_refused_unless_allowed() -> None:
     assert str(allowed.address) == "127.0.0.1"
     by_range = await resolve("https://localhost:8443/hooks", ("127.0.0.0/8",))
     assert by_range.port == 8443
+
+
+@pytest.mark.parametrize(
+    "host", ["2130706433", "0x7f000001", "127.1", "0177.0.0.1", "[::127.0.0.1]"]
+)
+async def test_numeric_forms_of_loopback_are_refused_before_any_lookup(host: str) -> None:
+    with pytest.raises(RefusedDestination, match=r"127\.0\.0\.1\) is not a public address"):
+        await resolve(f"https://{host}/hooks", ())
+
+
+async def test_a_numeric_form_of_a_public_address_is_reached_at_that_address() -> None:
+    destination = await resolve("https://1572395042/hooks", ())  # 93.184.216.34
+    assert str(destination.address) == "93.184.216.34"
 
 
 @pytest.fixture

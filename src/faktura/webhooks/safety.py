@@ -28,10 +28,29 @@ class Destination:
     address: IPAddress
 
 
+# IPv6 ranges that carry an IPv4 address in their last 32 bits: NAT64 (RFC 6052, the well-known
+# and the local-use prefix) and the deprecated IPv4-compatible form. 6to4 and Teredo have their
+# own accessors on IPv6Address.
+_IPV4_IN_LAST_32_BITS = (
+    ipaddress.IPv6Network("64:ff9b::/96"),
+    ipaddress.IPv6Network("64:ff9b:1::/48"),
+    ipaddress.IPv6Network("::/96"),
+)
+
+
 def _ip(host: str) -> IPAddress | None:
+    """The address a URL's host denotes, if it is one: an IPv6 or dotted IPv4 literal, or one of
+    the legacy IPv4 forms that URL parsers and resolvers read as an address (`2130706433`,
+    `0x7f000001`, `127.1`, `0177.0.0.1`), which would otherwise pass for a name."""
     try:
         return ipaddress.ip_address(host)
     except ValueError:
+        pass
+    if not host or any(c not in "0123456789abcdefx." for c in host):
+        return None
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(host.removesuffix(".")))
+    except OSError:
         return None
 
 
@@ -56,10 +75,29 @@ def is_allowed_host(host: str, address: IPAddress | None, allowed: tuple[str, ..
     return False
 
 
+def embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address reaches through a translator or tunnel, if any."""
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address.teredo is not None:
+        return address.teredo[1]
+    if address.is_loopback or address.is_unspecified:
+        return None  # ::1 and ::, not the IPv4-compatible 0.0.0.1 and 0.0.0.0
+    if any(address in network for network in _IPV4_IN_LAST_32_BITS):
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
 def is_public(address: IPAddress) -> bool:
-    """Not private, loopback, link-local (cloud metadata), multicast, reserved or unspecified."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    """Not private, loopback, link-local (cloud metadata), multicast, reserved or unspecified,
+    nor an IPv6 address that embeds such an IPv4 address (mapped, NAT64, 6to4, Teredo,
+    IPv4-compatible)."""
+    if isinstance(address, ipaddress.IPv6Address):
+        inner = embedded_ipv4(address)
+        if inner is not None and not is_public(inner):
+            return False
     return address.is_global and not address.is_multicast
 
 
@@ -88,7 +126,15 @@ def check_url(url: str, allowed: tuple[str, ...]) -> None:
     if parts.scheme != "https":
         raise RefusedDestination("must be an https:// URL")
     if address is not None and not is_public(address):
-        raise RefusedDestination(f"{host} is not a public address")
+        raise RefusedDestination(f"{_described(host, address)} is not a public address")
+
+
+def _described(host: str, address: IPAddress) -> str:
+    """The host as written, and the IPv4 address it really reaches when that differs."""
+    inner = embedded_ipv4(address) if isinstance(address, ipaddress.IPv6Address) else None
+    if inner is not None:
+        return f"{host} (IPv4 {inner})"
+    return host if str(address) == host else f"{host} ({address})"
 
 
 async def resolve(url: str, allowed: tuple[str, ...]) -> Destination:
