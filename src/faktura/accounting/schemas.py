@@ -8,7 +8,7 @@ from pydantic import Field, model_validator
 
 from faktura.accounting.models import AccountingChange as AccountingChangeRow
 from faktura.api.schemas import InputModel, OutputModel
-from faktura.core.types import MultilineText
+from faktura.core.types import MultilineText, field_error
 
 ChangeStatus = Literal["pending", "synced", "failed"]
 ObjectType = Literal["invoice", "payment", "credit_note", "customer"]
@@ -64,7 +64,7 @@ class AccountingChangesUpdate(InputModel):
     @model_validator(mode="after")
     def _message_only_on_failure(self) -> "AccountingChangesUpdate":
         if self.action == "mark_synced" and self.error_message is not None:
-            raise ValueError("error_message is only for mark_failed")
+            raise field_error("error_message", "error_message is only for mark_failed")
         return self
 
 

@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from faktura.api.responses import FakturaJSONResponse
 from faktura.core.errors import ErrorDetail, FakturaError
+from faktura.core.types import BLAMED_FIELD
 
 _STATUS_CODES = {
     400: "bad_request",
@@ -76,6 +77,15 @@ def field_path(loc: tuple[int | str, ...]) -> str:
     return path or "body"
 
 
+def _blamed_path(error: Any) -> str:
+    """The error's field; a model's own rule may blame one of its fields (`field_error`)."""
+    loc = tuple(error.get("loc", ()))
+    blamed = (error.get("ctx") or {}).get(BLAMED_FIELD)
+    if blamed is None:
+        return field_path(loc)
+    return field_path((*loc, blamed))
+
+
 def _clean_message(message: str) -> str:
     return message.removeprefix("Value error, ")
 
@@ -100,10 +110,7 @@ def render_validation_error(exc: RequestValidationError, request_id: str) -> Res
         # A malformed id in the path names no object: answer as for any unknown id, before
         # anything the body may have wrong.
         return error_response("not_found", 404, "No such object", request_id)
-    details = [
-        ErrorDetail(field_path(tuple(e.get("loc", ()))), _clean_message(str(e.get("msg", ""))))
-        for e in errors
-    ]
+    details = [ErrorDetail(_blamed_path(e), _clean_message(str(e.get("msg", "")))) for e in errors]
     summary = "; ".join(f"{d.field}: {d.message}" for d in details[:3])
     return error_response(
         "validation_error", 422, summary or "Invalid request", request_id, details

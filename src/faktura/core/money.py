@@ -110,6 +110,12 @@ def amount_display(currency: str) -> Callable[[Decimal], Decimal]:
     return display
 
 
+def money_text(value: Decimal, currency: str) -> str:
+    """An amount as messages print it: at the currency's exponent, with the currency
+    (`118.00 EUR`, not `118.0000`)."""
+    return f"{display_amount(value, currency)} {currency}"
+
+
 def decimal_places(value: Decimal) -> int:
     """Decimals written in the value (1.50 has 2, 1E+2 has 0)."""
     exponent = value.as_tuple().exponent

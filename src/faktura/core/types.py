@@ -15,7 +15,7 @@ from typing import Annotated
 import pycountry
 from pydantic import AfterValidator, BeforeValidator, Field, GetJsonSchemaHandler, WithJsonSchema
 from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import CoreSchema
+from pydantic_core import CoreSchema, PydanticCustomError
 
 from faktura.core.money import MAX_INPUT_DECIMALS, check_currency, decimal_places
 
@@ -165,3 +165,13 @@ def check_positive_amount(value: Decimal) -> Decimal:
 
 # An amount of money greater than zero, with at most MAX_INPUT_DECIMALS decimals.
 PositiveAmount = Annotated[DecimalIn, AfterValidator(check_positive_amount)]
+
+
+# The context key that carries the field a cross-field rule blames (see `field_error`).
+BLAMED_FIELD = "blamed_field"
+
+
+def field_error(field: str, message: str) -> PydanticCustomError:
+    """What a model validator raises when a rule over several fields is broken by one of them:
+    the 422 names `field` (`error_message`), not the whole body."""
+    return PydanticCustomError("field_error", message, {BLAMED_FIELD: field})

@@ -15,7 +15,7 @@ from pydantic import (
 
 from faktura.accounts.schemas import check_timezone
 from faktura.api.schemas import Address, InputModel, OutputModel
-from faktura.core.types import CurrencyCode, MultilineText, Text
+from faktura.core.types import CurrencyCode, MultilineText, Text, field_error
 from faktura.customers.models import Contact as ContactRow
 from faktura.customers.models import Party
 from faktura.customers.models import Tag as TagRow
@@ -50,7 +50,7 @@ class _AcceptsNameAlias(InputModel):
     @classmethod
     def _one_name(cls, data: Any) -> Any:
         if isinstance(data, dict) and "name" in data and "company_name" in data:
-            raise ValueError("give company_name or its alias name, not both")
+            raise field_error("name", "give company_name or its alias name, not both")
         return data
 
 

@@ -20,6 +20,7 @@ from faktura.accounts import service as accounts_service
 from faktura.accounts.models import Account
 from faktura.core.clock import utcnow
 from faktura.core.errors import InvalidState, NotFound, ValidationFailed
+from faktura.core.money import money_text
 from faktura.core.tenant import Tenant
 from faktura.documents.locked_rows import keep_locked
 from faktura.documents.models import Document
@@ -28,6 +29,7 @@ from faktura.documents.schemas import DocumentCreate, LineItemIn
 from faktura.documents.status import (
     DocumentStatus,
     DocumentType,
+    a,
     amount_due,
     recalculated_invoice_status,
     record_document_event,
@@ -113,15 +115,15 @@ async def apply_payment(
     invoice = await _invoice(session, tenant, invoice_id)
     if delta > 0:
         if invoice.status in (DocumentStatus.DRAFT, DocumentStatus.CANCELLED):
-            raise InvalidState(f"A {invoice.status} invoice cannot take payments")
+            raise InvalidState(f"{a(invoice.status).capitalize()} invoice cannot take payments")
         if invoice.currency != currency:
             raise CurrencyMismatch(
                 f"the invoice is in {invoice.currency}, the payment in {currency}"
             )
         if delta > invoice.amount_due:
             raise MoreThanDue(
-                f"{delta} exceeds what invoice {invoice.number} still has due "
-                f"({invoice.amount_due})"
+                f"{money_text(delta, currency)} exceeds what invoice {invoice.number} "
+                f"still has due ({money_text(invoice.amount_due, currency)})"
             )
     invoice.amount_paid += delta
     invoice.updated_at = utcnow()
@@ -148,7 +150,7 @@ async def credit_target(
     except NotFound as exc:
         raise NotFound(f"related_document_id: no such invoice {invoice_id}") from exc
     if invoice.status in (DocumentStatus.DRAFT, DocumentStatus.CANCELLED):
-        raise InvalidState(f"A {invoice.status} invoice cannot be credited")
+        raise InvalidState(f"{a(invoice.status).capitalize()} invoice cannot be credited")
     if invoice.currency != credit_note.currency:
         raise ValidationFailed.on_field("currency", f"the invoice is in {invoice.currency}")
     if invoice.customer_id != credit_note.customer_id:
@@ -156,8 +158,8 @@ async def credit_target(
     if credit_note.total > invoice.amount_due:
         raise ValidationFailed.on_field(
             "total",
-            f"the credit note ({credit_note.total}) exceeds what the invoice still "
-            f"has due ({invoice.amount_due})",
+            f"the credit note ({money_text(credit_note.total, invoice.currency)}) exceeds "
+            f"what the invoice still has due ({money_text(invoice.amount_due, invoice.currency)})",
         )
     credit_note.related_document_id = invoice.id
     return invoice

@@ -162,7 +162,11 @@ def legacy_line(
 ) -> LineItemIn:
     """Seed 003's single `amount`: one line whose math gives exactly that total."""
     check_minor_units(amount, currency, "amount")
+    if amount <= 0:
+        raise ValidationFailed.on_field("amount", "must be greater than 0")
     net = amount - (tax_amount or ZERO) + (discount or ZERO)
+    if net < 0:
+        raise ValidationFailed.on_field("tax_amount", "cannot be more than amount plus discount")
     return LineItemIn(
         description="Amount", quantity=Decimal(1), unit_price=quantize_money(net, currency)
     )

@@ -33,6 +33,7 @@ from faktura.documents.models import Document, DocumentCounter
 from faktura.documents.status import (
     DocumentStatus,
     DocumentType,
+    a,
     amount_due,
     label,
     record_document_event,
@@ -186,7 +187,7 @@ async def issue(
             await session.flush()
     except IntegrityError as exc:  # a number taken by a concurrent request of another year
         raise Conflict(
-            f"A {label(document.type)} numbered '{document.number}' already exists"
+            f"{a(label(document.type)).capitalize()} numbered '{document.number}' already exists"
         ) from exc
 
 
@@ -201,7 +202,9 @@ async def _number(
     if number is not None:
         await lock_for_manual_number(session, tenant, document.type, document.issue_date, rule)
         if await _number_taken(session, tenant, document.type, number):
-            raise Conflict(f"A {label(document.type)} numbered '{number}' already exists")
+            raise Conflict(
+                f"{a(label(document.type)).capitalize()} numbered '{number}' already exists"
+            )
         return number
     number, check = await take_number(session, tenant, document.type, document.issue_date, rule)
     # A number a caller already gave by hand is skipped: it is itself in the sequence.

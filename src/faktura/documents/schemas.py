@@ -9,7 +9,7 @@ from pydantic import Field, field_validator, model_validator
 
 from faktura.api.schemas import DecimalIn, DecimalOut, InputModel, OutputModel
 from faktura.core.money import MAX_INPUT_DECIMALS, decimal_places
-from faktura.core.types import CurrencyCode, IsoDate, MultilineText, Text
+from faktura.core.types import CurrencyCode, IsoDate, MultilineText, Text, field_error
 from faktura.documents.status import ALL_STATUSES
 
 DocumentType = Literal["invoice", "quote", "credit_note", "receipt"]
@@ -137,7 +137,7 @@ class DocumentCreate(InputModel):
     def _one_number(self) -> "DocumentCreate":
         if self.invoice_number is not None:
             if self.number is not None and self.number != self.invoice_number:
-                raise ValueError("number and invoice_number differ")
+                raise field_error("invoice_number", "number and invoice_number differ")
             self.number = self.invoice_number
         return self
 

@@ -44,6 +44,7 @@ from faktura.documents.schemas import DocumentCreate, DocumentUpdate
 from faktura.documents.status import (
     DocumentStatus,
     DocumentType,
+    a,
     amount_due,
     record_document_event,
     transition,
@@ -291,7 +292,7 @@ async def _update_imported_money(
     """Seed 003's updates of an imported document's money, with its cross-field rules."""
     if document.type != DocumentType.INVOICE or document.status == DocumentStatus.CANCELLED:
         raise InvalidState(
-            f"The money of a {document.status} {label(document.type)} cannot be changed"
+            f"The money of {a(document.status)} {label(document.type)} cannot be changed"
         )
     if document.source_type != "import":
         field = sorted(changes.model_fields_set & IMPORT_MONEY_FIELDS)[0]

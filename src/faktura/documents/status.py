@@ -94,6 +94,11 @@ def label(doc_type: str) -> str:
     return doc_type.replace("_", " ")
 
 
+def a(phrase: str) -> str:
+    """The phrase with its indefinite article: `an invoice`, `a quote`, `an issued invoice`."""
+    return f"{'an' if phrase[:1].lower() in 'aeiou' else 'a'} {phrase}"
+
+
 def amount_due(document: Document) -> Decimal:
     return (
         document.total
@@ -124,7 +129,8 @@ def status_from_money(document: Document, today: date) -> DocumentStatus:
 
 def refused(document: Document, to_status: str) -> InvalidState:
     return InvalidState(
-        f"A {label(document.type)} in status '{document.status}' cannot become '{to_status}'"
+        f"{a(label(document.type)).capitalize()} in status '{document.status}' "
+        f"cannot become '{to_status}'"
     )
 
 

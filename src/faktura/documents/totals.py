@@ -18,7 +18,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
-from faktura.core.money import MAX_STORED_MAGNITUDE, currency_exponent, quantize_money
+from faktura.core.money import (
+    MAX_STORED_MAGNITUDE,
+    currency_exponent,
+    money_text,
+    quantize_money,
+)
 
 VatType = Literal["included", "excluded", "exempt"]
 HUNDRED = Decimal(100)
@@ -253,7 +258,7 @@ def check_declared_amount(totals: Totals, amount: Decimal, currency: str) -> Non
     """A document that gives both `amount` and lines must agree within one minor unit."""
     if abs(totals.total - amount) > minor_unit(currency):
         message = (
-            f"amount {amount} does not match the line items' total {totals.total} "
-            f"(allowed difference: {minor_unit(currency)})"
+            f"amount {money_text(amount, currency)} does not match the line items' total "
+            f"{money_text(totals.total, currency)} (allowed difference: {minor_unit(currency)})"
         )
         raise TotalsError((("amount", message), ("line_items", message)))

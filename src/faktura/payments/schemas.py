@@ -9,7 +9,14 @@ from pydantic import Field, model_validator
 
 from faktura.api.schemas import DecimalOut, InputModel, OutputModel
 from faktura.core.money import display_amount
-from faktura.core.types import CurrencyCode, IsoDate, MultilineText, PositiveAmount, Text
+from faktura.core.types import (
+    CurrencyCode,
+    IsoDate,
+    MultilineText,
+    PositiveAmount,
+    Text,
+    field_error,
+)
 from faktura.payments.models import Payment as PaymentRow
 
 BUILT_IN_METHODS = ("ach", "check", "wire", "card", "cash", "bit", "other")
@@ -64,7 +71,7 @@ class PaymentCreate(InputModel):
     @model_validator(mode="after")
     def _one_way_to_allocate(self) -> "PaymentCreate":
         if self.invoice_id is not None and self.allocations is not None:
-            raise ValueError("give invoice_id or allocations, not both")
+            raise field_error("allocations", "give invoice_id or allocations, not both")
         return self
 
 

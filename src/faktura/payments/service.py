@@ -15,7 +15,7 @@ from faktura.accounts.models import Account
 from faktura.core.clock import utcnow
 from faktura.core.errors import Conflict, InvalidState, NotFound, ValidationFailed
 from faktura.core.ids import uuid7
-from faktura.core.money import check_minor_units, display_amount
+from faktura.core.money import check_minor_units, display_amount, money_text
 from faktura.core.tenant import Tenant
 from faktura.customers import service as customers_service
 from faktura.db.pagination import Page, PageParams, paginate, tenant_rows
@@ -119,7 +119,8 @@ async def _allocate(
     if amount > payment.unapplied_amount:
         raise ValidationFailed.on_field(
             field.replace("invoice_id", "amount"),
-            f"{amount} is more than the payment has unapplied ({payment.unapplied_amount})",
+            f"{money_text(amount, payment.currency)} is more than the payment has unapplied "
+            f"({money_text(payment.unapplied_amount, payment.currency)})",
         )
     check_minor_units(amount, payment.currency, field.replace("invoice_id", "amount"))
     invoice = await _apply_to_invoice(session, tenant, invoice_id, amount, payment.currency, field)
@@ -405,7 +406,9 @@ async def refund_payment(
         amount = refundable
     if amount > refundable:
         raise ValidationFailed.on_field(
-            "amount", f"{amount} is more than the {refundable} that can still be refunded"
+            "amount",
+            f"{money_text(amount, payment.currency)} is more than the "
+            f"{money_text(refundable, payment.currency)} that can still be refunded",
         )
     check_minor_units(amount, payment.currency, "amount")
     left = amount

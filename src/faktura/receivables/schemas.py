@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 
 from faktura.api.schemas import DecimalOut, InputModel, OutputModel
 from faktura.core.money import display_amount
-from faktura.core.types import IsoDate, MultilineText, PositiveAmount
+from faktura.core.types import IsoDate, MultilineText, PositiveAmount, field_error
 from faktura.receivables.models import Dispute as DisputeRow
 from faktura.receivables.models import PaymentPlan as PaymentPlanRow
 
@@ -76,7 +76,7 @@ class PaymentPlanCreate(InputModel):
         if (self.installments is None) == (self.count is None):
             raise ValueError("give installments, or count and interval")
         if self.count is not None and self.interval is None:
-            raise ValueError("count needs an interval")
+            raise field_error("interval", "count needs an interval")
         return self
 
 

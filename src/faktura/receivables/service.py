@@ -12,7 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from faktura.core.clock import utcnow
 from faktura.core.errors import Conflict, InvalidState, NotFound, ValidationFailed
-from faktura.core.money import check_minor_units, currency_exponent
+from faktura.core.money import check_minor_units, currency_exponent, money_text
 from faktura.core.tenant import Tenant
 from faktura.db.pagination import Page, PageParams, paginate, tenant_rows
 from faktura.documents import service as documents_service
@@ -131,7 +131,9 @@ async def open_dispute(session: AsyncSession, tenant: Tenant, data: DisputeCreat
     check_minor_units(amount, invoice.currency, "amount")
     if amount > invoice.amount_due:
         raise ValidationFailed.on_field(
-            "amount", f"{amount} is more than the invoice has due ({invoice.amount_due})"
+            "amount",
+            f"{money_text(amount, invoice.currency)} is more than the invoice has due "
+            f"({money_text(invoice.amount_due, invoice.currency)})",
         )
     dispute = Dispute(
         account_id=tenant.account_id,
@@ -252,7 +254,9 @@ async def enroll_plan(
         total = sum((i.amount for i in data.installments), ZERO)
         if total != due:
             raise ValidationFailed.on_field(
-                "installments", f"add up to {total}, not to the invoice's amount_due {due}"
+                "installments",
+                f"add up to {money_text(total, invoice.currency)}, not to the invoice's "
+                f"amount_due {money_text(due, invoice.currency)}",
             )
         installments = [
             {"due_date": i.due_date.isoformat(), "amount": str(i.amount)} for i in data.installments
