@@ -361,6 +361,7 @@ def _insert_invoices(
                 "finalized_at": created,
                 "sent_at": None,
                 "cancelled_at": None,
+                "cancellation_reason": None,
                 "search_text": f"{number.casefold()} {customer_name.casefold()}",
                 "created_at": created,
                 "updated_at": created,

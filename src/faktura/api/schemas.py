@@ -18,6 +18,11 @@ class InputModel(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+class NoFields(InputModel):
+    """The body of an action that takes no fields: none at all, or `{}`. Anything else is a
+    422 naming the field, as on every other body."""
+
+
 class OutputModel(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

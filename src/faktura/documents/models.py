@@ -124,6 +124,7 @@ class Document(IdMixin, TimestampMixin, TenantMixin, Base):
     finalized_at: Mapped[datetime | None] = mapped_column()
     sent_at: Mapped[datetime | None] = mapped_column()
     cancelled_at: Mapped[datetime | None] = mapped_column()
+    cancellation_reason: Mapped[str | None] = mapped_column(String(500))
     # Search on number and customer name, case-folded.
     search_text: Mapped[str] = mapped_column(Text, default="")
     # The document as the API shows it, written by the transaction that last changed it

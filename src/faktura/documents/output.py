@@ -104,6 +104,7 @@ def document_out(
         "finalized_at": _text(document.finalized_at),
         "sent_at": _text(document.sent_at),
         "cancelled_at": _text(document.cancelled_at),
+        "cancellation_reason": document.cancellation_reason,
         "livemode": document.livemode,
         "created_at": format_datetime(document.created_at),
         "updated_at": format_datetime(document.updated_at),

@@ -16,7 +16,7 @@ from faktura.api.pagination import PageParams, page_params
 from faktura.api.responses import json_response
 from faktura.api.router import api_router
 from faktura.api.routing import get_session, require_scope
-from faktura.api.schemas import DeletedResponse, ListResponse
+from faktura.api.schemas import DeletedResponse, ListResponse, NoFields
 from faktura.core.errors import ValidationFailed
 from faktura.core.types import IsoDate, Text
 from faktura.documents import schemas, service
@@ -191,6 +191,7 @@ def _add_routes(target: APIRouter, doc_type: str) -> None:
     )
     async def finalize(
         document_id: uuid.UUID,
+        body: NoFields | None = None,
         principal: Principal = Depends(write),
         session: AsyncSession = Depends(get_session),
     ) -> Response:
@@ -207,11 +208,13 @@ def _add_routes(target: APIRouter, doc_type: str) -> None:
         )
         async def cancel(
             document_id: uuid.UUID,
+            body: schemas.DocumentCancel | None = None,
             principal: Principal = Depends(write),
             session: AsyncSession = Depends(get_session),
         ) -> Response:
+            reason = body.reason if body is not None else None
             document = await service.cancel_document(
-                session, principal.tenant, doc_type, document_id
+                session, principal.tenant, doc_type, document_id, reason
             )
             return json_response(_out(document))
 
@@ -229,6 +232,7 @@ def _quote_action(action: str, outcome: str, summary: str) -> None:
     )
     async def respond(
         document_id: uuid.UUID,
+        body: NoFields | None = None,
         principal: Principal = Depends(write),
         session: AsyncSession = Depends(get_session),
     ) -> Response:
@@ -250,6 +254,7 @@ _quote_action("decline", "declined", "Decline a quote")
 )
 async def convert_quote(
     document_id: uuid.UUID,
+    body: NoFields | None = None,
     principal: Principal = Depends(write),
     session: AsyncSession = Depends(get_session),
 ) -> Response:

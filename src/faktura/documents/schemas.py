@@ -142,6 +142,16 @@ class DocumentCreate(InputModel):
         return self
 
 
+class DocumentCancel(InputModel):
+    reason: MultilineText | None = Field(
+        None,
+        min_length=1,
+        max_length=500,
+        description="Why it is cancelled; kept as `cancellation_reason` and in the "
+        "`.cancelled` event",
+    )
+
+
 class DocumentUpdate(InputModel):
     customer_id: uuid.UUID | None = Field(None, description="Drafts only")
     customer_name: Text | None = Field(
@@ -228,6 +238,9 @@ class Document(OutputModel):
     finalized_at: datetime | None = Field(description="When it was issued")
     sent_at: datetime | None = Field(description="When it was last sent")
     cancelled_at: datetime | None = Field(description="When it was cancelled")
+    cancellation_reason: str | None = Field(
+        description="Why it was cancelled, as given to the cancel action"
+    )
     livemode: bool = Field(description="Live or test mode")
     created_at: datetime = Field(description="Creation time (UTC)")
     updated_at: datetime = Field(description="Last change (UTC)")

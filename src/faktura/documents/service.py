@@ -367,6 +367,7 @@ async def cancel_document(
     tenant: Tenant,
     doc_type: str,
     document_id: uuid.UUID,
+    reason: str | None = None,
 ) -> Document:
     document = await get_document(session, tenant, document_id, doc_type, for_update=True)
     if doc_type == DocumentType.CREDIT_NOTE:
@@ -386,7 +387,7 @@ async def cancel_document(
         document,
         DocumentStatus.CANCELLED,
         events=("cancelled",),
-        changes={"cancelled_at": utcnow()},
+        changes={"cancelled_at": utcnow(), "cancellation_reason": reason},
     )
     return document
 

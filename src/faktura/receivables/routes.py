@@ -14,7 +14,7 @@ from faktura.api.pagination import PageParams, page_params
 from faktura.api.responses import json_response
 from faktura.api.router import api_router
 from faktura.api.routing import get_session, require_scope
-from faktura.api.schemas import ListResponse
+from faktura.api.schemas import ListResponse, NoFields
 from faktura.documents.service import account_today
 from faktura.receivables import schemas, service
 
@@ -161,6 +161,7 @@ async def retrieve_plan(
 )
 async def cancel_plan(
     plan_id: uuid.UUID,
+    body: NoFields | None = None,
     principal: Principal = Depends(write),
     session: AsyncSession = Depends(get_session),
 ) -> Response:

@@ -13,7 +13,7 @@ from faktura.api.responses import json_response
 from faktura.api.router import api_router
 from faktura.api.routing import get_session, require_scope
 from faktura.api.runtime import runtime_of
-from faktura.api.schemas import ListResponse
+from faktura.api.schemas import ListResponse, NoFields
 from faktura.core.jsoncodec import dumps
 from faktura.webhooks import schemas, service
 
@@ -128,6 +128,7 @@ async def delete_endpoint(
 async def rotate_secret(
     endpoint_id: EndpointId,
     request: Request,
+    body: NoFields | None = None,
     principal: Principal = Depends(write),
     session: AsyncSession = Depends(get_session),
 ) -> Response:
@@ -144,6 +145,7 @@ async def rotate_secret(
 )
 async def send_test_event(
     endpoint_id: EndpointId,
+    body: NoFields | None = None,
     principal: Principal = Depends(write),
     session: AsyncSession = Depends(get_session),
 ) -> Response:
@@ -196,6 +198,7 @@ async def retrieve_delivery(
 )
 async def retry_delivery(
     delivery_id: DeliveryId,
+    body: NoFields | None = None,
     principal: Principal = Depends(write),
     session: AsyncSession = Depends(get_session),
 ) -> Response:
