@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from faktura.accounts.models import ApiKey
 from faktura.accounts.principal_cache import PrincipalCache
 from faktura.accounts.schemas import Plan
+from faktura.accounts.scopes import GRANTABLE_SCOPES
 from faktura.core.clock import utcnow
 from faktura.core.errors import InsufficientScope, NotFound, Unauthorized, ValidationFailed
 from faktura.core.principal import Principal
@@ -36,20 +37,6 @@ from faktura.core.tenant import Tenant
 from faktura.db.pagination import Page, PageParams, paginate
 from faktura.events.service import record_event
 
-RESOURCES = ("account", "customers", "items", "documents", "payments", "webhooks", "reports")
-SCOPES: tuple[str, ...] = (
-    *(
-        f"{resource}:{action}"
-        for resource in RESOURCES
-        if resource != "reports"
-        for action in ("read", "write")
-    ),
-    "reports:read",
-    "keys:write",
-    "*",
-)
-# What a key may be given: the scopes above and `resource:*` for every resource.
-GRANTABLE_SCOPES = frozenset((*SCOPES, *(f"{resource}:*" for resource in RESOURCES)))
 # Lowest first: a key may issue keys on its own plan or a lower one.
 PLANS: tuple[str, ...] = get_args(Plan)
 KEY_PREFIX = {True: "fk_live_", False: "fk_test_"}

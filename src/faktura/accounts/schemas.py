@@ -4,15 +4,16 @@ import uuid
 import zoneinfo
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
 from faktura.accounts.models import Account as AccountRow
 from faktura.accounts.models import ApiKey as ApiKeyRow
+from faktura.accounts.scopes import GRANTABLE_SCOPES
 from faktura.api.schemas import Address, DecimalIn, DecimalOut, InputModel, OutputModel
 from faktura.core.money import decimal_places, normalize_decimal
-from faktura.core.types import CurrencyCode, MultilineText, Text
+from faktura.core.types import NEVER_NULL, CurrencyCode, MultilineText, Text, one_of
 
 VatCategory = Literal["S", "Z", "E", "AE", "K", "G", "O", "L", "M"]
 Plan = Literal["basic", "pro", "enterprise", "unlimited"]
@@ -121,34 +122,38 @@ class Branding(OutputModel):
 
 
 class AccountUpdate(InputModel):
-    name: Text | None = Field(None, min_length=1, max_length=200, description="Company name")
+    name: Annotated[Text | None, NEVER_NULL] = Field(
+        None, min_length=1, max_length=200, description="Company name"
+    )
     legal_name: Text | None = Field(None, max_length=200, description="Registered legal name")
     tax_id: Text | None = Field(None, max_length=64, description="VAT or tax number")
     email: Text | None = Field(None, max_length=320, description="Billing contact email")
     phone: Text | None = Field(None, max_length=64, description="Phone")
     website: Text | None = Field(None, max_length=500, description="Website")
     address: Address | None = Field(None, description="Postal address (replaced whole)")
-    default_currency: CurrencyCode | None = Field(
+    default_currency: Annotated[CurrencyCode | None, NEVER_NULL] = Field(
         None, description="ISO 4217 code of new documents"
     )
-    locale: Text | None = Field(
+    locale: Annotated[Text | None, NEVER_NULL] = Field(
         None, pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$", description="BCP 47 locale, e.g. he-IL"
     )
-    timezone: Text | None = Field(None, description="IANA time zone, e.g. Asia/Jerusalem")
-    numbering: NumberingIn | None = Field(
+    timezone: Annotated[Text | None, NEVER_NULL] = Field(
+        None, description="IANA time zone, e.g. Asia/Jerusalem"
+    )
+    numbering: Annotated[NumberingIn | None, NEVER_NULL] = Field(
         None, description="Numbering rules per document type; omitted fields are kept"
     )
     branding: BrandingIn | None = Field(None, description="Branding (replaced whole)")
-    vat_rates: list[VatRateIn] | None = Field(
+    vat_rates: Annotated[list[VatRateIn] | None, NEVER_NULL] = Field(
         None, max_length=50, description="The account's VAT rates (the list is replaced)"
     )
-    payment_methods: list[NamedOptionIn] | None = Field(
+    payment_methods: Annotated[list[NamedOptionIn] | None, NEVER_NULL] = Field(
         None, max_length=50, description="Payment methods offered (the list is replaced)"
     )
-    billers: list[NamedOptionIn] | None = Field(
+    billers: Annotated[list[NamedOptionIn] | None, NEVER_NULL] = Field(
         None, max_length=50, description="Billers issuing documents (the list is replaced)"
     )
-    issue_receipts: bool | None = Field(
+    issue_receipts: Annotated[bool | None, NEVER_NULL] = Field(
         None, description="Issue a numbered receipt for every payment recorded"
     )
 
@@ -156,25 +161,6 @@ class AccountUpdate(InputModel):
     @classmethod
     def _timezone(cls, value: str | None) -> str | None:
         return None if value is None else check_timezone(value)
-
-    @field_validator(
-        "name",
-        "default_currency",
-        "locale",
-        "timezone",
-        "numbering",
-        "vat_rates",
-        "payment_methods",
-        "billers",
-        "issue_receipts",
-        mode="before",
-    )
-    @classmethod
-    def _not_null(cls, value: object) -> object:
-        """These settings always have a value: they can be changed, never cleared."""
-        if value is None:
-            raise ValueError("cannot be null")
-        return value
 
 
 class Account(OutputModel):
@@ -207,7 +193,7 @@ class ApiKeyCreate(InputModel):
     mode: Mode | None = Field(
         None, description="live or test; defaults to the mode of the key making the request"
     )
-    scopes: list[Text] = Field(
+    scopes: list[Annotated[Text, one_of(GRANTABLE_SCOPES)]] = Field(
         default_factory=lambda: ["*"],
         min_length=1,
         max_length=30,

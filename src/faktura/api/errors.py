@@ -86,6 +86,22 @@ def _blamed_path(error: Any) -> str:
     return field_path((*loc, blamed))
 
 
+def _message(error: Any) -> str:
+    """Pydantic's message, said of a string in characters (a checked string type reports its
+    length as a generic value's "items")."""
+    ctx = error.get("ctx") or {}
+    if isinstance(error.get("input"), str):
+        if error.get("type") == "too_short" and "min_length" in ctx:
+            return f"String should have at least {_characters(ctx['min_length'])}"
+        if error.get("type") == "too_long" and "max_length" in ctx:
+            return f"String should have at most {_characters(ctx['max_length'])}"
+    return _clean_message(str(error.get("msg", "")))
+
+
+def _characters(count: int) -> str:
+    return "1 character" if count == 1 else f"{count} characters"
+
+
 def _clean_message(message: str) -> str:
     return message.removeprefix("Value error, ")
 
@@ -110,7 +126,7 @@ def render_validation_error(exc: RequestValidationError, request_id: str) -> Res
         # A malformed id in the path names no object: answer as for any unknown id, before
         # anything the body may have wrong.
         return error_response("not_found", 404, "No such object", request_id)
-    details = [ErrorDetail(_blamed_path(e), _clean_message(str(e.get("msg", "")))) for e in errors]
+    details = [ErrorDetail(_blamed_path(e), _message(e)) for e in errors]
     summary = "; ".join(f"{d.field}: {d.message}" for d in details[:3])
     return error_response(
         "validation_error", 422, summary or "Invalid request", request_id, details

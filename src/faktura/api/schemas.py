@@ -1,6 +1,6 @@
 """Shapes shared by every resource: money and rate fields, addresses, lists, the error object."""
 
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -12,10 +12,26 @@ from faktura.db.pagination import COUNT_LIMIT
 T = TypeVar("T")
 
 
+def _allows_null(schema: dict[str, Any]) -> bool:
+    return schema.get("type") == "null" or any(
+        option == {"type": "null"} for option in schema.get("anyOf", [])
+    )
+
+
+def _no_null_defaults(schema: dict[str, Any]) -> None:
+    """A field that may be left out but not sent as null (NEVER_NULL) shows no `default: null`:
+    the schema offers only values the server takes."""
+    for prop in schema.get("properties", {}).values():
+        if "default" in prop and prop["default"] is None and not _allows_null(prop):
+            del prop["default"]
+
+
 class InputModel(BaseModel):
     """Request bodies refuse fields they do not know, so a typo is an error, not a no-op."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid", str_strip_whitespace=True, json_schema_extra=_no_null_defaults
+    )
 
 
 class NoFields(InputModel):

@@ -6,14 +6,22 @@ field.
 """
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
-from typing import Annotated
+from typing import Annotated, Any
 
 import pycountry
-from pydantic import AfterValidator, BeforeValidator, Field, GetJsonSchemaHandler, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    WithJsonSchema,
+)
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError
 
@@ -61,6 +69,44 @@ class _SchemaPattern:
         schema = handler(core_schema)
         schema.setdefault("pattern", self.pattern)
         return schema
+
+
+@dataclass(frozen=True, slots=True)
+class _NeverNull:
+    """A field that may be left out but never sent as null (a setting that always has a value:
+    it can be changed, never cleared). The field keeps `X | None` for its absent default, and
+    validates as `X` alone: null is a 422 naming the field, the JSON schema does not offer it,
+    and the field's constraints apply to X as usual."""
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        schema = handler(source)
+        return schema["schema"] if schema["type"] == "nullable" else schema
+
+
+# `Annotated[X | None, NEVER_NULL] = Field(None)`: optional in a PATCH, but never null.
+NEVER_NULL = _NeverNull()
+
+
+@dataclass(frozen=True, slots=True)
+class _SchemaEnum:
+    """Lists a string's allowed values in its JSON schema; the validator that refuses the others
+    (with a message naming the value) stays where it is."""
+
+    values: tuple[str, ...]
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        schema.pop("pattern", None)
+        schema["enum"] = list(self.values)
+        return schema
+
+
+def one_of(values: Iterable[str]) -> _SchemaEnum:
+    return _SchemaEnum(tuple(sorted(values)))
 
 
 # Every string a request carries is one of these two: Text for names, codes, numbers, filters;
@@ -164,7 +210,20 @@ def check_positive_amount(value: Decimal) -> Decimal:
 
 
 # An amount of money greater than zero, with at most MAX_INPUT_DECIMALS decimals.
-PositiveAmount = Annotated[DecimalIn, AfterValidator(check_positive_amount)]
+PositiveAmount = Annotated[
+    DecimalIn,
+    AfterValidator(check_positive_amount),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": int(MAX_PAYMENT)},
+                {"type": "string", "pattern": r"^\d+(\.\d+)?$"},
+            ],
+            "format": "decimal",
+        },
+        mode="validation",
+    ),
+]
 
 
 # The context key that carries the field a cross-field rule blames (see `field_error`).

@@ -15,7 +15,7 @@ from pydantic import (
 
 from faktura.accounts.schemas import check_timezone
 from faktura.api.schemas import Address, InputModel, OutputModel
-from faktura.core.types import CurrencyCode, MultilineText, Text, field_error
+from faktura.core.types import NEVER_NULL, CurrencyCode, MultilineText, Text, field_error
 from faktura.customers.models import Contact as ContactRow
 from faktura.customers.models import Party
 from faktura.customers.models import Tag as TagRow
@@ -37,12 +37,6 @@ _METADATA = (
     f"Your own key-value pairs: up to {MAX_METADATA_KEYS} keys of at most 40 characters, "
     "string values of at most 500 characters"
 )
-
-
-def _not_null(value: object) -> object:
-    if value is None:
-        raise ValueError("cannot be null")
-    return value
 
 
 class _AcceptsNameAlias(InputModel):
@@ -85,27 +79,26 @@ class ContactCreate(ContactIn):
 class ContactUpdate(InputModel):
     """Only the fields given change; `null` clears an optional field."""
 
-    contact_name: Text | None = Field(None, min_length=1, max_length=200, description="Full name")
-    email: EmailStr | None = Field(None, description="Email address (validated)")
+    contact_name: Annotated[Text | None, NEVER_NULL] = Field(
+        None, min_length=1, max_length=200, description="Full name"
+    )
+    email: Annotated[EmailStr | None, NEVER_NULL] = Field(
+        None, description="Email address (validated)"
+    )
     phone: Text | None = Field(None, max_length=64, description="Main phone number")
     phone_type: PhoneType | None = Field(None, description="Kind of the main phone")
     phone_secondary: Text | None = Field(None, max_length=64, description="Second phone number")
     phone_type_secondary: PhoneType | None = Field(None, description="Kind of the second phone")
-    is_primary: bool | None = Field(
+    is_primary: Annotated[bool | None, NEVER_NULL] = Field(
         None,
         description="true makes this the primary contact and demotes the previous one. The "
         "primary contact cannot be set to false: make another contact primary instead.",
     )
-    escalation_level: int | None = Field(
+    escalation_level: Annotated[int | None, NEVER_NULL] = Field(
         None, ge=0, le=1000, description="Who to reach first when collecting: 0 first, then 1…"
     )
     title: Text | None = Field(None, max_length=200, description="Job title")
     notes: MultilineText | None = Field(None, max_length=5000, description="Free text")
-
-    @field_validator("contact_name", "email", "is_primary", "escalation_level", mode="before")
-    @classmethod
-    def _required_values(cls, value: object) -> object:
-        return _not_null(value)
 
 
 class ContactUpsert(ContactUpdate):
@@ -205,7 +198,7 @@ class SupplierCreate(PartyCreate):
 class PartyUpdate(_AcceptsNameAlias):
     """Only the fields given change; `null` clears an optional field."""
 
-    company_name: Text | None = Field(
+    company_name: Annotated[Text | None, NEVER_NULL] = Field(
         None,
         min_length=1,
         max_length=200,
@@ -218,7 +211,9 @@ class PartyUpdate(_AcceptsNameAlias):
         None, min_length=1, max_length=64, description="VAT or tax number (checked, see create)"
     )
     address: Address | None = Field(None, description="Postal address (replaced whole)")
-    currency: CurrencyCode | None = Field(None, description="ISO 4217 code of its documents")
+    currency: Annotated[CurrencyCode | None, NEVER_NULL] = Field(
+        None, description="ISO 4217 code of its documents"
+    )
     timezone: Text | None = Field(None, description="IANA time zone; null means the account's")
     locale: Text | None = Field(
         None, pattern=LOCALE_PATTERN, description="BCP 47 locale; null means the account's"
@@ -233,11 +228,6 @@ class PartyUpdate(_AcceptsNameAlias):
         description="Keys to set; a key set to null is removed, and metadata: null removes all",
     )
 
-    @field_validator("company_name", "currency", mode="before")
-    @classmethod
-    def _required_values(cls, value: object) -> object:
-        return _not_null(value)
-
     @field_validator("timezone")
     @classmethod
     def _timezone(cls, value: str | None) -> str | None:
@@ -245,27 +235,22 @@ class PartyUpdate(_AcceptsNameAlias):
 
 
 class CustomerUpdate(PartyUpdate):
-    tags: list[TagName] | None = Field(
+    tags: Annotated[list[TagName] | None, NEVER_NULL] = Field(
         None,
         max_length=MAX_TAGS,
         description="Replaces all tags: ids or names, unknown names are created",
     )
-    contacts: list[ContactUpsert] | None = Field(
+    contacts: Annotated[list[ContactUpsert] | None, NEVER_NULL] = Field(
         None,
         max_length=MAX_CONTACTS,
         description="Upsert: an entry with id changes that contact, one without adds a "
         "contact; contacts not listed are untouched",
     )
-    delete_contact_ids: list[uuid.UUID] | None = Field(
+    delete_contact_ids: Annotated[list[uuid.UUID] | None, NEVER_NULL] = Field(
         None,
         max_length=MAX_CONTACTS,
         description="Contacts to delete; the last contact of a customer cannot be deleted",
     )
-
-    @field_validator("tags", "contacts", "delete_contact_ids", mode="before")
-    @classmethod
-    def _lists_not_null(cls, value: object) -> object:
-        return _not_null(value)
 
 
 class SupplierUpdate(PartyUpdate):

@@ -3,13 +3,13 @@
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
 from faktura.api.schemas import DecimalIn, DecimalOut, InputModel, OutputModel
 from faktura.core.money import MAX_INPUT_DECIMALS, decimal_places, display_amount
-from faktura.core.types import CurrencyCode, MultilineText, Text
+from faktura.core.types import NEVER_NULL, CurrencyCode, MultilineText, Text
 from faktura.items.models import Item as ItemRow
 
 VatType = Literal["included", "excluded", "exempt"]
@@ -38,12 +38,6 @@ def check_unit_price(value: Decimal) -> Decimal:
     return value
 
 
-def _not_null(value: object) -> object:
-    if value is None:
-        raise ValueError("cannot be null")
-    return value
-
-
 class ItemCreate(InputModel):
     name: Text = Field(min_length=1, max_length=200, description="Name shown on documents")
     description: MultilineText | None = Field(
@@ -69,23 +63,24 @@ class ItemCreate(InputModel):
 class ItemUpdate(InputModel):
     """Only the fields given change; `null` clears an optional field."""
 
-    name: Text | None = Field(None, min_length=1, max_length=200, description="Name")
+    name: Annotated[Text | None, NEVER_NULL] = Field(
+        None, min_length=1, max_length=200, description="Name"
+    )
     description: MultilineText | None = Field(
         None, max_length=5000, description="Longer description"
     )
-    unit_price: DecimalIn | None = Field(None, description=_UNIT_PRICE)
-    currency: CurrencyCode | None = Field(None, description="ISO 4217 code of unit_price")
+    unit_price: Annotated[DecimalIn | None, NEVER_NULL] = Field(None, description=_UNIT_PRICE)
+    currency: Annotated[CurrencyCode | None, NEVER_NULL] = Field(
+        None, description="ISO 4217 code of unit_price"
+    )
     unit: Text | None = Field(None, min_length=1, max_length=50, description=_UNIT)
     unit_code: Text | None = Field(None, pattern=r"^[A-Z0-9]{2,3}$", description=_UNIT_CODE)
     sku: Text | None = Field(None, min_length=1, max_length=100, description=_SKU)
-    vat_type: VatType | None = Field(None, description=_VAT_TYPE)
+    vat_type: Annotated[VatType | None, NEVER_NULL] = Field(None, description=_VAT_TYPE)
     vat_rate_id: Text | None = Field(None, max_length=64, description=_VAT_RATE_ID)
-    active: bool | None = Field(None, description="Offered for new documents; false archives it")
-
-    @field_validator("name", "unit_price", "currency", "vat_type", "active", mode="before")
-    @classmethod
-    def _required_values(cls, value: object) -> object:
-        return _not_null(value)
+    active: Annotated[bool | None, NEVER_NULL] = Field(
+        None, description="Offered for new documents; false archives it"
+    )
 
     @field_validator("unit_price")
     @classmethod

@@ -1,0 +1,113 @@
+"""The OpenAPI schema says what the server does: a field it offers null for takes null, a field it
+does not is refused when null, and the values the server allows are listed."""
+
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from faktura.accounts.scopes import GRANTABLE_SCOPES
+from faktura.api.schemas import InputModel
+from faktura.app import create_app
+from faktura.webhooks.catalog import ALL_EVENTS, EVENT_TYPES
+from tests.accounts.factories import ApiClient
+from tests.assertions import assert_error
+
+
+def _input_models() -> list[type[InputModel]]:
+    found: list[type[InputModel]] = []
+    pending = list(InputModel.__subclasses__())
+    while pending:
+        model = pending.pop()
+        found.append(model)
+        pending.extend(model.__subclasses__())
+    return sorted({m for m in found if m.model_fields}, key=lambda m: m.__qualname__)
+
+
+def _allows_null(schema: dict[str, Any]) -> bool:
+    return schema.get("type") == "null" or any(
+        option.get("type") == "null" for option in schema.get("anyOf", [])
+    )
+
+
+def _null_refused(model: type[InputModel], name: str, alias: str) -> bool:
+    try:
+        model.model_validate({alias: None})
+    except ValidationError as exc:
+        return any(tuple(e["loc"])[:1] in ((name,), (alias,)) for e in exc.errors())
+    return False
+
+
+FIELDS = [
+    (model, name, field.alias or name)
+    for model in _input_models()
+    for name, field in model.model_fields.items()
+]
+
+
+@pytest.mark.parametrize(
+    ("model", "name", "alias"), FIELDS, ids=[f"{m.__name__}.{n}" for m, n, _ in FIELDS]
+)
+def test_null_is_taken_exactly_where_the_schema_offers_it(
+    model: type[InputModel], name: str, alias: str
+) -> None:
+    schema = model.model_json_schema(mode="validation")["properties"][alias]
+
+    offered = _allows_null(schema)
+
+    assert _null_refused(model, name, alias) is not offered
+    if not offered:
+        assert schema.get("default", "absent") is not None  # no `default: null` it would refuse
+
+
+def test_some_settings_are_never_null() -> None:
+    refused = {f"{m.__name__}.{n}" for m, n, a in FIELDS if _null_refused(m, n, a)}
+    assert {
+        "AccountUpdate.default_currency",
+        "AccountUpdate.timezone",
+        "AccountUpdate.numbering",
+        "ContactUpdate.is_primary",
+        "ContactUpdate.contact_name",
+        "ContactUpdate.escalation_level",
+        "CustomerUpdate.currency",
+        "CustomerUpdate.tags",
+        "SupplierUpdate.currency",
+        "WebhookEndpointUpdate.url",
+        "WebhookEndpointUpdate.events",
+        "WebhookEndpointUpdate.is_active",
+    } <= refused
+
+
+async def test_a_null_setting_is_a_422_naming_it_and_changes_nothing(api: ApiClient) -> None:
+    before = (await api.get("/v1/account")).json()
+
+    response = await api.patch("/v1/account", json={"name": "Renamed", "default_currency": None})
+
+    error = assert_error(response, 422, "validation_error")
+    assert [d["field"] for d in error["details"]] == ["default_currency"]
+    assert (await api.get("/v1/account")).json()["name"] == before["name"]
+
+
+def _components() -> dict[str, Any]:
+    schemas: dict[str, Any] = create_app().openapi()["components"]["schemas"]
+    return schemas
+
+
+def test_scopes_and_event_types_are_listed() -> None:
+    schemas = _components()
+
+    scopes = schemas["ApiKeyCreate"]["properties"]["scopes"]["items"]["enum"]
+    events = schemas["WebhookEndpointCreate"]["properties"]["events"]["items"]["enum"]
+
+    assert scopes == sorted(GRANTABLE_SCOPES)
+    assert events == sorted(EVENT_TYPES | {ALL_EVENTS})
+    assert schemas["WebhookEndpointUpdate"]["properties"]["events"]["items"]["enum"] == events
+
+
+def test_positive_amounts_say_their_bounds() -> None:
+    amount = _components()["PaymentCreate"]["properties"]["amount"]
+
+    number, text = amount["anyOf"]
+
+    assert (number["exclusiveMinimum"], number["exclusiveMaximum"]) == (0, 10**12)
+    assert text["pattern"] == r"^\d+(\.\d+)?$"
