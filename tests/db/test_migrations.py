@@ -122,3 +122,66 @@ def test_pending_deliveries_become_jobs_when_the_job_queue_arrives(tmp_path) -> 
             0,
         )
     ]
+
+
+def test_unit_prices_and_quantities_keep_their_values_when_they_gain_decimals(tmp_path) -> None:
+    """Migration 0013 on SQLite: quantities become 10^-6 units and unit prices exact text; the
+    values read back through the models' types are those stored before, and the downgrade
+    brings back the old storage."""
+    import uuid
+    from decimal import Decimal
+
+    import sqlalchemy as sa
+
+    from faktura.db.types import quantity_column, unit_price_column
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'decimals.db'}"
+    command.upgrade(alembic_config(url), "0012")
+    item_id, line_id = uuid.uuid4().hex, uuid.uuid4().hex
+    engine = create_engine(sync_url(url))
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO items (id, account_id, livemode, name, unit_price, currency, "
+                "vat_type, active, search_text, created_at, updated_at) VALUES (:id, :account, "
+                "0, 'Power', 999999999999, 'EUR', 'excluded', 1, 'power', "
+                "'2026-12-01 10:00:00', '2026-12-01 10:00:00')"
+            ),
+            {"id": item_id, "account": uuid.uuid4().hex},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO document_lines (id, document_id, position, description, quantity, "
+                "unit_price, vat_type, amount) VALUES (:id, :document, 0, 'kWh', 25000, 1234, "
+                "'excluded', 3085)"
+            ),
+            {"id": line_id, "document": uuid.uuid4().hex},
+        )
+    engine.dispose()
+
+    upgrade_to_head(url)
+
+    items = sa.table("items", sa.column("unit_price", unit_price_column()))
+    lines = sa.table(
+        "document_lines",
+        sa.column("quantity", quantity_column()),
+        sa.column("unit_price", unit_price_column()),
+    )
+    engine = create_engine(sync_url(url))
+    with engine.connect() as connection:
+        item_price = connection.execute(sa.select(items.c.unit_price)).scalar_one()
+        line = connection.execute(sa.select(lines.c.quantity, lines.c.unit_price)).one()
+        raw = connection.execute(text("SELECT quantity, unit_price FROM document_lines")).one()
+    engine.dispose()
+    assert item_price == Decimal("99999999.9999")
+    assert str(item_price) == "99999999.99990000"
+    assert tuple(line) == (Decimal("2.5"), Decimal("0.1234"))
+    assert tuple(raw) == (2500000, "0.12340000")
+
+    command.downgrade(alembic_config(url), "0012")
+    engine = create_engine(sync_url(url))
+    with engine.connect() as connection:
+        raw = connection.execute(text("SELECT quantity, unit_price FROM document_lines")).one()
+        raw_item = connection.execute(text("SELECT unit_price FROM items")).scalar_one()
+    engine.dispose()
+    assert (tuple(raw), raw_item) == ((25000, 1234), 999999999999)

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, func, insert, select
 
 from faktura.db.session import Database
-from faktura.db.types import ExactDecimal, UTCDateTime
+from faktura.db.types import ExactDecimal, UTCDateTime, quantity_column, unit_price_column
 
 metadata = MetaData()
 probe = Table(
@@ -16,6 +16,8 @@ probe = Table(
     Column("id", Integer, primary_key=True),
     Column("amount", ExactDecimal()),
     Column("at", UTCDateTime()),
+    Column("unit_price", unit_price_column()),
+    Column("quantity", quantity_column()),
 )
 
 
@@ -79,3 +81,37 @@ async def test_naive_timestamps_are_refused(probe_table: Database) -> None:
     with pytest.raises(Exception, match="naive datetime"):
         async with probe_table.transaction() as session:
             await session.execute(insert(probe), [{"id": 1, "at": datetime(2026, 1, 1)}])  # noqa: DTZ001
+
+
+async def test_unit_prices_keep_8_decimals_and_quantities_6_up_to_their_limits(
+    probe_table: Database,
+) -> None:
+    rows = [
+        {"id": 1, "unit_price": Decimal("0.00101"), "quantity": Decimal("1000.123456")},
+        {
+            "id": 2,
+            "unit_price": Decimal("999999999999.99999999"),
+            "quantity": Decimal("999999999999.999999"),
+        },
+        {"id": 3, "unit_price": Decimal("0"), "quantity": Decimal("0.000001")},
+    ]
+    async with probe_table.transaction() as session:
+        await session.execute(insert(probe), rows)
+    async with probe_table.transaction(writes=False) as session:
+        stored = (
+            await session.execute(select(probe.c.unit_price, probe.c.quantity).order_by(probe.c.id))
+        ).all()
+
+    assert [tuple(row) for row in stored] == [(r["unit_price"], r["quantity"]) for r in rows]
+    assert str(stored[0][0]) == "0.00101000"
+
+
+@pytest.mark.parametrize(
+    ("column", "value"), [("unit_price", "0.000000001"), ("quantity", "0.0000001")]
+)
+async def test_finer_unit_prices_and_quantities_are_refused(
+    probe_table: Database, column: str, value: str
+) -> None:
+    with pytest.raises(Exception, match="more than"):
+        async with probe_table.transaction() as session:
+            await session.execute(insert(probe), [{"id": 1, column: Decimal(value)}])

@@ -519,7 +519,7 @@ async def test_wrong_types_and_missing_fields_are_422(api: ApiClient) -> None:
             "line_items[0].quantity",
         ),
         (
-            {"customer_id": customer["id"], "line_items": [line(unit_price="1.00001")]},
+            {"customer_id": customer["id"], "line_items": [line(unit_price="1.000000001")]},
             "line_items[0].unit_price",
         ),
         (

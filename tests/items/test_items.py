@@ -89,7 +89,7 @@ async def test_invalid_items_are_422_naming_the_field(api: ApiClient) -> None:
         ({"unit_price": "1"}, "name"),
         ({"name": "X"}, "unit_price"),
         ({"name": "X", "unit_price": "-0.01"}, "unit_price"),
-        ({"name": "X", "unit_price": "0.00001"}, "unit_price"),
+        ({"name": "X", "unit_price": "0.000000001"}, "unit_price"),
         ({"name": "X", "unit_price": "1000000000000"}, "unit_price"),
         ({"name": "X", "unit_price": "ten"}, "unit_price"),
         ({"name": "X", "unit_price": True}, "unit_price"),

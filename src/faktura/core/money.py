@@ -17,8 +17,13 @@ _EXPONENTS: dict[str, int] = {
 # Active ISO 4217 codes accepted as a currency.
 CURRENCIES: frozenset[str] = frozenset(_EXPONENTS)
 
-# Quantities and unit prices carry at most this many decimals; it is also the storage scale.
+# Amounts, rates and percentages carry at most this many decimals; it is also their storage
+# scale.
 MAX_INPUT_DECIMALS = 4
+# Unit prices and quantities carry more (energy, telecom and per-unit cloud prices such as
+# 0.00101 a kWh): these are their decimals, and their storage scales.
+UNIT_PRICE_DECIMALS = 8
+QUANTITY_DECIMALS = 6
 # The largest magnitude stored, the same on every database (SQLite keeps 64-bit integers of
 # 1/10,000 units): amounts up to 99,999,999,999,999.9999.
 MAX_STORED_MAGNITUDE = Decimal(10) ** 14

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from faktura.db.base import Base, IdMixin, TenantMixin, TimestampMixin
+from faktura.db.types import quantity_column, unit_price_column
 
 
 class DocumentType(StrEnum):
@@ -157,8 +158,8 @@ class DocumentLine(IdMixin, Base):
     position: Mapped[int] = mapped_column(Integer)
     item_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("items.id"))
     description: Mapped[str] = mapped_column(Text)
-    quantity: Mapped[Decimal] = mapped_column()
-    unit_price: Mapped[Decimal] = mapped_column()
+    quantity: Mapped[Decimal] = mapped_column(quantity_column())
+    unit_price: Mapped[Decimal] = mapped_column(unit_price_column())
     unit: Mapped[str | None] = mapped_column(String(50))
     discount_amount: Mapped[Decimal | None] = mapped_column()
     discount_percent: Mapped[Decimal | None] = mapped_column()

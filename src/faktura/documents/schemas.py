@@ -1,6 +1,7 @@
 """Request and response shapes of documents: one model for the four types."""
 
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
@@ -8,7 +9,12 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from faktura.api.schemas import DecimalIn, DecimalOut, InputModel, OutputModel
-from faktura.core.money import MAX_INPUT_DECIMALS, decimal_places
+from faktura.core.money import (
+    MAX_INPUT_DECIMALS,
+    QUANTITY_DECIMALS,
+    UNIT_PRICE_DECIMALS,
+    decimal_places,
+)
 from faktura.core.types import CurrencyCode, IsoDate, MultilineText, Text, field_error
 from faktura.documents.status import ALL_STATUSES
 
@@ -18,12 +24,20 @@ SourceType = Literal["api", "import"]
 MAX_AMOUNT = Decimal(10) ** 12
 
 
-def _four_decimals(value: Decimal | None) -> Decimal | None:
-    if value is not None and decimal_places(value.normalize()) > MAX_INPUT_DECIMALS:
-        raise ValueError(f"at most {MAX_INPUT_DECIMALS} decimals")
-    if value is not None and abs(value) >= MAX_AMOUNT:
-        raise ValueError(f"must be less than {MAX_AMOUNT:,}")
-    return value
+def _at_most(places: int) -> Callable[[Decimal | None], Decimal | None]:
+    """A check of a decimal's places and magnitude (below MAX_AMOUNT)."""
+
+    def check(value: Decimal | None) -> Decimal | None:
+        if value is not None and decimal_places(value.normalize()) > places:
+            raise ValueError(f"at most {places} decimals")
+        if value is not None and abs(value) >= MAX_AMOUNT:
+            raise ValueError(f"must be less than {MAX_AMOUNT:,}")
+        return value
+
+    return check
+
+
+_four_decimals = _at_most(MAX_INPUT_DECIMALS)
 
 
 class LineDiscount(InputModel):
@@ -49,11 +63,13 @@ class LineItemIn(InputModel):
     description: MultilineText | None = Field(
         None, min_length=1, max_length=5000, description="What is sold; the item's name if omitted"
     )
-    quantity: DecimalIn = Field(Decimal(1), description="Quantity, > 0, up to 4 decimals")
+    quantity: DecimalIn = Field(
+        Decimal(1), description=f"Quantity, > 0, up to {QUANTITY_DECIMALS} decimals"
+    )
     unit_price: DecimalIn | None = Field(
         None,
-        description="Price of one unit, ≥ 0, up to 4 decimals; gross when vat_type is "
-        "included. Required without item_id",
+        description=f"Price of one unit, ≥ 0, up to {UNIT_PRICE_DECIMALS} decimals; gross when "
+        "vat_type is included. Required without item_id",
     )
     unit: Text | None = Field(None, max_length=50, description="Unit in words, e.g. hour")
     discount: LineDiscount | None = Field(None, description="Line discount: amount or percent")
@@ -70,7 +86,9 @@ class LineItemIn(InputModel):
         None, max_length=500, description="Why an exempt line carries no VAT (required then)"
     )
 
-    _checked = field_validator("quantity", "unit_price", "vat_rate")(_four_decimals)
+    _quantity = field_validator("quantity")(_at_most(QUANTITY_DECIMALS))
+    _unit_price = field_validator("unit_price")(_at_most(UNIT_PRICE_DECIMALS))
+    _checked = field_validator("vat_rate")(_four_decimals)
 
 
 class DocumentCreate(InputModel):

@@ -6,6 +6,7 @@ from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from faktura.db.base import Base, IdMixin, TenantMixin, TimestampMixin
+from faktura.db.types import unit_price_column
 
 
 class Item(IdMixin, TimestampMixin, TenantMixin, Base):
@@ -24,7 +25,7 @@ class Item(IdMixin, TimestampMixin, TenantMixin, Base):
 
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
-    unit_price: Mapped[Decimal] = mapped_column()
+    unit_price: Mapped[Decimal] = mapped_column(unit_price_column())
     currency: Mapped[str] = mapped_column(String(3))
     unit: Mapped[str | None] = mapped_column(String(50))
     unit_code: Mapped[str | None] = mapped_column(String(3))

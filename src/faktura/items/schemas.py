@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 
 from faktura.api.schemas import DecimalIn, DecimalOut, InputModel, OutputModel
-from faktura.core.money import MAX_INPUT_DECIMALS, decimal_places, display_amount
+from faktura.core.money import UNIT_PRICE_DECIMALS, decimal_places, display_amount
 from faktura.core.types import NEVER_NULL, CurrencyCode, MultilineText, Text
 from faktura.items.models import Item as ItemRow
 
@@ -16,7 +16,7 @@ VatType = Literal["included", "excluded", "exempt"]
 MAX_UNIT_PRICE = Decimal(10) ** 12
 
 _UNIT_PRICE = (
-    f"Price of one unit: exact, at most {MAX_INPUT_DECIMALS} decimals, zero or more; a number "
+    f"Price of one unit: exact, at most {UNIT_PRICE_DECIMALS} decimals, zero or more; a number "
     "or a numeric string"
 )
 _UNIT = "The unit in words, e.g. hour, piece, kg"
@@ -33,8 +33,8 @@ def check_unit_price(value: Decimal) -> Decimal:
         raise ValueError("must be zero or more")
     if value >= MAX_UNIT_PRICE:
         raise ValueError(f"must be less than {MAX_UNIT_PRICE:,}")
-    if decimal_places(value.normalize()) > MAX_INPUT_DECIMALS:
-        raise ValueError(f"at most {MAX_INPUT_DECIMALS} decimals")
+    if decimal_places(value.normalize()) > UNIT_PRICE_DECIMALS:
+        raise ValueError(f"at most {UNIT_PRICE_DECIMALS} decimals")
     return value
 
 
