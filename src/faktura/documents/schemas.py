@@ -92,7 +92,11 @@ class LineItemIn(InputModel):
 
 
 class DocumentCreate(InputModel):
-    customer_id: uuid.UUID = Field(description="The customer (must belong to this account)")
+    customer_id: uuid.UUID | None = Field(
+        None,
+        description="The customer (must belong to this account). Required, except on a credit "
+        "note naming its invoice in related_document_id, which takes the invoice's customer",
+    )
     customer_name: Text | None = Field(
         None, min_length=1, max_length=200, description="Name printed; the customer's if omitted"
     )
@@ -100,7 +104,8 @@ class DocumentCreate(InputModel):
         None, max_length=1000, description="Address printed; the customer's if omitted"
     )
     currency: CurrencyCode | None = Field(
-        None, description="ISO 4217; the customer's currency if omitted"
+        None,
+        description="ISO 4217; if omitted, a credit note's invoice's currency, else the customer's",
     )
     issue_date: IsoDate | None = Field(None, description="Date of issue; today if omitted")
     due_date: IsoDate | None = Field(

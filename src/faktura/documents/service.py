@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.accounts import service as accounts_service
 from faktura.core.clock import utcnow
-from faktura.core.errors import ErrorDetail, InvalidState, ValidationFailed
+from faktura.core.errors import ErrorDetail, InvalidState, NotFound, ValidationFailed
 from faktura.core.ids import uuid7
 from faktura.core.money import check_minor_units
 from faktura.core.tenant import Tenant
@@ -79,10 +79,9 @@ async def create_document(
     """Create (and unless a draft, issue) a document. `copy_of` converts a quote: its stored
     lines are copied as they are, so the invoice repeats exactly what was accepted."""
     account = await accounts_service.get_account(session, tenant.account_id)
-    customer = await customers_service.get_customer(
-        session, tenant, data.customer_id, related=False
-    )
-    currency = data.currency or customer.currency
+    customer_id, invoice_currency = await _customer_and_currency(session, tenant, doc_type, data)
+    customer = await customers_service.get_customer(session, tenant, customer_id, related=False)
+    currency = data.currency or invoice_currency or customer.currency
     issue_date = data.issue_date or account_today(account)
     due_date = data.due_date
     if due_date is None and doc_type == DocumentType.INVOICE:
@@ -159,6 +158,26 @@ async def create_document(
             "number", "a draft has no number; it is numbered when finalized"
         )
     return document
+
+
+async def _customer_and_currency(
+    session: AsyncSession, tenant: Tenant, doc_type: str, data: DocumentCreate
+) -> tuple[uuid.UUID, str | None]:
+    """The customer a new document bills, and the currency it inherits: a credit note that names
+    its invoice takes the invoice's customer and currency unless the request gives them."""
+    if doc_type == DocumentType.CREDIT_NOTE and data.related_document_id is not None:
+        try:
+            invoice = await get_document(
+                session, tenant, data.related_document_id, DocumentType.INVOICE
+            )
+        except NotFound as exc:
+            raise NotFound(
+                f"related_document_id: no such invoice {data.related_document_id}"
+            ) from exc
+        return data.customer_id or invoice.customer_id, invoice.currency
+    if data.customer_id is None:
+        raise ValidationFailed.on_field("customer_id", "Field required")
+    return data.customer_id, None
 
 
 def _set_imported_due(document: Document, source_type: str, due: Decimal) -> None:
