@@ -362,6 +362,7 @@ def _insert_invoices(
                 "sent_at": None,
                 "cancelled_at": None,
                 "cancellation_reason": None,
+                "tax_rate": None,
                 "search_text": f"{number.casefold()} {customer_name.casefold()}",
                 "created_at": created,
                 "updated_at": created,

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from tests.accounts.factories import ApiClient
 from tests.assertions import assert_error
+from tests.customers.factories import events
 from tests.documents.factories import create_document, exact, line
 
 
@@ -58,3 +59,115 @@ async def test_without_a_customer_or_an_invoice_to_take_one_from(api: ApiClient)
         },
     )
     assert_error(unknown, 404, "not_found")
+
+
+async def test_status_draft_makes_a_draft_and_the_others_follow_the_money(
+    api: ApiClient,
+) -> None:
+    draft = await create_document(api, status="draft")
+    asked_paid = await create_document(api, status="paid")
+    paid_outside = await create_document(api, status="pending", amount_due="0")
+
+    assert (draft["status"], draft["number"]) == ("draft", None)
+    # `paid` with everything still due is pending: the money decides (seed 003).
+    assert (asked_paid["status"], asked_paid["number"]) == ("pending", "INV-2026-0001")
+    assert (paid_outside["status"], paid_outside["external_payment_amount"]) == (
+        "paid",
+        Decimal("118.00"),
+    )
+
+
+async def test_status_cancelled_issues_and_cancels(api: ApiClient) -> None:
+    void = await create_document(api, status="cancelled", source_type="import")
+
+    assert (void["status"], void["number"]) == ("cancelled", "INV-2026-0001")
+    assert void["cancelled_at"] is not None
+    types = [e["type"] for e in await events(api) if e["type"].startswith("invoice.")]
+    assert types == ["invoice.created", "invoice.finalized", "invoice.cancelled"]
+
+
+async def test_a_status_the_type_cannot_have_is_refused(api: ApiClient) -> None:
+    invoice = await create_document(api)
+    cases = [
+        ("invoices", {"status": "accepted"}, "not a status an invoice can have"),
+        ("quotes", {"status": "paid"}, "not a status a quote can have"),
+        (
+            "credit_notes",
+            {"status": "cancelled", "related_document_id": invoice["id"]},
+            "not a status a credit note can have",
+        ),
+        ("invoices", {"status": "unknown"}, None),
+    ]
+    for path, extra, message in cases:
+        body = {"customer_id": invoice["customer_id"], "line_items": [line()], **extra}
+        error = assert_error(await api.post(f"/v1/{path}", json=body), 422, "validation_error")
+        assert [d["field"] for d in error["details"]] == ["status"], error
+        if message is not None:
+            assert error["details"][0]["message"] == message
+    assert exact(await api.get("/v1/documents"))["total"] == 1
+
+
+async def test_amount_due_on_any_invoice_records_what_was_paid_elsewhere(
+    api: ApiClient,
+) -> None:
+    invoice = await create_document(api, amount_due="18.00")
+
+    assert (
+        invoice["total"],
+        invoice["external_payment_amount"],
+        invoice["amount_due"],
+        invoice["status"],
+    ) == (Decimal("118.00"), Decimal("100.00"), Decimal("18.00"), "partial")
+    for extra, field in (
+        ({"amount_due": "118.01"}, "amount_due"),
+        ({"amount_due": "-1"}, "amount_due"),
+    ):
+        body = {"customer_id": invoice["customer_id"], "line_items": [line()], **extra}
+        error = assert_error(await api.post("/v1/invoices", json=body), 422, "validation_error")
+        assert [d["field"] for d in error["details"]] == [field]
+    quote = await api.post(
+        "/v1/quotes",
+        json={"customer_id": invoice["customer_id"], "line_items": [line()], "amount_due": "1"},
+    )
+    assert assert_error(quote, 422, "validation_error")["details"] == [
+        {"field": "amount_due", "message": "only invoices take amount_due"}
+    ]
+
+
+async def test_tax_rate_is_shown_as_given_and_never_counts(api: ApiClient) -> None:
+    invoice = await create_document(api, tax_amount="8.75", tax_rate="0.0875")
+
+    assert (invoice["tax_rate"], invoice["tax_amount"], invoice["total"]) == (
+        Decimal("0.0875"),
+        Decimal("8.75"),
+        Decimal("108.75"),
+    )
+    changed = exact(await api.patch(f"/v1/invoices/{invoice['id']}", json={"tax_rate": "0.08875"}))
+    assert (changed["tax_rate"], changed["total"]) == (Decimal("0.08875"), Decimal("108.75"))
+    for bad in ("1.5", "-0.1", "0.0000001"):
+        response = await api.patch(f"/v1/invoices/{invoice['id']}", json={"tax_rate": bad})
+        error = assert_error(response, 422, "validation_error")
+        assert [d["field"] for d in error["details"]] == ["tax_rate"]
+
+
+async def test_a_stated_line_amount_is_checked_within_one_minor_unit(api: ApiClient) -> None:
+    ok = await create_document(
+        api, line_items=[line(quantity="3", unit_price="33.333", line_amount="100.00")]
+    )
+    assert ok["line_items"][0]["amount"] == Decimal("100.00")  # 99.999, rounded
+
+    response = await api.post(
+        "/v1/invoices",
+        json={
+            "customer_id": ok["customer_id"],
+            "line_items": [line(), line(quantity="2", unit_price="10", line_amount="20.02")],
+        },
+    )
+
+    error = assert_error(response, 422, "validation_error")
+    assert error["details"] == [
+        {
+            "field": "line_items[1].line_amount",
+            "message": "20.02 ILS does not match quantity × unit_price (20.00 ILS)",
+        }
+    ]

@@ -313,7 +313,7 @@ OUTPUT_BY_VERSION = {
         '"quantity":2.5,"unit_price":0.1234,"unit":"h","discount_amount":null,'
         '"discount_percent":10,"vat_type":"excluded","vat_rate_id":"std","vat_rate":19,'
         '"vat_category":"S","vat_exemption_reason":null,"amount":0.28}],'
-        '"subtotal":0.28,"discount_amount":0.00,"tax_amount":0.05,"tax_breakdown":['
+        '"subtotal":0.28,"discount_amount":0.00,"tax_amount":0.05,"tax_rate":null,"tax_breakdown":['
         '{"rate":19,"category":"S","taxable":0.28,"tax":0.05}],"total":0.33,"amount_paid":0.00,'
         '"amount_credited":0.00,"external_payment_amount":0.00,"amount_due":0.33,"notes":null,'
         '"source_type":"api","related_document_id":null,"finalized_at":"2026-11-23T09:00:00Z",'

@@ -1,6 +1,7 @@
 """The lines of a document: resolved from a request (catalog items, the account's VAT rates),
 or carried as they are stored, then totalled (`totals.py`) onto the document."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -15,7 +16,13 @@ from faktura.core.tenant import Tenant
 from faktura.documents.models import Document, DocumentLine
 from faktura.documents.schemas import LineItemIn
 from faktura.documents.status import amount_due
-from faktura.documents.totals import LineInput, Totals, TotalsError, check_declared_amount
+from faktura.documents.totals import (
+    LineInput,
+    Totals,
+    TotalsError,
+    check_declared_amount,
+    check_line_amounts,
+)
 from faktura.documents.totals import compute_totals as compute
 from faktura.items import service as items_service
 
@@ -141,6 +148,7 @@ def total_lines(
     discount: Decimal | None,
     tax_amount: Decimal | None,
     declared: Decimal | None,
+    line_amounts: Sequence[Decimal | None] = (),
 ) -> Totals:
     try:
         totals = compute(
@@ -151,6 +159,7 @@ def total_lines(
         )
         if declared is not None:
             check_declared_amount(totals, declared, currency)
+        check_line_amounts(totals, line_amounts, currency)
     except TotalsError as exc:
         details = [ErrorDetail(path, message) for path, message in exc.problems]
         raise ValidationFailed(str(exc), details) from exc

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from faktura.db.base import Base, IdMixin, TenantMixin, TimestampMixin
-from faktura.db.types import quantity_column, unit_price_column
+from faktura.db.types import ExactDecimal, quantity_column, unit_price_column
 
 
 class DocumentType(StrEnum):
@@ -126,6 +126,8 @@ class Document(IdMixin, TimestampMixin, TenantMixin, Base):
     sent_at: Mapped[datetime | None] = mapped_column()
     cancelled_at: Mapped[datetime | None] = mapped_column()
     cancellation_reason: Mapped[str | None] = mapped_column(String(500))
+    # Seed 003's display-only effective tax rate, a fraction (0.0875).
+    tax_rate: Mapped[Decimal | None] = mapped_column(ExactDecimal(precision=10, scale=6))
     # Search on number and customer name, case-folded.
     search_text: Mapped[str] = mapped_column(Text, default="")
     # The document as the API shows it, written by the transaction that last changed it

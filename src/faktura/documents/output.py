@@ -84,6 +84,7 @@ def document_out(
         "subtotal": money(document.subtotal),
         "discount_amount": money(document.discount_amount),
         "tax_amount": money(document.tax_amount),
+        "tax_rate": _figure(document.tax_rate),
         "tax_breakdown": [
             {
                 "rate": None if row["rate"] is None else normalize_decimal(Decimal(row["rate"])),

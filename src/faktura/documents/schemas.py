@@ -4,9 +4,9 @@ import uuid
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from faktura.api.schemas import DecimalIn, DecimalOut, InputModel, OutputModel
 from faktura.core.money import (
@@ -21,6 +21,21 @@ from faktura.documents.status import ALL_STATUSES
 DocumentType = Literal["invoice", "quote", "credit_note", "receipt"]
 VatType = Literal["included", "excluded", "exempt"]
 SourceType = Literal["api", "import"]
+# Every status of any type (`status.DocumentStatus`), inline in the OpenAPI document.
+DocumentStatusName = Literal[
+    "draft",
+    "pending",
+    "overdue",
+    "partial",
+    "paid",
+    "in_payment_plan",
+    "in_dispute",
+    "accepted",
+    "declined",
+    "converted",
+    "issued",
+    "cancelled",
+]
 MAX_AMOUNT = Decimal(10) ** 12
 
 
@@ -38,6 +53,23 @@ def _at_most(places: int) -> Callable[[Decimal | None], Decimal | None]:
 
 
 _four_decimals = _at_most(MAX_INPUT_DECIMALS)
+
+
+def check_tax_rate(value: Decimal) -> Decimal:
+    if not 0 <= value <= 1:
+        raise ValueError("must be a fraction between 0 and 1 (0.0875 is 8.75 %)")
+    if decimal_places(value.normalize()) > TAX_RATE_DECIMALS:
+        raise ValueError(f"at most {TAX_RATE_DECIMALS} decimals")
+    return value
+
+
+# Seed 003's display-only effective tax rate: a fraction, up to 6 decimals (0.08875).
+TAX_RATE_DECIMALS = 6
+TaxRate = Annotated[DecimalIn, AfterValidator(check_tax_rate)]
+_TAX_RATE = (
+    "Display-only effective tax rate as a fraction from 0 to 1 (0.0875 for 8.75 %), up to 6 "
+    "decimals; shown as given, never used in the totals (tax_amount and the lines' VAT are)"
+)
 
 
 class LineDiscount(InputModel):
@@ -84,6 +116,13 @@ class LineItemIn(InputModel):
     )
     vat_exemption_reason: MultilineText | None = Field(
         None, max_length=500, description="Why an exempt line carries no VAT (required then)"
+    )
+
+    line_amount: DecimalIn | None = Field(
+        None,
+        description="The amount you expect for this line (seed 003): checked against quantity × "
+        "unit_price − discount within one minor unit (422 otherwise); not stored, the line's "
+        "`amount` is always computed",
     )
 
     _quantity = field_validator("quantity")(_at_most(QUANTITY_DECIMALS))
@@ -136,8 +175,11 @@ class DocumentCreate(InputModel):
     invoice_number: Text | None = Field(
         None, min_length=1, max_length=64, description="Alias of `number`"
     )
-    status: Literal["draft"] | None = Field(
-        None, description="`draft` to create a draft; issued (and numbered) otherwise"
+    status: DocumentStatusName | None = Field(
+        None,
+        description="`draft` creates a draft; `cancelled` issues the document and cancels it "
+        "(imports of void documents); any other status of the type issues it, and its status "
+        "then follows its money (an invoice with nothing due is `paid` whatever was asked)",
     )
     notes: MultilineText | None = Field(
         None, max_length=5000, description="Notes printed on the document"
@@ -149,8 +191,11 @@ class DocumentCreate(InputModel):
         "api", description="`import` for documents brought from another system"
     )
     amount_due: DecimalIn | None = Field(
-        None, description="Imports: what is still due; the rest is external_payment_amount"
+        None,
+        description="Invoices: what is still due, 0 to the total; the rest was paid outside "
+        "Faktura and is recorded as external_payment_amount",
     )
+    tax_rate: TaxRate | None = Field(None, description=_TAX_RATE)
 
     _checked = field_validator("amount", "tax_amount", "discount_amount", "amount_due")(
         _four_decimals
@@ -186,6 +231,7 @@ class DocumentUpdate(InputModel):
     currency: CurrencyCode | None = Field(None, description="Drafts only")
     issue_date: IsoDate | None = Field(None, description="Drafts only")
     due_date: IsoDate | None = Field(None, description="Always editable")
+    tax_rate: TaxRate | None = Field(None, description=f"Always editable. {_TAX_RATE}")
     vat_type: VatType | None = Field(None, description="Drafts only")
     line_items: list[LineItemIn] | None = Field(
         None, max_length=500, description="Drafts only; replaces all lines"
@@ -247,6 +293,9 @@ class Document(OutputModel):
     subtotal: DecimalOut = Field(description="Net amount before the document discount")
     discount_amount: DecimalOut = Field(description="Document discount")
     tax_amount: DecimalOut = Field(description="All VAT or tax")
+    tax_rate: DecimalOut | None = Field(
+        description="Display-only effective tax rate as a fraction (0.0875 is 8.75 %), as given"
+    )
     tax_breakdown: list[TaxBreakdown] = Field(description="VAT per rate")
     total: DecimalOut = Field(description="subtotal − discount_amount + tax_amount")
     amount_paid: DecimalOut = Field(description="Paid through Faktura")

@@ -42,6 +42,7 @@ from faktura.documents.queries import list_documents as list_documents
 from faktura.documents.queries import read_document as read_document
 from faktura.documents.schemas import DocumentCreate, DocumentUpdate
 from faktura.documents.status import (
+    STATUSES,
     DocumentStatus,
     DocumentType,
     a,
@@ -54,7 +55,7 @@ from faktura.events.service import record_event
 
 DEFAULT_PAYMENT_TERMS = timedelta(days=30)
 # Only these fields of an issued document may change: its legal content is fixed.
-EDITABLE_WHEN_ISSUED = frozenset({"notes", "due_date", "customer_address"})
+EDITABLE_WHEN_ISSUED = frozenset({"notes", "due_date", "customer_address", "tax_rate"})
 IMPORT_MONEY_FIELDS = frozenset({"amount", "amount_due", "external_payment_amount"})
 
 
@@ -107,7 +108,14 @@ async def create_document(
             session, tenant, account, line_inputs, data.vat_type, currency, has_tax_amount
         )
     tax_amount = (data.tax_amount or ZERO) if has_tax_amount else None
-    totals = total_lines(lines, currency, data.discount_amount, tax_amount, data.amount)
+    totals = total_lines(
+        lines,
+        currency,
+        data.discount_amount,
+        tax_amount,
+        data.amount,
+        [line.line_amount for line in data.line_items or []],
+    )
     now = utcnow()
     # Ids and times are the object's from the start: the created event is written from it
     # before the rows are (they go with the transaction's next statement).
@@ -130,6 +138,7 @@ async def create_document(
         vat_type=data.vat_type,
         notes=data.notes,
         source_type=data.source_type,
+        tax_rate=data.tax_rate,
         tax_amount_given=has_tax_amount,
         amount_paid=ZERO,
         amount_credited=ZERO,
@@ -137,7 +146,7 @@ async def create_document(
     )
     apply_totals(document, lines, totals)
     if data.amount_due is not None:
-        _set_imported_due(document, data.source_type, data.amount_due)
+        _set_amount_due(document, data.amount_due)
     if doc_type == DocumentType.CREDIT_NOTE:
         if data.related_document_id is None:
             raise ValidationFailed.on_field(
@@ -151,13 +160,34 @@ async def create_document(
     document.refresh_search_text()
     session.add(document)
     await record_document_event(session, tenant, document, "created")
-    if data.status != "draft":  # the schema's literal
-        await numbering.issue(session, tenant, account, document, data.number, inserted=True)
-    elif data.number is not None:
-        raise ValidationFailed.on_field(
-            "number", "a draft has no number; it is numbered when finalized"
+    _check_status_on_create(doc_type, data.status)
+    if data.status == "draft":
+        if data.number is not None:
+            raise ValidationFailed.on_field(
+                "number", "a draft has no number; it is numbered when finalized"
+            )
+        return document
+    await numbering.issue(session, tenant, account, document, data.number, inserted=True)
+    if data.status == "cancelled":  # an import of a void document: issued, then cancelled
+        await transition(
+            session,
+            tenant,
+            document,
+            DocumentStatus.CANCELLED,
+            events=("cancelled",),
+            changes={"cancelled_at": utcnow()},
         )
     return document
+
+
+def _check_status_on_create(doc_type: str, status: str | None) -> None:
+    """`draft` makes a draft and `cancelled` a cancelled document; any other status of the type
+    issues it, and its status then follows its money (seed 003: `paid` with money due is
+    `pending`)."""
+    if status is None:
+        return
+    if status not in STATUSES[DocumentType(doc_type)]:
+        raise ValidationFailed.on_field("status", f"not a status {a(label(doc_type))} can have")
 
 
 async def _customer_and_currency(
@@ -180,9 +210,11 @@ async def _customer_and_currency(
     return data.customer_id, None
 
 
-def _set_imported_due(document: Document, source_type: str, due: Decimal) -> None:
-    if source_type != "import":
-        raise ValidationFailed.on_field("amount_due", "only imported documents take amount_due")
+def _set_amount_due(document: Document, due: Decimal) -> None:
+    """An invoice created with part of it paid outside Faktura: the difference between its
+    total and `amount_due` is its `external_payment_amount` (seed 003)."""
+    if document.type != DocumentType.INVOICE:
+        raise ValidationFailed.on_field("amount_due", "only invoices take amount_due")
     if due < 0 or due > document.total:
         raise ValidationFailed.on_field("amount_due", "must be between 0 and the total")
     check_minor_units(due, document.currency, "amount_due")
@@ -296,7 +328,8 @@ async def _update_draft(
         discount = (
             changes.discount_amount if "discount_amount" in given else document.discount_amount
         )
-        totals = total_lines(lines, document.currency, discount, tax_amount, None)
+        stated = [line.line_amount for line in changes.line_items or []]
+        totals = total_lines(lines, document.currency, discount, tax_amount, None, stated)
         document.tax_amount_given = has_tax
         apply_totals(document, lines, totals)
     document.refresh_search_text()

@@ -262,3 +262,19 @@ def check_declared_amount(totals: Totals, amount: Decimal, currency: str) -> Non
             f"{money_text(totals.total, currency)} (allowed difference: {minor_unit(currency)})"
         )
         raise TotalsError((("amount", message), ("line_items", message)))
+
+
+def check_line_amounts(totals: Totals, declared: Sequence[Decimal | None], currency: str) -> None:
+    """Lines that state their `line_amount` (seed 003) must agree with the computed amount
+    (quantity × unit price − discount, rounded) within one minor unit; it is not stored."""
+    problems = tuple(
+        (
+            f"line_items[{index}].line_amount",
+            f"{money_text(stated, currency)} does not match quantity × unit_price "
+            f"({money_text(line.amount, currency)})",
+        )
+        for index, (stated, line) in enumerate(zip(declared, totals.lines, strict=False))
+        if stated is not None and abs(line.amount - stated) > minor_unit(currency)
+    )
+    if problems:
+        raise TotalsError(problems)
