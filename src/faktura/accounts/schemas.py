@@ -11,7 +11,7 @@ from pydantic import Field, field_validator
 from faktura.accounts.models import Account as AccountRow
 from faktura.accounts.models import ApiKey as ApiKeyRow
 from faktura.accounts.scopes import GRANTABLE_SCOPES
-from faktura.api.schemas import Address, DecimalIn, DecimalOut, InputModel, OutputModel
+from faktura.api.schemas import Address, AddressIn, DecimalIn, DecimalOut, InputModel, OutputModel
 from faktura.core.money import decimal_places, normalize_decimal
 from faktura.core.types import NEVER_NULL, CurrencyCode, MultilineText, Text, one_of
 
@@ -130,7 +130,7 @@ class AccountUpdate(InputModel):
     email: Text | None = Field(None, max_length=320, description="Billing contact email")
     phone: Text | None = Field(None, max_length=64, description="Phone")
     website: Text | None = Field(None, max_length=500, description="Website")
-    address: Address | None = Field(None, description="Postal address (replaced whole)")
+    address: AddressIn | None = Field(None, description="Postal address (replaced whole)")
     default_currency: Annotated[CurrencyCode | None, NEVER_NULL] = Field(
         None, description="ISO 4217 code of new documents"
     )

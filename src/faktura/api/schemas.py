@@ -1,8 +1,11 @@
 """Shapes shared by every resource: money and rate fields, addresses, lists, the error object."""
 
-from typing import Any, Generic, TypeVar
+from dataclasses import dataclass
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from faktura.core.types import CountryCode, Text
 from faktura.core.types import DecimalIn as DecimalIn
@@ -51,6 +54,28 @@ class Address(BaseModel):
     zip: Text | None = Field(None, max_length=20, description="Postal code")
     state: Text | None = Field(None, max_length=120, description="State, region or province")
     country: CountryCode | None = Field(None, description="ISO 3166-1 alpha-2 country code")
+
+
+def _address_from_text(value: object) -> object:
+    """Seed 003 sends an address as one string: it is the street line."""
+    return {"street": value} if isinstance(value, str) else value
+
+
+@dataclass(frozen=True, slots=True)
+class _OrStreetLine:
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        line = {
+            "type": "string",
+            "maxLength": 300,
+            "description": "The address in one line: kept as `street`",
+        }
+        return {"anyOf": [handler(schema), line]}
+
+
+# A postal address in a request: the object, or one string kept as its street line.
+AddressIn = Annotated[Address, BeforeValidator(_address_from_text), _OrStreetLine()]
 
 
 class ListResponse(BaseModel, Generic[T]):

@@ -14,7 +14,7 @@ from pydantic import (
 )
 
 from faktura.accounts.schemas import check_timezone
-from faktura.api.schemas import Address, InputModel, OutputModel
+from faktura.api.schemas import Address, AddressIn, InputModel, OutputModel
 from faktura.core.types import NEVER_NULL, CurrencyCode, MultilineText, Text, field_error
 from faktura.customers.models import Contact as ContactRow
 from faktura.customers.models import Party
@@ -45,6 +45,8 @@ class _AcceptsNameAlias(InputModel):
     def _one_name(cls, data: Any) -> Any:
         if isinstance(data, dict) and "name" in data and "company_name" in data:
             raise field_error("name", "give company_name or its alias name, not both")
+        if isinstance(data, dict) and "customer_id" in data and "external_id" in data:
+            raise field_error("customer_id", "give external_id or its alias customer_id, not both")
         return data
 
 
@@ -150,7 +152,7 @@ class PartyCreate(_AcceptsNameAlias):
         "check exists (EU VAT numbers, also with their prefix such as DE or EL; IL; US EIN; "
         "GB; CH; NO); kept as given",
     )
-    address: Address | None = Field(None, description="Postal address")
+    address: AddressIn | None = Field(None, description="Postal address")
     currency: CurrencyCode | None = Field(
         None, description="ISO 4217 code of its documents; the account's currency if omitted"
     )
@@ -178,6 +180,14 @@ class PartyCreate(_AcceptsNameAlias):
 
 
 class CustomerCreate(PartyCreate):
+    external_id: Text | None = Field(
+        None,
+        min_length=1,
+        max_length=255,
+        validation_alias=AliasChoices("external_id", "customer_id"),
+        description="Your own id for it, unique per account and mode. Seed 003's "
+        "`customer_id` is accepted as its alias (not both at once)",
+    )
     contacts: list[ContactIn] = Field(
         min_length=1,
         max_length=MAX_CONTACTS,
@@ -210,7 +220,7 @@ class PartyUpdate(_AcceptsNameAlias):
     tax_id: Text | None = Field(
         None, min_length=1, max_length=64, description="VAT or tax number (checked, see create)"
     )
-    address: Address | None = Field(None, description="Postal address (replaced whole)")
+    address: AddressIn | None = Field(None, description="Postal address (replaced whole)")
     currency: Annotated[CurrencyCode | None, NEVER_NULL] = Field(
         None, description="ISO 4217 code of its documents"
     )
