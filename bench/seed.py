@@ -363,6 +363,8 @@ def _insert_invoices(
                 "cancelled_at": None,
                 "cancellation_reason": None,
                 "tax_rate": None,
+                "biller_id": None,
+                "payment_method_id": None,
                 "search_text": f"{number.casefold()} {customer_name.casefold()}",
                 "created_at": created,
                 "updated_at": created,

@@ -171,3 +171,57 @@ async def test_a_stated_line_amount_is_checked_within_one_minor_unit(api: ApiCli
             "message": "20.02 ILS does not match quantity × unit_price (20.00 ILS)",
         }
     ]
+
+
+async def _account_options(api: ApiClient) -> tuple[list[str], list[str]]:
+    response = await api.patch(
+        "/v1/account",
+        json={
+            "billers": [{"name": "Main office"}, {"name": "Branch"}],
+            "payment_methods": [{"name": "Bank transfer", "details": "IBAN IL62 0108"}],
+        },
+    )
+    assert response.status_code == 200, response.text
+    account = response.json()
+    return [b["id"] for b in account["billers"]], [p["id"] for p in account["payment_methods"]]
+
+
+async def test_documents_name_the_biller_and_payment_method_they_use(api: ApiClient) -> None:
+    without = await create_document(api)
+    billers, methods = await _account_options(api)
+
+    defaulted = await create_document(api)
+    chosen = await create_document(api, billerId=billers[1], paymentmethodId=methods[0])
+
+    assert (without["biller_id"], without["payment_method_id"]) == (None, None)
+    assert (defaulted["biller_id"], defaulted["payment_method_id"]) == (billers[0], methods[0])
+    assert chosen["biller_id"] == billers[1]
+    draft = await create_document(api, status="draft")
+    changed = exact(
+        await api.patch(
+            f"/v1/invoices/{draft['id']}", json={"biller_id": billers[1], "payment_method_id": None}
+        )
+    )
+    assert (changed["biller_id"], changed["payment_method_id"]) == (billers[1], None)
+
+
+async def test_a_biller_or_method_the_account_does_not_have_is_refused(api: ApiClient) -> None:
+    billers, _methods = await _account_options(api)
+    issued = await create_document(api)
+    cases = [
+        ({"biller_id": "biller_nope"}, "biller_id", "not one of the account's billers"),
+        (
+            {"payment_method_id": "pm_nope"},
+            "payment_method_id",
+            "not one of the account's payment_methods",
+        ),
+    ]
+    for extra, field, message in cases:
+        body = {"customer_id": issued["customer_id"], "line_items": [line()], **extra}
+        error = assert_error(await api.post("/v1/invoices", json=body), 422, "validation_error")
+        assert error["details"] == [{"field": field, "message": message}]
+    on_issued = await api.patch(f"/v1/invoices/{issued['id']}", json={"biller_id": billers[1]})
+    assert assert_error(on_issued, 409, "invalid_state")["message"] == (
+        "An issued invoice keeps its biller_id: issue a credit note to correct it"
+    )
+    assert exact(await api.get(f"/v1/invoices/{issued['id']}"))["biller_id"] == billers[0]

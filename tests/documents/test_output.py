@@ -316,6 +316,7 @@ OUTPUT_BY_VERSION = {
         '"subtotal":0.28,"discount_amount":0.00,"tax_amount":0.05,"tax_rate":null,"tax_breakdown":['
         '{"rate":19,"category":"S","taxable":0.28,"tax":0.05}],"total":0.33,"amount_paid":0.00,'
         '"amount_credited":0.00,"external_payment_amount":0.00,"amount_due":0.33,"notes":null,'
+        '"biller_id":null,"payment_method_id":null,'
         '"source_type":"api","related_document_id":null,"finalized_at":"2026-11-23T09:00:00Z",'
         '"sent_at":null,"cancelled_at":null,"cancellation_reason":null,"livemode":false,'
         '"created_at":"2026-11-23T09:00:00.000250Z","updated_at":"2026-11-23T09:00:00.000250Z"}'

@@ -128,6 +128,10 @@ class Document(IdMixin, TimestampMixin, TenantMixin, Base):
     cancellation_reason: Mapped[str | None] = mapped_column(String(500))
     # Seed 003's display-only effective tax rate, a fraction (0.0875).
     tax_rate: Mapped[Decimal | None] = mapped_column(ExactDecimal(precision=10, scale=6))
+    # Which of the account's billers and payment methods it names (ids in accounts.billers and
+    # accounts.payment_methods; kept if the account later removes them).
+    biller_id: Mapped[str | None] = mapped_column(String(64))
+    payment_method_id: Mapped[str | None] = mapped_column(String(64))
     # Search on number and customer name, case-folded.
     search_text: Mapped[str] = mapped_column(Text, default="")
     # The document as the API shows it, written by the transaction that last changed it

@@ -100,6 +100,8 @@ def document_out(
         "external_payment_amount": money(document.external_payment_amount),
         "amount_due": money(document.amount_due),
         "notes": document.notes,
+        "biller_id": document.biller_id,
+        "payment_method_id": document.payment_method_id,
         "source_type": document.source_type,
         "related_document_id": _text(document.related_document_id),
         "finalized_at": _text(document.finalized_at),

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic import AfterValidator, AliasChoices, Field, field_validator, model_validator
 
 from faktura.api.schemas import DecimalIn, DecimalOut, InputModel, OutputModel
 from faktura.core.money import (
@@ -66,6 +66,14 @@ def check_tax_rate(value: Decimal) -> Decimal:
 # Seed 003's display-only effective tax rate: a fraction, up to 6 decimals (0.08875).
 TAX_RATE_DECIMALS = 6
 TaxRate = Annotated[DecimalIn, AfterValidator(check_tax_rate)]
+_BILLER = (
+    "Which of the account's `billers` issues it (seed 001's `billerId` is accepted too); the "
+    "account's first biller if omitted, none if it has none"
+)
+_PAYMENT_METHOD = (
+    "Which of the account's `payment_methods` the customer is asked to pay with (seed 001's "
+    "`paymentmethodId` is accepted too); the account's first if omitted, none if it has none"
+)
 _TAX_RATE = (
     "Display-only effective tax rate as a fraction from 0 to 1 (0.0875 for 8.75 %), up to 6 "
     "decimals; shown as given, never used in the totals (tax_amount and the lines' VAT are)"
@@ -196,6 +204,18 @@ class DocumentCreate(InputModel):
         "Faktura and is recorded as external_payment_amount",
     )
     tax_rate: TaxRate | None = Field(None, description=_TAX_RATE)
+    biller_id: Text | None = Field(
+        None,
+        max_length=64,
+        validation_alias=AliasChoices("biller_id", "billerId"),
+        description=_BILLER,
+    )
+    payment_method_id: Text | None = Field(
+        None,
+        max_length=64,
+        validation_alias=AliasChoices("payment_method_id", "paymentmethodId"),
+        description=_PAYMENT_METHOD,
+    )
 
     _checked = field_validator("amount", "tax_amount", "discount_amount", "amount_due")(
         _four_decimals
@@ -232,6 +252,14 @@ class DocumentUpdate(InputModel):
     issue_date: IsoDate | None = Field(None, description="Drafts only")
     due_date: IsoDate | None = Field(None, description="Always editable")
     tax_rate: TaxRate | None = Field(None, description=f"Always editable. {_TAX_RATE}")
+    biller_id: Text | None = Field(
+        None, max_length=64, description="Drafts only; null for none. One of the account's billers"
+    )
+    payment_method_id: Text | None = Field(
+        None,
+        max_length=64,
+        description="Drafts only; null for none. One of the account's payment_methods",
+    )
     vat_type: VatType | None = Field(None, description="Drafts only")
     line_items: list[LineItemIn] | None = Field(
         None, max_length=500, description="Drafts only; replaces all lines"
@@ -303,6 +331,10 @@ class Document(OutputModel):
     external_payment_amount: DecimalOut = Field(description="Paid outside Faktura")
     amount_due: DecimalOut = Field(description="What is still owed")
     notes: str | None = Field(description="Notes")
+    biller_id: str | None = Field(description="The account's biller that issues it")
+    payment_method_id: str | None = Field(
+        description="The account's payment method the customer is asked to pay with"
+    )
     source_type: str = Field(description="api or import")
     related_document_id: uuid.UUID | None = Field(
         description="Credit note: the invoice it reduces; quote: the invoice it became"

@@ -139,6 +139,10 @@ async def create_document(
         notes=data.notes,
         source_type=data.source_type,
         tax_rate=data.tax_rate,
+        biller_id=_account_option(account.billers, data.biller_id, "biller_id", "billers"),
+        payment_method_id=_account_option(
+            account.payment_methods, data.payment_method_id, "payment_method_id", "payment_methods"
+        ),
         tax_amount_given=has_tax_amount,
         amount_paid=ZERO,
         amount_credited=ZERO,
@@ -178,6 +182,16 @@ async def create_document(
             changes={"cancelled_at": utcnow()},
         )
     return document
+
+
+def _account_option(options: list[Any], chosen: str | None, field: str, listed: str) -> str | None:
+    """One of the account's billers or payment methods by id; the first when none is chosen."""
+    ids = [option["id"] for option in options]
+    if chosen is None:
+        return ids[0] if ids else None
+    if chosen not in ids:
+        raise ValidationFailed.on_field(field, f"not one of the account's {listed}")
+    return chosen
 
 
 def _check_status_on_create(doc_type: str, status: str | None) -> None:
@@ -301,6 +315,11 @@ async def _update_draft(
         document.customer_name = changes.customer_name
     if "issue_date" in given and changes.issue_date is not None:
         document.issue_date_given = True
+    for name, listed in (("biller_id", "billers"), ("payment_method_id", "payment_methods")):
+        if name in given:
+            chosen = getattr(changes, name)
+            options = getattr(account, listed)
+            setattr(document, name, chosen and _account_option(options, chosen, name, listed))
     for name in ("currency", "issue_date", "vat_type"):
         if name in given and getattr(changes, name) is not None:
             setattr(document, name, getattr(changes, name))
