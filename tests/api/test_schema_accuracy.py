@@ -1,6 +1,7 @@
 """The OpenAPI schema says what the server does: a field it offers null for takes null, a field it
 does not is refused when null, and the values the server allows are listed."""
 
+import re
 from typing import Any
 
 import pytest
@@ -9,6 +10,8 @@ from pydantic import ValidationError
 from faktura.accounts.scopes import GRANTABLE_SCOPES
 from faktura.api.schemas import InputModel
 from faktura.app import create_app
+from faktura.core.money import CURRENCIES
+from faktura.core.types import POSITIVE_DECIMAL_STRING
 from faktura.webhooks.catalog import ALL_EVENTS, EVENT_TYPES
 from tests.accounts.factories import ApiClient
 from tests.assertions import assert_error
@@ -110,4 +113,28 @@ def test_positive_amounts_say_their_bounds() -> None:
     number, text = amount["anyOf"]
 
     assert (number["exclusiveMinimum"], number["exclusiveMaximum"]) == (0, 10**12)
-    assert text["pattern"] == r"^\d+(\.\d+)?$"
+    assert text["pattern"] == POSITIVE_DECIMAL_STRING
+    positive = re.compile(POSITIVE_DECIMAL_STRING)
+    assert [s for s in ("1", "0.01", "10", "00.5", "12.50") if not positive.fullmatch(s)] == []
+    assert [s for s in ("0", "0.00", "-1", ".5", "1e5", "00") if positive.fullmatch(s)] == []
+
+
+def test_patterns_and_codes_are_in_the_schema() -> None:
+    schemas = _components()
+
+    def string_of(model: str, field: str) -> dict[str, Any]:
+        prop = schemas[model]["properties"][field]
+        found: dict[str, Any] = next(
+            (o for o in prop.get("anyOf", [prop]) if o.get("type") == "string"), {}
+        )
+        return found
+
+    assert string_of("AccountUpdate", "locale")["pattern"] == r"^[a-z]{2,3}(-[A-Z]{2})?$"
+    assert string_of("CustomerCreate", "locale")["pattern"] == r"^[a-z]{2,3}(-[A-Z]{2})?$"
+    assert string_of("ItemCreate", "unit_code")["pattern"] == r"^[A-Z0-9]{2,3}$"
+    assert string_of("NumberingRuleIn", "prefix")["pattern"] == r"^[A-Za-z0-9_/.-]+$"
+    assert string_of("BrandingIn", "color")["pattern"] == r"^#[0-9A-Fa-f]{6}$"
+    assert string_of("CustomerCreate", "currency")["enum"] == sorted(CURRENCIES)
+    zone = re.compile(string_of("AccountUpdate", "timezone")["pattern"])
+    assert all(zone.fullmatch(z) for z in ("UTC", "Etc/GMT+5", "America/Argentina/Buenos_Aires"))
+    assert not any(zone.fullmatch(z) for z in ("", "/UTC", "Asia/"))

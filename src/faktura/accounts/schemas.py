@@ -6,14 +6,22 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, StringConstraints, field_validator
 
 from faktura.accounts.models import Account as AccountRow
 from faktura.accounts.models import ApiKey as ApiKeyRow
 from faktura.accounts.scopes import GRANTABLE_SCOPES
 from faktura.api.schemas import Address, AddressIn, DecimalIn, DecimalOut, InputModel, OutputModel
 from faktura.core.money import decimal_places, normalize_decimal
-from faktura.core.types import NEVER_NULL, CurrencyCode, MultilineText, Text, one_of
+from faktura.core.types import (
+    NEVER_NULL,
+    CurrencyCode,
+    Locale,
+    MultilineText,
+    Text,
+    TimeZoneName,
+    one_of,
+)
 
 VatCategory = Literal["S", "Z", "E", "AE", "K", "G", "O", "L", "M"]
 Plan = Literal["basic", "pro", "enterprise", "unlimited"]
@@ -71,14 +79,14 @@ class NamedOption(OutputModel):
     email: str | None = Field(None, description="Contact email")
 
 
+NumberPrefix = Annotated[
+    str, StringConstraints(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9_/.-]+$")
+]
+HexColor = Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$")]
+
+
 class NumberingRuleIn(InputModel):
-    prefix: Text | None = Field(
-        None,
-        min_length=1,
-        max_length=20,
-        pattern=r"^[A-Za-z0-9_/.-]+$",
-        description="Number prefix, e.g. INV",
-    )
+    prefix: NumberPrefix | None = Field(None, description="Number prefix, e.g. INV")
     padding: int | None = Field(None, ge=1, le=12, description="Digits of the sequence part")
     yearly_reset: bool | None = Field(
         None, description="Restart the sequence every calendar year (and show the year)"
@@ -107,9 +115,7 @@ class Numbering(OutputModel):
 
 class BrandingIn(InputModel):
     logo_url: Text | None = Field(None, max_length=2000, description="Logo shown on documents")
-    color: Text | None = Field(
-        None, pattern=r"^#[0-9A-Fa-f]{6}$", description="Accent colour, #RRGGBB"
-    )
+    color: HexColor | None = Field(None, description="Accent colour, #RRGGBB")
     footer: MultilineText | None = Field(
         None, max_length=2000, description="Footer text on documents"
     )
@@ -134,10 +140,10 @@ class AccountUpdate(InputModel):
     default_currency: Annotated[CurrencyCode | None, NEVER_NULL] = Field(
         None, description="ISO 4217 code of new documents"
     )
-    locale: Annotated[Text | None, NEVER_NULL] = Field(
-        None, pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$", description="BCP 47 locale, e.g. he-IL"
+    locale: Annotated[Locale | None, NEVER_NULL] = Field(
+        None, description="BCP 47 locale, e.g. he-IL"
     )
-    timezone: Annotated[Text | None, NEVER_NULL] = Field(
+    timezone: Annotated[TimeZoneName | None, NEVER_NULL] = Field(
         None, description="IANA time zone, e.g. Asia/Jerusalem"
     )
     numbering: Annotated[NumberingIn | None, NEVER_NULL] = Field(

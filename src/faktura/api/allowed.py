@@ -35,9 +35,11 @@ class RouteTable:
         self._paths = list(paths.values())
 
     def allowed(self, path: str, *, fixed_only: bool = False) -> list[str]:
-        """The methods some route answers on `path`, sorted; [] when no route's path matches."""
-        methods: set[str] = set()
-        for entry in self._paths:
-            if (entry.fixed or not fixed_only) and entry.regex.match(path):
-                methods |= entry.methods
-        return sorted(methods)
+        """The methods some route answers on `path`, sorted; [] when no route's path matches.
+        A fixed path (/v1/customers/bulk_tags) answers only its own methods, although
+        /v1/customers/{customer_id} matches it too: that route refuses it as an id."""
+        matching = [entry for entry in self._paths if entry.regex.match(path)]
+        chosen = [entry for entry in matching if entry.fixed]
+        if not chosen and not fixed_only:
+            chosen = matching
+        return sorted({method for entry in chosen for method in entry.methods})

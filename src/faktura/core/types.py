@@ -20,12 +20,13 @@ from pydantic import (
     Field,
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
+    StringConstraints,
     WithJsonSchema,
 )
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError
 
-from faktura.core.money import MAX_INPUT_DECIMALS, check_currency, decimal_places
+from faktura.core.money import CURRENCIES, MAX_INPUT_DECIMALS, check_currency, decimal_places
 
 # C0 control characters (and DEL). PostgreSQL cannot store NUL in text at all, and none of these
 # belongs in a name, a number or a note: refusing them here makes both databases answer the same.
@@ -109,6 +110,20 @@ def one_of(values: Iterable[str]) -> _SchemaEnum:
     return _SchemaEnum(tuple(sorted(values)))
 
 
+# A string whose own pattern already excludes control characters: the pattern is then its JSON
+# schema too (a Field(pattern=...) on Text would check it but not show it).
+LOCALE_PATTERN = r"^[a-z]{2,3}(-[A-Z]{2})?$"
+Locale = Annotated[str, StringConstraints(pattern=LOCALE_PATTERN)]
+# The shape of an IANA zone name (UTC, Etc/GMT+5, America/Argentina/Buenos_Aires); whether the
+# zone exists is checked against the zone database.
+TimeZoneName = Annotated[
+    str,
+    StringConstraints(
+        min_length=1, max_length=64, pattern=r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$"
+    ),
+]
+
+
 # Every string a request carries is one of these two: Text for names, codes, numbers, filters;
 # MultilineText for notes, terms, descriptions and footers.
 Text = Annotated[
@@ -177,7 +192,7 @@ DecimalIn = Annotated[
 ]
 
 # An ISO 4217 code of an active currency; lower case is accepted and upper-cased.
-CurrencyCode = Annotated[str, AfterValidator(check_currency)]
+CurrencyCode = Annotated[str, AfterValidator(check_currency), one_of(CURRENCIES)]
 
 
 @cache
@@ -199,6 +214,11 @@ CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$"), AfterValidator(check_
 MAX_PAYMENT = Decimal(10) ** 12
 
 
+# A decimal string above zero: a non-zero digit before the point, or a zero integer part and a
+# non-zero digit after it.
+POSITIVE_DECIMAL_STRING = r"^(\d*[1-9]\d*(\.\d+)?|0+\.\d*[1-9]\d*)$"
+
+
 def check_positive_amount(value: Decimal) -> Decimal:
     if value <= 0:
         raise ValueError("must be greater than 0")
@@ -217,7 +237,7 @@ PositiveAmount = Annotated[
         {
             "anyOf": [
                 {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": int(MAX_PAYMENT)},
-                {"type": "string", "pattern": r"^\d+(\.\d+)?$"},
+                {"type": "string", "pattern": POSITIVE_DECIMAL_STRING},
             ],
             "format": "decimal",
         },

@@ -15,7 +15,15 @@ from pydantic import (
 
 from faktura.accounts.schemas import check_timezone
 from faktura.api.schemas import Address, AddressIn, InputModel, OutputModel
-from faktura.core.types import NEVER_NULL, CurrencyCode, MultilineText, Text, field_error
+from faktura.core.types import (
+    NEVER_NULL,
+    CurrencyCode,
+    Locale,
+    MultilineText,
+    Text,
+    TimeZoneName,
+    field_error,
+)
 from faktura.customers.models import Contact as ContactRow
 from faktura.customers.models import Party
 from faktura.customers.models import Tag as TagRow
@@ -24,7 +32,6 @@ PhoneType = Literal["mobile", "home", "work", "office", "fax", "other"]
 MetadataKey = Annotated[Text, StringConstraints(min_length=1, max_length=40)]
 MetadataValue = Annotated[Text, StringConstraints(max_length=500)]
 TagName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-LOCALE_PATTERN = r"^[a-z]{2,3}(-[A-Z]{2})?$"
 MAX_METADATA_KEYS = 50
 MAX_CONTACTS = 100
 MAX_TAGS = 50
@@ -156,12 +163,10 @@ class PartyCreate(_AcceptsNameAlias):
     currency: CurrencyCode | None = Field(
         None, description="ISO 4217 code of its documents; the account's currency if omitted"
     )
-    timezone: Text | None = Field(
+    timezone: TimeZoneName | None = Field(
         None, description="IANA time zone, e.g. America/New_York; null means the account's"
     )
-    locale: Text | None = Field(
-        None, pattern=LOCALE_PATTERN, description="BCP 47 locale, e.g. he-IL; null: account's"
-    )
+    locale: Locale | None = Field(None, description="BCP 47 locale, e.g. he-IL; null: account's")
     external_id: Text | None = Field(
         None,
         min_length=1,
@@ -224,10 +229,10 @@ class PartyUpdate(_AcceptsNameAlias):
     currency: Annotated[CurrencyCode | None, NEVER_NULL] = Field(
         None, description="ISO 4217 code of its documents"
     )
-    timezone: Text | None = Field(None, description="IANA time zone; null means the account's")
-    locale: Text | None = Field(
-        None, pattern=LOCALE_PATTERN, description="BCP 47 locale; null means the account's"
+    timezone: TimeZoneName | None = Field(
+        None, description="IANA time zone; null means the account's"
     )
+    locale: Locale | None = Field(None, description="BCP 47 locale; null means the account's")
     external_id: Text | None = Field(
         None, min_length=1, max_length=255, description="Your own id, unique per account and mode"
     )

@@ -15,7 +15,14 @@ from faktura.core.money import (
     UNIT_PRICE_DECIMALS,
     decimal_places,
 )
-from faktura.core.types import CurrencyCode, IsoDate, MultilineText, Text, field_error
+from faktura.core.types import (
+    CurrencyCode,
+    IsoDate,
+    MultilineText,
+    PositiveAmount,
+    Text,
+    field_error,
+)
 from faktura.documents.status import ALL_STATUSES
 
 DocumentType = Literal["invoice", "quote", "credit_note", "receipt"]
@@ -162,7 +169,7 @@ class DocumentCreate(InputModel):
     line_items: list[LineItemIn] | None = Field(
         None, max_length=500, description="The lines; or give `amount` alone"
     )
-    amount: DecimalIn | None = Field(
+    amount: PositiveAmount | None = Field(
         None,
         description="Legacy single amount. With line_items, their total must match it "
         "within one minor unit",
@@ -267,7 +274,7 @@ class DocumentUpdate(InputModel):
     tax_amount: DecimalIn | None = Field(None, description="Drafts only")
     discount_amount: DecimalIn | None = Field(None, description="Drafts only")
     notes: MultilineText | None = Field(None, max_length=5000, description="Always editable")
-    amount: DecimalIn | None = Field(None, description="Imported documents: the total")
+    amount: PositiveAmount | None = Field(None, description="Imported documents: the total")
     amount_due: DecimalIn | None = Field(None, description="Imported documents: ≤ amount")
     external_payment_amount: DecimalIn | None = Field(
         None, description="Imported documents: paid outside Faktura, ≤ amount"

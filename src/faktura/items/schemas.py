@@ -5,7 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, StringConstraints, field_validator
 
 from faktura.api.schemas import DecimalIn, DecimalOut, InputModel, OutputModel
 from faktura.core.money import UNIT_PRICE_DECIMALS, decimal_places, display_amount
@@ -20,6 +20,7 @@ _UNIT_PRICE = (
     "or a numeric string"
 )
 _UNIT = "The unit in words, e.g. hour, piece, kg"
+UnitCode = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{2,3}$")]
 _UNIT_CODE = "UN/ECE Recommendation 20 unit code, e.g. HUR (hour), H87 (piece), KGM (kg)"
 _VAT_TYPE = (
     "included: unit_price is gross (VAT inside); excluded: VAT is added on top; exempt: no VAT"
@@ -48,7 +49,7 @@ class ItemCreate(InputModel):
         None, description="ISO 4217 code of unit_price; the account's currency if omitted"
     )
     unit: Text | None = Field(None, min_length=1, max_length=50, description=_UNIT)
-    unit_code: Text | None = Field(None, pattern=r"^[A-Z0-9]{2,3}$", description=_UNIT_CODE)
+    unit_code: UnitCode | None = Field(None, description=_UNIT_CODE)
     sku: Text | None = Field(None, min_length=1, max_length=100, description=_SKU)
     vat_type: VatType = Field("excluded", description=_VAT_TYPE)
     vat_rate_id: Text | None = Field(None, max_length=64, description=_VAT_RATE_ID)
@@ -74,7 +75,7 @@ class ItemUpdate(InputModel):
         None, description="ISO 4217 code of unit_price"
     )
     unit: Text | None = Field(None, min_length=1, max_length=50, description=_UNIT)
-    unit_code: Text | None = Field(None, pattern=r"^[A-Z0-9]{2,3}$", description=_UNIT_CODE)
+    unit_code: UnitCode | None = Field(None, description=_UNIT_CODE)
     sku: Text | None = Field(None, min_length=1, max_length=100, description=_SKU)
     vat_type: Annotated[VatType | None, NEVER_NULL] = Field(None, description=_VAT_TYPE)
     vat_rate_id: Text | None = Field(None, max_length=64, description=_VAT_RATE_ID)
