@@ -138,3 +138,44 @@ def test_patterns_and_codes_are_in_the_schema() -> None:
     zone = re.compile(string_of("AccountUpdate", "timezone")["pattern"])
     assert all(zone.fullmatch(z) for z in ("UTC", "Etc/GMT+5", "America/Argentina/Buenos_Aires"))
     assert not any(zone.fullmatch(z) for z in ("", "/UTC", "Asia/"))
+
+
+def _is_boolean(schema: dict[str, Any]) -> bool:
+    return any(option.get("type") == "boolean" for option in schema.get("anyOf", [schema]))
+
+
+BOOLEANS = [
+    (model, name, alias)
+    for model, name, alias in FIELDS
+    if _is_boolean(model.model_json_schema(mode="validation")["properties"][alias])
+]
+
+
+@pytest.mark.parametrize(
+    ("model", "name", "alias"), BOOLEANS, ids=[f"{m.__name__}.{n}" for m, n, _ in BOOLEANS]
+)
+@pytest.mark.parametrize("value", [0, 1, "true", "no"])
+def test_a_boolean_is_true_or_false_only(
+    model: type[InputModel], name: str, alias: str, value: object
+) -> None:
+    with pytest.raises(ValidationError) as refused:
+        model.model_validate({alias: value})
+    assert any(tuple(e["loc"])[:1] == (alias,) for e in refused.value.errors())
+
+
+def test_booleans_were_found() -> None:
+    assert {f"{m.__name__}.{n}" for m, n, _ in BOOLEANS} >= {
+        "ItemCreate.active",
+        "ItemUpdate.active",
+        "WebhookEndpointUpdate.is_active",
+        "PaymentCreate.reviewed",
+        "ContactIn.is_primary",
+        "AccountUpdate.issue_receipts",
+    }
+
+
+def test_a_catalog_price_says_its_bounds() -> None:
+    number, text = _components()["ItemCreate"]["properties"]["unit_price"]["anyOf"]
+
+    assert (number["minimum"], number["exclusiveMaximum"]) == (0, 10**12)
+    assert text["pattern"] == r"^\d+(\.\d+)?$"

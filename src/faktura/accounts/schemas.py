@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import Field, StrictBool, StringConstraints, field_validator
 
 from faktura.accounts.models import Account as AccountRow
 from faktura.accounts.models import ApiKey as ApiKeyRow
@@ -88,7 +88,7 @@ HexColor = Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$")]
 class NumberingRuleIn(InputModel):
     prefix: NumberPrefix | None = Field(None, description="Number prefix, e.g. INV")
     padding: int | None = Field(None, ge=1, le=12, description="Digits of the sequence part")
-    yearly_reset: bool | None = Field(
+    yearly_reset: StrictBool | None = Field(
         None, description="Restart the sequence every calendar year (and show the year)"
     )
 
@@ -159,7 +159,7 @@ class AccountUpdate(InputModel):
     billers: Annotated[list[NamedOptionIn] | None, NEVER_NULL] = Field(
         None, max_length=50, description="Billers issuing documents (the list is replaced)"
     )
-    issue_receipts: Annotated[bool | None, NEVER_NULL] = Field(
+    issue_receipts: Annotated[StrictBool | None, NEVER_NULL] = Field(
         None, description="Issue a numbered receipt for every payment recorded"
     )
 

@@ -8,6 +8,7 @@ from pydantic import (
     AliasChoices,
     EmailStr,
     Field,
+    StrictBool,
     StringConstraints,
     field_validator,
     model_validator,
@@ -69,7 +70,7 @@ class ContactIn(InputModel):
     phone_type: PhoneType | None = Field(None, description="Kind of the main phone")
     phone_secondary: Text | None = Field(None, max_length=64, description="Second phone number")
     phone_type_secondary: PhoneType | None = Field(None, description="Kind of the second phone")
-    is_primary: bool = Field(
+    is_primary: StrictBool = Field(
         False,
         description="The customer's primary contact. Exactly one contact is primary; setting "
         "it demotes the previous one, and a customer's first contact is primary.",
@@ -98,7 +99,7 @@ class ContactUpdate(InputModel):
     phone_type: PhoneType | None = Field(None, description="Kind of the main phone")
     phone_secondary: Text | None = Field(None, max_length=64, description="Second phone number")
     phone_type_secondary: PhoneType | None = Field(None, description="Kind of the second phone")
-    is_primary: Annotated[bool | None, NEVER_NULL] = Field(
+    is_primary: Annotated[StrictBool | None, NEVER_NULL] = Field(
         None,
         description="true makes this the primary contact and demotes the previous one. The "
         "primary contact cannot be set to false: make another contact primary instead.",

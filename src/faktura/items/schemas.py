@@ -5,7 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import Field, StrictBool, StringConstraints, WithJsonSchema, field_validator
 
 from faktura.api.schemas import DecimalIn, DecimalOut, InputModel, OutputModel
 from faktura.core.money import UNIT_PRICE_DECIMALS, decimal_places, display_amount
@@ -19,6 +19,20 @@ _UNIT_PRICE = (
     f"Price of one unit: exact, at most {UNIT_PRICE_DECIMALS} decimals, zero or more; a number "
     "or a numeric string"
 )
+# A catalog price: 0 or more and below 10^12, as its JSON schema says (checked by check_unit_price).
+UnitPrice = Annotated[
+    DecimalIn,
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0, "exclusiveMaximum": int(MAX_UNIT_PRICE)},
+                {"type": "string", "pattern": r"^\d+(\.\d+)?$"},
+            ],
+            "format": "decimal",
+        },
+        mode="validation",
+    ),
+]
 _UNIT = "The unit in words, e.g. hour, piece, kg"
 UnitCode = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{2,3}$")]
 _UNIT_CODE = "UN/ECE Recommendation 20 unit code, e.g. HUR (hour), H87 (piece), KGM (kg)"
@@ -44,7 +58,7 @@ class ItemCreate(InputModel):
     description: MultilineText | None = Field(
         None, max_length=5000, description="Longer description"
     )
-    unit_price: DecimalIn = Field(description=_UNIT_PRICE)
+    unit_price: UnitPrice = Field(description=_UNIT_PRICE)
     currency: CurrencyCode | None = Field(
         None, description="ISO 4217 code of unit_price; the account's currency if omitted"
     )
@@ -53,7 +67,7 @@ class ItemCreate(InputModel):
     sku: Text | None = Field(None, min_length=1, max_length=100, description=_SKU)
     vat_type: VatType = Field("excluded", description=_VAT_TYPE)
     vat_rate_id: Text | None = Field(None, max_length=64, description=_VAT_RATE_ID)
-    active: bool = Field(True, description="Offered for new documents; false archives it")
+    active: StrictBool = Field(True, description="Offered for new documents; false archives it")
 
     @field_validator("unit_price")
     @classmethod
@@ -70,7 +84,7 @@ class ItemUpdate(InputModel):
     description: MultilineText | None = Field(
         None, max_length=5000, description="Longer description"
     )
-    unit_price: Annotated[DecimalIn | None, NEVER_NULL] = Field(None, description=_UNIT_PRICE)
+    unit_price: Annotated[UnitPrice | None, NEVER_NULL] = Field(None, description=_UNIT_PRICE)
     currency: Annotated[CurrencyCode | None, NEVER_NULL] = Field(
         None, description="ISO 4217 code of unit_price"
     )
@@ -79,7 +93,7 @@ class ItemUpdate(InputModel):
     sku: Text | None = Field(None, min_length=1, max_length=100, description=_SKU)
     vat_type: Annotated[VatType | None, NEVER_NULL] = Field(None, description=_VAT_TYPE)
     vat_rate_id: Text | None = Field(None, max_length=64, description=_VAT_RATE_ID)
-    active: Annotated[bool | None, NEVER_NULL] = Field(
+    active: Annotated[StrictBool | None, NEVER_NULL] = Field(
         None, description="Offered for new documents; false archives it"
     )
 

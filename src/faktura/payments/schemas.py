@@ -5,7 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictBool, model_validator
 
 from faktura.api.schemas import DecimalOut, InputModel, OutputModel
 from faktura.core.money import display_amount
@@ -66,7 +66,7 @@ class PaymentCreate(InputModel):
     allocations: list[AllocationIn] | None = Field(
         None, max_length=100, description="Apply parts of the payment to several invoices"
     )
-    reviewed: bool = Field(False, description="Whether someone has checked this payment")
+    reviewed: StrictBool = Field(False, description="Whether someone has checked this payment")
 
     @model_validator(mode="after")
     def _one_way_to_allocate(self) -> "PaymentCreate":
@@ -83,7 +83,7 @@ class PaymentUpdate(InputModel):
     )
     payer_name: Text | None = Field(None, max_length=200, description="Who paid")
     payer_reference: Text | None = Field(None, max_length=200, description="Bank reference")
-    reviewed: bool | None = Field(None, description="Whether someone has checked it")
+    reviewed: StrictBool | None = Field(None, description="Whether someone has checked it")
     notes: MultilineText | None = Field(None, max_length=5000, description="Notes")
     allocations: list[AllocationIn] | None = Field(
         None, max_length=100, description="Apply more of the unapplied amount to invoices"

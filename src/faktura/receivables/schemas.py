@@ -74,7 +74,7 @@ class PaymentPlanCreate(InputModel):
     @model_validator(mode="after")
     def _one_way(self) -> "PaymentPlanCreate":
         if (self.installments is None) == (self.count is None):
-            raise ValueError("give installments, or count and interval")
+            raise field_error("installments", "give installments, or count and interval")
         if self.count is not None and self.interval is None:
             raise field_error("interval", "count needs an interval")
         return self

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, StrictBool, field_validator
 
 from faktura.api.schemas import InputModel, OutputModel
 from faktura.core.types import NEVER_NULL, MultilineText, Text, one_of
@@ -40,7 +40,7 @@ class WebhookEndpointCreate(InputModel):
     url: Text = Field(min_length=1, max_length=2048, description=_URL)
     events: list[EventType] = Field(min_length=1, max_length=200, description=_EVENTS)
     description: MultilineText | None = Field(None, max_length=500, description=_DESCRIPTION)
-    is_active: bool = Field(True, description="Whether events are delivered to it")
+    is_active: StrictBool = Field(True, description="Whether events are delivered to it")
 
     @field_validator("events")
     @classmethod
@@ -58,7 +58,7 @@ class WebhookEndpointUpdate(InputModel):
         None, min_length=1, max_length=200, description=_EVENTS
     )
     description: MultilineText | None = Field(None, max_length=500, description=_DESCRIPTION)
-    is_active: Annotated[bool | None, NEVER_NULL] = Field(
+    is_active: Annotated[StrictBool | None, NEVER_NULL] = Field(
         None,
         description="false stops deliveries (pending ones fail); true starts them again",
     )
