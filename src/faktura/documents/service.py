@@ -173,14 +173,7 @@ async def create_document(
         return document
     await numbering.issue(session, tenant, account, document, data.number, inserted=True)
     if data.status == "cancelled":  # an import of a void document: issued, then cancelled
-        await transition(
-            session,
-            tenant,
-            document,
-            DocumentStatus.CANCELLED,
-            events=("cancelled",),
-            changes={"cancelled_at": utcnow()},
-        )
+        await _cancel(session, tenant, document, None)
     return document
 
 
@@ -452,6 +445,13 @@ async def cancel_document(
             "A paid or partly paid or credited invoice is corrected with a "
             "credit note, not cancelled"
         )
+    await _cancel(session, tenant, document, reason)
+    return document
+
+
+async def _cancel(
+    session: AsyncSession, tenant: Tenant, document: Document, reason: str | None
+) -> None:
     await transition(
         session,
         tenant,
@@ -460,7 +460,6 @@ async def cancel_document(
         events=("cancelled",),
         changes={"cancelled_at": utcnow(), "cancellation_reason": reason},
     )
-    return document
 
 
 async def respond_to_quote(
