@@ -22,6 +22,7 @@ from faktura.config import Settings
 from faktura.core.clock import set_clock
 from faktura.db.migrate import upgrade_to_head
 from faktura.db.session import Database, database_from_url
+from tests import declared
 from tests.accounts.factories import ApiClient, create_account_with_key
 from tests.documents.factories import assert_documents_rendered
 
@@ -77,8 +78,12 @@ def db(app_and_db: tuple[object, Database]) -> Database:
 
 @pytest.fixture(scope="session")
 async def http(app_and_db: tuple[object, Database]) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app_and_db[0])  # type: ignore[arg-type]
-    async with httpx.AsyncClient(transport=transport, base_url="http://faktura.test") as client:
+    app = app_and_db[0]
+    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+    hooks = {"response": [declared.checker(app.openapi())]}  # type: ignore[attr-defined]
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://faktura.test", event_hooks=hooks
+    ) as client:
         yield client
 
 

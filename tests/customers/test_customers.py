@@ -12,6 +12,7 @@ from tests.customers.factories import (
     events,
 )
 from tests.documents.factories import create_document
+from tests.payments.factories import pay
 
 EMPTY_ADDRESS = {"street": None, "city": None, "zip": None, "state": None, "country": None}
 
@@ -403,6 +404,23 @@ async def test_a_customer_with_issued_documents_cannot_be_deleted(api: ApiClient
     )
     assert (await api.get(f"/v1/customers/{customer['id']}")).json() == customer
     assert (await api.get(f"/v1/invoices/{invoice['id']}")).json() == invoice
+    assert await event_types(api) == before  # no customer.deleted
+
+
+async def test_a_customer_with_a_recorded_payment_cannot_be_deleted(api: ApiClient) -> None:
+    customer = await create_customer(api)
+    assert (await api.patch("/v1/account", json={"issue_receipts": False})).status_code == 200
+    payment = await pay(api, amount="25.00", currency="EUR", customer_id=customer["id"])
+    before = await event_types(api)
+
+    response = await api.delete(f"/v1/customers/{customer['id']}")
+
+    error = assert_error(response, 409, "invalid_state")
+    assert error["message"] == (
+        "The customer has recorded payments and cannot be deleted; its payments keep it"
+    )
+    assert (await api.get(f"/v1/customers/{customer['id']}")).json() == customer
+    assert (await api.get(f"/v1/payments/{payment['id']}")).json()["customer_id"] == customer["id"]
     assert await event_types(api) == before  # no customer.deleted
 
 

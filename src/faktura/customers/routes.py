@@ -135,9 +135,11 @@ async def retrieve_customer(
     "/customers/{customer_id}",
     response_model=schemas.Customer,
     summary="Update a customer, its tags and contacts",
+    responses=error_responses(409),
     description="Only the fields given change. `contacts[]` upserts (with id: change, without: "
     "add), `delete_contact_ids[]` deletes; contacts not mentioned are untouched. The whole "
-    "request succeeds or nothing changes.",
+    "request succeeds or nothing changes. 409 conflict when another customer has the "
+    "`external_id`; 409 invalid_state when no contact would be left.",
 )
 async def update_customer(
     customer_id: uuid.UUID,
@@ -154,7 +156,8 @@ async def update_customer(
     response_model=DeletedResponse,
     responses=error_responses(409),
     summary="Delete a customer and its contacts",
-    description="Refused with 409 invalid_state once the customer has issued documents.",
+    description="Refused with 409 invalid_state once the customer has issued documents or "
+    "recorded payments.",
 )
 async def delete_customer(
     customer_id: uuid.UUID,
@@ -396,7 +399,12 @@ async def retrieve_supplier(
 
 
 @suppliers_router.patch(
-    "/suppliers/{supplier_id}", response_model=schemas.Supplier, summary="Update a supplier"
+    "/suppliers/{supplier_id}",
+    response_model=schemas.Supplier,
+    responses=error_responses(409),
+    summary="Update a supplier",
+    description="Only the fields given change. 409 conflict when another supplier has the "
+    "`external_id`.",
 )
 async def update_supplier(
     supplier_id: uuid.UUID,

@@ -3,7 +3,7 @@
 Rules kept here: a customer always has at least one contact and exactly one primary contact;
 a customer PATCH changes its fields, tags and contacts in one go or not at all; a tax id is
 checked for the address country; `external_id` is unique per account, mode and kind; a customer
-with issued documents cannot be deleted.
+with issued documents or recorded payments cannot be deleted.
 """
 
 import uuid
@@ -40,6 +40,7 @@ from faktura.db.search import search_text
 from faktura.db.types import AddressData
 from faktura.documents import queries as documents_queries
 from faktura.events.service import record_event
+from faktura.payments import queries as payments_queries
 
 # A change to any of these may need scheduled messages to the contact rewritten.
 COMMUNICATION_FIELDS = ("contact_name", "email", "phone", "phone_secondary")
@@ -314,6 +315,10 @@ async def delete_customer(session: AsyncSession, tenant: Tenant, customer_id: uu
     if await customer_has_issued_documents(session, tenant, party.id):
         raise InvalidState(
             "The customer has issued documents and cannot be deleted; its documents keep it"
+        )
+    if await payments_queries.customer_has_payments(session, tenant, party.id):
+        raise InvalidState(
+            "The customer has recorded payments and cannot be deleted; its payments keep it"
         )
     await documents_queries.delete_draft_documents_of_customer(session, tenant, party.id)
     await record_event(

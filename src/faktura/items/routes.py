@@ -10,7 +10,7 @@ from faktura.api.auth import Principal
 from faktura.api.pagination import PageParams, page_params
 from faktura.api.responses import json_response
 from faktura.api.router import api_router
-from faktura.api.routing import get_session, require_scope
+from faktura.api.routing import error_responses, get_session, require_scope
 from faktura.api.schemas import ListResponse
 from faktura.core.types import Text
 from faktura.items import schemas, service
@@ -57,7 +57,13 @@ async def retrieve_item(
     return json_response(schemas.item_out(item))
 
 
-@router.patch("/items/{item_id}", response_model=schemas.Item, summary="Update an item")
+@router.patch(
+    "/items/{item_id}",
+    response_model=schemas.Item,
+    responses=error_responses(409),
+    summary="Update an item",
+    description="Only the fields given change. 409 conflict when another item has the `sku`.",
+)
 async def update_item(
     item_id: uuid.UUID,
     body: schemas.ItemUpdate,

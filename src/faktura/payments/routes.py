@@ -10,7 +10,7 @@ from faktura.api.auth import Principal
 from faktura.api.pagination import PageParams, page_params
 from faktura.api.responses import json_response
 from faktura.api.router import api_router
-from faktura.api.routing import get_session, require_scope
+from faktura.api.routing import error_responses, get_session, require_scope
 from faktura.api.schemas import ListResponse
 from faktura.core.types import IsoDate
 from faktura.payments import schemas, service
@@ -68,9 +68,11 @@ async def retrieve_payment(
 @router.patch(
     "/payments/{payment_id}",
     response_model=schemas.Payment,
+    responses=error_responses(409),
     summary="Match, unmatch or annotate a payment",
     description="`invoice_id` matches the payment (up to the invoice's amount due); "
-    "`invoice_id: null` unmatches it, reversing its allocations.",
+    "`invoice_id: null` unmatches it, reversing its allocations. 409 invalid_state when there "
+    "is nothing to match (no unapplied money, or nothing due on the invoice).",
 )
 async def update_payment(
     payment_id: uuid.UUID,
