@@ -1,0 +1,165 @@
+"""HTML and CSS templates (templates/) rendered to PDF by WeasyPrint.
+
+- Nothing is fetched from the network: the only URLs a template can name are the project's
+  fonts and the account's stored logo (`faktura:` URLs, served by `_Assets`), and every user
+  string is escaped by Jinja (autoescape), so a description full of `<img src=…>` prints as text.
+- The same input gives the same bytes: the fonts are the project's own (fonts/), embedded and
+  subset; the PDF carries no creation time; its identifier is derived from its content.
+- One render at a time per process: WeasyPrint's font machinery (fontconfig, Pango) is shared
+  state; renders run in a thread so the event loop keeps serving (`render_pdf_async`).
+"""
+
+import asyncio
+import hashlib
+import os
+import threading
+import unicodedata
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from babel import Locale
+from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal, format_percent
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from faktura.pdfs.labels import labels_for
+from faktura.pdfs.printable import Logo, Printable
+
+PACKAGE_DIR = Path(__file__).parent
+FONTS_DIR = PACKAGE_DIR / "fonts"
+SCHEME = "faktura:"
+LOGO_URL = f"{SCHEME}logo"
+# PDF/A-3b: the archival profile, and the one that can carry the e-invoice XML (Factur-X).
+PDF_VARIANT = "pdf/a-3b"
+RTL_LANGUAGES = frozenset({"he", "ar", "fa", "ur", "yi"})
+
+# fontTools stamps the fonts it subsets with the time, unless this is set (the reproducible-
+# builds convention): a fixed instant, so the same document gives the same bytes.
+os.environ.setdefault("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01T00:00:00Z
+
+_environment = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(PACKAGE_DIR / "templates"),
+    autoescape=True,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_render_lock = threading.Lock()
+
+
+class RenderFailed(Exception):
+    """The renderer could not make a PDF of the document."""
+
+
+class _Assets(URLFetcher):  # type: ignore[misc]
+    """Serves the project's fonts and the account's logo; refuses every other URL."""
+
+    def __init__(self, logo: Logo | None) -> None:
+        super().__init__(allowed_protocols=("faktura",), fail_on_errors=True)
+        self._logo = logo
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        if url == LOGO_URL and self._logo is not None:
+            return URLFetcherResponse(url, self._logo.data, {"Content-Type": self._logo.content_type})
+        name = url.removeprefix(f"{SCHEME}fonts/")
+        path = FONTS_DIR / name
+        if url.startswith(f"{SCHEME}fonts/") and "/" not in name and path.is_file():
+            return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": "font/ttf"})
+        raise ValueError(f"the renderer fetches nothing but its own assets: {url}")
+
+
+def _direction(fallback: str) -> Callable[[str | None], str]:
+    """The direction of a user's text, from its first strong character (the Unicode bidi
+    algorithm's rule for `dir=auto`, which the renderer lacks): a Latin note on a Hebrew
+    invoice reads left to right, a Hebrew name on an English one right to left."""
+
+    def direction(text: str | None) -> str:
+        for char in text or "":
+            kind = unicodedata.bidirectional(char)
+            if kind == "L":
+                return "ltr"
+            if kind in ("R", "AL"):
+                return "rtl"
+        return fallback
+
+    return direction
+
+
+def _formatters(locale: Locale, currency: str) -> dict[str, Callable[..., str]]:
+    def money(value: Any) -> str:
+        return format_currency(
+            Decimal(value), currency, locale=locale, decimal_quantization=False
+        )
+
+    def number(value: Any) -> str:
+        return format_decimal(Decimal(value), locale=locale, decimal_quantization=False)
+
+    def percent(value: Any) -> str:
+        return format_percent(Decimal(value) / 100, locale=locale, decimal_quantization=False)
+
+    def day(value: str | None) -> str:
+        return "" if value is None else format_date(date.fromisoformat(value), "long", locale)
+
+    def nonzero(value: Any) -> bool:
+        return Decimal(value) != 0
+
+    def country(code: str | None) -> str:
+        return "" if not code else locale.territories.get(code, code)
+
+    return {
+        "money": money,
+        "number": number,
+        "percent": percent,
+        "date": day,
+        "country": country,
+        "nonzero": nonzero,
+    }
+
+
+def html_of(printable: Printable) -> str:
+    """The document as the HTML the PDF is made from."""
+    locale = printable.locale
+    document = printable.document
+    labels = labels_for(locale)
+    context = {
+        "t": labels,
+        "lang": labels.language,
+        "rtl": locale.language in RTL_LANGUAGES,
+        "document": document,
+        "account": printable.account,
+        "customer": printable.customer or {},
+        "related_number": printable.related_number,
+        "dir_of": _direction("rtl" if locale.language in RTL_LANGUAGES else "ltr"),
+        "logo_url": LOGO_URL if printable.logo is not None else None,
+        "layout": printable.layout,
+        "color": printable.color,
+        "footer": printable.branding.get("footer"),
+        "biller": printable.option("billers", document.get("biller_id")),
+        "payment_method": printable.option("payment_methods", document.get("payment_method_id")),
+        **_formatters(locale, document["currency"]),
+    }
+    return _environment.get_template("document.html").render(context)
+
+
+def render_pdf(printable: Printable) -> bytes:
+    """The PDF of `printable`: the same bytes for the same input, on any machine."""
+    html = html_of(printable)
+    identifier = hashlib.sha256(html.encode()).digest()[:16]
+    try:
+        with _render_lock:
+            pdf = HTML(
+                string=html, base_url=SCHEME, url_fetcher=_Assets(printable.logo)
+            ).write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=identifier)
+    except Exception as exc:  # WeasyPrint raises many kinds; the caller needs one
+        raise RenderFailed(f"{type(exc).__name__}: {exc}") from exc
+    if not pdf:
+        raise RenderFailed("the renderer produced no bytes")
+    return bytes(pdf)
+
+
+async def render_pdf_async(printable: Printable) -> bytes:
+    return await asyncio.to_thread(render_pdf, printable)
