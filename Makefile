@@ -6,7 +6,7 @@ UV_VERSION := 0.13.9
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast test-sqlite test-postgres lint format install clean migrate bench bench-smoke bench-compare wrk fuzz
+.PHONY: run test test-fast test-sqlite test-postgres lint format install system-deps clean migrate bench bench-smoke bench-compare wrk fuzz
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,21 @@ $(STAMP): pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --inexact --all-extras --quiet
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) system-deps
+
+# What PDFs need of the system, installed when missing: Pango (WeasyPrint lays text out with
+# it), HarfBuzz's subsetter (embeds subset fonts fast) and poppler-utils (the tests read PDFs
+# back with pdftotext, pdffonts and pdftoppm). The fonts themselves ship in src/faktura/pdfs/fonts.
+system-deps:
+	@missing=""; \
+	ldconfig -p | grep -q 'libpango-1.0.so.0 ' || missing="$$missing libpango-1.0-0"; \
+	ldconfig -p | grep -q 'libpangoft2-1.0.so.0 ' || missing="$$missing libpangoft2-1.0-0"; \
+	ldconfig -p | grep -q 'libharfbuzz-subset.so.0 ' || missing="$$missing libharfbuzz-subset0"; \
+	command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing$$missing"; \
+		apt-get install -y $$missing || (apt-get update && apt-get install -y $$missing); \
+	fi
 
 migrate: install
 	$(BIN)/faktura migrate

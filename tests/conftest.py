@@ -60,8 +60,13 @@ def migrated_url(database_url: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def settings(migrated_url: str) -> Settings:
-    return Settings(database_url=migrated_url, redis_url=None, default_plan="unlimited")
+def settings(migrated_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(
+        database_url=migrated_url,
+        redis_url=None,
+        default_plan="unlimited",
+        files_dir=tmp_path_factory.mktemp("files"),
+    )
 
 
 @pytest.fixture(scope="session")

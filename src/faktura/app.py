@@ -29,6 +29,7 @@ from faktura.items.routes import router as items_router
 from faktura.ops.metrics import Metrics
 from faktura.ops.routes import router as ops_router
 from faktura.payments.routes import router as payments_router
+from faktura.pdfs import routes as pdfs_routes
 from faktura.receivables.routes import router as receivables_router
 from faktura.reports.routes import router as reports_router
 from faktura.webhooks.routes import router as webhooks_router
@@ -100,6 +101,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         webhooks_router,
         accounting_router,
         accounts_router,
+        pdfs_routes.router,
+        pdfs_routes.account_router,
         ops_router,
     )
     for router in routers:
@@ -109,7 +112,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     app.add_middleware(
-        RequestContextMiddleware, max_body_bytes=settings.max_body_bytes, metrics=runtime.metrics
+        RequestContextMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        metrics=runtime.metrics,
+        large_bodies=pdfs_routes.LARGE_BODIES,
     )
     _add_error_schema(app)
     return app

@@ -78,6 +78,10 @@ class Settings(BaseSettings):
         "0 turns off the scheduler of `faktura serve` and `faktura worker` (then run "
         "`faktura jobs run-due` from cron, which uses a 5-minute period)",
     )
+    files_dir: Path = Field(
+        PROJECT_ROOT / "var" / "files",
+        description="Directory of the file store: archived PDFs and account logos (docs/pdf.md)",
+    )
     log_level: str = Field("info", description="Log level of the server")
     webhook_allow_hosts: str = Field(
         "",

@@ -7,6 +7,7 @@ from faktura.accounting import service as accounting
 from faktura.documents import jobs as documents_jobs
 from faktura.events.service import register_consumer
 from faktura.jobs.kinds import registry
+from faktura.pdfs import jobs as pdfs_jobs
 from faktura.webhooks import fanout
 from faktura.webhooks import jobs as webhooks_jobs
 from faktura.worker import schedule
@@ -21,7 +22,9 @@ def wire() -> None:
     # Order matters only for reading: both run in the event's transaction.
     register_consumer("webhooks.fanout", fanout.enqueue_deliveries)
     register_consumer("accounting.feed", accounting.record_change)
+    register_consumer("pdfs.archive", pdfs_jobs.enqueue_on_issue)
     webhooks_jobs.register(registry)
     documents_jobs.register(registry)
+    pdfs_jobs.register(registry)
     schedule.register(registry)
     _wired = True

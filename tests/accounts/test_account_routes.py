@@ -43,7 +43,13 @@ async def test_patch_account_updates_given_fields_and_keeps_the_rest(api: ApiCli
     assert body["address"]["city"] == "Tel Aviv"
     assert body["numbering"]["invoice"] == {"prefix": "AC", "padding": 6, "yearly_reset": True}
     assert body["numbering"]["quote"]["prefix"] == "QUO"
-    assert body["branding"] == {"logo_url": None, "color": "#112233", "footer": "Thank you"}
+    assert body["branding"] == {
+        "logo_url": None,
+        "color": "#112233",
+        "footer": "Thank you",
+        "layout": "classic",
+        "logo": None,
+    }
     again = (await api.get("/v1/account")).json()
     assert again["numbering"]["invoice"]["prefix"] == "AC"
 

@@ -84,9 +84,11 @@ async def test_create_and_issue_takes_the_number_last(api: ApiClient, db: Databa
             ("INSERT", "accounting_changes"),
         ]
     )
-    # Under the sequence's lock: only the writes that carry the number.
+    # Under the sequence's lock: only the writes that carry the number, and the job that
+    # archives the PDF (enqueued by the finalized event).
     assert sent[counter + 1 :] == [
         ("UPDATE", "documents"),
         ("INSERT", "events"),
         ("INSERT", "accounting_changes"),
+        ("INSERT", "jobs"),
     ]

@@ -13,6 +13,8 @@ from faktura.config import Settings
 from faktura.core.clock import set_clock
 from faktura.db.session import Database
 from faktura.webhooks.models import WebhookEndpoint
+from faktura.jobs.kinds import Registry, registry
+from faktura.webhooks.jobs import DELIVER
 from faktura.worker.runner import JobWorker
 from tests.accounts.factories import ApiClient, create_account_with_key
 from tests.webhooks.receiver import Receiver
@@ -75,7 +77,11 @@ def receiver() -> Iterator[Receiver]:
 
 @pytest.fixture
 def worker(hooks_db: Database, hooks_settings: Settings) -> JobWorker:
-    return JobWorker(hooks_db, hooks_settings)
+    """Runs webhook deliveries only: other kinds (a PDF per document issued by earlier tests)
+    are not what these tests watch."""
+    only = Registry()
+    only.register(registry.get(DELIVER.name))
+    return JobWorker(hooks_db, hooks_settings, kinds=only)
 
 
 @pytest.fixture

@@ -17,10 +17,23 @@ class NumberingRuleData(TypedDict):
     yearly_reset: bool
 
 
+class LogoData(TypedDict):
+    """The account's logo in the file store (pdfs/): PNG or JPEG, checked when uploaded."""
+
+    key: str
+    sha256: str
+    content_type: str
+    width: int
+    height: int
+    size: int
+
+
 class BrandingData(TypedDict, total=False):
     logo_url: str
     color: str
     footer: str
+    layout: str
+    logo: LogoData
 
 
 class VatRateData(TypedDict):

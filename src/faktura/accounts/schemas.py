@@ -113,18 +113,43 @@ class Numbering(OutputModel):
     receipt: NumberingRule = Field(description="Rule for receipts")
 
 
+Layout = Literal["classic", "modern", "compact"]
+_LAYOUT = (
+    "Layout of printed documents: classic (default), modern (a band of the accent colour "
+    "behind the head) or compact (smaller type and margins)"
+)
+
+
 class BrandingIn(InputModel):
-    logo_url: Text | None = Field(None, max_length=2000, description="Logo shown on documents")
+    logo_url: Text | None = Field(
+        None,
+        max_length=2000,
+        description="A link to your logo, for your own pages; PDFs print the uploaded logo "
+        "(POST /v1/account/logo) and never fetch a URL",
+    )
     color: HexColor | None = Field(None, description="Accent colour, #RRGGBB")
     footer: MultilineText | None = Field(
         None, max_length=2000, description="Footer text on documents"
     )
+    layout: Layout | None = Field(None, description=_LAYOUT)
+
+
+class BrandingLogo(OutputModel):
+    sha256: str = Field(description="SHA-256 of the image, hex")
+    content_type: Literal["image/png", "image/jpeg"] = Field(description="PNG or JPEG")
+    width: int = Field(description="Width in pixels")
+    height: int = Field(description="Height in pixels")
+    size: int = Field(description="Size in bytes")
 
 
 class Branding(OutputModel):
-    logo_url: str | None = Field(None, description="Logo shown on documents")
+    logo_url: str | None = Field(None, description="Link to your logo, as given")
     color: str | None = Field(None, description="Accent colour, #RRGGBB")
     footer: str | None = Field(None, description="Footer text on documents")
+    layout: Layout = Field("classic", description=_LAYOUT)
+    logo: BrandingLogo | None = Field(
+        None, description="The logo printed on documents (POST /v1/account/logo); null: none"
+    )
 
 
 class AccountUpdate(InputModel):

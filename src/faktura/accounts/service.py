@@ -6,7 +6,7 @@ from typing import Any, cast
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.accounts import defaults
-from faktura.accounts.models import Account, BrandingData, NumberingRuleData
+from faktura.accounts.models import Account, BrandingData, LogoData, NumberingRuleData
 from faktura.accounts.schemas import AccountUpdate, NamedOptionIn, VatRateIn
 from faktura.core.clock import utcnow
 from faktura.core.errors import NotFound, ValidationFailed
@@ -113,9 +113,10 @@ async def update_account(
             AddressData, changes.address.model_dump(exclude_none=True) if changes.address else {}
         )
     if "branding" in given:
-        account.branding = cast(
-            BrandingData, changes.branding.model_dump(exclude_none=True) if changes.branding else {}
-        )
+        branding = changes.branding.model_dump(exclude_none=True) if changes.branding else {}
+        if "logo" in account.branding:  # uploaded apart (set_logo); replacing the rest keeps it
+            branding["logo"] = account.branding["logo"]
+        account.branding = cast(BrandingData, branding)
     if changes.numbering is not None:
         numbering = dict(account.numbering)
         for doc_type in defaults.DOCUMENT_TYPES:
@@ -132,6 +133,24 @@ async def update_account(
     for field, prefix, entries in option_lists:
         if entries is not None:
             setattr(account, field, _merge_options(field, prefix, getattr(account, field), entries))
+    await _updated(session, tenant, account, sorted(given))
+    return account
+
+
+async def set_logo(session: AsyncSession, tenant: Tenant, logo: LogoData | None) -> Account:
+    """The logo printed on documents (checked and stored by pdfs/), or none."""
+    account = await get_account(session, tenant.account_id)
+    branding = {key: value for key, value in account.branding.items() if key != "logo"}
+    if logo is not None:
+        branding["logo"] = logo
+    account.branding = cast(BrandingData, branding)
+    await _updated(session, tenant, account, ["branding.logo"])
+    return account
+
+
+async def _updated(
+    session: AsyncSession, tenant: Tenant, account: Account, fields: list[str]
+) -> None:
     account.updated_at = utcnow()
     await session.flush()
     # The account is shared by live and test mode, so both modes hear of the change.
@@ -142,6 +161,5 @@ async def update_account(
             "account.updated",
             "account",
             account.id,
-            {"updated_fields": sorted(given), "changed_in_livemode": tenant.livemode},
+            {"updated_fields": fields, "changed_in_livemode": tenant.livemode},
         )
-    return account

@@ -1,8 +1,10 @@
 """Pure ASGI middleware: request ids, body limits and media types, request metrics."""
 
 import logging
+import re
 import secrets
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -35,10 +37,25 @@ class RequestContextMiddleware:
     refused with 413 before any route runs, whether or not it announced its length.
     """
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, metrics: Metrics):
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        metrics: Metrics,
+        large_bodies: Sequence[tuple[re.Pattern[str], int]] = (),
+    ):
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.metrics = metrics
+        # Paths that take more than the limit (uploads), with their own limit.
+        self.large_bodies = tuple(large_bodies)
+
+    def _limit(self, path: str) -> int:
+        for pattern, limit in self.large_bodies:
+            if pattern.match(path):
+                return limit
+        return self.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -110,8 +127,9 @@ class RequestContextMiddleware:
     async def _read_body(self, scope: Scope, receive: Receive, request_id: str) -> Any:
         headers = {k.lower(): v for k, v in scope.get("headers", [])}
         declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-            return self._too_large(request_id), receive
+        limit = self._limit(scope["path"])
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            return self._too_large(request_id, limit), receive
         chunks: list[bytes] = []
         size = 0
         more = True
@@ -121,8 +139,8 @@ class RequestContextMiddleware:
                 break
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_body_bytes:
-                return self._too_large(request_id), receive
+            if size > limit:
+                return self._too_large(request_id, limit), receive
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
@@ -144,10 +162,10 @@ class RequestContextMiddleware:
 
         return None, replay
 
-    def _too_large(self, request_id: str) -> Any:
+    def _too_large(self, request_id: str, limit: int) -> Any:
         return error_response(
             "payload_too_large",
             413,
-            f"The request body exceeds the limit of {self.max_body_bytes} bytes",
+            f"The request body exceeds the limit of {limit} bytes",
             request_id,
         )

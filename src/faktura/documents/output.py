@@ -53,6 +53,28 @@ def _line_out(
     }
 
 
+PATHS = {
+    "invoice": "invoices",
+    "quote": "quotes",
+    "credit_note": "credit_notes",
+    "receipt": "receipts",
+}
+
+
+def _pdf_out(document: Document | Row[Any]) -> dict[str, Any] | None:
+    """The PDF of an issued document (pdfs/): pending until the archive job ran."""
+    if document.number is None:
+        return None
+    return {
+        "status": document.pdf_status or "pending",
+        "source": document.pdf_source,
+        "url": f"/v1/{PATHS[document.type]}/{document.id}/pdf",
+        "sha256": document.pdf_sha256,
+        "size": document.pdf_size,
+        "generated_at": _text(document.pdf_generated_at),
+    }
+
+
 def document_out(
     document: Document | Row[Any], lines: Sequence[DocumentLine | Row[Any]] | None = None
 ) -> dict[str, Any]:
@@ -108,6 +130,8 @@ def document_out(
         "sent_at": _text(document.sent_at),
         "cancelled_at": _text(document.cancelled_at),
         "cancellation_reason": document.cancellation_reason,
+        "locale": document.locale,
+        "pdf": _pdf_out(document),
         "livemode": document.livemode,
         "created_at": format_datetime(document.created_at),
         "updated_at": format_datetime(document.updated_at),

@@ -7,7 +7,7 @@ import dataclasses
 import uuid
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
@@ -16,23 +16,19 @@ from faktura.api.pagination import PageParams, page_params
 from faktura.api.responses import json_response
 from faktura.api.router import api_router
 from faktura.api.routing import get_session, require_scope
+from faktura.api.runtime import runtime_of
 from faktura.api.schemas import DeletedResponse, ListResponse, NoFields
 from faktura.core.errors import ValidationFailed
 from faktura.core.types import IsoDate, Text
 from faktura.documents import schemas, service
-from faktura.documents.output import document_out
+from faktura.documents.output import PATHS, document_out
 from faktura.documents.status import STATUSES, DocumentType
+from faktura.pdfs import service as pdfs_service
+from faktura.pdfs.storage import file_store
 
 router = api_router("documents")
 read = require_scope("documents:read")
 write = require_scope("documents:write")
-
-PATHS = {
-    "invoice": "invoices",
-    "quote": "quotes",
-    "credit_note": "credit_notes",
-    "receipt": "receipts",
-}
 
 
 def _out(document: Any) -> dict[str, Any]:
@@ -103,11 +99,17 @@ def _add_routes(target: APIRouter, doc_type: str) -> None:
         description="Issued and numbered at once, unless `status: draft` is given.",
     )
     async def create(
+        request: Request,
         body: schemas.DocumentCreate,
         principal: Principal = Depends(write),
         session: AsyncSession = Depends(get_session),
     ) -> Response:
         document = await service.create_document(session, principal.tenant, doc_type, body)
+        if body.generate_pdf:
+            store = file_store(runtime_of(request).settings)
+            document = await pdfs_service.generate(
+                session, principal.tenant, store, doc_type, document.id
+            )
         return json_response(_out(document), status_code=201)
 
     @target.get(

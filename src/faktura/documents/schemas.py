@@ -6,7 +6,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AliasChoices, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    Field,
+    StrictBool,
+    field_validator,
+    model_validator,
+)
 
 from faktura.api.schemas import DecimalIn, DecimalOut, InputModel, OutputModel
 from faktura.core.money import (
@@ -18,6 +25,7 @@ from faktura.core.money import (
 from faktura.core.types import (
     CurrencyCode,
     IsoDate,
+    Locale,
     MultilineText,
     PositiveAmount,
     Text,
@@ -145,6 +153,11 @@ class LineItemIn(InputModel):
     _checked = field_validator("vat_rate")(_four_decimals)
 
 
+_LOCALE = (
+    "BCP 47 locale the PDF and emails speak, e.g. he-IL; null: the customer's, else the account's"
+)
+
+
 class DocumentCreate(InputModel):
     customer_id: uuid.UUID | None = Field(
         None,
@@ -223,6 +236,12 @@ class DocumentCreate(InputModel):
         validation_alias=AliasChoices("payment_method_id", "paymentmethodId"),
         description=_PAYMENT_METHOD,
     )
+    locale: Locale | None = Field(None, description=_LOCALE)
+    generate_pdf: StrictBool = Field(
+        False,
+        description="Render and archive the PDF in this request (an issued document's PDF is "
+        "otherwise archived by a background job right after; a draft's is never stored)",
+    )
 
     _checked = field_validator("amount", "tax_amount", "discount_amount", "amount_due")(
         _four_decimals
@@ -234,6 +253,10 @@ class DocumentCreate(InputModel):
             if self.number is not None and self.number != self.invoice_number:
                 raise field_error("invoice_number", "number and invoice_number differ")
             self.number = self.invoice_number
+        if self.generate_pdf and self.status == "draft":
+            raise field_error(
+                "generate_pdf", "a draft's PDF is never stored; it is rendered on request"
+            )
         return self
 
 
@@ -267,6 +290,7 @@ class DocumentUpdate(InputModel):
         max_length=64,
         description="Drafts only; null for none. One of the account's payment_methods",
     )
+    locale: Locale | None = Field(None, description=f"Drafts only. {_LOCALE}")
     vat_type: VatType | None = Field(None, description="Drafts only")
     line_items: list[LineItemIn] | None = Field(
         None, max_length=500, description="Drafts only; replaces all lines"
@@ -311,6 +335,20 @@ class TaxBreakdown(OutputModel):
     tax: DecimalOut = Field(description="VAT of this rate, rounded once")
 
 
+class DocumentPdf(OutputModel):
+    status: Literal["pending", "ready", "failed"] = Field(
+        description="pending until archived (a job renders it right after issue); ready; "
+        "failed after the render was retried (the document itself is unharmed)"
+    )
+    source: Literal["generated", "user_upload"] | None = Field(
+        description="Rendered by Faktura or uploaded; null while pending"
+    )
+    url: str = Field(description="Where the API serves it (GET; application/pdf)")
+    sha256: str | None = Field(description="SHA-256 of the archived bytes, hex; the ETag")
+    size: int | None = Field(description="Size of the archived bytes")
+    generated_at: datetime | None = Field(description="When it was archived")
+
+
 class Document(OutputModel):
     id: uuid.UUID = Field(description="Document id")
     object: Literal["document"] = "document"
@@ -351,6 +389,13 @@ class Document(OutputModel):
     cancelled_at: datetime | None = Field(description="When it was cancelled")
     cancellation_reason: str | None = Field(
         description="Why it was cancelled, as given to the cancel action"
+    )
+    locale: str | None = Field(
+        description="Locale of its PDF and emails; null: the customer's, else the account's"
+    )
+    pdf: DocumentPdf | None = Field(
+        description="The PDF: null on a draft (GET …/pdf renders it, marked DRAFT, and "
+        "stores nothing)"
     )
     livemode: bool = Field(description="Live or test mode")
     created_at: datetime = Field(description="Creation time (UTC)")

@@ -143,6 +143,7 @@ async def create_document(
         payment_method_id=_account_option(
             account.payment_methods, data.payment_method_id, "payment_method_id", "payment_methods"
         ),
+        locale=data.locale,
         tax_amount_given=has_tax_amount,
         amount_paid=ZERO,
         amount_credited=ZERO,
@@ -313,6 +314,8 @@ async def _update_draft(
             chosen = getattr(changes, name)
             options = getattr(account, listed)
             setattr(document, name, chosen and _account_option(options, chosen, name, listed))
+    if "locale" in given:
+        document.locale = changes.locale
     for name in ("currency", "issue_date", "vat_type"):
         if name in given and getattr(changes, name) is not None:
             setattr(document, name, getattr(changes, name))
@@ -509,3 +512,22 @@ async def credit_invoice(
     return await create_document(
         session, tenant, DocumentType.CREDIT_NOTE, credit_note_for(invoice, amount, reason)
     )
+
+
+def set_pdf(
+    document: Document,
+    status: str | None,
+    source: str | None = None,
+    key: str | None = None,
+    sha256: str | None = None,
+    size: int | None = None,
+    error: str | None = None,
+) -> None:
+    """What pdfs/ did with the document's PDF (the caller holds the row locked)."""
+    document.pdf_status = status
+    document.pdf_source = source
+    document.pdf_key = key
+    document.pdf_sha256 = sha256
+    document.pdf_size = size
+    document.pdf_generated_at = utcnow() if status == "ready" else None
+    document.pdf_error = error

@@ -64,7 +64,8 @@ class _Assets(URLFetcher):  # type: ignore[misc]
 
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
         if url == LOGO_URL and self._logo is not None:
-            return URLFetcherResponse(url, self._logo.data, {"Content-Type": self._logo.content_type})
+            headers = {"Content-Type": self._logo.content_type}
+            return URLFetcherResponse(url, self._logo.data, headers)
         name = url.removeprefix(f"{SCHEME}fonts/")
         path = FONTS_DIR / name
         if url.startswith(f"{SCHEME}fonts/") and "/" not in name and path.is_file():
@@ -89,11 +90,9 @@ def _direction(fallback: str) -> Callable[[str | None], str]:
     return direction
 
 
-def _formatters(locale: Locale, currency: str) -> dict[str, Callable[..., str]]:
+def _formatters(locale: Locale, currency: str) -> dict[str, Callable[..., Any]]:
     def money(value: Any) -> str:
-        return format_currency(
-            Decimal(value), currency, locale=locale, decimal_quantization=False
-        )
+        return format_currency(Decimal(value), currency, locale=locale, decimal_quantization=False)
 
     def number(value: Any) -> str:
         return format_decimal(Decimal(value), locale=locale, decimal_quantization=False)
@@ -151,9 +150,9 @@ def render_pdf(printable: Printable) -> bytes:
     identifier = hashlib.sha256(html.encode()).digest()[:16]
     try:
         with _render_lock:
-            pdf = HTML(
-                string=html, base_url=SCHEME, url_fetcher=_Assets(printable.logo)
-            ).write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=identifier)
+            pdf = HTML(string=html, base_url=SCHEME, url_fetcher=_Assets(printable.logo)).write_pdf(
+                pdf_variant=PDF_VARIANT, pdf_identifier=identifier
+            )
     except Exception as exc:  # WeasyPrint raises many kinds; the caller needs one
         raise RenderFailed(f"{type(exc).__name__}: {exc}") from exc
     if not pdf:

@@ -3,7 +3,7 @@
 ALL_EVENTS = "*"
 TEST_EVENT = "webhook.test"
 
-_DOCUMENT_ACTIONS = ("created", "updated", "finalized", "cancelled", "deleted")
+_DOCUMENT_ACTIONS = ("created", "updated", "finalized", "cancelled", "deleted", "pdf_failed")
 
 EVENT_TYPES: frozenset[str] = frozenset(
     {

@@ -1,0 +1,222 @@
+"""GET and act on the PDF of every document type; the account's logo and branding preview."""
+
+import re
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.responses import Response
+
+from faktura.accounts.schemas import Account, account_out
+from faktura.api.auth import Principal
+from faktura.api.responses import json_response
+from faktura.api.router import api_router
+from faktura.api.routing import get_session, require_scope
+from faktura.api.runtime import runtime_of
+from faktura.documents import schemas as documents_schemas
+from faktura.documents.output import PATHS, document_out
+from faktura.documents.service import label
+from faktura.pdfs import service
+from faktura.pdfs.schemas import BrandingPreview, LogoUpload, PdfAction, PdfActionName, PdfUpload
+from faktura.pdfs.storage import FileStore, file_store
+
+# A PDF upload (10 MiB, base64) and a logo (1 MiB) are over the usual 1 MiB body limit.
+LARGE_BODIES = (
+    (
+        re.compile(r"^/v1/(invoices|quotes|credit_notes|receipts)/[^/]+(/pdf)?$"),
+        15 * 1024 * 1024,
+    ),
+    (re.compile(r"^/v1/account/logo$"), 2 * 1024 * 1024),
+)
+
+router = api_router("documents")
+account_router = api_router("account")
+read = require_scope("documents:read")
+write = require_scope("documents:write")
+
+_PDF_CONTENT = {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}
+_PDF_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The PDF", "content": _PDF_CONTENT},
+}
+_CACHED: dict[int | str, dict[str, Any]] = {
+    304: {"description": "Not modified: the ETag given in If-None-Match is current"}
+}
+_ACTIONS_409: dict[int | str, dict[str, Any]] = {
+    409: {
+        "description": "invalid_state: a draft's PDF is never stored (issue it first); "
+        "generate_pdf over an uploaded PDF (delete_pdf first)"
+    }
+}
+
+
+def _store(request: Request) -> FileStore:
+    return file_store(runtime_of(request).settings)
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    if if_none_match is None:
+        return False
+    tags = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
+    return "*" in tags or etag in tags
+
+
+def _pdf_response(request: Request, pdf: service.PdfFile) -> Response:
+    headers = {"Content-Disposition": f'inline; filename="{pdf.filename}"'}
+    if not pdf.archived:  # a draft's: rendered now, changes with every edit
+        headers["Cache-Control"] = "no-store"
+        return Response(pdf.data, media_type="application/pdf", headers=headers)
+    etag = f'"{pdf.sha256}"'
+    headers["ETag"] = etag
+    headers["Cache-Control"] = "private, no-cache"
+    if _matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers={"ETag": etag})
+    return Response(pdf.data, media_type="application/pdf", headers=headers)
+
+
+async def _act(
+    session: AsyncSession,
+    principal: Principal,
+    store: FileStore,
+    doc_type: str,
+    document_id: uuid.UUID,
+    action: PdfActionName,
+    pdf_base64: str | None,
+) -> Response:
+    tenant = principal.tenant
+    if action == "generate_pdf":
+        document = await service.generate(session, tenant, store, doc_type, document_id)
+    elif action == "upload_pdf":
+        document = await service.upload(
+            session, tenant, store, doc_type, document_id, pdf_base64 or ""
+        )
+    else:
+        document = await service.delete(session, tenant, doc_type, document_id)
+    return json_response(document_out(document))
+
+
+def _add_routes(target: APIRouter, doc_type: str) -> None:
+    path = f"/{PATHS[doc_type]}/{{document_id}}"
+    name = label(doc_type)
+
+    @target.get(
+        f"{path}/pdf",
+        response_class=Response,
+        responses={**_PDF_RESPONSE, **_CACHED},
+        summary=f"Download the PDF of a {name}",
+        name=f"pdf_of_{doc_type}",
+        description="An issued document's archived PDF (archived now if the job has not run "
+        "yet), with its SHA-256 as ETag: If-None-Match answers 304. A draft's is rendered on "
+        "each request, marked DRAFT, and never stored.",
+    )
+    async def pdf(
+        request: Request,
+        document_id: uuid.UUID,
+        principal: Principal = Depends(read),
+        session: AsyncSession = Depends(get_session),
+    ) -> Response:
+        found = await service.pdf_of(
+            session, principal.tenant, _store(request), doc_type, document_id
+        )
+        return _pdf_response(request, found)
+
+    @target.post(
+        f"{path}/pdf",
+        response_model=documents_schemas.Document,
+        responses=_ACTIONS_409,
+        summary=f"Generate, upload or delete the PDF of a {name}",
+        name=f"pdf_action_{doc_type}",
+    )
+    async def pdf_action(
+        request: Request,
+        document_id: uuid.UUID,
+        body: PdfAction,
+        principal: Principal = Depends(write),
+        session: AsyncSession = Depends(get_session),
+    ) -> Response:
+        return await _act(
+            session, principal, _store(request), doc_type, document_id, body.action, body.pdf_base64
+        )
+
+    @target.post(
+        path,
+        response_model=documents_schemas.Document,
+        responses=_ACTIONS_409,
+        summary=f"Act on a {name} (seed form of the PDF actions)",
+        name=f"action_{doc_type}",
+        description=f"`POST /v1/{PATHS[doc_type]}/{{id}}?action=generate_pdf|upload_pdf|"
+        f"delete_pdf`: the same as `POST …/pdf` with that action (upload_pdf takes "
+        "`pdf_base64` in the body).",
+    )
+    async def action(
+        request: Request,
+        document_id: uuid.UUID,
+        action: PdfActionName = Query(description="The action to take"),
+        body: PdfUpload | None = None,
+        principal: Principal = Depends(write),
+        session: AsyncSession = Depends(get_session),
+    ) -> Response:
+        given = body.pdf_base64 if body is not None else None
+        checked = PdfAction(action=action, pdf_base64=given)
+        return await _act(
+            session, principal, _store(request), doc_type, document_id, checked.action, given
+        )
+
+
+for _doc_type in PATHS:
+    _add_routes(router, _doc_type)
+
+
+@account_router.post(
+    "/account/logo",
+    response_model=Account,
+    summary="Upload the logo printed on documents",
+    description="PNG or JPEG, at most 1 MiB and 16 to 4000 pixels a side; SVG is refused. "
+    "Documents archived before keep the logo they were printed with.",
+)
+async def upload_logo(
+    request: Request,
+    body: LogoUpload,
+    principal: Principal = Depends(require_scope("account:write")),
+    session: AsyncSession = Depends(get_session),
+) -> Response:
+    account = await service.set_logo(session, principal.tenant, _store(request), body.logo_base64)
+    return json_response(account_out(account))
+
+
+@account_router.delete(
+    "/account/logo", response_model=Account, summary="Remove the logo from documents"
+)
+async def remove_logo(
+    principal: Principal = Depends(require_scope("account:write")),
+    session: AsyncSession = Depends(get_session),
+) -> Response:
+    return json_response(account_out(await service.remove_logo(session, principal.tenant)))
+
+
+@account_router.post(
+    "/account/branding/preview",
+    response_class=Response,
+    responses=_PDF_RESPONSE,
+    summary="Preview the branding on a PDF",
+    description="Renders a document of the account (any status), or a sample invoice, with "
+    "the account's branding or the `branding` given (tried, not saved). Nothing is stored.",
+)
+async def preview_branding(
+    request: Request,
+    body: BrandingPreview,
+    principal: Principal = Depends(require_scope("account:read")),
+    session: AsyncSession = Depends(get_session),
+) -> Response:
+    branding = body.branding.model_dump(exclude_none=True) if body.branding else None
+    data = await service.preview(
+        session, principal.tenant, _store(request), branding, body.document_id
+    )
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": 'inline; filename="preview.pdf"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -1,0 +1,350 @@
+"""The PDF of a document: rendered, archived, uploaded, served; and the account's logo.
+
+Rules kept here:
+- A draft's PDF is rendered on request, marked DRAFT, and never stored.
+- An issued document's PDF is archived once (`pdfs.archive`, a job enqueued by its
+  `.finalized` event), as immutable bytes named by their SHA-256; asked for before the job ran,
+  it is rendered on the spot and archived then.
+- An uploaded PDF takes the place of the generated one until it is deleted; generating over it
+  is refused (409), generating again over a generated one changes nothing when nothing changed.
+- Rendering happens outside any row lock: the row is locked only to record the result.
+"""
+
+import base64
+import binascii
+import hashlib
+import io
+import uuid
+from dataclasses import dataclass, replace
+from typing import Any
+
+from PIL import Image, UnidentifiedImageError
+from pypdf import PdfReader
+from pypdf.errors import PyPdfError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from faktura.accounts import service as accounts_service
+from faktura.accounts.models import Account, LogoData
+from faktura.accounts.schemas import account_out
+from faktura.core.errors import InvalidState, ValidationFailed
+from faktura.core.tenant import Tenant
+from faktura.customers import service as customers_service
+from faktura.documents import service as documents_service
+from faktura.documents import status as documents_status
+from faktura.documents.models import Document
+from faktura.documents.output import document_out
+from faktura.jobs import service as jobs
+from faktura.pdfs.printable import LOGO_TYPES, Logo, Printable
+from faktura.pdfs.render import render_pdf_async
+from faktura.pdfs.sample import sample_document
+from faktura.pdfs.storage import FileMissing, FileStore
+
+ARCHIVE_KIND = "pdfs.archive"
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+MAX_LOGO_BYTES = 1024 * 1024
+MAX_LOGO_PIXELS = 4000
+MIN_LOGO_PIXELS = 16
+_IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg"}
+
+
+@dataclass(frozen=True)
+class PdfFile:
+    data: bytes
+    sha256: str
+    filename: str
+    # False for a draft's: rendered for this request, never stored.
+    archived: bool = True
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _filename(document: Document) -> str:
+    name = document.number or f"draft-{document.id}"
+    safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in name)
+    return f"{document.type}-{safe}.pdf"
+
+
+def archive_key(tenant: Tenant, document_id: uuid.UUID, data: bytes) -> str:
+    """Where the bytes of a document's PDF are kept: named by their hash, so never rewritten."""
+    return f"pdfs/{tenant.account_id}/{document_id}/{_sha256(data)}.pdf"
+
+
+# What a PDF is made of
+
+
+async def _logo(store: FileStore, account: Account) -> Logo | None:
+    logo = account.branding.get("logo")
+    if logo is None:
+        return None
+    return Logo(await store.get(logo["key"]), logo["content_type"])
+
+
+def _account_json(account: Account) -> dict[str, Any]:
+    return account_out(account).model_dump(mode="json")
+
+
+async def printable_of(
+    session: AsyncSession, tenant: Tenant, store: FileStore, document: Document
+) -> Printable:
+    account = await accounts_service.get_account(session, tenant.account_id)
+    customer = await customers_service.get_customer(
+        session, tenant, document.customer_id, related=False
+    )
+    related_number = None
+    if document.related_document_id is not None and document.type == "credit_note":
+        invoice = await documents_service.get_document(
+            session, tenant, document.related_document_id
+        )
+        related_number = invoice.number
+    return Printable(
+        document=document_out(document),
+        account=_account_json(account),
+        customer={"tax_id": customer.tax_id, "locale": customer.locale},
+        related_number=related_number,
+        logo=await _logo(store, account),
+    )
+
+
+# Reading
+
+
+async def pdf_of(
+    session: AsyncSession, tenant: Tenant, store: FileStore, doc_type: str, document_id: uuid.UUID
+) -> PdfFile:
+    """The document's PDF: a draft's rendered now; an issued one's from the archive, archived
+    now if the job has not run yet (or the store lost a generated file)."""
+    document = await documents_service.get_document(session, tenant, document_id, doc_type)
+    if document.number is None:
+        data = await render_pdf_async(await printable_of(session, tenant, store, document))
+        return PdfFile(data, _sha256(data), _filename(document), archived=False)
+    if document.pdf_status == "ready" and document.pdf_key is not None:
+        try:
+            data = await store.get(document.pdf_key)
+            return PdfFile(data, _sha256(data), _filename(document))
+        except FileMissing:
+            if document.pdf_source == "user_upload":
+                raise InvalidState(
+                    "The uploaded PDF is missing from the file store; upload it again"
+                ) from None
+    data = await _render_and_store(session, tenant, store, document)
+    document = await record_generated(session, tenant, document.id, data)
+    return PdfFile(data, _sha256(data), _filename(document))
+
+
+# Writing
+
+
+async def _render_and_store(
+    session: AsyncSession, tenant: Tenant, store: FileStore, document: Document
+) -> bytes:
+    data = await render_pdf_async(await printable_of(session, tenant, store, document))
+    await store.put(archive_key(tenant, document.id, data), data)
+    return data
+
+
+async def record_generated(
+    session: AsyncSession, tenant: Tenant, document_id: uuid.UUID, data: bytes
+) -> Document:
+    """Record a generated PDF, already stored, on the document (locked now). An upload made
+    meanwhile wins; the same bytes as the archived ones change nothing."""
+    document = await documents_service.get_document(session, tenant, document_id, for_update=True)
+    sha256 = _sha256(data)
+    if document.pdf_source == "user_upload" and document.pdf_status == "ready":
+        return document
+    if document.pdf_status == "ready" and document.pdf_sha256 == sha256:
+        return document
+    key = archive_key(tenant, document.id, data)
+    documents_service.set_pdf(document, "ready", "generated", key, sha256, len(data))
+    await session.flush()
+    return document
+
+
+def _issued(document: Document, action: str) -> None:
+    if document.number is None:
+        raise InvalidState(
+            f"A draft's PDF is rendered on request (GET …/pdf) and never stored: issue it "
+            f"before {action}"
+        )
+
+
+async def generate(
+    session: AsyncSession, tenant: Tenant, store: FileStore, doc_type: str, document_id: uuid.UUID
+) -> Document:
+    """Render and archive the PDF now (again): idempotent while the document is unchanged."""
+    document = await documents_service.get_document(session, tenant, document_id, doc_type)
+    _issued(document, "generate_pdf")
+    if document.pdf_source == "user_upload":
+        raise InvalidState("The document has an uploaded PDF: delete_pdf first to generate one")
+    data = await _render_and_store(session, tenant, store, document)
+    return await record_generated(session, tenant, document.id, data)
+
+
+def _decoded_pdf(pdf_base64: str) -> bytes:
+    try:
+        data = base64.b64decode(pdf_base64, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValidationFailed.on_field("pdf_base64", "not valid base64") from None
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ValidationFailed.on_field(
+            "pdf_base64", f"the PDF is {len(data)} bytes; at most {MAX_UPLOAD_BYTES} are taken"
+        )
+    if not data.startswith(b"%PDF-"):
+        raise ValidationFailed.on_field("pdf_base64", "not a PDF (it must start with %PDF-)")
+    try:
+        pages = len(PdfReader(io.BytesIO(data), strict=False).pages)
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError):
+        raise ValidationFailed.on_field("pdf_base64", "not a readable PDF") from None
+    if pages == 0:
+        raise ValidationFailed.on_field("pdf_base64", "the PDF has no pages")
+    return data
+
+
+async def upload(
+    session: AsyncSession,
+    tenant: Tenant,
+    store: FileStore,
+    doc_type: str,
+    document_id: uuid.UUID,
+    pdf_base64: str,
+) -> Document:
+    """Keep the user's own PDF as the document's, in place of the generated one."""
+    data = _decoded_pdf(pdf_base64)
+    document = await documents_service.get_document(
+        session, tenant, document_id, doc_type, for_update=True
+    )
+    _issued(document, "upload_pdf")
+    sha256 = _sha256(data)
+    key = archive_key(tenant, document.id, data)
+    await store.put(key, data)
+    documents_service.set_pdf(document, "ready", "user_upload", key, sha256, len(data))
+    await session.flush()
+    return document
+
+
+async def delete(
+    session: AsyncSession, tenant: Tenant, doc_type: str, document_id: uuid.UUID
+) -> Document:
+    """Forget the document's PDF, uploaded or generated: it goes back to pending and the
+    archive job renders it again. Archived bytes stay in the store (they are the record of
+    what was issued); only the document stops naming them."""
+    document = await documents_service.get_document(
+        session, tenant, document_id, doc_type, for_update=True
+    )
+    _issued(document, "delete_pdf")
+    documents_service.set_pdf(document, None)
+    await session.flush()
+    await enqueue_archive(session, tenant, document.id, rearm=True)
+    return document
+
+
+async def enqueue_archive(
+    session: AsyncSession, tenant: Tenant, document_id: uuid.UUID, *, rearm: bool = False
+) -> None:
+    payload = {"document_id": str(document_id)}
+    key = f"document:{document_id}"
+    if rearm:
+        await jobs.enqueue_or_rearm(session, ARCHIVE_KIND, payload, dedupe_key=key, tenant=tenant)
+    else:
+        await jobs.enqueue_once(session, ARCHIVE_KIND, payload, dedupe_key=key, tenant=tenant)
+
+
+async def record_failure(
+    session: AsyncSession, tenant: Tenant, document_id: uuid.UUID, error: str
+) -> None:
+    """The archive job gave up: the PDF is `failed`, with `{type}.pdf_failed`; the document
+    itself is unchanged otherwise, and GET …/pdf or generate_pdf try again."""
+    document = await documents_service.get_document(session, tenant, document_id, for_update=True)
+    if document.pdf_status == "ready":
+        return
+    documents_service.set_pdf(document, "failed", error=error[:2000])
+    await session.flush()
+    await documents_status.record_document_event(session, tenant, document, "pdf_failed")
+
+
+# The logo
+
+
+def _checked_logo(logo_base64: str) -> tuple[bytes, str, int, int]:
+    try:
+        data = base64.b64decode(logo_base64, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValidationFailed.on_field("logo_base64", "not valid base64") from None
+    if len(data) > MAX_LOGO_BYTES:
+        raise ValidationFailed.on_field(
+            "logo_base64", f"the image is {len(data)} bytes; at most {MAX_LOGO_BYTES} are taken"
+        )
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            kind = image.format or ""
+            width, height = image.size
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise ValidationFailed.on_field(
+            "logo_base64", "not a PNG or JPEG image (SVG and other formats are refused)"
+        ) from None
+    if kind not in _IMAGE_TYPES:
+        raise ValidationFailed.on_field(
+            "logo_base64", f"a {kind} image; only PNG and JPEG are taken"
+        )
+    for side, pixels in (("width", width), ("height", height)):
+        if not MIN_LOGO_PIXELS <= pixels <= MAX_LOGO_PIXELS:
+            raise ValidationFailed.on_field(
+                "logo_base64",
+                f"the image's {side} is {pixels} pixels; {MIN_LOGO_PIXELS} to "
+                f"{MAX_LOGO_PIXELS} are taken",
+            )
+    return data, _IMAGE_TYPES[kind], width, height
+
+
+async def set_logo(
+    session: AsyncSession, tenant: Tenant, store: FileStore, logo_base64: str
+) -> Account:
+    data, content_type, width, height = _checked_logo(logo_base64)
+    sha256 = _sha256(data)
+    key = f"logos/{tenant.account_id}/{sha256}"
+    await store.put(key, data)
+    logo = LogoData(
+        key=key,
+        sha256=sha256,
+        content_type=content_type,
+        width=width,
+        height=height,
+        size=len(data),
+    )
+    assert content_type in LOGO_TYPES
+    return await accounts_service.set_logo(session, tenant, logo)
+
+
+async def remove_logo(session: AsyncSession, tenant: Tenant) -> Account:
+    return await accounts_service.set_logo(session, tenant, None)
+
+
+# The branding preview
+
+
+async def preview(
+    session: AsyncSession,
+    tenant: Tenant,
+    store: FileStore,
+    branding: dict[str, Any] | None,
+    document_id: uuid.UUID | None,
+) -> bytes:
+    """A PDF of `document_id` (any document of the account), or of a sample invoice, in the
+    account's branding or in `branding` (tried, not saved; the uploaded logo is kept)."""
+    if document_id is not None:
+        document = await documents_service.get_document(session, tenant, document_id)
+        printable = await printable_of(session, tenant, store, document)
+    else:
+        account = await accounts_service.get_account(session, tenant.account_id)
+        printable = Printable(
+            document=sample_document(account.default_currency, account.locale),
+            account=_account_json(account),
+            logo=await _logo(store, account),
+        )
+    if branding is not None:
+        kept = {"logo": printable.account["branding"].get("logo")}
+        account_json = {**printable.account, "branding": {**branding, **kept}}
+        printable = replace(printable, account=account_json)
+    return await render_pdf_async(printable)
