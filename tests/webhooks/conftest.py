@@ -12,9 +12,9 @@ from faktura.app import create_app
 from faktura.config import Settings
 from faktura.core.clock import set_clock
 from faktura.db.session import Database
-from faktura.webhooks.models import WebhookEndpoint
 from faktura.jobs.kinds import Registry, registry
 from faktura.webhooks.jobs import DELIVER
+from faktura.webhooks.models import WebhookEndpoint
 from faktura.worker.runner import JobWorker
 from tests.accounts.factories import ApiClient, create_account_with_key
 from tests.webhooks.receiver import Receiver
