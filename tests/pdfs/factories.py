@@ -1,4 +1,10 @@
-"""Documents to print, and running the archive job as the worker would."""
+"""Documents to print, images to brand them with, and running the archive job as the worker
+would."""
+
+import base64
+import io
+
+from PIL import Image
 
 from faktura.config import Settings
 from faktura.db.session import Database
@@ -19,3 +25,15 @@ async def run_archive_jobs(db: Database, settings: Settings) -> list[RunOutcome]
     only = Registry()
     only.register(registry.get(ARCHIVE.name))
     return await JobWorker(db, settings, kinds=only).run_once()
+
+
+def image(kind: str = "PNG", width: int = 120, height: int = 40) -> bytes:
+    """A real image of that format and size: a coloured band, as a logo might be."""
+    picture = Image.new("RGB", (width, height), (31, 78, 121))
+    out = io.BytesIO()
+    picture.save(out, format=kind)
+    return out.getvalue()
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
