@@ -3,12 +3,16 @@ would."""
 
 import base64
 import io
+import uuid
+from datetime import UTC, datetime
 
 from PIL import Image
+from sqlalchemy import update
 
 from faktura.config import Settings
 from faktura.db.session import Database
 from faktura.jobs.kinds import Registry, registry
+from faktura.jobs.models import Job
 from faktura.pdfs.jobs import ARCHIVE
 from faktura.worker.runner import JobWorker, RunOutcome
 from tests.accounts.factories import ApiClient
@@ -20,8 +24,20 @@ async def rate_ids(api: ApiClient) -> dict[str, str]:
     return {rate["name"]: rate["id"] for rate in rates}
 
 
-async def run_archive_jobs(db: Database, settings: Settings) -> list[RunOutcome]:
-    """Run the due PDF archive jobs (and no other kind), as a worker would."""
+async def run_archive_jobs(
+    db: Database, settings: Settings, account_id: uuid.UUID
+) -> list[RunOutcome]:
+    """Run the account's due PDF archive jobs (and no other kind), as a worker would.
+
+    Every document issued by the tests before leaves its job queued; they are put off, not
+    rendered here: a test renders only its own account's documents.
+    """
+    async with db.transaction() as session:
+        await session.execute(
+            update(Job)
+            .where(Job.kind == ARCHIVE.name, Job.status == "queued", Job.account_id != account_id)
+            .values(run_at=datetime(9999, 1, 1, tzinfo=UTC))
+        )
     only = Registry()
     only.register(registry.get(ARCHIVE.name))
     return await JobWorker(db, settings, kinds=only).run_once()

@@ -50,7 +50,7 @@ async def test_an_issued_invoice_is_archived_by_the_job_after_issue(
         "generated_at": None,
     }
 
-    outcomes = await run_archive_jobs(db, settings)
+    outcomes = await run_archive_jobs(db, settings, api.account_id)
 
     assert any(o.status == "succeeded" and (o.result or {}).get("archived") for o in outcomes)
     pdf = (await _document(api, invoice))["pdf"]
@@ -89,7 +89,7 @@ async def test_asked_for_before_the_job_ran_it_is_archived_once_on_the_spot(
 
     first = await api.get(f"/v1/invoices/{invoice['id']}/pdf")
     after = (await _document(api, invoice))["pdf"]
-    outcomes = await run_archive_jobs(db, settings)
+    outcomes = await run_archive_jobs(db, settings, api.account_id)
     second = await api.get(f"/v1/invoices/{invoice['id']}/pdf")
 
     assert after["status"] == "ready"
@@ -127,13 +127,13 @@ async def test_an_uploaded_pdf_replaces_the_generated_one_until_deleted(
     # Generating over an upload is refused; the job leaves it alone.
     refused = await api.post(path, json={"action": "generate_pdf"})
     assert_error(refused, 409, "invalid_state")
-    await run_archive_jobs(db, settings)
+    await run_archive_jobs(db, settings, api.account_id)
     assert (await api.get(path)).content == mine
 
     deleted = await api.post(path, json={"action": "delete_pdf"})
 
     assert exact(deleted)["pdf"]["status"] == "pending"
-    await run_archive_jobs(db, settings)
+    await run_archive_jobs(db, settings, api.account_id)
     pdf = (await _document(api, invoice))["pdf"]
     assert (pdf["status"], pdf["source"]) == ("ready", "generated")
     assert (await api.get(path)).content != mine
@@ -239,7 +239,6 @@ async def test_a_render_that_keeps_failing_is_retried_then_reported_and_the_docu
     api: ApiClient, db: Database, settings: Settings, clock: list[Any]
 ) -> None:
     png = image("PNG")
-    await run_archive_jobs(db, settings)  # what earlier tests left
     account = exact(await api.post("/v1/account/logo", json={"logo_base64": _b64(png)}))
     # The store loses the logo: every render of this account now fails.
     sha256 = account["branding"]["logo"]["sha256"]
@@ -250,7 +249,7 @@ async def test_a_render_that_keeps_failing_is_retried_then_reported_and_the_docu
 
     statuses = []
     for _ in range(5):
-        outcomes = await run_archive_jobs(db, settings)
+        outcomes = await run_archive_jobs(db, settings, api.account_id)
         statuses += [o.status for o in outcomes if o.kind == "pdfs.archive"]
         clock[0] += timedelta(hours=1)
 

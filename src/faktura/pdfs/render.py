@@ -1,7 +1,7 @@
 """HTML and CSS templates (templates/) rendered to PDF by WeasyPrint.
 
 - Nothing is fetched from the network: the only URLs a template can name are the project's
-  fonts and the account's stored logo (`faktura:` URLs, served by `_Assets`), and every user
+  fonts and the account's stored logo (`faktura:` URLs, served by `_assets_class`), and every user
   string is escaped by Jinja (autoescape), so a description full of `<img src=…>` prints as text.
 - The same input gives the same bytes: the fonts are the project's own (fonts/), embedded and
   subset; the PDF carries no creation time; its identifier is derived from its content.
@@ -17,6 +17,7 @@ import unicodedata
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +25,6 @@ import jinja2
 from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal, format_percent
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from faktura.pdfs.labels import labels_for
 from faktura.pdfs.printable import Logo, Printable
@@ -55,22 +54,30 @@ class RenderFailed(Exception):
     """The renderer could not make a PDF of the document."""
 
 
-class _Assets(URLFetcher):  # type: ignore[misc]
-    """Serves the project's fonts and the account's logo; refuses every other URL."""
+@cache
+def _assets_class() -> type:
+    """The URL fetcher class, made on first use: WeasyPrint takes two seconds to import, which
+    every CLI command and worker start would otherwise pay."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-    def __init__(self, logo: Logo | None) -> None:
-        super().__init__(allowed_protocols=("faktura",), fail_on_errors=True)
-        self._logo = logo
+    class Assets(URLFetcher):  # type: ignore[misc]
+        """Serves the project's fonts and the account's logo; refuses every other URL."""
 
-    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
-        if url == LOGO_URL and self._logo is not None:
-            headers = {"Content-Type": self._logo.content_type}
-            return URLFetcherResponse(url, self._logo.data, headers)
-        name = url.removeprefix(f"{SCHEME}fonts/")
-        path = FONTS_DIR / name
-        if url.startswith(f"{SCHEME}fonts/") and "/" not in name and path.is_file():
-            return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": "font/ttf"})
-        raise ValueError(f"the renderer fetches nothing but its own assets: {url}")
+        def __init__(self, logo: Logo | None) -> None:
+            super().__init__(allowed_protocols=("faktura",), fail_on_errors=True)
+            self._logo = logo
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if url == LOGO_URL and self._logo is not None:
+                headers = {"Content-Type": self._logo.content_type}
+                return URLFetcherResponse(url, self._logo.data, headers)
+            name = url.removeprefix(f"{SCHEME}fonts/")
+            path = FONTS_DIR / name
+            if url.startswith(f"{SCHEME}fonts/") and "/" not in name and path.is_file():
+                return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": "font/ttf"})
+            raise ValueError(f"the renderer fetches nothing but its own assets: {url}")
+
+    return Assets
 
 
 def _direction(fallback: str) -> Callable[[str | None], str]:
@@ -146,11 +153,14 @@ def html_of(printable: Printable) -> str:
 
 def render_pdf(printable: Printable) -> bytes:
     """The PDF of `printable`: the same bytes for the same input, on any machine."""
+    from weasyprint import HTML
+
     html = html_of(printable)
     identifier = hashlib.sha256(html.encode()).digest()[:16]
     try:
         with _render_lock:
-            pdf = HTML(string=html, base_url=SCHEME, url_fetcher=_Assets(printable.logo)).write_pdf(
+            fetcher = _assets_class()(printable.logo)
+            pdf = HTML(string=html, base_url=SCHEME, url_fetcher=fetcher).write_pdf(
                 pdf_variant=PDF_VARIANT, pdf_identifier=identifier
             )
     except Exception as exc:  # WeasyPrint raises many kinds; the caller needs one

@@ -18,9 +18,6 @@ import uuid
 from dataclasses import dataclass, replace
 from typing import Any
 
-from PIL import Image, UnidentifiedImageError
-from pypdf import PdfReader
-from pypdf.errors import PyPdfError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.accounts import service as accounts_service
@@ -192,6 +189,9 @@ def _decoded_pdf(pdf_base64: str) -> bytes:
         )
     if not data.startswith(b"%PDF-"):
         raise ValidationFailed.on_field("pdf_base64", "not a PDF (it must start with %PDF-)")
+    from pypdf import PdfReader  # imported when used: it takes half a second
+    from pypdf.errors import PyPdfError
+
     try:
         pages = len(PdfReader(io.BytesIO(data), strict=False).pages)
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError):
@@ -267,6 +267,8 @@ async def record_failure(
 
 
 def _checked_logo(logo_base64: str) -> tuple[bytes, str, int, int]:
+    from PIL import Image, UnidentifiedImageError  # imported when used
+
     try:
         data = base64.b64decode(logo_base64, validate=True)
     except (binascii.Error, ValueError):
