@@ -348,6 +348,19 @@ def _invoice_body(customer_id: str, rate_id: str | None) -> str:
     return json.dumps({"customer_id": customer_id, "vat_type": "excluded", "line_items": lines})
 
 
+def archive_pdfs(port: int, key: str, invoice_ids: list[str]) -> list[str]:
+    """Archive these invoices' PDFs (the first GET renders and archives each) for the
+    pdf_archived scenario, which then downloads only archived ones."""
+    for invoice_id in invoice_ids:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/v1/invoices/{invoice_id}/pdf",
+            headers={"Authorization": f"Bearer {key}"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 (loopback)
+            response.read()
+    return invoice_ids
+
+
 def scenarios(
     ids: dict[str, Any],
     rate_id: str | None,
@@ -464,6 +477,13 @@ def scenarios(
             "GET",
             [f"/v1/invoices/{i}" for i in invoices],
             description="retrieve an invoice",
+        ),
+        Scenario(
+            "pdf_archived",
+            "faktura",
+            "GET",
+            [f"/v1/invoices/{i}/pdf" for i in ids.get("archived_pdfs", [])],
+            description="download an invoice's archived PDF",
         ),
         Scenario(
             "invoice_list",
@@ -749,7 +769,7 @@ def bench_database(
 ) -> dict[str, Any]:
     database = make_database(kind, smoke)
     workdir = Path(tempfile.mkdtemp(prefix="faktura-bench-run-"))
-    env = _env(database.url)
+    env = _env(database.url) | {"FAKTURA_FILES_DIR": str(workdir / "files")}
     servers: list[Server] = []
     try:
         _faktura(["migrate"], env)
@@ -791,6 +811,9 @@ def bench_database(
         )
         servers.append(faktura)
         faktura.wait_ready()
+        if not only or "pdf_archived" in only:
+            count = 3 if smoke else 20
+            ids["archived_pdfs"] = archive_pdfs(port, seeded["key"], ids["invoices"][:count])
         time.sleep(0.5)
         idle = _rss_mb(faktura)
         results: dict[str, Any] = {}
@@ -946,6 +969,7 @@ def ratios(results: dict[str, Any]) -> dict[str, float | None]:
         "create_issue_accounts/ceiling_insert": ratio("create_issue_accounts", "ceiling_insert"),
         "invoice_retrieve/ceiling_select": ratio("invoice_retrieve", "ceiling_select"),
         "invoice_list/ceiling_select": ratio("invoice_list", "ceiling_select"),
+        "pdf_archived/ceiling_select": ratio("pdf_archived", "ceiling_select"),
         "customer_create/ceiling_insert": ratio("customer_create", "ceiling_insert"),
         "payment_record/ceiling_insert": ratio("payment_record", "ceiling_insert"),
         "ceiling_select/ceiling_echo": ratio("ceiling_select", "ceiling_echo"),
@@ -1005,6 +1029,9 @@ def budget(report: dict[str, Any]) -> list[dict[str, Any]]:
         line("create + issue p99 ≤ 150 ms", get("invoice_create_issue", "p99_ms"), 150, False),
         line("retrieve ≥ 0.6 × select ceiling", r["invoice_retrieve/ceiling_select"], 0.6, True),
         line("list page 1 ≥ 0.3 × select ceiling", r["invoice_list/ceiling_select"], 0.3, True),
+        line(
+            "archived PDF ≥ 0.5 × select ceiling", r["pdf_archived/ceiling_select"], 0.5, True
+        ),
         line(
             "deep keyset page, one client: p50 ≤ 15 ms",
             get("sequential_list_deep", "p50_ms"),
