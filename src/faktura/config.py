@@ -82,6 +82,16 @@ class Settings(BaseSettings):
         PROJECT_ROOT / "var" / "files",
         description="Directory of the file store: archived PDFs and account logos (docs/pdf.md)",
     )
+    files_s3_bucket: str | None = Field(
+        None,
+        description="Keep archived PDFs and logos in this S3 bucket instead of FAKTURA_FILES_DIR; "
+        "credentials and region from the usual AWS_* variables",
+    )
+    files_s3_prefix: str = Field("", description="Key prefix inside the bucket, e.g. `faktura/`")
+    files_s3_endpoint_url: str | None = Field(
+        None,
+        description="Endpoint of an S3-compatible server (MinIO, Ceph, R2…); AWS when unset",
+    )
     log_level: str = Field("info", description="Log level of the server")
     webhook_allow_hosts: str = Field(
         "",

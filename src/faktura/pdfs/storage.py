@@ -7,15 +7,17 @@ between leaves an unnamed file, never a row naming a missing one.
 
 The default store is a directory (`FAKTURA_FILES_DIR`). Writes go to a temporary file in the
 same directory, are flushed to disk, then renamed into place: a reader sees the whole file
-or none.
+or none. With `FAKTURA_FILES_S3_BUCKET` the files go to an S3 bucket (AWS or any S3-compatible
+server at `FAKTURA_FILES_S3_ENDPOINT_URL`), where a PUT is atomic by itself.
 """
 
 import asyncio
 import os
 import re
 import tempfile
+from functools import cache
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from faktura.config import Settings
 
@@ -77,5 +79,51 @@ class DirectoryStore:
         await asyncio.to_thread(self._path(key).unlink, missing_ok=True)
 
 
+class BucketStore:
+    """An S3 bucket (boto3, in a thread: its client is thread-safe)."""
+
+    def __init__(self, bucket: str, prefix: str, endpoint_url: str | None) -> None:
+        import boto3  # imported when an S3 store is configured
+        from botocore.config import Config
+
+        self.bucket, self.prefix = bucket, prefix
+        self._client: Any = boto3.client(
+            "s3",
+            endpoint_url=endpoint_url,
+            config=Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=5),
+        )
+
+    def _key(self, key: str) -> str:
+        return f"{self.prefix}{_checked(key)}"
+
+    def _get(self, key: str) -> bytes:
+        try:
+            found = self._client.get_object(Bucket=self.bucket, Key=self._key(key))
+        except self._client.exceptions.NoSuchKey as exc:
+            raise FileMissing(key) from exc
+        data: bytes = found["Body"].read()
+        return data
+
+    async def put(self, key: str, data: bytes) -> None:
+        await asyncio.to_thread(
+            self._client.put_object, Bucket=self.bucket, Key=self._key(key), Body=data
+        )
+
+    async def get(self, key: str) -> bytes:
+        return await asyncio.to_thread(self._get, key)
+
+    async def delete(self, key: str) -> None:
+        await asyncio.to_thread(self._client.delete_object, Bucket=self.bucket, Key=self._key(key))
+
+
+@cache
+def _bucket(bucket: str, prefix: str, endpoint_url: str | None) -> BucketStore:
+    return BucketStore(bucket, prefix, endpoint_url)
+
+
 def file_store(settings: Settings) -> FileStore:
+    if settings.files_s3_bucket:
+        return _bucket(
+            settings.files_s3_bucket, settings.files_s3_prefix, settings.files_s3_endpoint_url
+        )
     return DirectoryStore(settings.files_dir)
