@@ -75,11 +75,18 @@ async def test_if_none_match_with_the_etag_answers_304(api: ApiClient) -> None:
         f"/v1/invoices/{invoice['id']}/pdf", headers={"If-None-Match": first.headers["etag"]}
     )
     stale = await api.get(f"/v1/invoices/{invoice['id']}/pdf", headers={"If-None-Match": '"x"'})
+    among = await api.get(
+        f"/v1/invoices/{invoice['id']}/pdf",
+        headers={"If-None-Match": f'"x", W/{first.headers["etag"]}'},
+    )
+    anything = await api.get(f"/v1/invoices/{invoice['id']}/pdf", headers={"If-None-Match": "*"})
 
     assert cached.status_code == 304
     assert cached.content == b""
+    assert cached.headers["etag"] == first.headers["etag"]
     assert stale.status_code == 200
     assert stale.content == first.content
+    assert (among.status_code, anything.status_code) == (304, 304)
 
 
 async def test_asked_for_before_the_job_ran_it_is_archived_once_on_the_spot(

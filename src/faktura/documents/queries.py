@@ -282,3 +282,41 @@ async def delete_draft_documents_of_customer(
         await session.delete(await session.get_one(Document, document_id))
     await session.flush()
     return len(drafts)
+
+
+@dataclass(frozen=True)
+class PdfState:
+    """What serving an archived PDF needs of its document, read without its lines."""
+
+    id: uuid.UUID
+    type: str
+    number: str | None
+    pdf_status: str | None
+    pdf_source: str | None
+    pdf_key: str | None
+    pdf_sha256: str | None
+
+
+_PDF_STATE = select(
+    Document.id,
+    Document.type,
+    Document.number,
+    Document.pdf_status,
+    Document.pdf_source,
+    Document.pdf_key,
+    Document.pdf_sha256,
+).where(
+    Document.account_id == bindparam("account_id"),
+    Document.livemode == bindparam("livemode"),
+    Document.id == bindparam("document_id"),
+    Document.type == bindparam("doc_type"),
+)
+
+
+async def pdf_state(
+    session: AsyncSession, tenant: Tenant, document_id: uuid.UUID, doc_type: str
+) -> PdfState:
+    row = (await session.execute(_PDF_STATE, _one_values(tenant, document_id, doc_type))).first()
+    if row is None:
+        raise _not_found(doc_type)
+    return PdfState(*row)

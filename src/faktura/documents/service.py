@@ -39,6 +39,7 @@ from faktura.documents.models import Document
 from faktura.documents.queries import DocumentFilters as DocumentFilters
 from faktura.documents.queries import get_document as get_document
 from faktura.documents.queries import list_documents as list_documents
+from faktura.documents.queries import pdf_state as pdf_state
 from faktura.documents.queries import read_document as read_document
 from faktura.documents.schemas import DocumentCreate, DocumentUpdate
 from faktura.documents.status import (

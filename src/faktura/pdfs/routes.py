@@ -54,23 +54,21 @@ def _store(request: Request) -> FileStore:
     return file_store(runtime_of(request).settings)
 
 
-def _matches(if_none_match: str | None, etag: str) -> bool:
+def _wanted_hashes(if_none_match: str | None) -> list[str]:
+    """The hashes an If-None-Match names (our ETags are the quoted SHA-256)."""
     if if_none_match is None:
-        return False
+        return []
     tags = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
-    return "*" in tags or etag in tags
+    return [tag.strip('"') for tag in tags if tag]
 
 
-def _pdf_response(request: Request, pdf: service.PdfFile) -> Response:
+def _pdf_response(pdf: service.PdfFile) -> Response:
     headers = {"Content-Disposition": f'inline; filename="{pdf.filename}"'}
     if not pdf.archived:  # a draft's: rendered now, changes with every edit
         headers["Cache-Control"] = "no-store"
         return Response(pdf.data, media_type="application/pdf", headers=headers)
-    etag = f'"{pdf.sha256}"'
-    headers["ETag"] = etag
+    headers["ETag"] = f'"{pdf.sha256}"'
     headers["Cache-Control"] = "private, no-cache"
-    if _matches(request.headers.get("if-none-match"), etag):
-        return Response(status_code=304, headers={"ETag": etag})
     return Response(pdf.data, media_type="application/pdf", headers=headers)
 
 
@@ -115,10 +113,20 @@ def _add_routes(target: APIRouter, doc_type: str) -> None:
         principal: Principal = Depends(read),
         session: AsyncSession = Depends(get_session),
     ) -> Response:
+        wanted = _wanted_hashes(request.headers.get("if-none-match"))
         found = await service.pdf_of(
-            session, principal.tenant, _store(request), doc_type, document_id
+            session,
+            principal.tenant,
+            _store(request),
+            doc_type,
+            document_id,
+            unless_sha256=wanted[0] if len(wanted) == 1 else None,
         )
-        return _pdf_response(request, found)
+        if found is None:
+            return Response(status_code=304, headers={"ETag": f'"{wanted[0]}"'})
+        if found.archived and (found.sha256 in wanted or "*" in wanted):
+            return Response(status_code=304, headers={"ETag": f'"{found.sha256}"'})
+        return _pdf_response(found)
 
     @target.post(
         f"{path}/pdf",

@@ -30,6 +30,7 @@ from faktura.documents import service as documents_service
 from faktura.documents import status as documents_status
 from faktura.documents.models import Document
 from faktura.documents.output import document_out
+from faktura.documents.queries import PdfState
 from faktura.jobs import service as jobs
 from faktura.pdfs.printable import LOGO_TYPES, Logo, Printable
 from faktura.pdfs.render import render_pdf_async
@@ -57,7 +58,7 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _filename(document: Document) -> str:
+def _filename(document: Document | PdfState) -> str:
     name = document.number or f"draft-{document.id}"
     safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in name)
     return f"{document.type}-{safe}.pdf"
@@ -108,23 +109,33 @@ async def printable_of(
 
 
 async def pdf_of(
-    session: AsyncSession, tenant: Tenant, store: FileStore, doc_type: str, document_id: uuid.UUID
-) -> PdfFile:
+    session: AsyncSession,
+    tenant: Tenant,
+    store: FileStore,
+    doc_type: str,
+    document_id: uuid.UUID,
+    *,
+    unless_sha256: str | None = None,
+) -> PdfFile | None:
     """The document's PDF: a draft's rendered now; an issued one's from the archive, archived
-    now if the job has not run yet (or the store lost a generated file)."""
+    now if the job has not run yet (or the store lost a generated file). None when the archived
+    PDF's hash is `unless_sha256` (the client has it: 304)."""
+    state = await documents_service.pdf_state(session, tenant, document_id, doc_type)
+    if state.number is not None and state.pdf_status == "ready" and state.pdf_key is not None:
+        if state.pdf_sha256 == unless_sha256:
+            return None
+        try:
+            data = await store.get(state.pdf_key)
+            return PdfFile(data, state.pdf_sha256 or _sha256(data), _filename(state))
+        except FileMissing:
+            if state.pdf_source == "user_upload":
+                raise InvalidState(
+                    "The uploaded PDF is missing from the file store; upload it again"
+                ) from None
     document = await documents_service.get_document(session, tenant, document_id, doc_type)
     if document.number is None:
         data = await render_pdf_async(await printable_of(session, tenant, store, document))
         return PdfFile(data, _sha256(data), _filename(document), archived=False)
-    if document.pdf_status == "ready" and document.pdf_key is not None:
-        try:
-            data = await store.get(document.pdf_key)
-            return PdfFile(data, _sha256(data), _filename(document))
-        except FileMissing:
-            if document.pdf_source == "user_upload":
-                raise InvalidState(
-                    "The uploaded PDF is missing from the file store; upload it again"
-                ) from None
     data = await _render_and_store(session, tenant, store, document)
     document = await record_generated(session, tenant, document.id, data)
     return PdfFile(data, _sha256(data), _filename(document))
