@@ -157,12 +157,26 @@ async def test_seed_action_form_takes_the_same_actions(api: ApiClient) -> None:
     deleted = await api.post(f"/v1/invoices/{invoice['id']}?action=delete_pdf")
     generated = await api.post(f"/v1/invoices/{invoice['id']}?action=generate_pdf")
     unknown = await api.post(f"/v1/invoices/{invoice['id']}?action=print")
+    no_bytes = await api.post(f"/v1/invoices/{invoice['id']}?action=upload_pdf")
+    empty = await api.post(
+        f"/v1/invoices/{invoice['id']}?action=upload_pdf", json={"pdf_base64": ""}
+    )
+    stray = await api.post(
+        f"/v1/invoices/{invoice['id']}?action=delete_pdf", json={"pdf_base64": ""}
+    )
 
     assert exact(uploaded)["pdf"]["source"] == "user_upload"
     assert_error(refused, 409, "invalid_state")
     assert exact(deleted)["pdf"]["status"] == "pending"
     assert exact(generated)["pdf"]["source"] == "generated"
     assert_error(unknown, 422, "validation_error")
+    for response, message in (
+        (no_bytes, "upload_pdf needs the PDF in pdf_base64"),
+        (empty, "upload_pdf needs the PDF in pdf_base64"),
+        (stray, "only upload_pdf takes pdf_base64"),
+    ):
+        error = assert_error(response, 422, "validation_error")
+        assert error["details"] == [{"field": "pdf_base64", "message": message}]
 
 
 async def test_uploads_that_are_not_real_pdfs_are_refused_and_change_nothing(

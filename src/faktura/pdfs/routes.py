@@ -14,11 +14,19 @@ from faktura.api.responses import json_response
 from faktura.api.router import api_router
 from faktura.api.routing import get_session, require_scope
 from faktura.api.runtime import runtime_of
+from faktura.core.errors import ValidationFailed
 from faktura.documents import schemas as documents_schemas
 from faktura.documents.output import PATHS, document_out
 from faktura.documents.service import label
 from faktura.pdfs import service
-from faktura.pdfs.schemas import BrandingPreview, LogoUpload, PdfAction, PdfActionName, PdfUpload
+from faktura.pdfs.schemas import (
+    BrandingPreview,
+    LogoUpload,
+    PdfAction,
+    PdfActionName,
+    PdfUpload,
+    pdf_base64_problem,
+)
 from faktura.pdfs.storage import FileStore, file_store
 
 # A PDF upload (10 MiB, base64) and a logo (1 MiB) are over the usual 1 MiB body limit.
@@ -165,10 +173,10 @@ def _add_routes(target: APIRouter, doc_type: str) -> None:
         session: AsyncSession = Depends(get_session),
     ) -> Response:
         given = body.pdf_base64 if body is not None else None
-        checked = PdfAction(action=action, pdf_base64=given)
-        return await _act(
-            session, principal, _store(request), doc_type, document_id, checked.action, given
-        )
+        problem = pdf_base64_problem(action, given)
+        if problem is not None:
+            raise ValidationFailed.on_field("pdf_base64", problem)
+        return await _act(session, principal, _store(request), doc_type, document_id, action, given)
 
 
 for _doc_type in PATHS:

@@ -17,6 +17,16 @@ _BASE64 = Field(
 )
 
 
+def pdf_base64_problem(action: str, pdf_base64: str | None) -> str | None:
+    """What is wrong with `pdf_base64` for `action`, if anything: only an upload takes the
+    bytes, and an upload needs them."""
+    if action == "upload_pdf" and not pdf_base64:
+        return "upload_pdf needs the PDF in pdf_base64"
+    if action != "upload_pdf" and pdf_base64 is not None:
+        return "only upload_pdf takes pdf_base64"
+    return None
+
+
 class PdfAction(InputModel):
     action: PdfActionName = Field(
         description="generate_pdf: render and archive now (409 over an uploaded PDF; again over "
@@ -27,10 +37,9 @@ class PdfAction(InputModel):
 
     @model_validator(mode="after")
     def _upload_has_bytes(self) -> "PdfAction":
-        if self.action == "upload_pdf" and not self.pdf_base64:
-            raise field_error("pdf_base64", "upload_pdf needs the PDF in pdf_base64")
-        if self.action != "upload_pdf" and self.pdf_base64 is not None:
-            raise field_error("pdf_base64", "only upload_pdf takes pdf_base64")
+        problem = pdf_base64_problem(self.action, self.pdf_base64)
+        if problem is not None:
+            raise field_error("pdf_base64", problem)
         return self
 
 
