@@ -23,6 +23,7 @@ SCENARIOS = {
     "invoice_create_issue",
     "create_issue_accounts",
     "invoice_retrieve",
+    "pdf_archived",
     "invoice_list",
     "invoice_list_deep",
     "invoice_list_filtered",
