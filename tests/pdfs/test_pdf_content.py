@@ -222,3 +222,24 @@ async def test_each_layout_prints_the_same_figures(api: ApiClient, layout: str) 
 
     assert "Total €281.00" in lines
     assert "Design 2 €100.00 18% €200.00" in lines
+
+
+async def test_a_receipt_names_the_payment_and_the_invoice_it_paid(api: ApiClient) -> None:
+    invoice = await create_document(api, locale="en-US", currency="EUR")
+    payment = await pay(
+        api,
+        amount=str(invoice["total"]),
+        currency="EUR",
+        invoice_id=invoice["id"],
+        payment_method="wire",
+        external_payment_id="BANK-7781",
+    )
+    receipt = exact(await api.get(f"/v1/receipts/{payment['receipt_id']}"))
+    assert receipt["locale"] is None  # the account's he-IL, the customer's none: Hebrew labels
+
+    text = "\n".join(pages_text((await api.get(f"/v1/receipts/{receipt['id']}/pdf")).content))
+
+    [named] = [row for row in text.splitlines() if "BANK-7781" in row and "by" not in row]
+    assert "קבלה על תשלום" in named
+    assert "wire" in named
+    assert f"Payment of invoice {invoice['number']}" in text

@@ -21,3 +21,15 @@ async def customer_has_payments(
         )
     )
     return bool((await session.execute(statement)).scalar())
+
+
+async def payment_of_receipt(
+    session: AsyncSession, tenant: Tenant, receipt_id: uuid.UUID
+) -> Payment | None:
+    """The payment a receipt was issued for, if it was issued for one."""
+    statement = select(Payment).where(
+        Payment.account_id == tenant.account_id,
+        Payment.livemode == tenant.livemode,
+        Payment.receipt_id == receipt_id,
+    )
+    return (await session.execute(statement)).scalars().first()

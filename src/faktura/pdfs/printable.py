@@ -31,6 +31,8 @@ class Printable:
     customer: Mapping[str, Any] | None = None
     # The number of the invoice a credit note reduces.
     related_number: str | None = None
+    # The payment a receipt is for: reference, method, date, amount (as the API shows them).
+    payment: Mapping[str, Any] | None = None
     logo: Logo | None = None
 
     @property

@@ -139,6 +139,7 @@ def html_of(printable: Printable) -> str:
         "account": printable.account,
         "customer": printable.customer or {},
         "related_number": printable.related_number,
+        "payment": printable.payment,
         "dir_of": _direction("rtl" if locale.language in RTL_LANGUAGES else "ltr"),
         "logo_url": LOGO_URL if printable.logo is not None else None,
         "layout": printable.layout,

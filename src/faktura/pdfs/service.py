@@ -32,6 +32,7 @@ from faktura.documents.models import Document
 from faktura.documents.output import document_out
 from faktura.documents.queries import PdfState
 from faktura.jobs import service as jobs
+from faktura.payments import queries as payments_queries
 from faktura.pdfs.printable import LOGO_TYPES, Logo, Printable
 from faktura.pdfs.render import render_pdf_async
 from faktura.pdfs.sample import sample_document
@@ -96,11 +97,21 @@ async def printable_of(
             session, tenant, document.related_document_id
         )
         related_number = invoice.number
+    payment = None
+    if document.type == "receipt":
+        paid = await payments_queries.payment_of_receipt(session, tenant, document.id)
+        if paid is not None:
+            payment = {
+                "reference": paid.external_payment_id,
+                "method": paid.payment_method,
+                "date": paid.payment_date.isoformat(),
+            }
     return Printable(
         document=document_out(document),
         account=_account_json(account),
         customer={"tax_id": customer.tax_id, "locale": customer.locale},
         related_number=related_number,
+        payment=payment,
         logo=await _logo(store, account),
     )
 
