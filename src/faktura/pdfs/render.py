@@ -6,15 +6,19 @@
 - The same input gives the same bytes: the fonts are the project's own (fonts/), embedded and
   subset; the PDF carries no creation time; its identifier is derived from its content.
 - One render at a time per process: WeasyPrint's font machinery (fontconfig, Pango) is shared
-  state; renders run in a thread so the event loop keeps serving (`render_pdf_async`).
+  state. The server and workers render in a renderer process of their own
+  (`render_pdf_async`), so their event loop keeps serving while a PDF is made.
 """
 
 import asyncio
 import hashlib
+import multiprocessing
 import os
 import threading
 import unicodedata
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from datetime import date
 from decimal import Decimal
 from functools import cache, lru_cache
@@ -203,5 +207,24 @@ def render_pdf(printable: Printable) -> bytes:
     return bytes(pdf)
 
 
+_pool: ProcessPoolExecutor | None = None
+
+
+def _renderer() -> ProcessPoolExecutor:
+    """A process of its own renders for this process: rendering is Python work that would hold
+    the interpreter's lock for a fifth of a second at a time, and the server's event loop would
+    wait for it. Started on the first render (spawned: forking a running event loop is unsafe)."""
+    global _pool
+    if _pool is None:
+        _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    return _pool
+
+
 async def render_pdf_async(printable: Printable) -> bytes:
-    return await asyncio.to_thread(render_pdf, printable)
+    """`render_pdf` in the renderer process; a renderer that died is replaced."""
+    global _pool
+    try:
+        return await asyncio.get_running_loop().run_in_executor(_renderer(), render_pdf, printable)
+    except BrokenProcessPool as exc:
+        _pool = None
+        raise RenderFailed("the renderer process stopped") from exc
