@@ -3,12 +3,13 @@ account and its customer: the PDF prints the same figures and words the API answ
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
 from babel import Locale, UnknownLocaleError
 
-LOGO_TYPES = ("image/png", "image/jpeg")
-LAYOUTS = ("classic", "modern", "compact")
+from faktura.accounts.schemas import Layout
+
+LAYOUTS: tuple[str, ...] = get_args(Layout)
 DEFAULT_LAYOUT = "classic"
 DEFAULT_COLOR = "#1f4e79"
 
@@ -54,7 +55,7 @@ class Printable:
     @property
     def layout(self) -> str:
         layout = self.branding.get("layout")
-        return layout if layout in LAYOUTS else DEFAULT_LAYOUT
+        return str(layout) if layout in LAYOUTS else DEFAULT_LAYOUT
 
     @property
     def color(self) -> str:

@@ -33,7 +33,7 @@ from faktura.documents.output import document_out
 from faktura.documents.queries import PdfState
 from faktura.jobs import service as jobs
 from faktura.payments import queries as payments_queries
-from faktura.pdfs.printable import LOGO_TYPES, Logo, Printable
+from faktura.pdfs.printable import Logo, Printable
 from faktura.pdfs.render import render_pdf_async
 from faktura.pdfs.sample import sample_document
 from faktura.pdfs.storage import FileMissing, FileStore
@@ -200,15 +200,21 @@ async def generate(
     return await record_generated(session, tenant, document.id, data)
 
 
-def _decoded_pdf(pdf_base64: str) -> bytes:
+def _decoded(field: str, text: str, what: str, limit: int) -> bytes:
+    """The bytes of a base64 field, at most `limit` of them (422 naming `field` otherwise)."""
     try:
-        data = base64.b64decode(pdf_base64, validate=True)
+        data = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
-        raise ValidationFailed.on_field("pdf_base64", "not valid base64") from None
-    if len(data) > MAX_UPLOAD_BYTES:
+        raise ValidationFailed.on_field(field, "not valid base64") from None
+    if len(data) > limit:
         raise ValidationFailed.on_field(
-            "pdf_base64", f"the PDF is {len(data)} bytes; at most {MAX_UPLOAD_BYTES} are taken"
+            field, f"{what} is {len(data)} bytes; at most {limit} are taken"
         )
+    return data
+
+
+def _decoded_pdf(pdf_base64: str) -> bytes:
+    data = _decoded("pdf_base64", pdf_base64, "the PDF", MAX_UPLOAD_BYTES)
     if not data.startswith(b"%PDF-"):
         raise ValidationFailed.on_field("pdf_base64", "not a PDF (it must start with %PDF-)")
     from pypdf import PdfReader  # imported when used: it takes half a second
@@ -291,14 +297,7 @@ async def record_failure(
 def _checked_logo(logo_base64: str) -> tuple[bytes, str, int, int]:
     from PIL import Image, UnidentifiedImageError  # imported when used
 
-    try:
-        data = base64.b64decode(logo_base64, validate=True)
-    except (binascii.Error, ValueError):
-        raise ValidationFailed.on_field("logo_base64", "not valid base64") from None
-    if len(data) > MAX_LOGO_BYTES:
-        raise ValidationFailed.on_field(
-            "logo_base64", f"the image is {len(data)} bytes; at most {MAX_LOGO_BYTES} are taken"
-        )
+    data = _decoded("logo_base64", logo_base64, "the image", MAX_LOGO_BYTES)
     try:
         with Image.open(io.BytesIO(data)) as image:
             kind = image.format or ""
@@ -337,7 +336,6 @@ async def set_logo(
         height=height,
         size=len(data),
     )
-    assert content_type in LOGO_TYPES
     return await accounts_service.set_logo(session, tenant, logo)
 
 
