@@ -92,6 +92,31 @@ class Settings(BaseSettings):
         None,
         description="Endpoint of an S3-compatible server (MinIO, Ceph, R2…); AWS when unset",
     )
+    smtp_url: str | None = Field(
+        None,
+        description="Mail server of live-mode email: smtp://user:password@host:587 (STARTTLS when "
+        "the server offers it) or smtps://…:465 (TLS from the start); an account may name its own. "
+        "Unset: live messages fail with a clear reason",
+    )
+    smtp_from: str = Field(
+        "billing@localhost",
+        description="Sender address of email sent through FAKTURA_SMTP_URL; the display name is "
+        "the account's (docs/email.md)",
+    )
+    test_smtp_url: str | None = Field(
+        None,
+        description="A mail sink for test-mode email (e.g. MailHog, smtp://127.0.0.1:1025); unset: "
+        "test-mode messages are rendered and kept as `captured`, never sent",
+    )
+    smtp_timeout_seconds: float = Field(
+        30, gt=0, description="Time allowed for one SMTP conversation, connection to last answer"
+    )
+    secret_key: str | None = Field(
+        None,
+        description="Encrypts secrets kept for accounts (their own SMTP passwords). Any long "
+        "random string; keep it, or the stored secrets cannot be read. Unset: a key is made "
+        "once in FAKTURA_FILES_DIR/secret.key",
+    )
     log_level: str = Field("info", description="Log level of the server")
     webhook_allow_hosts: str = Field(
         "",
@@ -126,6 +151,8 @@ class Settings(BaseSettings):
     def _lease_outlasts_timeout(self) -> "Settings":
         if self.job_lease_seconds <= self.webhook_timeout_seconds:
             raise ValueError("FAKTURA_JOB_LEASE_SECONDS must exceed the webhook timeout")
+        if self.job_lease_seconds <= self.smtp_timeout_seconds:
+            raise ValueError("FAKTURA_JOB_LEASE_SECONDS must exceed the SMTP timeout")
         return self
 
     @property

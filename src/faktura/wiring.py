@@ -5,6 +5,7 @@ every process entry — `create_app`, `faktura worker`, the CLI — calls `wire(
 
 from faktura.accounting import service as accounting
 from faktura.documents import jobs as documents_jobs
+from faktura.email import jobs as email_jobs
 from faktura.events.service import register_consumer
 from faktura.jobs.kinds import registry
 from faktura.pdfs import jobs as pdfs_jobs
@@ -26,5 +27,6 @@ def wire() -> None:
     webhooks_jobs.register(registry)
     documents_jobs.register(registry)
     pdfs_jobs.register(registry)
+    email_jobs.register(registry)
     schedule.register(registry)
     _wired = True

@@ -59,6 +59,7 @@ async def test_create_returns_the_customer_with_the_accounts_defaults(api: ApiCl
         "metadata": {"region": "center"},
         "contacts": [contact],
         "tags": [],
+        "reminders_enabled": True,
         "livemode": False,
         "created_at": customer["created_at"],
         "updated_at": customer["created_at"],

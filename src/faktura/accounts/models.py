@@ -50,6 +50,34 @@ class NamedOptionData(TypedDict, total=False):
     email: str
 
 
+class SmtpData(TypedDict, total=False):
+    url: str
+    username: str
+    # Encrypted with the server's secret (core/secrets.py); never returned by the API.
+    password_encrypted: str
+
+
+class EmailSettingsData(TypedDict, total=False):
+    from_name: str
+    from_address: str
+    reply_to: str
+    smtp: SmtpData
+
+
+class ReminderStepData(TypedDict, total=False):
+    id: str
+    offset_days: int
+    stage: str
+    template_id: str
+    escalation_level: int
+
+
+class RemindersData(TypedDict, total=False):
+    enabled: bool
+    send_hour: int
+    steps: list[ReminderStepData]
+
+
 class Account(IdMixin, TimestampMixin, Base):
     __tablename__ = "accounts"
 
@@ -71,6 +99,10 @@ class Account(IdMixin, TimestampMixin, Base):
     billers: Mapped[list[NamedOptionData]] = mapped_column(JSONType, default=list)
     # Issue a numbered receipt for every payment recorded (usual in Israel).
     issue_receipts: Mapped[bool] = mapped_column(default=False)
+    # How documents are emailed (email/): sender, reply-to, an SMTP server of the account's own.
+    email_settings: Mapped[EmailSettingsData] = mapped_column(JSONType, default=dict)
+    # The reminder policy: steps relative to invoices' due dates (email/reminders.py).
+    reminders: Mapped[RemindersData] = mapped_column(JSONType, default=dict)
 
 
 class ApiKey(IdMixin, Base):

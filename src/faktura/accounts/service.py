@@ -6,7 +6,14 @@ from typing import Any, cast
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.accounts import defaults
-from faktura.accounts.models import Account, BrandingData, LogoData, NumberingRuleData
+from faktura.accounts.models import (
+    Account,
+    BrandingData,
+    EmailSettingsData,
+    LogoData,
+    NumberingRuleData,
+    RemindersData,
+)
 from faktura.accounts.schemas import AccountUpdate, NamedOptionIn, VatRateIn
 from faktura.core.clock import utcnow
 from faktura.core.errors import NotFound, ValidationFailed
@@ -163,3 +170,21 @@ async def _updated(
             account.id,
             {"updated_fields": fields, "changed_in_livemode": tenant.livemode},
         )
+
+
+async def set_email_settings(
+    session: AsyncSession, tenant: Tenant, email_settings: EmailSettingsData
+) -> Account:
+    """How documents are emailed (checked and encrypted by email/)."""
+    account = await get_account(session, tenant.account_id)
+    account.email_settings = email_settings
+    await _updated(session, tenant, account, ["email_settings"])
+    return account
+
+
+async def set_reminders(session: AsyncSession, tenant: Tenant, reminders: RemindersData) -> Account:
+    """The reminder policy (checked by email/)."""
+    account = await get_account(session, tenant.account_id)
+    account.reminders = reminders
+    await _updated(session, tenant, account, ["reminders"])
+    return account

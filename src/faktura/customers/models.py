@@ -65,6 +65,8 @@ class Party(IdMixin, TimestampMixin, TenantMixin, Base):
     locale: Mapped[str | None] = mapped_column(String(35))
     external_id: Mapped[str | None] = mapped_column(String(255))
     notes: Mapped[str | None] = mapped_column(Text)
+    # False: the account's reminder policy sends this customer nothing (sends still go).
+    reminders_enabled: Mapped[bool] = mapped_column(default=True)
     # `metadata` is taken by SQLAlchemy's declarative base; the column keeps the API's name.
     metadata_: Mapped[MetadataData] = mapped_column("metadata", JSONType, default=dict)
     # Case-folded company name, email, tax id, external id and contact names and emails, kept

@@ -205,6 +205,9 @@ class CustomerCreate(PartyCreate):
         max_length=MAX_TAGS,
         description="Tag ids or names; unknown names are created",
     )
+    reminders_enabled: StrictBool = Field(
+        True, description="false: the account's reminder policy sends this customer nothing"
+    )
 
 
 class SupplierCreate(PartyCreate):
@@ -251,6 +254,9 @@ class PartyUpdate(_AcceptsNameAlias):
 
 
 class CustomerUpdate(PartyUpdate):
+    reminders_enabled: Annotated[StrictBool | None, NEVER_NULL] = Field(
+        None, description="false: the account's reminder policy sends this customer nothing"
+    )
     tags: Annotated[list[TagName] | None, NEVER_NULL] = Field(
         None,
         max_length=MAX_TAGS,
@@ -298,6 +304,9 @@ class _PartyOut(OutputModel):
 
 class Customer(_PartyOut):
     object: Literal["customer"] = "customer"
+    reminders_enabled: bool = Field(
+        description="Whether the account's reminder policy sends this customer reminders"
+    )
     contacts: list[Contact] = Field(description="Contacts, oldest first; exactly one is primary")
     tags: list[TagRef] = Field(description="Tags, by name")
 
@@ -333,6 +342,7 @@ def contact_out(contact: ContactRow) -> Contact:
 def customer_out(party: Party) -> Customer:
     return Customer(
         **_party_fields(party),
+        reminders_enabled=party.reminders_enabled,
         contacts=[contact_out(c) for c in party.contacts],
         tags=[TagRef.model_validate(t) for t in party.tags],
     )

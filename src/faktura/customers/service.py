@@ -151,6 +151,7 @@ async def create_customer(session: AsyncSession, tenant: Tenant, data: CustomerC
             f"contacts[{primaries[1]}].is_primary", "only one contact can be primary"
         )
     party = await _new_party(session, tenant, CUSTOMER, data)
+    party.reminders_enabled = data.reminders_enabled
     party.contacts = [_new_contact(tenant, contact) for contact in data.contacts]
     party.contacts[primaries[0] if primaries else 0].is_primary = True
     party.tags = sorted(
@@ -242,6 +243,8 @@ async def update_customer(
     before = _out(party)
     contacts_before = _contacts_snapshot(party)
     _apply_party_changes(party, changes)
+    if changes.reminders_enabled is not None:
+        party.reminders_enabled = changes.reminders_enabled
     if "external_id" in changes.model_fields_set:
         await _check_external_id(session, tenant, party)
     if changes.tags is not None:

@@ -6,6 +6,7 @@ from faktura.api import models as api_models
 from faktura.customers import models as customers_models
 from faktura.db.base import Base
 from faktura.documents import models as documents_models
+from faktura.email import models as email_models
 from faktura.events import models as events_models
 from faktura.items import models as items_models
 from faktura.jobs import models as jobs_models
@@ -20,6 +21,7 @@ __all__ = [
     "api_models",
     "customers_models",
     "documents_models",
+    "email_models",
     "events_models",
     "items_models",
     "jobs_models",

@@ -23,6 +23,8 @@ from faktura.core.types import IsoDate, Text
 from faktura.documents import schemas, service
 from faktura.documents.output import PATHS, document_out
 from faktura.documents.status import STATUSES, DocumentType
+from faktura.email import service as email_service
+from faktura.email.schemas import SendRequest
 from faktura.pdfs import service as pdfs_service
 from faktura.pdfs.storage import file_store
 
@@ -105,10 +107,14 @@ def _add_routes(target: APIRouter, doc_type: str) -> None:
         session: AsyncSession = Depends(get_session),
     ) -> Response:
         document = await service.create_document(session, principal.tenant, doc_type, body)
+        settings = runtime_of(request).settings
         if body.generate_pdf:
-            store = file_store(runtime_of(request).settings)
             document = await pdfs_service.generate(
-                session, principal.tenant, store, doc_type, document.id
+                session, principal.tenant, file_store(settings), doc_type, document.id
+            )
+        if body.send_email:
+            await email_service.send_document(
+                session, principal.tenant, settings, doc_type, document.id, SendRequest()
             )
         return json_response(_out(document), status_code=201)
 

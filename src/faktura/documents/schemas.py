@@ -243,6 +243,12 @@ class DocumentCreate(InputModel):
         "otherwise archived by a background job right after; a draft's is never stored)",
     )
 
+    send_email: StrictBool = Field(
+        False,
+        description="Email it to the customer after this request, as `POST …/send` with its "
+        "defaults would (the message is in GET /v1/messages?document_id=)",
+    )
+
     _checked = field_validator("amount", "tax_amount", "discount_amount", "amount_due")(
         _four_decimals
     )
@@ -257,6 +263,8 @@ class DocumentCreate(InputModel):
             raise field_error(
                 "generate_pdf", "a draft's PDF is never stored; it is rendered on request"
             )
+        if self.send_email and self.status in ("draft", "cancelled"):
+            raise field_error("send_email", f"a {self.status} document is not sent")
         return self
 
 

@@ -532,3 +532,12 @@ def set_pdf(
     document.pdf_size = size
     document.pdf_generated_at = utcnow() if status == "ready" else None
     document.pdf_error = error
+
+
+async def record_sent(session: AsyncSession, tenant: Tenant, document_id: uuid.UUID) -> Document:
+    """A mail server accepted a message with the document (email/): `sent_at` and `{type}.sent`."""
+    document = await get_document(session, tenant, document_id, for_update=True)
+    document.sent_at = utcnow()
+    await session.flush()
+    await record_document_event(session, tenant, document, "sent")
+    return document

@@ -29,10 +29,11 @@ class Labels:
 
 
 @cache
-def catalogs() -> dict[str, Mapping[str, str]]:
-    """Language → {English label: translation}, read once from locales/*.po."""
+def read_catalogs(directory: Path) -> dict[str, Mapping[str, str]]:
+    """Language → {English text: translation}, read once from `directory`/*.po (the PDFs'
+    labels here, the system email templates' sentences in email/locales)."""
     found: dict[str, Mapping[str, str]] = {SOURCE_LANGUAGE: {}}
-    for path in sorted(LOCALES_DIR.glob("*.po")):
+    for path in sorted(directory.glob("*.po")):
         with path.open("rb") as file:
             catalog = read_po(file)
         found[path.stem] = {
@@ -43,12 +44,17 @@ def catalogs() -> dict[str, Mapping[str, str]]:
     return found
 
 
-def source_labels() -> list[str]:
-    """Every label a document may print (locales/messages.pot)."""
-    with (LOCALES_DIR / "messages.pot").open("rb") as file:
+def catalogs() -> dict[str, Mapping[str, str]]:
+    return read_catalogs(LOCALES_DIR)
+
+
+def source_labels(directory: Path = LOCALES_DIR) -> list[str]:
+    """Every label a document may print (locales/messages.pot), or the texts of `directory`."""
+    with (directory / "messages.pot").open("rb") as file:
         return [str(message.id) for message in read_po(file) if message.id]
 
 
-def labels_for(locale: Locale) -> Labels:
-    language = locale.language if locale.language in catalogs() else SOURCE_LANGUAGE
-    return Labels(language, catalogs()[language])
+def labels_for(locale: Locale, directory: Path = LOCALES_DIR) -> Labels:
+    found = read_catalogs(directory)
+    language = locale.language if locale.language in found else SOURCE_LANGUAGE
+    return Labels(language, found[language])

@@ -14,6 +14,17 @@ DEFAULT_LAYOUT = "classic"
 DEFAULT_COLOR = "#1f4e79"
 
 
+def first_locale(*tags: str | None) -> Locale:
+    """The first of `tags` that parses (document → customer → account); en when none does."""
+    for tag in tags:
+        if tag:
+            try:
+                return Locale.parse(tag, sep="-")
+            except (ValueError, UnknownLocaleError):
+                continue
+    return Locale("en")
+
+
 @dataclass(frozen=True)
 class Logo:
     """An account's logo as stored: PNG or JPEG bytes."""
@@ -39,14 +50,8 @@ class Printable:
     @property
     def locale(self) -> Locale:
         """The document's locale, else its customer's, else its account's; en when none parses."""
-        for source in (self.document, self.customer or {}, self.account):
-            tag = source.get("locale")
-            if tag:
-                try:
-                    return Locale.parse(tag, sep="-")
-                except (ValueError, UnknownLocaleError):
-                    continue
-        return Locale("en")
+        sources = (self.document, self.customer or {}, self.account)
+        return first_locale(*(source.get("locale") for source in sources))
 
     @property
     def branding(self) -> Mapping[str, Any]:

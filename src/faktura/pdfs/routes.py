@@ -4,7 +4,7 @@ import re
 import uuid
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
@@ -14,7 +14,6 @@ from faktura.api.responses import json_response
 from faktura.api.router import api_router
 from faktura.api.routing import get_session, require_scope
 from faktura.api.runtime import runtime_of
-from faktura.core.errors import ValidationFailed
 from faktura.documents import schemas as documents_schemas
 from faktura.documents.output import PATHS, document_out
 from faktura.documents.service import label
@@ -24,8 +23,6 @@ from faktura.pdfs.schemas import (
     LogoUpload,
     PdfAction,
     PdfActionName,
-    PdfUpload,
-    pdf_base64_problem,
 )
 from faktura.pdfs.storage import FileStore, file_store
 
@@ -50,7 +47,7 @@ _PDF_RESPONSE: dict[int | str, dict[str, Any]] = {
 _CACHED: dict[int | str, dict[str, Any]] = {
     304: {"description": "Not modified: the ETag given in If-None-Match is current"}
 }
-_ACTIONS_409: dict[int | str, dict[str, Any]] = {
+ACTIONS_409: dict[int | str, dict[str, Any]] = {
     409: {
         "description": "invalid_state: a draft's PDF is never stored (issue it first); "
         "generate_pdf over an uploaded PDF (delete_pdf first)"
@@ -58,7 +55,7 @@ _ACTIONS_409: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _store(request: Request) -> FileStore:
+def store_of(request: Request) -> FileStore:
     return file_store(runtime_of(request).settings)
 
 
@@ -80,7 +77,7 @@ def _pdf_response(pdf: service.PdfFile) -> Response:
     return Response(pdf.data, media_type="application/pdf", headers=headers)
 
 
-async def _act(
+async def act(
     session: AsyncSession,
     principal: Principal,
     store: FileStore,
@@ -125,7 +122,7 @@ def _add_routes(target: APIRouter, doc_type: str) -> None:
         found = await service.pdf_of(
             session,
             principal.tenant,
-            _store(request),
+            store_of(request),
             doc_type,
             document_id,
             unless_sha256=wanted[0] if len(wanted) == 1 else None,
@@ -139,7 +136,7 @@ def _add_routes(target: APIRouter, doc_type: str) -> None:
     @target.post(
         f"{path}/pdf",
         response_model=documents_schemas.Document,
-        responses=_ACTIONS_409,
+        responses=ACTIONS_409,
         summary=f"Generate, upload or delete the PDF of a {name}",
         name=f"pdf_action_{doc_type}",
     )
@@ -150,33 +147,15 @@ def _add_routes(target: APIRouter, doc_type: str) -> None:
         principal: Principal = Depends(write),
         session: AsyncSession = Depends(get_session),
     ) -> Response:
-        return await _act(
-            session, principal, _store(request), doc_type, document_id, body.action, body.pdf_base64
+        return await act(
+            session,
+            principal,
+            store_of(request),
+            doc_type,
+            document_id,
+            body.action,
+            body.pdf_base64,
         )
-
-    @target.post(
-        path,
-        response_model=documents_schemas.Document,
-        responses=_ACTIONS_409,
-        summary=f"Act on a {name} (seed form of the PDF actions)",
-        name=f"action_{doc_type}",
-        description=f"`POST /v1/{PATHS[doc_type]}/{{id}}?action=generate_pdf|upload_pdf|"
-        f"delete_pdf`: the same as `POST …/pdf` with that action (upload_pdf takes "
-        "`pdf_base64` in the body).",
-    )
-    async def action(
-        request: Request,
-        document_id: uuid.UUID,
-        action: PdfActionName = Query(description="The action to take"),
-        body: PdfUpload | None = None,
-        principal: Principal = Depends(write),
-        session: AsyncSession = Depends(get_session),
-    ) -> Response:
-        given = body.pdf_base64 if body is not None else None
-        problem = pdf_base64_problem(action, given)
-        if problem is not None:
-            raise ValidationFailed.on_field("pdf_base64", problem)
-        return await _act(session, principal, _store(request), doc_type, document_id, action, given)
 
 
 for _doc_type in PATHS:
@@ -196,7 +175,7 @@ async def upload_logo(
     principal: Principal = Depends(require_scope("account:write")),
     session: AsyncSession = Depends(get_session),
 ) -> Response:
-    account = await service.set_logo(session, principal.tenant, _store(request), body.logo_base64)
+    account = await service.set_logo(session, principal.tenant, store_of(request), body.logo_base64)
     return json_response(account_out(account))
 
 
@@ -226,7 +205,7 @@ async def preview_branding(
 ) -> Response:
     branding = body.branding.model_dump(exclude_none=True) if body.branding else None
     data = await service.preview(
-        session, principal.tenant, _store(request), branding, body.document_id
+        session, principal.tenant, store_of(request), branding, body.document_id
     )
     return Response(
         data,

@@ -1,0 +1,252 @@
+"""Delivering one message: decide and render it (one transaction), talk to the mail server
+(no transaction open), record what the server said (the job's finishing transaction).
+
+A worker killed mid-conversation leaves the message `sending`; the job's next run sends it
+again with the same Message-ID, which is how a receiver that got both drops the repeat.
+"""
+
+import dataclasses
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from faktura.accounts import service as accounts_service
+from faktura.accounts.models import Account
+from faktura.config import Settings
+from faktura.core import secrets
+from faktura.core.clock import utcnow
+from faktura.core.tenant import Tenant
+from faktura.customers import service as customers_service
+from faktura.customers.models import Contact, Party
+from faktura.documents import service as documents_service
+from faktura.documents.models import Document, DocumentStatus
+from faktura.email import service, templates
+from faktura.email.models import Message
+from faktura.email.smtp import Letter, Outcome, Refused, Sent, SmtpServer, Transient, server_of
+
+# Reminders go only to invoices still waiting for their money.
+REMINDABLE = frozenset({DocumentStatus.PENDING, DocumentStatus.OVERDUE, DocumentStatus.PARTIAL})
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message rendered and marked `sending`: what to hand to which server."""
+
+    message_id: uuid.UUID
+    letter: Letter
+    sender: str
+    recipients: list[str]
+    server: SmtpServer
+    document_id: uuid.UUID
+    doc_type: str
+    attach_pdf: bool
+
+
+def recipients_of(customer: Party, escalation_level: int) -> tuple[list[str], Contact | None]:
+    """The primary contact (else the first, else the customer's email), and the contacts whose
+    escalation level is between 1 and `escalation_level`; and whom to greet."""
+    contacts = list(customer.contacts)
+    first = next((c for c in contacts if c.is_primary), None) or next(
+        (c for c in contacts if c.escalation_level == 0), None
+    )
+    found: list[str] = [first.email] if first is not None else []
+    if first is None and customer.email:
+        found.append(customer.email)
+    for contact in contacts:
+        if contact is not first and 0 < contact.escalation_level <= escalation_level:
+            found.append(contact.email)
+    return _unique(found), first
+
+
+def _unique(addresses: list[str]) -> list[str]:
+    seen: set[str] = set()
+    kept = []
+    for address in addresses:
+        if address.lower() not in seen:
+            seen.add(address.lower())
+            kept.append(address)
+    return kept
+
+
+def _server(settings: Settings, account: Account, livemode: bool) -> SmtpServer | None:
+    """Live: the account's server, else FAKTURA_SMTP_URL. Test: FAKTURA_TEST_SMTP_URL only."""
+    if not livemode:
+        return server_of(settings.test_smtp_url) if settings.test_smtp_url else None
+    own = account.email_settings.get("smtp")
+    if own:
+        encrypted = own.get("password_encrypted")
+        password = secrets.decrypt(settings, encrypted) if encrypted else None
+        return server_of(own["url"], own.get("username"), password)
+    if settings.smtp_url:
+        return server_of(settings.smtp_url)
+    return None
+
+
+def _why_not_remind(document: Document, customer: Party, account: Account) -> str | None:
+    if document.status not in REMINDABLE or document.amount_due <= 0:
+        return f"the invoice is {document.status} by the time the reminder is due"
+    if not customer.reminders_enabled:
+        return "the customer has opted out of reminders"
+    if not account.reminders.get("enabled", False):
+        return "reminders are turned off for the account"
+    return None
+
+
+def _stop(message: Message, status: str, error: str | None) -> None:
+    message.status = status
+    message.error = error
+    message.updated_at = utcnow()
+
+
+async def prepare(
+    session: AsyncSession, settings: Settings, tenant: Tenant, message_id: uuid.UUID
+) -> Outgoing | None:
+    """Render the message and mark it `sending`; or settle it without a server (cancelled,
+    suppressed, captured, failed) and return None. Does nothing to a settled message."""
+    try:
+        message = await service.get_message(session, tenant, message_id, for_update=True)
+    except Exception:
+        return None
+    if message.status not in (*service.WAITING, service.SENDING):
+        return None
+    document = await documents_service.get_document(session, tenant, message.document_id)
+    customer = await customers_service.get_customer(session, tenant, document.customer_id)
+    account = await accounts_service.get_account(session, tenant.account_id)
+    if message.origin == "reminder":
+        reason = _why_not_remind(document, customer, account)
+        if reason is not None:
+            _stop(message, service.CANCELLED, reason)
+            return None
+    defaults, greeted = recipients_of(customer, message.escalation_level)
+    to = list(message.to_given) if message.to_given else defaults
+    cc = list(message.cc_given or [])
+    email_settings = account.email_settings
+    reply_to = email_settings.get("reply_to") or account.email
+    if message.cc_self and reply_to:
+        cc.append(reply_to)
+    to, cc = _unique(to), [a for a in _unique(cc) if a.lower() not in {t.lower() for t in to}]
+    if not to:
+        _stop(message, service.FAILED, "no recipient: the customer has no contact and no email")
+        await service.record_message_event(session, tenant, message, "failed")
+        return None
+    suppressed = await service.suppressed_among(session, tenant, to + cc)
+    message.to_addresses = [a for a in to if a.lower() not in suppressed]
+    message.cc_addresses = [a for a in cc if a.lower() not in suppressed]
+    if not message.to_addresses:
+        _stop(
+            message,
+            service.SUPPRESSED,
+            "every recipient bounced before: " + ", ".join(sorted(suppressed)),
+        )
+        return None
+    if greeted is not None and greeted.email not in message.to_addresses:
+        greeted = None
+    view = await service.template_for(
+        session,
+        tenant,
+        message.template_id,
+        message.stage,
+        document.locale or customer.locale or account.locale,
+    )
+    context = await service.context_of(
+        session, tenant, document, greeted, message.stage, message.escalation_level
+    )
+    try:
+        rendered = templates.render(view.source, context)
+    except templates.TemplateProblem as problem:
+        _stop(message, service.FAILED, f"the template does not render: {problem}")
+        await service.record_message_event(session, tenant, message, "failed")
+        return None
+    sender = service.sender_address(settings, email_settings)
+    message.from_address = f"{email_settings.get('from_name') or account.name} <{sender}>"
+    message.reply_to = reply_to
+    message.subject = rendered.subject
+    message.html_body = rendered.html_body
+    message.text_body = rendered.text_body
+    server = _server(settings, account, message.livemode)
+    if server is None:
+        if not message.livemode:
+            _stop(message, service.CAPTURED, None)
+            return None
+        _stop(message, service.FAILED, "no mail server: set FAKTURA_SMTP_URL or the account's smtp")
+        await service.record_message_event(session, tenant, message, "failed")
+        return None
+    message.status = service.SENDING
+    message.attempts += 1
+    message.updated_at = utcnow()
+    letter = Letter(
+        message_id=message.message_id_header,
+        from_name=email_settings.get("from_name") or account.name,
+        from_address=sender,
+        reply_to=reply_to,
+        to=list(message.to_addresses),
+        cc=list(message.cc_addresses),
+        subject=rendered.subject,
+        text_body=rendered.text_body,
+        html_body=rendered.html_body,
+        language=str(context["locale"]),
+    )
+    return Outgoing(
+        message.id,
+        letter,
+        sender,
+        [*message.to_addresses, *message.cc_addresses],
+        server,
+        document.id,
+        document.type,
+        message.attach_pdf,
+    )
+
+
+def with_attachment(letter: Letter, attachment: tuple[str, bytes]) -> Letter:
+    return dataclasses.replace(letter, attachment=attachment)
+
+
+async def record_retry(
+    session: AsyncSession, tenant: Tenant, message_id: uuid.UUID, outcome: Transient
+) -> None:
+    """The server did not take it this time: queued again, with the server's answer."""
+    message = await service.get_message(session, tenant, message_id, for_update=True)
+    if message.status == service.SENDING:
+        message.status = service.QUEUED
+        message.last_response = outcome.response[:2000]
+        message.updated_at = utcnow()
+
+
+async def record_outcome(
+    session: AsyncSession, tenant: Tenant, message_id: uuid.UUID, outcome: Outcome
+) -> None:
+    """Settle the message with what the server said (a transient answer here is the last
+    attempt's: the message failed)."""
+    message = await service.get_message(session, tenant, message_id, for_update=True)
+    if message.status != service.SENDING:  # settled meanwhile (a run that overran its lease)
+        return
+    message.last_response = outcome.response[:2000]
+    message.updated_at = utcnow()
+    if isinstance(outcome, Sent):
+        message.status = service.SENT
+        message.sent_at = utcnow()
+        for address, answer in outcome.refused.items():
+            if answer.startswith("5"):
+                await service.suppress(session, tenant, address, answer, message.id)
+        if outcome.refused:
+            refused = "; ".join(f"{a}: {r}" for a, r in outcome.refused.items())
+            message.error = f"refused: {refused}"
+        await documents_service.record_sent(session, tenant, message.document_id)
+        await service.record_message_event(session, tenant, message, "sent")
+        return
+    if isinstance(outcome, Refused) and outcome.recipients:
+        for address, answer in outcome.recipients.items():
+            await service.suppress(session, tenant, address, answer, message.id)
+        message.status = service.BOUNCED
+        message.error = f"the mail server refused every recipient: {outcome.response}"
+        await service.record_message_event(session, tenant, message, "bounced")
+        return
+    message.status = service.FAILED
+    message.error = (
+        f"the mail server refused the message: {outcome.response}"
+        if isinstance(outcome, Refused)
+        else f"no answer after every attempt: {outcome.response}"
+    )
+    await service.record_message_event(session, tenant, message, "failed")

@@ -1,0 +1,82 @@
+"""Email's background work: delivering each message (a job per message, due at its
+scheduled time) and the reminder scheduler (a periodic job)."""
+
+import uuid
+from datetime import timedelta
+
+from faktura.core.tenant import Tenant
+from faktura.email import delivery, reminders, service
+from faktura.email.smtp import Transient, deliver, mime_of
+from faktura.jobs.kinds import JobContext, JobKind, PeriodicTask, Registry, every_interval
+from faktura.pdfs import service as pdfs_service
+from faktura.pdfs.storage import file_store
+
+# A server that does not answer, or answers 4xx, is tried again after 1, 5, 15 and 30
+# minutes, then every 2 hours: 8 attempts over about 8 hours.
+ATTEMPTS = 8
+BACKOFF = (
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=15),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+)
+
+
+class TryAgain(Exception):
+    """The mail server did not take the message this time (the kind's back-off applies)."""
+
+
+async def _attachment(
+    ctx: JobContext, tenant: Tenant, outgoing: delivery.Outgoing
+) -> tuple[str, bytes]:
+    async with ctx.db.transaction() as session:
+        pdf = await pdfs_service.pdf_of(
+            session, tenant, file_store(ctx.settings), outgoing.doc_type, outgoing.document_id
+        )
+    assert pdf is not None  # only a conditional request answers None
+    return pdf.filename, pdf.data
+
+
+async def _deliver(ctx: JobContext) -> None:
+    assert ctx.account_id is not None
+    assert ctx.livemode is not None
+    tenant = Tenant(ctx.account_id, ctx.livemode)
+    message_id = uuid.UUID(ctx.payload["message_id"])
+    async with ctx.db.transaction() as session:
+        outgoing = await delivery.prepare(session, ctx.settings, tenant, message_id)
+    if outgoing is None:
+        ctx.report(sent=False)
+        return
+    letter = outgoing.letter
+    if outgoing.attach_pdf:
+        letter = delivery.with_attachment(letter, await _attachment(ctx, tenant, outgoing))
+    outcome = await deliver(
+        outgoing.server,
+        mime_of(letter),
+        outgoing.sender,
+        outgoing.recipients,
+        ctx.settings.smtp_timeout_seconds,
+    )
+    ctx.report(answer=outcome.response[:200])
+    if isinstance(outcome, Transient) and ctx.attempts < ATTEMPTS:
+        async with ctx.db.transaction() as session:
+            await delivery.record_retry(session, tenant, message_id, outcome)
+        raise TryAgain(outcome.response)
+    async with ctx.finishing() as session:
+        await delivery.record_outcome(session, tenant, message_id, outcome)
+
+
+async def _send_reminders(ctx: JobContext) -> None:
+    created = await reminders.run(ctx.db, ctx.settings)
+    ctx.report(reminders_created=created)
+
+
+DELIVER = JobKind(service.DELIVER_KIND, _deliver, max_attempts=ATTEMPTS, backoff=BACKOFF)
+REMINDERS = JobKind("email.reminders", _send_reminders)
+
+
+def register(registry: Registry) -> None:
+    registry.register(DELIVER)
+    registry.register(REMINDERS)
+    registry.register_periodic(PeriodicTask(REMINDERS.name, every_interval))
