@@ -38,6 +38,11 @@ class ApiClient:
             path, json=json, headers=self._headers(kwargs.pop("headers", None)), **kwargs
         )
 
+    async def put(self, path: str, json: Any = None, **kwargs: Any) -> httpx.Response:
+        return await self.http.put(
+            path, json=json, headers=self._headers(kwargs.pop("headers", None)), **kwargs
+        )
+
     async def delete(self, path: str, **kwargs: Any) -> httpx.Response:
         return await self.http.delete(
             path, headers=self._headers(kwargs.pop("headers", None)), **kwargs

@@ -18,11 +18,12 @@ from faktura.core import secrets
 from faktura.core.clock import utcnow
 from faktura.core.tenant import Tenant
 from faktura.customers import service as customers_service
-from faktura.customers.models import Contact, Party
+from faktura.customers.models import Party
 from faktura.documents import service as documents_service
 from faktura.documents.models import Document, DocumentStatus
 from faktura.email import service, templates
 from faktura.email.models import Message
+from faktura.email.recipients import recipients_of, unique
 from faktura.email.smtp import Letter, Outcome, Refused, Sent, SmtpServer, Transient, server_of
 
 # Reminders go only to invoices still waiting for their money.
@@ -41,32 +42,6 @@ class Outgoing:
     document_id: uuid.UUID
     doc_type: str
     attach_pdf: bool
-
-
-def recipients_of(customer: Party, escalation_level: int) -> tuple[list[str], Contact | None]:
-    """The primary contact (else the first, else the customer's email), and the contacts whose
-    escalation level is between 1 and `escalation_level`; and whom to greet."""
-    contacts = list(customer.contacts)
-    first = next((c for c in contacts if c.is_primary), None) or next(
-        (c for c in contacts if c.escalation_level == 0), None
-    )
-    found: list[str] = [first.email] if first is not None else []
-    if first is None and customer.email:
-        found.append(customer.email)
-    for contact in contacts:
-        if contact is not first and 0 < contact.escalation_level <= escalation_level:
-            found.append(contact.email)
-    return _unique(found), first
-
-
-def _unique(addresses: list[str]) -> list[str]:
-    seen: set[str] = set()
-    kept = []
-    for address in addresses:
-        if address.lower() not in seen:
-            seen.add(address.lower())
-            kept.append(address)
-    return kept
 
 
 def _server(settings: Settings, account: Account, livemode: bool) -> SmtpServer | None:
@@ -125,7 +100,7 @@ async def prepare(
     reply_to = email_settings.get("reply_to") or account.email
     if message.cc_self and reply_to:
         cc.append(reply_to)
-    to, cc = _unique(to), [a for a in _unique(cc) if a.lower() not in {t.lower() for t in to}]
+    to, cc = unique(to), [a for a in unique(cc) if a.lower() not in {t.lower() for t in to}]
     if not to:
         _stop(message, service.FAILED, "no recipient: the customer has no contact and no email")
         await service.record_message_event(session, tenant, message, "failed")

@@ -132,12 +132,11 @@ class SendRequest(InputModel):
     )
     attach_pdf: StrictBool = Field(True, description="Attach the document's PDF")
 
-    @field_validator("scheduled_date")
-    @classmethod
-    def _aware(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
+    @model_validator(mode="after")
+    def _aware(self) -> "SendRequest":
+        if self.scheduled_date is not None and self.scheduled_date.tzinfo is None:
             raise field_error("scheduled_date", "give a time zone offset, e.g. Z or +02:00")
-        return value
+        return self
 
 
 class SendAction(SendRequest):

@@ -36,6 +36,7 @@ from faktura.email.context import (
     template_context,
 )
 from faktura.email.models import EmailTemplate, Message, Suppression
+from faktura.email.recipients import recipients_of
 from faktura.email.templates import TemplateProblem, TemplateSource
 from faktura.events.service import record_event
 from faktura.jobs import service as jobs
@@ -240,7 +241,9 @@ async def preview(
         context = sample_context(templates.language_of(view.locale))
     else:
         document = await documents_service.get_document(session, tenant, document_id)
-        context = await context_of(session, tenant, document, None, view.stage)
+        customer = await customers_service.get_customer(session, tenant, document.customer_id)
+        _, greeted = recipients_of(customer, 0)
+        context = await context_of(session, tenant, document, greeted, view.stage)
     try:
         return templates.render(view.source, context)
     except TemplateProblem as problem:
