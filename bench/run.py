@@ -1029,9 +1029,7 @@ def budget(report: dict[str, Any]) -> list[dict[str, Any]]:
         line("create + issue p99 ≤ 150 ms", get("invoice_create_issue", "p99_ms"), 150, False),
         line("retrieve ≥ 0.6 × select ceiling", r["invoice_retrieve/ceiling_select"], 0.6, True),
         line("list page 1 ≥ 0.3 × select ceiling", r["invoice_list/ceiling_select"], 0.3, True),
-        line(
-            "archived PDF ≥ 0.5 × select ceiling", r["pdf_archived/ceiling_select"], 0.5, True
-        ),
+        line("archived PDF ≥ 0.5 × select ceiling", r["pdf_archived/ceiling_select"], 0.5, True),
         line(
             "deep keyset page, one client: p50 ≤ 15 ms",
             get("sequential_list_deep", "p50_ms"),

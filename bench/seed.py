@@ -224,6 +224,7 @@ def _insert_customers(
                 "external_id": None,
                 "notes": None,
                 "metadata": {},
+                "reminders_enabled": True,
                 "search_text": search_text(name, email, contact_name, email),
             }
         )

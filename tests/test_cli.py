@@ -99,15 +99,21 @@ def test_jobs_run_due_reports_what_it_did(tmp_path: Path) -> None:
     result = faktura(url, "jobs", "run-due", "--json")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {
-        "jobs_run": 3,
+        "jobs_run": 4,
         "by_status": {
             "succeeded": {
                 "documents.mark_overdue": 1,
+                "email.reminders": 1,
                 "idempotency.purge_expired": 1,
                 "jobs.purge_finished": 1,
             }
         },
-        "results": {"invoices_marked_overdue": 0, "idempotency_keys_purged": 0, "jobs_purged": 0},
+        "results": {
+            "invoices_marked_overdue": 0,
+            "idempotency_keys_purged": 0,
+            "jobs_purged": 0,
+            "reminders_created": 0,
+        },
     }
     # The period's jobs exist now: a second run in the same period has nothing to do.
     again = faktura(url, "jobs", "run-due", "--json")

@@ -3,12 +3,7 @@
 import asyncio
 import os
 import signal
-import subprocess
-import sys
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import func, select
@@ -22,46 +17,9 @@ from tests.accounts.factories import ApiClient
 from tests.customers.factories import create_customer
 from tests.webhooks.factories import create_endpoint, deliveries
 from tests.webhooks.receiver import Receiver, Reply
+from tests.workers import worker_process
 
 pytestmark = pytest.mark.slow  # starts processes: `make test-fast` leaves it out
-
-LEASE_SECONDS = 4.0
-
-
-@contextmanager
-def worker_process(
-    database_url: str, concurrency: int = 10, lease_seconds: float = LEASE_SECONDS
-) -> Iterator[subprocess.Popen[bytes]]:
-    """A `faktura worker` process; stopped (SIGTERM, then SIGKILL) when the block ends."""
-    env = {
-        **os.environ,
-        "FAKTURA_DATABASE_URL": database_url,
-        "FAKTURA_WEBHOOK_ALLOW_HOSTS": "127.0.0.1",
-        "FAKTURA_JOB_LEASE_SECONDS": str(lease_seconds),
-        "FAKTURA_WEBHOOK_TIMEOUT_SECONDS": "3",
-        "FAKTURA_WORKER_POLL_SECONDS": "0.05",
-        "FAKTURA_WORKER_CONCURRENCY": str(concurrency),
-        "FAKTURA_DATABASE_POOL_SIZE": "4",
-    }
-    with tempfile.TemporaryFile() as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "faktura.cli", "worker"],
-            env=env,
-            stdout=output,
-            stderr=output,
-        )
-        try:
-            yield process
-        finally:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(timeout=5)
-            output.seek(0)
-            sys.stderr.write(output.read().decode(errors="replace"))
 
 
 async def _wait_until_delivered(api: ApiClient, endpoint_id: str, seconds: float) -> list[dict]:

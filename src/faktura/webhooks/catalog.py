@@ -3,16 +3,25 @@
 ALL_EVENTS = "*"
 TEST_EVENT = "webhook.test"
 
-_DOCUMENT_ACTIONS = ("created", "updated", "finalized", "cancelled", "deleted", "pdf_failed")
+_DOCUMENT_ACTIONS = (
+    "created",
+    "updated",
+    "finalized",
+    "cancelled",
+    "deleted",
+    "pdf_failed",
+    "sent",
+)
 
 EVENT_TYPES: frozenset[str] = frozenset(
     {
-        *(f"invoice.{a}" for a in (*_DOCUMENT_ACTIONS, "sent", "paid", "overdue")),
+        *(f"invoice.{a}" for a in (*_DOCUMENT_ACTIONS, "paid", "overdue")),
         *(f"quote.{a}" for a in (*_DOCUMENT_ACTIONS, "accepted", "declined", "converted")),
         *(f"credit_note.{a}" for a in _DOCUMENT_ACTIONS),
         *(f"receipt.{a}" for a in _DOCUMENT_ACTIONS),
         *(f"payment.{a}" for a in ("created", "matched", "refunded")),
         "payment_link.completed",
+        *(f"message.{a}" for a in ("sent", "failed", "bounced")),
         *(f"customer.{a}" for a in ("created", "updated", "deleted")),
         *(f"supplier.{a}" for a in ("created", "updated", "deleted")),
         *(f"contact.{a}" for a in ("created", "updated", "deleted")),

@@ -1,0 +1,63 @@
+"""A worker killed (SIGKILL) while the mail server holds its message: the next worker sends it.
+
+The server had the whole message when the worker died — it had not answered DATA yet — so the
+recipient may get it twice: the report of this test. Both copies carry the same Message-ID,
+which is how a receiver (or the recipient's mail client) drops the repeat.
+"""
+
+import asyncio
+import signal
+import time
+
+import pytest
+
+from faktura.config import Settings
+from tests.accounts.factories import ApiClient
+from tests.email.factories import address, invoice_to, message, send
+from tests.email.sink import Sink
+from tests.workers import worker_process
+
+pytestmark = pytest.mark.slow  # starts processes: `make test-fast` leaves it out
+
+
+async def _until_settled(api: ApiClient, message_id: str, seconds: float) -> dict:
+    deadline = time.monotonic() + seconds
+    while True:
+        found = await message(api, message_id)
+        if found["status"] not in ("queued", "sending") or time.monotonic() > deadline:
+            return found
+        await asyncio.sleep(0.1)
+
+
+async def test_a_killed_worker_leaves_its_message_to_the_next(
+    api: ApiClient, sink: Sink, settings: Settings, migrated_url: str
+) -> None:
+    to = address("kill")
+    invoice = await invoice_to(api, to)
+    queued = await send(api, invoice, attach_pdf=False)
+    options = {
+        "test_smtp_url": sink.url,
+        "files_dir": str(settings.files_dir),
+    }
+
+    sink.set_data_delay(2.5)  # the server keeps the message, then waits before its 250
+    try:
+        with worker_process(migrated_url, **options) as first:
+            [held] = sink.wait_for(to, 1)
+            first.send_signal(signal.SIGKILL)
+            first.wait(timeout=5)
+    finally:
+        sink.set_data_delay(0)
+    in_flight = await message(api, queued["id"])
+    with worker_process(migrated_url, **options):
+        received = sink.wait_for(to, 2)
+        sent = await _until_settled(api, queued["id"], seconds=15)
+
+    assert in_flight["status"] == "sending"
+    assert in_flight["attempts"] == 1
+    assert sent["status"] == "sent"
+    assert sent["attempts"] == 2
+    assert len(received) == 2  # a duplicate reached the server…
+    # …with the Message-ID of the first: the receiver drops the repeat by it.
+    assert [r.message["Message-ID"] for r in received] == [sent["message_id"]] * 2
+    assert held.message["Message-ID"] == sent["message_id"]
