@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from faktura.core.errors import NotFound
-from faktura.core.jsoncodec import RawJSON
+from faktura.core.jsoncodec import RawJSON, loads
 from faktura.core.tenant import Tenant
 from faktura.db.pagination import Page, PageParams, paginate, tenant_rows
 from faktura.documents.locked_rows import keep_locked, locked_document
@@ -320,3 +320,49 @@ async def pdf_state(
     if row is None:
         raise _not_found(doc_type)
     return PdfState(*row)
+
+
+@dataclass(frozen=True)
+class DocumentHead:
+    """What sending needs of a document before it writes anything: no lines, no text."""
+
+    id: uuid.UUID
+    type: str
+    status: str
+    customer_id: uuid.UUID
+
+
+_HEAD = {
+    for_update: (
+        select(Document.id, Document.type, Document.status, Document.customer_id).where(
+            Document.account_id == bindparam("account_id"),
+            Document.livemode == bindparam("livemode"),
+            Document.id == bindparam("document_id"),
+            Document.type == bindparam("doc_type"),
+        )
+    )
+    for for_update in (False, True)
+}
+_HEAD[True] = _HEAD[True].with_for_update()
+
+
+async def document_head(
+    session: AsyncSession,
+    tenant: Tenant,
+    document_id: uuid.UUID,
+    doc_type: str,
+    *,
+    for_update: bool = False,
+) -> DocumentHead:
+    row = (
+        await session.execute(_HEAD[for_update], _one_values(tenant, document_id, doc_type))
+    ).first()
+    if row is None:
+        raise _not_found(doc_type)
+    return DocumentHead(*row)
+
+
+async def shown_document(session: AsyncSession, tenant: Tenant, document_id: uuid.UUID) -> Any:
+    """The document as the API shows it, parsed (amounts exact), from its stored text."""
+    shown = await read_document(session, tenant, document_id)
+    return loads(shown.encoded_json) if isinstance(shown, RawJSON) else shown

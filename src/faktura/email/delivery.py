@@ -7,7 +7,10 @@ again with the same Message-ID, which is how a receiver that got both drops the 
 
 import dataclasses
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,8 +22,9 @@ from faktura.core.clock import utcnow
 from faktura.core.tenant import Tenant
 from faktura.customers import service as customers_service
 from faktura.customers.models import Party
+from faktura.documents import queries as documents_queries
 from faktura.documents import service as documents_service
-from faktura.documents.models import Document, DocumentStatus
+from faktura.documents.models import DocumentStatus
 from faktura.email import service, templates
 from faktura.email.models import Message
 from faktura.email.recipients import recipients_of, unique
@@ -58,9 +62,9 @@ def _server(settings: Settings, account: Account, livemode: bool) -> SmtpServer 
     return None
 
 
-def _why_not_remind(document: Document, customer: Party, account: Account) -> str | None:
-    if document.status not in REMINDABLE or document.amount_due <= 0:
-        return f"the invoice is {document.status} by the time the reminder is due"
+def _why_not_remind(shown: Mapping[str, Any], customer: Party, account: Account) -> str | None:
+    if shown["status"] not in REMINDABLE or Decimal(shown["amount_due"]) <= 0:
+        return f"the invoice is {shown['status']} by the time the reminder is due"
     if not customer.reminders_enabled:
         return "the customer has opted out of reminders"
     if not account.reminders.get("enabled", False):
@@ -85,11 +89,11 @@ async def prepare(
         return None
     if message.status not in (*service.WAITING, service.SENDING):
         return None
-    document = await documents_service.get_document(session, tenant, message.document_id)
-    customer = await customers_service.get_customer(session, tenant, document.customer_id)
+    shown = await documents_queries.shown_document(session, tenant, message.document_id)
+    customer = await customers_service.get_customer(session, tenant, message.customer_id)
     account = await accounts_service.get_account(session, tenant.account_id)
     if message.origin == "reminder":
-        reason = _why_not_remind(document, customer, account)
+        reason = _why_not_remind(shown, customer, account)
         if reason is not None:
             _stop(message, service.CANCELLED, reason)
             return None
@@ -117,15 +121,11 @@ async def prepare(
         return None
     if greeted is not None and greeted.email not in message.to_addresses:
         greeted = None
-    view = await service.template_for(
-        session,
-        tenant,
-        message.template_id,
-        message.stage,
-        document.locale or customer.locale or account.locale,
+    context = service.context_of(
+        shown, customer, account, greeted, message.stage, message.escalation_level
     )
-    context = await service.context_of(
-        session, tenant, document, greeted, message.stage, message.escalation_level
+    view = await service.template_for(
+        session, tenant, message.template_id, message.stage, context["locale"]
     )
     try:
         rendered = templates.render(view.source, context)
@@ -168,8 +168,8 @@ async def prepare(
         sender,
         [*message.to_addresses, *message.cc_addresses],
         server,
-        document.id,
-        document.type,
+        message.document_id,
+        shown["type"],
         message.attach_pdf,
     )
 

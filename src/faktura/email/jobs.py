@@ -30,9 +30,17 @@ class TryAgain(Exception):
 async def _attachment(
     ctx: JobContext, tenant: Tenant, outgoing: delivery.Outgoing
 ) -> tuple[str, bytes]:
+    """The archived PDF (read without a write transaction), else archived now."""
+    store = file_store(ctx.settings)
+    async with ctx.db.transaction(writes=False) as session:
+        archived = await pdfs_service.archived_pdf(
+            session, tenant, store, outgoing.doc_type, outgoing.document_id
+        )
+    if archived is not None:
+        return archived.filename, archived.data
     async with ctx.db.transaction() as session:
         pdf = await pdfs_service.pdf_of(
-            session, tenant, file_store(ctx.settings), outgoing.doc_type, outgoing.document_id
+            session, tenant, store, outgoing.doc_type, outgoing.document_id
         )
     assert pdf is not None  # only a conditional request answers None
     return pdf.filename, pdf.data

@@ -80,16 +80,14 @@ def reminder_key(document_id: uuid.UUID, step: Step) -> str:
     return f"{document_id}:{step.id}"
 
 
-async def _policies(db: Database) -> list[tuple[uuid.UUID, RemindersData, str, str | None]]:
+async def _policies(db: Database) -> list[tuple[uuid.UUID, RemindersData, str]]:
     async with db.transaction(writes=False) as session:
-        rows = await session.execute(
-            select(Account.id, Account.reminders, Account.timezone, Account.email_settings)
-        )
-        found = []
-        for account_id, policy, timezone, email_settings in rows:
-            if policy.get("enabled") and policy.get("steps"):
-                found.append((account_id, policy, timezone, email_settings.get("from_address")))
-        return found
+        rows = await session.execute(select(Account.id, Account.reminders, Account.timezone))
+        return [
+            (account_id, policy, timezone)
+            for account_id, policy, timezone in rows
+            if policy.get("enabled") and policy.get("steps")
+        ]
 
 
 async def _candidates(
@@ -130,7 +128,6 @@ async def _existing(session: AsyncSession, tenant: Tenant, keys: list[str]) -> s
 
 async def remind_tenant(
     db: Database,
-    settings: Settings,
     tenant: Tenant,
     policy: RemindersData,
     timezone: str,
@@ -185,10 +182,9 @@ async def run(db: Database, settings: Settings) -> int:
     """One pass over every account with reminders on; how many reminders were created."""
     now = utcnow()
     created = 0
-    for account_id, policy, timezone, from_address in await _policies(db):
-        sender = from_address or settings.smtp_from
+    for account_id, policy, timezone in await _policies(db):
         for livemode in (True, False):
             created += await remind_tenant(
-                db, settings, Tenant(account_id, livemode), policy, timezone, sender, now
+                db, Tenant(account_id, livemode), policy, timezone, settings.smtp_from, now
             )
     return created

@@ -5,6 +5,7 @@ to a mail server before the commit (delivery.py does, in the job).
 """
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -14,7 +15,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.accounts import service as accounts_service
-from faktura.accounts.models import EmailSettingsData, RemindersData, ReminderStepData, SmtpData
+from faktura.accounts.models import (
+    Account,
+    EmailSettingsData,
+    RemindersData,
+    ReminderStepData,
+    SmtpData,
+)
 from faktura.config import Settings
 from faktura.core import secrets
 from faktura.core.clock import utcnow
@@ -22,10 +29,11 @@ from faktura.core.errors import ErrorDetail, InvalidState, NotFound, ValidationF
 from faktura.core.ids import uuid7
 from faktura.core.tenant import Tenant
 from faktura.customers import service as customers_service
+from faktura.customers.models import Contact, Party
 from faktura.db.pagination import Page, PageParams, paginate, tenant_rows
+from faktura.documents import queries as documents_queries
 from faktura.documents import service as documents_service
-from faktura.documents.models import Document, DocumentStatus
-from faktura.documents.output import document_out
+from faktura.documents.models import DocumentStatus
 from faktura.email import schemas, templates
 from faktura.email.context import (
     account_vars,
@@ -240,10 +248,13 @@ async def preview(
     if document_id is None:
         context = sample_context(templates.language_of(view.locale))
     else:
-        document = await documents_service.get_document(session, tenant, document_id)
-        customer = await customers_service.get_customer(session, tenant, document.customer_id)
+        shown = await documents_queries.shown_document(session, tenant, document_id)
+        customer = await customers_service.get_customer(
+            session, tenant, uuid.UUID(shown["customer_id"])
+        )
+        account = await accounts_service.get_account(session, tenant.account_id)
         _, greeted = recipients_of(customer, 0)
-        context = await context_of(session, tenant, document, greeted, view.stage)
+        context = context_of(shown, customer, account, greeted, view.stage)
     try:
         return templates.render(view.source, context)
     except TemplateProblem as problem:
@@ -253,26 +264,21 @@ async def preview(
         ) from None
 
 
-async def context_of(
-    session: AsyncSession,
-    tenant: Tenant,
-    document: Document,
-    contact: Any,
+def context_of(
+    shown: Mapping[str, Any],
+    customer: Party,
+    account: Account,
+    contact: Contact | None,
     stage: str,
     escalation_level: int = 0,
 ) -> dict[str, Any]:
-    account = await accounts_service.get_account(session, tenant.account_id)
-    customer = await customers_service.get_customer(
-        session, tenant, document.customer_id, related=False
-    )
-    shown = document_out(document)
-    locale = message_locale(shown, customer, account)
+    """The template variables for a document as the API shows it (`shown`)."""
     return template_context(
         shown,
         customer_vars(customer),
         contact_vars(contact),
         account_vars(account),
-        locale,
+        message_locale(shown, customer, account),
         stage=stage,
         escalation_level=escalation_level,
     )
@@ -370,21 +376,20 @@ async def send_document(
     request: schemas.SendRequest,
 ) -> Message:
     """Email a document now or at `scheduled_date`; a draft is issued (numbered) first."""
-    document = await documents_service.get_document(
+    head = await documents_queries.document_head(
         session, tenant, document_id, doc_type, for_update=True
     )
-    if document.status == DocumentStatus.CANCELLED:
+    if head.status == DocumentStatus.CANCELLED:
         raise InvalidState(f"This {documents_service.label(doc_type)} is cancelled")
     template_stage = await _check_template_id(session, tenant, request.template_id)
-    if document.status == DocumentStatus.DRAFT:
-        document = await documents_service.finalize_document(session, tenant, doc_type, document.id)
-    account = await accounts_service.get_account(session, tenant.account_id)
+    if head.status == DocumentStatus.DRAFT:
+        await documents_service.finalize_document(session, tenant, doc_type, head.id)
     return await new_message(
         session,
         tenant,
-        document.id,
-        document.customer_id,
-        sender=sender_address(settings, account.email_settings),
+        head.id,
+        head.customer_id,
+        sender=settings.smtp_from,
         stage=template_stage or templates.STAGE_OF_TYPE[doc_type],
         template_id=request.template_id,
         origin="send",

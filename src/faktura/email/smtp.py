@@ -1,11 +1,15 @@
 """Talking to a mail server: the MIME message, one SMTP conversation, and what its answer
 means for the message — sent, to be tried again, or refused for good."""
 
+import asyncio
+import time
+import weakref
 from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
@@ -118,23 +122,85 @@ def _answer(code: int, message: str) -> str:
     return f"{code} {message}".strip()
 
 
+# Connections: open ones are kept for the next message to the same server (per event loop),
+# so a busy queue does not pay a connection, EHLO, STARTTLS and login per message.
+IDLE_SECONDS = 20.0
+MAX_IDLE_PER_SERVER = 20
+_Idle = dict[SmtpServer, list[tuple[float, aiosmtplib.SMTP]]]
+_idle: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Idle]" = weakref.WeakKeyDictionary()
+
+
+def _idle_of_loop() -> _Idle:
+    loop = asyncio.get_running_loop()
+    found = _idle.get(loop)
+    if found is None:
+        found = _idle[loop] = {}
+    return found
+
+
+async def _connect(server: SmtpServer, seconds: float) -> aiosmtplib.SMTP:
+    client = aiosmtplib.SMTP(
+        hostname=server.hostname,
+        port=server.port,
+        username=server.username,
+        password=server.password,
+        use_tls=server.use_tls,
+        timeout=seconds,
+    )
+    await client.connect()
+    return client
+
+
+def _take_idle(server: SmtpServer) -> aiosmtplib.SMTP | None:
+    idle = _idle_of_loop().get(server, [])
+    now = time.monotonic()
+    while idle:
+        since, client = idle.pop()
+        if now - since < IDLE_SECONDS and client.is_connected:
+            return client
+        client.close()
+    return None
+
+
+def _give_back(server: SmtpServer, client: aiosmtplib.SMTP) -> None:
+    idle = _idle_of_loop().setdefault(server, [])
+    if len(idle) < MAX_IDLE_PER_SERVER and client.is_connected:
+        idle.append((time.monotonic(), client))
+    else:
+        client.close()
+
+
+async def _send(
+    client: aiosmtplib.SMTP,
+    message: EmailMessage,
+    sender: str,
+    recipients: list[str],
+    seconds: float,
+) -> tuple[dict[str, Any], str]:
+    errors, response = await client.send_message(
+        message, sender=sender, recipients=recipients, timeout=seconds
+    )
+    return dict(errors), response
+
+
 async def deliver(
     server: SmtpServer, message: EmailMessage, sender: str, recipients: list[str], seconds: float
 ) -> Outcome:
-    """One SMTP conversation; what it came to, never an exception for the server's answers."""
+    """One message over an open connection to `server` (or a new one); what it came to, never
+    an exception for the server's answers."""
+    client = _take_idle(server)
     try:
-        errors, response = await aiosmtplib.send(
-            message,
-            sender=sender,
-            recipients=recipients,
-            hostname=server.hostname,
-            port=server.port,
-            username=server.username,
-            password=server.password,
-            use_tls=server.use_tls,
-            timeout=seconds,
-        )
+        if client is not None:
+            try:
+                errors, response = await _send(client, message, sender, recipients, seconds)
+            except aiosmtplib.SMTPServerDisconnected:
+                client.close()  # the server closed the idle connection: a fresh one
+                client = None
+        if client is None:
+            client = await _connect(server, seconds)
+            errors, response = await _send(client, message, sender, recipients, seconds)
     except aiosmtplib.SMTPRecipientsRefused as exc:
+        _close(client)
         answers = {
             refused.recipient: _answer(refused.code, refused.message) for refused in exc.recipients
         }
@@ -143,9 +209,20 @@ async def deliver(
             return Transient(summary)
         return Refused(summary, answers)
     except aiosmtplib.SMTPResponseException as exc:
+        _close(client)
         answer = _answer(exc.code, exc.message)
         return Transient(answer) if exc.code < 500 else Refused(answer)
     except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+        _close(client)
         return Transient(f"{type(exc).__name__}: {exc}")
+    except BaseException:
+        _close(client)
+        raise
+    _give_back(server, client)
     refused = {address: _answer(answer.code, answer.message) for address, answer in errors.items()}
     return Sent(_answer(250, response), refused)  # aiosmtplib gives the text of the 250
+
+
+def _close(client: aiosmtplib.SMTP | None) -> None:
+    if client is not None:
+        client.close()

@@ -152,6 +152,21 @@ async def pdf_of(
     return PdfFile(data, _sha256(data), _filename(document))
 
 
+async def archived_pdf(
+    session: AsyncSession, tenant: Tenant, store: FileStore, doc_type: str, document_id: uuid.UUID
+) -> PdfFile | None:
+    """An issued document's archived PDF, or None when it is not archived (yet) or the store
+    lost it: then `pdf_of` archives it."""
+    state = await documents_service.pdf_state(session, tenant, document_id, doc_type)
+    if state.number is None or state.pdf_status != "ready" or state.pdf_key is None:
+        return None
+    try:
+        data = await store.get(state.pdf_key)
+    except FileMissing:
+        return None
+    return PdfFile(data, state.pdf_sha256 or _sha256(data), _filename(state))
+
+
 # Writing
 
 
