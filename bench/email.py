@@ -32,7 +32,7 @@ def _sink(port: int) -> None:
     from aiosmtpd.controller import Controller
 
     class Accept:
-        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
             return "250 OK"
 
     controller = Controller(Accept(), hostname="127.0.0.1", port=port)
@@ -56,8 +56,8 @@ async def _measure(url: str, files: Path, sink_url: str, messages: int) -> dict[
     from faktura.config import Settings
     from faktura.email.jobs import DELIVER
     from faktura.jobs.kinds import Registry, registry
-    from faktura.worker.runner import JobWorker
     from faktura.wiring import wire
+    from faktura.worker.runner import JobWorker
 
     wire()
     figures: dict[str, Any] = {}
