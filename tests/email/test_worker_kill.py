@@ -12,10 +12,12 @@ import time
 import pytest
 
 from faktura.config import Settings
+from faktura.db.session import Database
+from faktura.email.jobs import DELIVER
 from tests.accounts.factories import ApiClient
 from tests.email.factories import address, invoice_to, message, send
 from tests.email.sink import Sink
-from tests.workers import worker_process
+from tests.workers import put_off_other_jobs, worker_process
 
 pytestmark = pytest.mark.slow  # starts processes: `make test-fast` leaves it out
 
@@ -30,11 +32,12 @@ async def _until_settled(api: ApiClient, message_id: str, seconds: float) -> dic
 
 
 async def test_a_killed_worker_leaves_its_message_to_the_next(
-    api: ApiClient, sink: Sink, settings: Settings, migrated_url: str
+    api: ApiClient, db: Database, sink: Sink, settings: Settings, migrated_url: str
 ) -> None:
     to = address("kill")
     invoice = await invoice_to(api, to)
     queued = await send(api, invoice, attach_pdf=False)
+    await put_off_other_jobs(db, DELIVER.name, api.account_id)
     options = {
         "test_smtp_url": sink.url,
         "files_dir": str(settings.files_dir),
