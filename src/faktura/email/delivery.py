@@ -139,7 +139,12 @@ async def prepare(
     message.subject = rendered.subject
     message.html_body = rendered.html_body
     message.text_body = rendered.text_body
-    server = _server(settings, account, message.livemode)
+    try:
+        server = _server(settings, account, message.livemode)
+    except (secrets.SecretUnreadable, ValueError) as exc:
+        _stop(message, service.FAILED, f"the mail server settings cannot be used: {exc}")
+        await service.record_message_event(session, tenant, message, "failed")
+        return None
     if server is None:
         if not message.livemode:
             _stop(message, service.CAPTURED, None)
