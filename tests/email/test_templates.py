@@ -182,3 +182,15 @@ async def test_the_accounts_template_of_a_stage_and_language_is_used_by_default(
 
     assert sink.to(to_en)[0].message["Subject"] == f"Your invoice {english['number']}"
     assert sink.to(to_fr)[0].message["Subject"] == f"Facture {french['number']} de Acme Ltd"
+
+
+async def test_a_language_babel_does_not_know_is_kept_and_tried_in_english(
+    api: ApiClient,
+) -> None:
+    created = await api.post("/v1/email_templates", json={**GOOD, "locale": "fdc"})
+    listed = await api.get("/v1/email_templates?locale=eny")
+
+    assert created.status_code == 201, created.text
+    assert created.json()["locale"] == "fdc"
+    assert listed.status_code == 200
+    assert listed.json()["data"] == []

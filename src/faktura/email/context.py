@@ -116,7 +116,7 @@ def sample_context(language: str = "en") -> dict[str, Any]:
             "website": None,
             "tax_id": None,
         },
-        Locale.parse(language),
+        first_locale(language),
         stage="initial_send",
         payment_link_url="https://pay.example.org/pay/sample",
     )

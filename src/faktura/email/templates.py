@@ -352,4 +352,5 @@ def system_template(stage: str, language: str) -> SystemTemplate:
 
 
 def language_of(locale: str) -> str:
-    return Locale.parse(locale, sep="-").language
+    """The language of a BCP 47 tag ("he-IL" → "he"), whether or not Babel knows it."""
+    return locale.split("-", 1)[0].lower()
