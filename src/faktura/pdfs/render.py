@@ -15,6 +15,7 @@ import hashlib
 import multiprocessing
 import os
 import threading
+import time
 import unicodedata
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -210,13 +211,30 @@ def render_pdf(printable: Printable) -> bytes:
 _pool: ProcessPoolExecutor | None = None
 
 
+def _exit_with_parent(parent: int) -> None:
+    """In the renderer: end when the process it renders for is gone, even killed (SIGKILL
+    leaves the renderer waiting on its queue for ever otherwise)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 def _renderer() -> ProcessPoolExecutor:
     """A process of its own renders for this process: rendering is Python work that would hold
     the interpreter's lock for a fifth of a second at a time, and the server's event loop would
     wait for it. Started on the first render (spawned: forking a running event loop is unsafe)."""
     global _pool
     if _pool is None:
-        _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        _pool = ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_exit_with_parent,
+            initargs=(os.getpid(),),
+        )
     return _pool
 
 
