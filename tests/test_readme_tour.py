@@ -107,4 +107,5 @@ def test_the_tour_runs_as_written_and_again(served: tuple[str, str]) -> None:
         assert re.findall(r'"code":\s*"(\w+)"', output) == ["validation_error"]
         assert re.search(rf'"number":\s*"DC-\d{{4}}-{number}"', output), output
         assert re.search(r'"status":\s*"partial"', output), output
+        assert re.search(r'"object":\s*"message",\s*"livemode":\s*false', output), output
     assert re.search(r'"total":\s*212\.88', first), first
