@@ -19,6 +19,7 @@ from faktura.accounts.models import Account
 from faktura.config import Settings
 from faktura.core import secrets
 from faktura.core.clock import utcnow
+from faktura.core.errors import NotFound
 from faktura.core.tenant import Tenant
 from faktura.customers import service as customers_service
 from faktura.customers.models import Party
@@ -85,7 +86,7 @@ async def prepare(
     suppressed, captured, failed) and return None. Does nothing to a settled message."""
     try:
         message = await service.get_message(session, tenant, message_id, for_update=True)
-    except Exception:
+    except NotFound:  # gone with its account
         return None
     if message.status not in (*service.WAITING, service.SENDING):
         return None

@@ -120,10 +120,11 @@ def check_template(source: TemplateSource, locale: str) -> None:
     try:
         templates.render(source, sample_context(templates.language_of(locale)))
     except TemplateProblem as problem:
-        raise ValidationFailed(
-            f"The template does not render: {problem}",
-            [ErrorDetail(problem.part, str(problem).split(": ", 1)[1])],
-        ) from None
+        raise _refused("The template does not render", problem) from None
+
+
+def _refused(what: str, problem: TemplateProblem) -> ValidationFailed:
+    return ValidationFailed(f"{what}: {problem}", [ErrorDetail(problem.part, problem.detail)])
 
 
 async def get_template(
@@ -258,10 +259,7 @@ async def preview(
     try:
         return templates.render(view.source, context)
     except TemplateProblem as problem:
-        raise ValidationFailed(
-            f"The template does not render this document: {problem}",
-            [ErrorDetail(problem.part, str(problem).split(": ", 1)[1])],
-        ) from None
+        raise _refused("The template does not render this document", problem) from None
 
 
 def context_of(

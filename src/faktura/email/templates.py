@@ -80,7 +80,8 @@ class TemplateProblem(Exception):
         self.line = line
         self.message = message
         where = f"line {line}: " if line is not None else ""
-        super().__init__(f"{part}: {where}{message}")
+        self.detail = f"{where}{message}"
+        super().__init__(f"{part}: {self.detail}")
 
 
 # Rendering
