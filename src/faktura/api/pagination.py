@@ -4,6 +4,7 @@ import uuid
 
 from fastapi import Query
 
+from faktura.core.errors import ValidationFailed
 from faktura.db.pagination import COUNT_LIMIT, Page, PageParams, paginate
 
 DEFAULT_PER_PAGE = 25
@@ -15,8 +16,14 @@ __all__ = ["Page", "PageParams", "page_params", "paginate"]
 
 async def page_params(
     page: int = Query(1, ge=1, le=MAX_PAGE, description="Page number, 1-based"),
-    per_page: int = Query(
-        DEFAULT_PER_PAGE, ge=1, le=MAX_PER_PAGE, description="Objects per page (1–100)"
+    per_page: int | None = Query(
+        None,
+        ge=1,
+        le=MAX_PER_PAGE,
+        description=f"Objects per page (1–100, {DEFAULT_PER_PAGE} if omitted)",
+    ),
+    limit: int | None = Query(
+        None, ge=1, le=MAX_PER_PAGE, description="The same as per_page (Stripe's name for it)"
     ),
     starting_after: uuid.UUID | None = Query(
         None,
@@ -29,4 +36,7 @@ async def page_params(
         f"{COUNT_LIMIT:,} matches and answers total null beyond; keyset pages never count.",
     ),
 ) -> PageParams:
-    return PageParams(page, per_page, starting_after, include_total)
+    if per_page is not None and limit is not None and per_page != limit:
+        raise ValidationFailed.on_field("limit", "per_page and limit differ; give one")
+    size = per_page or limit or DEFAULT_PER_PAGE
+    return PageParams(page, size, starting_after, include_total)

@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import Depends, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPBearer
@@ -29,7 +30,7 @@ from faktura.api.errors import has_path_error, method_not_allowed, render_error
 from faktura.api.ratelimit import RateLimitState
 from faktura.api.responses import FakturaRequest
 from faktura.api.runtime import Runtime, runtime_of
-from faktura.core.errors import Conflict, FakturaError
+from faktura.core.errors import Conflict, ErrorDetail, FakturaError, ValidationFailed
 from faktura.core.tenant import current_request_id
 
 logger = logging.getLogger("faktura.api")
@@ -91,23 +92,44 @@ class ApiRoute(APIRoute):
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        known = frozenset(_query_names(self.dependant))
 
         async def route_handler(request: Request) -> Response:
             request = FakturaRequest(request.scope, request.receive)
             runtime = runtime_of(request)
             token = current_request_id.set(request.scope["state"].get("request_id"))
             try:
-                return await _serve(request, runtime, handler)
+                return await _serve(request, runtime, handler, known)
             finally:
                 current_request_id.reset(token)
 
         return route_handler
 
 
+def _query_names(dependant: Dependant) -> list[str]:
+    """Every query parameter the route and its dependencies declare, by the name sent."""
+    names = [param.alias for param in dependant.query_params]
+    for dependency in dependant.dependencies:
+        names += _query_names(dependency)
+    return names
+
+
+def _check_query(request: Request, known: frozenset[str]) -> None:
+    """A query parameter the route does not know is refused, as an unknown body field is: a
+    misspelt filter must not answer everything."""
+    unknown = sorted({name for name in request.query_params if name not in known})
+    if unknown:
+        raise ValidationFailed(
+            f"Unknown query parameter: {', '.join(unknown)}",
+            [ErrorDetail(name, "unknown query parameter") for name in unknown],
+        )
+
+
 async def _serve(
     request: Request,
     runtime: Runtime,
     handler: Callable[[Request], Coroutine[Any, Any, Response]],
+    known_query: frozenset[str],
 ) -> Response:
     request_id = request.scope["state"]["request_id"]
     writes = request.method not in _READ_METHODS
@@ -118,6 +140,7 @@ async def _serve(
         # transaction opens: a slow rate-limit store must never hold a pooled connection.
         principal = await _authenticate(request, runtime)
         limit_state = await runtime.limiter.hit(principal.key_id, principal.plan)
+        _check_query(request, known_query)
         idempotency_key = request.headers.get("idempotency-key")
         if idempotency_key is not None and request.method == "POST":
             async with runtime.db.transaction() as session:
