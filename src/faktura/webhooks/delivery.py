@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from faktura.core.clock import utcnow
 from faktura.core.jsoncodec import dumps
 from faktura.events.models import Event
+from faktura.events.schemas import event_out
 from faktura.webhooks import service
 from faktura.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
@@ -66,16 +67,8 @@ class AttemptResult:
 
 
 def event_body(event: Event) -> bytes:
-    """The payload of Standard Webhooks: the event, as it is also shown by GET /v1/events."""
-    return dumps(
-        {
-            "id": event.id,
-            "type": event.type,
-            "created_at": event.created_at,
-            "livemode": event.livemode,
-            "data": event.data,
-        }
-    )
+    """The payload of Standard Webhooks: the event exactly as GET /v1/events/{id} shows it."""
+    return dumps(event_out(event).model_dump(mode="python"))
 
 
 def retry_delay(attempt_number: int, retry_after: timedelta | None) -> timedelta:
