@@ -73,6 +73,19 @@ async def test_body_that_is_not_an_object_is_422(api: ApiClient) -> None:
     ]
 
 
+async def test_a_bare_number_body_is_422_and_changes_nothing(api: ApiClient) -> None:
+    before = (await api.get("/v1/account")).json()
+    for body in (b"0.5", b"2.2e-103", b"7"):
+        response = await api.http.patch(
+            "/v1/account",
+            content=body,
+            headers={"Authorization": f"Bearer {api.key}", "Content-Type": "application/json"},
+        )
+        error = assert_error(response, 422, "validation_error")
+        assert [d["field"] for d in error["details"]] == ["body"], body
+    assert (await api.get("/v1/account")).json() == before
+
+
 async def test_non_json_body_is_415(api: ApiClient) -> None:
     response = await api.http.patch(
         "/v1/account",

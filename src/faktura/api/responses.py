@@ -1,6 +1,7 @@
 """JSON in and out with exact decimals: amounts travel as JSON numbers, never through float."""
 
 import json
+from decimal import Decimal
 from typing import Any
 
 import simplejson
@@ -37,4 +38,8 @@ class FakturaRequest(Request):
                 raise json.JSONDecodeError(exc.msg, exc.doc, exc.pos) from exc
             except (ValueError, UnicodeDecodeError) as exc:
                 raise json.JSONDecodeError(str(exc), "", 0) from exc
+            if isinstance(self._json, Decimal):
+                # A body that is a bare number is refused like any non-object; as a Decimal it
+                # would pass for an object with no attributes, i.e. an empty body.
+                self._json = float(self._json)
         return self._json
