@@ -266,3 +266,17 @@ async def test_concurrent_first_uses_of_a_name_share_one_tag(api: ApiClient) -> 
     assert [(t["name"], t["customer_count"]) for t in tags["data"]] == [("Launch", 4)]
     assert {r.json()["tags"][0]["id"] for r in responses} == {tags["data"][0]["id"]}
     assert (await event_types(api)).count("tag.created") == 1
+
+
+async def test_a_tag_name_with_a_control_character_is_422_and_creates_nothing(
+    api: ApiClient,
+) -> None:
+    for name in ("a\u0000b", "\u0002"):
+        on_customer = await api.post("/v1/customers", json=customer_body(tags=["fine", name]))
+        on_its_own = await api.post("/v1/tags", json={"name": name})
+
+        assert on_customer.status_code == 422, on_customer.text
+        assert on_customer.json()["error"]["details"][0]["field"] == "tags[1]"
+        assert on_its_own.status_code == 422
+    assert (await api.get("/v1/customers")).json()["data"] == []
+    assert (await api.get("/v1/tags")).json()["data"] == []

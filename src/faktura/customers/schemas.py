@@ -32,7 +32,8 @@ from faktura.customers.models import Tag as TagRow
 PhoneType = Literal["mobile", "home", "work", "office", "fax", "other"]
 MetadataKey = Annotated[Text, StringConstraints(min_length=1, max_length=40)]
 MetadataValue = Annotated[Text, StringConstraints(max_length=500)]
-TagName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+# A tag's id or name: one line, like every name (a NUL byte cannot even be stored by PostgreSQL).
+TagName = Annotated[Text, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 MAX_METADATA_KEYS = 50
 MAX_CONTACTS = 100
 MAX_TAGS = 50
