@@ -212,9 +212,9 @@ class SuppressionDeleted(OutputModel):
 
 
 class SmtpIn(InputModel):
-    url: Text = Field(
+    url: str = Field(
         max_length=500,
-        pattern=r"^smtps?://",
+        pattern=r"^smtps?://[^\u0000-\u001f\u007f]+$",
         description="smtp://host:587 (STARTTLS when offered) or smtps://host:465",
     )
     username: Text | None = Field(None, max_length=320, description="Login")
@@ -262,8 +262,9 @@ class EmailSettings(OutputModel):
 
 
 class ReminderStepIn(InputModel):
-    id: Text | None = Field(
+    id: str | None = Field(
         None,
+        min_length=1,
         max_length=64,
         pattern=r"^[A-Za-z0-9_-]+$",
         description="Keep a step's id to keep its history (a step is sent once per invoice); "
