@@ -85,6 +85,41 @@ async def test_keyset_pages_walk_the_whole_list(api: ApiClient) -> None:
     assert with_page.json()["total"] is None  # keyset pages never count
 
 
+async def test_ending_before_walks_the_list_backwards(api: ApiClient) -> None:
+    created = await _make_keys(api, 9)
+    newest_first = list(reversed(created))
+
+    seen: list[str] = []
+    cursor = created[0]  # the oldest made here: walk back up to the newest
+    while True:
+        body = (await api.get(f"/v1/api_keys?per_page=3&ending_before={cursor}")).json()
+        seen = [k["id"] for k in body["data"]] + seen
+        assert body["page"] == 1
+        assert body["total"] is None
+        if not body["has_more"]:
+            break
+        cursor = body["data"][0]["id"]
+    both = await api.get(f"/v1/api_keys?starting_after={created[3]}&ending_before={created[5]}")
+
+    assert seen == newest_first[:8]
+    assert len(set(seen)) == 8
+    assert_error(both, 422, "validation_error")
+    assert both.json()["error"]["details"][0]["field"] == "ending_before"
+
+
+async def test_email_templates_page_backwards_too(api: ApiClient) -> None:
+    listed = (await api.get("/v1/email_templates?per_page=100")).json()["data"]
+    ids = [t["id"] for t in listed]
+
+    back = (await api.get(f"/v1/email_templates?per_page=2&ending_before={ids[5]}")).json()
+    first = (await api.get(f"/v1/email_templates?per_page=2&ending_before={ids[1]}")).json()
+
+    assert [t["id"] for t in back["data"]] == ids[3:5]
+    assert back["has_more"] is True
+    assert [t["id"] for t in first["data"]] == ids[:1]
+    assert first["has_more"] is False
+
+
 async def test_a_last_page_tells_its_total_and_a_count_stops_at_the_limit(
     api: ApiClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:

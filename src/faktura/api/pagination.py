@@ -30,6 +30,12 @@ async def page_params(
         description="Keyset cursor: the id of the last object already seen. The next "
         "page is returned at the cost of the first, and `page` is ignored.",
     ),
+    ending_before: uuid.UUID | None = Query(
+        None,
+        description="Keyset cursor backwards: the id of the first object of the page you have; "
+        "the objects just newer than it, still newest first. `has_more` then says whether newer "
+        "ones remain.",
+    ),
     include_total: bool = Query(
         False,
         description=f"Count every match for `total`. Without it a numbered page counts up to "
@@ -38,5 +44,7 @@ async def page_params(
 ) -> PageParams:
     if per_page is not None and limit is not None and per_page != limit:
         raise ValidationFailed.on_field("limit", "per_page and limit differ; give one")
+    if starting_after is not None and ending_before is not None:
+        raise ValidationFailed.on_field("ending_before", "give starting_after or ending_before")
     size = per_page or limit or DEFAULT_PER_PAGE
-    return PageParams(page, size, starting_after, include_total)
+    return PageParams(page, size, starting_after, include_total, ending_before)

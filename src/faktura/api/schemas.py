@@ -80,14 +80,20 @@ AddressIn = Annotated[Address, BeforeValidator(_address_from_text), _OrStreetLin
 
 class ListResponse(BaseModel, Generic[T]):
     data: list[T] = Field(description="The objects of this page, newest first")
-    page: int = Field(description="Page number (1-based); 1 when `starting_after` was used")
+    page: int = Field(
+        description="Page number (1-based); 1 when `starting_after` or `ending_before` was used"
+    )
     per_page: int = Field(description="Page size asked for")
     total: int | None = Field(
         description="Number of objects matching the filters, over all pages; null on keyset "
-        f"pages (`starting_after`), which never count, and when more than {COUNT_LIMIT:,} "
+        f"pages (`starting_after`, `ending_before`), which never count, and when more than "
+        f"{COUNT_LIMIT:,} "
         "match unless `include_total=true` was asked"
     )
-    has_more: bool = Field(description="Whether objects follow this page")
+    has_more: bool = Field(
+        description="Whether objects follow this page (with `ending_before`: whether newer "
+        "objects precede it)"
+    )
 
 
 class ErrorDetailModel(BaseModel):

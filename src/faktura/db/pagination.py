@@ -37,6 +37,7 @@ class PageParams:
     per_page: int
     starting_after: uuid.UUID | None
     include_total: bool = False
+    ending_before: uuid.UUID | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +77,8 @@ async def paginate(
     subquery the database runs once), not in a second round trip; rows of a Core select then
     carry it as a `matches` column.
     """
+    if params.ending_before is not None:
+        return await _page_before(session, statement, id_column, params, rows)
     ordered = statement.order_by(*_newest_first(id_column)).limit(params.per_page + 1)
     counted = params.starting_after is None
     if counted:
@@ -101,6 +104,26 @@ async def paginate(
             )
             total = None if matches > COUNT_LIMIT and not params.include_total else matches
     return Page(found[: params.per_page], page, params.per_page, total, has_more)
+
+
+async def _page_before(
+    session: AsyncSession,
+    statement: Select[Any],
+    id_column: InstrumentedAttribute[uuid.UUID],
+    params: PageParams,
+    rows: bool,
+) -> Page[Any]:
+    """The page of objects just newer than `ending_before`, newest first: walking a list
+    backwards. `has_more` says whether still newer ones exist."""
+    ordered = (
+        statement.where(id_column > params.ending_before)
+        .order_by(*(term.element.asc() for term in _newest_first(id_column)))
+        .limit(params.per_page + 1)
+    )
+    result = (await session.execute(ordered)).all()
+    found = list(result) if rows else [row[0] for row in result]
+    has_more = len(found) > params.per_page
+    return Page(found[: params.per_page][::-1], 1, params.per_page, None, has_more)
 
 
 @lru_cache(maxsize=4096)  # an expression is immutable: one per table and tenant serves all

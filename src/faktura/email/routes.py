@@ -182,17 +182,23 @@ async def cancel_message(
 
 
 def _templates_page(views: list[service.TemplateView], params: PageParams) -> dict[str, Any]:
+    """One page of a list kept in memory (system templates are no rows), paged as every list."""
+    ids = [view.id for view in views]
     start = (params.page - 1) * params.per_page
+    end = start + params.per_page
     if params.starting_after is not None:
-        ids = [view.id for view in views]
         start = ids.index(params.starting_after) + 1 if params.starting_after in ids else len(ids)
-    chosen = views[start : start + params.per_page]
+        end = start + params.per_page
+    elif params.ending_before is not None:
+        end = ids.index(params.ending_before) if params.ending_before in ids else 0
+        start = max(0, end - params.per_page)
+    keyset = params.starting_after is not None or params.ending_before is not None
     return {
-        "data": [service.template_out(view) for view in chosen],
-        "page": params.page if params.starting_after is None else 1,
+        "data": [service.template_out(view) for view in views[start:end]],
+        "page": 1 if keyset else params.page,
         "per_page": params.per_page,
         "total": len(views),
-        "has_more": start + params.per_page < len(views),
+        "has_more": start > 0 if params.ending_before is not None else end < len(views),
     }
 
 
