@@ -47,13 +47,13 @@ test-fast: install
 	$(BIN)/pytest -n auto -m "not slow"
 
 lint: install
-	$(BIN)/ruff check src tests migrations
-	$(BIN)/ruff format --check src tests migrations
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
 	$(BIN)/mypy
 
 format: install
-	$(BIN)/ruff check --fix src tests migrations
-	$(BIN)/ruff format src tests migrations
+	$(BIN)/ruff check --fix src tests
+	$(BIN)/ruff format src tests
 
 # Benchmarks (docs/performance.md): PostgreSQL on 127.0.0.1:5432 as postgres, and SQLite.
 wrk:

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import typer
 from rich.console import Console
 
-from faktura.config import PROJECT_ROOT, Settings, get_settings
+from faktura.config import DATA_DIR, PROJECT_ROOT, Settings, get_settings
 
 T = TypeVar("T")
 
@@ -29,7 +29,7 @@ app.add_typer(jobs_app, name="jobs")
 app.add_typer(bench_app, name="bench")
 console = Console()
 
-DEMO_KEY_FILE = PROJECT_ROOT / "var" / "demo-key.txt"
+DEMO_KEY_FILE = DATA_DIR / "demo-key.txt"
 
 
 def _run(work: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:

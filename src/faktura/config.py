@@ -1,5 +1,6 @@
 """Settings. The only place environment variables are read."""
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -12,7 +13,19 @@ from faktura.db.urls import async_database_url
 Plan = Literal["basic", "pro", "enterprise", "unlimited"]
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'faktura.db'}"
+
+
+def default_data_dir() -> Path:
+    """Where the database and files go by default: `var/` of a checkout (the project's own
+    `make run`), else the user's data directory — never inside an installed package."""
+    if (PROJECT_ROOT / "pyproject.toml").exists() and (PROJECT_ROOT / "src" / "faktura").exists():
+        return PROJECT_ROOT / "var"
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "faktura"
+
+
+DATA_DIR = Path(os.environ.get("FAKTURA_DATA_DIR") or default_data_dir())
+DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{DATA_DIR / 'faktura.db'}"
 
 
 class Settings(BaseSettings):
@@ -79,7 +92,7 @@ class Settings(BaseSettings):
         "`faktura jobs run-due` from cron, which uses a 5-minute period)",
     )
     files_dir: Path = Field(
-        PROJECT_ROOT / "var" / "files",
+        DATA_DIR / "files",
         description="Directory of the file store: archived PDFs and account logos (docs/pdf.md)",
     )
     files_s3_bucket: str | None = Field(

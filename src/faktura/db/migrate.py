@@ -8,17 +8,21 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
 
-from faktura.config import PROJECT_ROOT
-
 
 def sync_url(url: str) -> str:
     """The synchronous driver URL of an async one (Alembic runs synchronously)."""
     return url.replace("sqlite+aiosqlite", "sqlite")
 
 
+# The migrations ship inside the package, so an installed Faktura can migrate its database.
+MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
+
+
 def alembic_config(database_url: str) -> Config:
-    config = Config(str(PROJECT_ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    """Alembic's configuration, made here (alembic.ini at the checkout's root is only for
+    `alembic revision` while developing)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["database_url"] = database_url
     return config
 

@@ -1,6 +1,6 @@
 """Alembic environment. Migrations run on a synchronous connection of the configured database."""
 
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
 from alembic.autogenerate.api import AutogenContext
@@ -45,7 +45,7 @@ def run_migrations_online() -> None:
     engine.dispose()
 
 
-def _render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | bool:
+def _render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
     """Write our JSON/JSONB variant as the name it has in faktura.db.types."""
     if type_ == "type" and isinstance(obj, JSON) and getattr(obj, "_variant_mapping", None):
         return "faktura.db.types.JSONType"
