@@ -1,7 +1,7 @@
 """Email figures: messages per second from the queue to a loopback SMTP sink, each with a
 one-page PDF attached; and the send request's latency next to an invoice retrieve.
 
-    python -m bench.email [--db sqlite|postgresql] [--messages 600] [--out bench/results]
+    python -m bench.mail [--db sqlite|postgresql] [--messages 600] [--out bench/results]
 
 The sink is aiosmtpd in a process of its own (it would otherwise share the worker's
 interpreter). The worker is Faktura's, run in this process with only the delivery kind.
@@ -118,7 +118,7 @@ def run(kind: str, messages: int) -> dict[str, Any]:
     _faktura(["migrate"], env)
     port = _free_port()
     sink = subprocess.Popen(  # noqa: S603 (this script)
-        [sys.executable, "-m", "bench.email", "--sink", str(port)],
+        [sys.executable, "-m", "bench.mail", "--sink", str(port)],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -150,7 +150,7 @@ def main() -> None:
         "email": {kind: run(kind, args.messages) for kind in args.db or ["sqlite"]},
     }
     args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / f"{result['date'][:10]}-email.json"
+    path = args.out / f"{result['date'][:10]}-mail.json"
     path.write_text(json.dumps(result, indent=2, default=str) + "\n")
     print(f"wrote {path}")
 
