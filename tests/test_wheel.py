@@ -24,6 +24,27 @@ pytestmark = [
 
 ROOT = Path(__file__).resolve().parents[1]
 UV = Path(sys.executable).parent / "uv"
+SUPPORTED = ("3.11", "3.12", "3.13")
+
+
+def _interpreter(version: str) -> str | None:
+    """A Python of that version on this machine: this one, one on PATH, or pyenv's."""
+    if f"{sys.version_info.major}.{sys.version_info.minor}" == version:
+        return sys.executable
+    candidates = [shutil.which(f"python{version}")]
+    candidates += sorted(
+        str(p) for p in Path.home().glob(f".pyenv/versions/{version}*/bin/python{version}")
+    )
+    for candidate in candidates:
+        if (
+            candidate
+            and subprocess.run(  # noqa: S603
+                [candidate, "--version"], capture_output=True, check=False, timeout=30
+            ).returncode
+            == 0
+        ):
+            return candidate
+    return None
 
 
 def _run(*command: str | Path, env: dict[str, str] | None = None) -> str:
@@ -39,11 +60,21 @@ def _run(*command: str | Path, env: dict[str, str] | None = None) -> str:
     return done.stdout
 
 
-def test_the_wheel_installs_migrates_and_serves(tmp_path: Path) -> None:
-    _run(UV, "build", "--wheel", "--out-dir", tmp_path / "dist", ROOT)
-    [wheel] = (tmp_path / "dist").glob("faktura-*.whl")
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    _run(UV, "build", "--wheel", "--out-dir", out, ROOT)
+    [built] = out.glob("faktura-*.whl")
+    return built
+
+
+@pytest.mark.parametrize("version", SUPPORTED)
+def test_the_wheel_installs_migrates_and_serves(wheel: Path, tmp_path: Path, version: str) -> None:
+    python = _interpreter(version)
+    if python is None:
+        pytest.skip(f"no Python {version} on this machine")
     venv = tmp_path / "venv"
-    _run(UV, "venv", "--quiet", "--python", sys.executable, venv)
+    _run(UV, "venv", "--quiet", "--python", python, venv)
     _run(UV, "pip", "install", "--quiet", "--python", venv / "bin" / "python", wheel)
     faktura = venv / "bin" / "faktura"
     data = tmp_path / "data"
@@ -75,7 +106,7 @@ def test_the_wheel_installs_migrates_and_serves(tmp_path: Path) -> None:
         server.terminate()
         server.wait(timeout=30)
 
-    installed = next((venv / "lib").glob("python*/site-packages/faktura"))
+    installed = next((venv / "lib").glob(f"python{version}/site-packages/faktura"))
     assert health.status_code == 200
     assert me.status_code == 200
     assert me.json()["name"] == "Wheel"
