@@ -68,6 +68,47 @@ async def test_accounts_and_keys_create_print_json_that_works(tmp_path: Path) ->
     assert response.headers["x-ratelimit-limit"] == "60"
 
 
+async def test_keys_list_and_revoke_and_the_version(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+    upgrade_to_head(url)
+    account = json.loads(faktura(url, "accounts", "create", "--name", "Shop", "--json").stdout)
+    live = json.loads(
+        faktura(
+            url, "keys", "create", "--account", account["id"], "--mode", "live", "--json"
+        ).stdout
+    )
+    test = json.loads(faktura(url, "keys", "create", "--account", account["id"], "--json").stdout)
+
+    listed = json.loads(faktura(url, "keys", "list", "--account", account["id"], "--json").stdout)
+    revoked = faktura(url, "keys", "revoke", live["id"], "--account", account["id"], "--json")
+    again = json.loads(faktura(url, "keys", "list", "--account", account["id"], "--json").stdout)
+    unknown = faktura(url, "keys", "revoke", test["id"], "--account", live["id"])
+    version = faktura(url, "--version")
+
+    assert [(k["id"], k["mode"]) for k in listed["data"]] == [
+        (test["id"], "test"),
+        (live["id"], "live"),
+    ]
+    assert all(live["key"] not in json.dumps(k) for k in listed["data"])  # never the secret
+    assert revoked.returncode == 0, revoked.stderr
+    assert json.loads(revoked.stdout)["revoked_at"] is not None
+    assert [k["revoked_at"] is not None for k in again["data"]] == [False, True]
+    assert unknown.returncode == 1
+    assert "No such account" in unknown.stderr or "No such API key" in unknown.stderr
+    assert version.stdout == "faktura 0.1.0\n"
+    app = create_app(Settings(database_url=url))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t"
+    ) as client:
+        refused = await client.get(
+            "/v1/account", headers={"Authorization": f"Bearer {live['key']}"}
+        )
+        kept = await client.get("/v1/account", headers={"Authorization": f"Bearer {test['key']}"})
+    await app.state.runtime.db.dispose()
+    assert refused.status_code == 401
+    assert kept.status_code == 200
+
+
 def test_cli_refuses_bad_input_without_writing(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
     upgrade_to_head(url)

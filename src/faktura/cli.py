@@ -29,6 +29,24 @@ app.add_typer(jobs_app, name="jobs")
 app.add_typer(bench_app, name="bench")
 console = Console()
 
+
+def _version(shown: bool) -> None:
+    if shown:
+        from importlib.metadata import version
+
+        typer.echo(f"faktura {version('faktura')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    show_version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit"
+    ),
+) -> None:
+    """Faktura: self-hosted invoicing and accounts receivable."""
+
+
 DEMO_KEY_FILE = DATA_DIR / "demo-key.txt"
 
 
@@ -452,6 +470,93 @@ def bench_seed(
         + (made[0]["account_id"] if len(made) == 1 else f"each of {len(made)} accounts")
         + f" in {data['seconds']} s.",
     )
+
+
+def _account_id(account: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(account)
+    except ValueError as exc:
+        raise typer.BadParameter("not an account id", param_hint="--account") from exc
+
+
+def _key_out(key: Any) -> dict[str, Any]:
+    return {
+        "id": str(key.id),
+        "name": key.name,
+        "mode": "live" if key.livemode else "test",
+        "redacted": key.redacted,
+        "scopes": key.scopes,
+        "plan": key.plan,
+        "created_at": key.created_at.isoformat(),
+        "last_used_at": key.last_used_at.isoformat() if key.last_used_at else None,
+        "revoked_at": key.revoked_at.isoformat() if key.revoked_at else None,
+    }
+
+
+@keys_app.command("list")
+def keys_list(
+    account: str = typer.Option(..., help="Account id"),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for machines"),
+) -> None:
+    """List an account's API keys, live and test, newest first (never their secrets)."""
+    account_id = _account_id(account)
+
+    async def work(session: Any) -> list[dict[str, Any]]:
+        from faktura.accounts import api_keys
+        from faktura.accounts.service import get_account
+        from faktura.core.tenant import Tenant
+        from faktura.db.pagination import PageParams
+
+        await get_account(session, account_id)
+        found = []
+        for livemode in (True, False):
+            params = PageParams(1, 100, None)
+            page = await api_keys.list_api_keys(session, Tenant(account_id, livemode), params)
+            found += [_key_out(key) for key in page.items]
+        return sorted(found, key=lambda key: key["id"], reverse=True)
+
+    keys = _run(lambda settings: _in_transaction(settings, work))
+    lines = "\n".join(
+        f"{k['id']}  {k['mode']:4}  {k['redacted']}  {k['name']}"
+        + ("  (revoked)" if k["revoked_at"] else "")
+        for k in keys
+    )
+    _emit({"data": keys}, as_json, lines or "No keys")
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key_id: str = typer.Argument(..., help="The key's id"),
+    account: str = typer.Option(..., help="Account id"),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for machines"),
+) -> None:
+    """Revoke an API key: it stops working at once (other processes: within their auth cache)."""
+    account_id = _account_id(account)
+    try:
+        wanted = uuid.UUID(key_id)
+    except ValueError as exc:
+        raise typer.BadParameter("not a key id", param_hint="KEY_ID") from exc
+
+    async def work(session: Any) -> dict[str, Any]:
+        from sqlalchemy import select
+
+        from faktura.accounts import api_keys
+        from faktura.accounts.models import ApiKey
+        from faktura.core.errors import NotFound
+        from faktura.core.tenant import Tenant
+
+        livemode = (
+            await session.execute(
+                select(ApiKey.livemode).where(ApiKey.id == wanted, ApiKey.account_id == account_id)
+            )
+        ).scalar_one_or_none()
+        if livemode is None:
+            raise NotFound(f"No such API key of that account: {wanted}")
+        key = await api_keys.revoke_api_key(session, Tenant(account_id, livemode), wanted)
+        return _key_out(key)
+
+    revoked = _run(lambda settings: _in_transaction(settings, work))
+    _emit(revoked, as_json, f"Revoked key {revoked['id']} ({revoked['redacted']})")
 
 
 def main() -> None:
