@@ -5,28 +5,10 @@ import signal
 import subprocess
 import sys
 import tempfile
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
-
-from sqlalchemy import or_, update
-
-from faktura.db.session import Database
-from faktura.jobs.models import Job
 
 LEASE_SECONDS = 4.0
-
-
-async def put_off_other_jobs(db: Database, kind: str, account_id: uuid.UUID) -> None:
-    """Every queued job but the account's of `kind` waits for ever: a worker process runs all
-    kinds, and the earlier tests' (a PDF per document they issued) would come first."""
-    async with db.transaction() as session:
-        await session.execute(
-            update(Job)
-            .where(Job.status == "queued", or_(Job.kind != kind, Job.account_id != account_id))
-            .values(run_at=datetime(9999, 1, 1, tzinfo=UTC))
-        )
 
 
 @contextmanager

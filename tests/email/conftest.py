@@ -3,18 +3,15 @@ delivery job run as a worker would run it."""
 
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import update
 
 from faktura.config import Settings
 from faktura.db.session import Database
 from faktura.email.jobs import DELIVER
-from faktura.jobs.kinds import Registry, registry
-from faktura.jobs.models import Job
-from faktura.worker.runner import JobWorker, RunOutcome
+from faktura.worker.runner import RunOutcome
 from tests.email.sink import Sink, running_sink
+from tests.jobs.helpers import run_account_jobs
 
 
 @pytest.fixture(scope="session")
@@ -33,12 +30,4 @@ async def run_mail_jobs(
     db: Database, settings: Settings, account_id: uuid.UUID
 ) -> list[RunOutcome]:
     """Run the account's due deliveries (and no other kind, nor another account's)."""
-    async with db.transaction() as session:
-        await session.execute(
-            update(Job)
-            .where(Job.kind == DELIVER.name, Job.status == "queued", Job.account_id != account_id)
-            .values(run_at=datetime(9999, 1, 1, tzinfo=UTC))
-        )
-    only = Registry()
-    only.register(registry.get(DELIVER.name))
-    return await JobWorker(db, settings, kinds=only).run_once()
+    return await run_account_jobs(db, settings, DELIVER.name, account_id)

@@ -17,7 +17,8 @@ from faktura.email.jobs import DELIVER
 from tests.accounts.factories import ApiClient
 from tests.email.factories import address, invoice_to, message, send
 from tests.email.sink import Sink
-from tests.workers import put_off_other_jobs, worker_process
+from tests.jobs.helpers import put_off
+from tests.workers import worker_process
 
 pytestmark = pytest.mark.slow  # starts processes: `make test-fast` leaves it out
 
@@ -37,7 +38,7 @@ async def test_a_killed_worker_leaves_its_message_to_the_next(
     to = address("kill")
     invoice = await invoice_to(api, to)
     queued = await send(api, invoice, attach_pdf=False)
-    await put_off_other_jobs(db, DELIVER.name, api.account_id)
+    await put_off(db, DELIVER.name, api.account_id, every_kind=True)
     options = {
         "test_smtp_url": sink.url,
         "files_dir": str(settings.files_dir),

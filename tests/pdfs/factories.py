@@ -4,18 +4,15 @@ would."""
 import base64
 import io
 import uuid
-from datetime import UTC, datetime
 
 from PIL import Image
-from sqlalchemy import update
 
 from faktura.config import Settings
 from faktura.db.session import Database
-from faktura.jobs.kinds import Registry, registry
-from faktura.jobs.models import Job
 from faktura.pdfs.jobs import ARCHIVE
-from faktura.worker.runner import JobWorker, RunOutcome
+from faktura.worker.runner import RunOutcome
 from tests.accounts.factories import ApiClient
+from tests.jobs.helpers import run_account_jobs
 
 
 async def rate_ids(api: ApiClient) -> dict[str, str]:
@@ -27,20 +24,9 @@ async def rate_ids(api: ApiClient) -> dict[str, str]:
 async def run_archive_jobs(
     db: Database, settings: Settings, account_id: uuid.UUID
 ) -> list[RunOutcome]:
-    """Run the account's due PDF archive jobs (and no other kind), as a worker would.
-
-    Every document issued by the tests before leaves its job queued; they are put off, not
-    rendered here: a test renders only its own account's documents.
-    """
-    async with db.transaction() as session:
-        await session.execute(
-            update(Job)
-            .where(Job.kind == ARCHIVE.name, Job.status == "queued", Job.account_id != account_id)
-            .values(run_at=datetime(9999, 1, 1, tzinfo=UTC))
-        )
-    only = Registry()
-    only.register(registry.get(ARCHIVE.name))
-    return await JobWorker(db, settings, kinds=only).run_once()
+    """Run the account's due PDF archive jobs (and no other kind), as a worker would: earlier
+    tests' documents are put off, not rendered here."""
+    return await run_account_jobs(db, settings, ARCHIVE.name, account_id)
 
 
 def image(kind: str = "PNG", width: int = 120, height: int = 40) -> bytes:

@@ -11,7 +11,8 @@ from faktura.config import Settings
 from faktura.db.session import Database
 from tests.accounts.factories import ApiClient
 from tests.documents.factories import create_document
-from tests.workers import put_off_other_jobs, worker_process
+from tests.jobs.helpers import put_off
+from tests.workers import worker_process
 
 pytestmark = pytest.mark.slow  # starts processes: `make test-fast` leaves it out
 
@@ -43,7 +44,7 @@ async def test_a_killed_worker_leaves_no_renderer_behind(
     api: ApiClient, db: Database, settings: Settings, migrated_url: str
 ) -> None:
     invoice = await create_document(api)
-    await put_off_other_jobs(db, "pdfs.archive", api.account_id)
+    await put_off(db, "pdfs.archive", api.account_id, every_kind=True)
 
     with worker_process(
         migrated_url, lease_seconds=30, files_dir=str(settings.files_dir)

@@ -15,9 +15,10 @@ from faktura.jobs.models import Job
 from faktura.webhooks.models import WebhookDelivery
 from tests.accounts.factories import ApiClient
 from tests.customers.factories import create_customer
+from tests.jobs.helpers import put_off
 from tests.webhooks.factories import create_endpoint, deliveries
 from tests.webhooks.receiver import Receiver, Reply
-from tests.workers import put_off_other_jobs, worker_process
+from tests.workers import worker_process
 
 pytestmark = pytest.mark.slow  # starts processes: `make test-fast` leaves it out
 
@@ -48,7 +49,7 @@ async def test_a_killed_worker_leaves_its_delivery_to_the_next(
     receiver.replies = [Reply(200, delay=6.0)]
     endpoint = await create_endpoint(hooks_api, receiver.url(), events=["customer.created"])
     await create_customer(hooks_api)
-    await put_off_other_jobs(hooks_db, "webhooks.deliver", hooks_api.account_id)
+    await put_off(hooks_db, "webhooks.deliver", hooks_api.account_id, every_kind=True)
     started = time.monotonic()
 
     with worker_process(migrated_url) as first:
