@@ -41,12 +41,18 @@ class Outgoing:
 
     message_id: uuid.UUID
     letter: Letter
-    sender: str
-    recipients: list[str]
     server: SmtpServer
     document_id: uuid.UUID
     doc_type: str
     attach_pdf: bool
+
+    @property
+    def sender(self) -> str:
+        return self.letter.from_address
+
+    @property
+    def recipients(self) -> list[str]:
+        return [*self.letter.to, *self.letter.cc]
 
 
 def _server(settings: Settings, account: Account, livemode: bool) -> SmtpServer | None:
@@ -79,6 +85,11 @@ def _stop(message: Message, status: str, error: str | None) -> None:
     message.updated_at = utcnow()
 
 
+async def _fail(session: AsyncSession, tenant: Tenant, message: Message, error: str) -> None:
+    _stop(message, service.FAILED, error)
+    await service.record_message_event(session, tenant, message, "failed")
+
+
 async def prepare(
     session: AsyncSession, settings: Settings, tenant: Tenant, message_id: uuid.UUID
 ) -> Outgoing | None:
@@ -107,8 +118,9 @@ async def prepare(
         cc.append(reply_to)
     to, cc = unique(to), [a for a in unique(cc) if a.lower() not in {t.lower() for t in to}]
     if not to:
-        _stop(message, service.FAILED, "no recipient: the customer has no contact and no email")
-        await service.record_message_event(session, tenant, message, "failed")
+        await _fail(
+            session, tenant, message, "no recipient: the customer has no contact and no email"
+        )
         return None
     suppressed = await service.suppressed_among(session, tenant, to + cc)
     message.to_addresses = [a for a in to if a.lower() not in suppressed]
@@ -131,11 +143,11 @@ async def prepare(
     try:
         rendered = templates.render(view.source, context)
     except templates.TemplateProblem as problem:
-        _stop(message, service.FAILED, f"the template does not render: {problem}")
-        await service.record_message_event(session, tenant, message, "failed")
+        await _fail(session, tenant, message, f"the template does not render: {problem}")
         return None
     sender = service.sender_address(settings, email_settings)
-    message.from_address = f"{email_settings.get('from_name') or account.name} <{sender}>"
+    from_name = email_settings.get("from_name") or account.name
+    message.from_address = f"{from_name} <{sender}>"
     message.reply_to = reply_to
     message.subject = rendered.subject
     message.html_body = rendered.html_body
@@ -143,22 +155,22 @@ async def prepare(
     try:
         server = _server(settings, account, message.livemode)
     except (secrets.SecretUnreadable, ValueError) as exc:
-        _stop(message, service.FAILED, f"the mail server settings cannot be used: {exc}")
-        await service.record_message_event(session, tenant, message, "failed")
+        await _fail(session, tenant, message, f"the mail server settings cannot be used: {exc}")
         return None
     if server is None:
         if not message.livemode:
             _stop(message, service.CAPTURED, None)
             return None
-        _stop(message, service.FAILED, "no mail server: set FAKTURA_SMTP_URL or the account's smtp")
-        await service.record_message_event(session, tenant, message, "failed")
+        await _fail(
+            session, tenant, message, "no mail server: set FAKTURA_SMTP_URL or the account's smtp"
+        )
         return None
     message.status = service.SENDING
     message.attempts += 1
     message.updated_at = utcnow()
     letter = Letter(
         message_id=message.message_id_header,
-        from_name=email_settings.get("from_name") or account.name,
+        from_name=from_name,
         from_address=sender,
         reply_to=reply_to,
         to=list(message.to_addresses),
@@ -169,14 +181,7 @@ async def prepare(
         language=str(context["locale"]),
     )
     return Outgoing(
-        message.id,
-        letter,
-        sender,
-        [*message.to_addresses, *message.cc_addresses],
-        server,
-        message.document_id,
-        shown["type"],
-        message.attach_pdf,
+        message.id, letter, server, message.document_id, shown["type"], message.attach_pdf
     )
 
 
@@ -224,10 +229,11 @@ async def record_outcome(
         message.error = f"the mail server refused every recipient: {outcome.response}"
         await service.record_message_event(session, tenant, message, "bounced")
         return
-    message.status = service.FAILED
-    message.error = (
+    await _fail(
+        session,
+        tenant,
+        message,
         f"the mail server refused the message: {outcome.response}"
         if isinstance(outcome, Refused)
-        else f"no answer after every attempt: {outcome.response}"
+        else f"no answer after every attempt: {outcome.response}",
     )
-    await service.record_message_event(session, tenant, message, "failed")
