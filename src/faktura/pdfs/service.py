@@ -132,12 +132,11 @@ async def pdf_of(
     now if the job has not run yet (or the store lost a generated file). None when the archived
     PDF's hash is `unless_sha256` (the client has it: 304)."""
     state = await documents_service.pdf_state(session, tenant, document_id, doc_type)
-    if state.number is not None and state.pdf_status == "ready" and state.pdf_key is not None:
+    if _is_archived(state):
         if state.pdf_sha256 == unless_sha256:
             return None
         try:
-            data = await store.get(state.pdf_key)
-            return PdfFile(data, state.pdf_sha256 or _sha256(data), _filename(state))
+            return await _read_archived(store, state)
         except FileMissing:
             if state.pdf_source == "user_upload":
                 raise InvalidState(
@@ -158,12 +157,22 @@ async def archived_pdf(
     """An issued document's archived PDF, or None when it is not archived (yet) or the store
     lost it: then `pdf_of` archives it."""
     state = await documents_service.pdf_state(session, tenant, document_id, doc_type)
-    if state.number is None or state.pdf_status != "ready" or state.pdf_key is None:
+    if not _is_archived(state):
         return None
     try:
-        data = await store.get(state.pdf_key)
+        return await _read_archived(store, state)
     except FileMissing:
         return None
+
+
+def _is_archived(state: PdfState) -> bool:
+    return state.number is not None and state.pdf_status == "ready" and state.pdf_key is not None
+
+
+async def _read_archived(store: FileStore, state: PdfState) -> PdfFile:
+    """The archived file of an archived document (FileMissing when the store lost it)."""
+    assert state.pdf_key is not None
+    data = await store.get(state.pdf_key)
     return PdfFile(data, state.pdf_sha256 or _sha256(data), _filename(state))
 
 
