@@ -5,18 +5,15 @@ else the account's); `document` is the document as the API shows it, for anythin
 """
 
 from collections.abc import Mapping
-from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from babel import Locale
-from babel.dates import format_date
-from babel.numbers import format_currency
 
 from faktura.accounts.models import Account
 from faktura.customers.models import Contact, Party
 from faktura.documents.schemas import Document
 from faktura.pdfs.printable import first_locale
+from faktura.pdfs.render import formatters
 from faktura.pdfs.sample import sample_document
 
 _AMOUNTS = ("total", "amount_due", "amount_paid", "amount_credited")
@@ -24,14 +21,6 @@ _AMOUNTS = ("total", "amount_due", "amount_paid", "amount_credited")
 
 def message_locale(document: Mapping[str, Any], customer: Party, account: Account) -> Locale:
     return first_locale(document.get("locale"), customer.locale, account.locale)
-
-
-def _money(value: Any, currency: str, locale: Locale) -> str:
-    return format_currency(Decimal(value), currency, locale=locale, decimal_quantization=False)
-
-
-def _date(value: str | None, locale: Locale) -> str | None:
-    return None if value is None else format_date(date.fromisoformat(value), "long", locale)
 
 
 def template_context(
@@ -45,14 +34,15 @@ def template_context(
     escalation_level: int = 0,
     payment_link_url: str | None = None,
 ) -> dict[str, Any]:
-    currency = document["currency"]
+    shown = formatters(locale, document["currency"])
+    issue_date, due_date = document.get("issue_date"), document.get("due_date")
     context: dict[str, Any] = {
         "document": dict(document),
         "customer": dict(customer),
         "contact": dict(contact) if contact is not None else None,
         "account": dict(account),
-        "issue_date": _date(document.get("issue_date"), locale),
-        "due_date": _date(document.get("due_date"), locale),
+        "issue_date": shown["date"](issue_date) if issue_date else None,
+        "due_date": shown["date"](due_date) if due_date else None,
         "locale": str(locale).replace("_", "-"),
         "stage": stage,
         "escalation_level": escalation_level,
@@ -60,7 +50,7 @@ def template_context(
     }
     for name in _AMOUNTS:
         value = document.get(name)
-        context[name] = _money(value, currency, locale) if value is not None else None
+        context[name] = shown["money"](value) if value is not None else None
     return context
 
 

@@ -27,7 +27,7 @@ from faktura.core.tenant import Tenant
 from faktura.customers.models import Party
 from faktura.db.session import Database
 from faktura.documents.models import Document, DocumentType
-from faktura.email import service
+from faktura.email import service, templates
 from faktura.email.delivery import REMINDABLE
 from faktura.email.models import Message
 
@@ -49,7 +49,7 @@ def steps_of(policy: RemindersData) -> list[Step]:
             Step(
                 id=step["id"],
                 offset_days=step["offset_days"],
-                stage=step.get("stage") or ("reminder" if step["offset_days"] <= 0 else "overdue"),
+                stage=step.get("stage") or templates.reminder_stage(step["offset_days"]),
                 template_id=uuid.UUID(step["template_id"]) if step.get("template_id") else None,
                 escalation_level=step.get("escalation_level", 0),
             )

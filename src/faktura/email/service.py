@@ -608,7 +608,7 @@ async def set_reminders(
         if step.template_id is not None:
             entry["template_id"] = str(step.template_id)
         else:
-            entry["stage"] = step.stage or ("reminder" if step.offset_days <= 0 else "overdue")
+            entry["stage"] = step.stage or templates.reminder_stage(step.offset_days)
         steps.append(entry)
     ids = [step["id"] for step in steps]
     if len(set(ids)) != len(ids):

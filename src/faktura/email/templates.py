@@ -26,6 +26,7 @@ from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from faktura.pdfs.labels import Labels, labels_for, read_catalogs
+from faktura.pdfs.render import RTL_LANGUAGES
 
 LOCALES_DIR = Path(__file__).parent / "locales"
 STAGES = (
@@ -44,7 +45,14 @@ STAGE_OF_TYPE = {
     "credit_note": "credit_note",
     "receipt": "receipt",
 }
-RIGHT_TO_LEFT = frozenset({"he", "ar", "fa", "ur", "yi"})
+
+
+def reminder_stage(offset_days: int) -> str:
+    """The stage of a reminder step that names none: up to the due date a reminder, after it
+    an overdue notice."""
+    return "reminder" if offset_days <= 0 else "overdue"
+
+
 _SYSTEM_NAMESPACE = uuid.UUID("6f1c5a52-6d1e-4d0b-9a43-4c3e0d5f7b10")
 PARTS = ("subject", "html_body", "text_body")
 
@@ -331,7 +339,7 @@ def system_templates() -> dict[uuid.UUID, SystemTemplate]:
     found = {}
     for language in system_languages():
         labels = labels_for(Locale.parse(language), LOCALES_DIR)
-        direction = "rtl" if language in RIGHT_TO_LEFT else "ltr"
+        direction = "rtl" if language in RTL_LANGUAGES else "ltr"
         for name, stage in _STAGES.items():
             source = TemplateSource(
                 subject=labels(stage.subject, **_VALUES),

@@ -102,7 +102,10 @@ def _direction(fallback: str) -> Callable[[str | None], str]:
     return direction
 
 
-def _formatters(locale: Locale, currency: str) -> dict[str, Callable[..., Any]]:
+def formatters(locale: Locale, currency: str) -> dict[str, Callable[..., Any]]:
+    """Money, numbers, percentages, dates and countries in `locale` (Babel): the PDFs' and
+    the emails'."""
+
     def money(value: Any) -> str:
         return format_currency(Decimal(value), currency, locale=locale, decimal_quantization=False)
 
@@ -152,7 +155,7 @@ def html_of(printable: Printable) -> str:
         "footer": printable.branding.get("footer"),
         "biller": printable.option("billers", document.get("biller_id")),
         "payment_method": printable.option("payment_methods", document.get("payment_method_id")),
-        **_formatters(locale, document["currency"]),
+        **formatters(locale, document["currency"]),
     }
     return _environment.get_template("document.html").render(context)
 
