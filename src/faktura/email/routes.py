@@ -18,14 +18,14 @@ from faktura.api.routing import error_responses, get_session, require_scope
 from faktura.api.runtime import runtime_of
 from faktura.api.schemas import ListResponse
 from faktura.core.errors import ValidationFailed
-from faktura.core.types import IsoDate
+from faktura.core.types import LOCALE_PATTERN, IsoDate
 from faktura.documents import schemas as documents_schemas
 from faktura.documents.output import PATHS
 from faktura.documents.service import label
 from faktura.email import schemas, service
 from faktura.email.schemas import MessageStatus, Stage
 from faktura.pdfs.routes import ACTIONS_409, act, store_of
-from faktura.pdfs.schemas import pdf_base64_problem
+from faktura.pdfs.schemas import PdfActionName, pdf_base64_problem
 
 router = api_router("email")
 read = require_scope("documents:read")
@@ -94,9 +94,7 @@ def _add_routes(target: APIRouter, doc_type: str) -> None:
     async def action(
         request: Request,
         document_id: uuid.UUID,
-        action: Literal["generate_pdf", "upload_pdf", "delete_pdf", "send"] = Query(
-            description="The action to take"
-        ),
+        action: Literal[PdfActionName, "send"] = Query(description="The action to take"),
         body: schemas.SendAction | None = None,
         principal: Principal = Depends(write),
         session: AsyncSession = Depends(get_session),
@@ -213,7 +211,7 @@ async def list_email_templates(
     params: PageParams = Depends(page_params),
     stage: Stage | None = Query(None, description="Only this stage's"),
     locale: str | None = Query(
-        None, max_length=35, pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$", description="Only this language's"
+        None, max_length=35, pattern=LOCALE_PATTERN, description="Only this language's"
     ),
     principal: Principal = Depends(read),
     session: AsyncSession = Depends(get_session),

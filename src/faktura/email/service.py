@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, delete, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -172,11 +172,9 @@ async def create_template(
 ) -> TemplateView:
     source = TemplateSource(data.subject, data.html_body, data.text_body)
     check_template(source, data.locale)
-    count = len(
-        (
-            await session.execute(_account_templates(tenant).with_only_columns(EmailTemplate.id))
-        ).all()
-    )
+    count = (
+        await session.execute(_account_templates(tenant).with_only_columns(func.count()))
+    ).scalar_one()
     if count >= MAX_ACCOUNT_TEMPLATES:
         raise InvalidState(f"An account keeps at most {MAX_ACCOUNT_TEMPLATES} templates per mode")
     row = EmailTemplate(
