@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, Select, bindparam, exists, select
+from sqlalchemy import ColumnElement, Row, Select, bindparam, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -94,18 +94,18 @@ async def get_document(
     return document
 
 
-def _stored_text(typed: bool) -> Select[str | None]:
-    statement = select(CURRENT_TEXT).where(
+def _one_by_id(typed: bool) -> tuple[ColumnElement[bool], ...]:
+    """The tenant's document of a bound id (and, `typed`, of a bound type): the conditions of
+    the column reads below, run with `_one_values`."""
+    found = (
         Document.account_id == bindparam("account_id"),
         Document.livemode == bindparam("livemode"),
         Document.id == bindparam("document_id"),
     )
-    if typed:
-        statement = statement.where(Document.type == bindparam("doc_type"))
-    return statement
+    return (*found, Document.type == bindparam("doc_type")) if typed else found
 
 
-_STORED_TEXT = {typed: _stored_text(typed) for typed in (False, True)}
+_STORED_TEXT = {typed: select(CURRENT_TEXT).where(*_one_by_id(typed)) for typed in (False, True)}
 
 
 async def read_document(
@@ -305,12 +305,7 @@ _PDF_STATE = select(
     Document.pdf_source,
     Document.pdf_key,
     Document.pdf_sha256,
-).where(
-    Document.account_id == bindparam("account_id"),
-    Document.livemode == bindparam("livemode"),
-    Document.id == bindparam("document_id"),
-    Document.type == bindparam("doc_type"),
-)
+).where(*_one_by_id(typed=True))
 
 
 async def pdf_state(
@@ -332,31 +327,18 @@ class DocumentHead:
     customer_id: uuid.UUID
 
 
-_HEAD = {
-    for_update: (
-        select(Document.id, Document.type, Document.status, Document.customer_id).where(
-            Document.account_id == bindparam("account_id"),
-            Document.livemode == bindparam("livemode"),
-            Document.id == bindparam("document_id"),
-            Document.type == bindparam("doc_type"),
-        )
-    )
-    for for_update in (False, True)
-}
-_HEAD[True] = _HEAD[True].with_for_update()
+_LOCKED_HEAD = (
+    select(Document.id, Document.type, Document.status, Document.customer_id)
+    .where(*_one_by_id(typed=True))
+    .with_for_update()
+)
 
 
-async def document_head(
-    session: AsyncSession,
-    tenant: Tenant,
-    document_id: uuid.UUID,
-    doc_type: str,
-    *,
-    for_update: bool = False,
+async def locked_head(
+    session: AsyncSession, tenant: Tenant, document_id: uuid.UUID, doc_type: str
 ) -> DocumentHead:
-    row = (
-        await session.execute(_HEAD[for_update], _one_values(tenant, document_id, doc_type))
-    ).first()
+    """The document's head, its row locked until the transaction ends."""
+    row = (await session.execute(_LOCKED_HEAD, _one_values(tenant, document_id, doc_type))).first()
     if row is None:
         raise _not_found(doc_type)
     return DocumentHead(*row)

@@ -372,9 +372,7 @@ async def send_document(
     request: schemas.SendRequest,
 ) -> Message:
     """Email a document now or at `scheduled_date`; a draft is issued (numbered) first."""
-    head = await documents_queries.document_head(
-        session, tenant, document_id, doc_type, for_update=True
-    )
+    head = await documents_queries.locked_head(session, tenant, document_id, doc_type)
     if head.status == DocumentStatus.CANCELLED:
         raise InvalidState(f"This {documents_service.label(doc_type)} is cancelled")
     template_stage = await _check_template_id(session, tenant, request.template_id)
