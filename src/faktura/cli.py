@@ -80,6 +80,13 @@ async def _in_transaction(settings: Settings, work: Callable[[Any], Awaitable[T]
         await db.dispose()
 
 
+def _account_id(account: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(account)
+    except ValueError as exc:
+        raise typer.BadParameter("not an account id", param_hint="--account") from exc
+
+
 def _emit(data: dict[str, Any], as_json: bool, human: str) -> None:
     if as_json:
         typer.echo(json.dumps(data))
@@ -226,10 +233,7 @@ async def _create_key(
         chosen_plan = api_keys.check_plan(plan or settings.default_plan)
     except ValidationFailed as exc:
         raise typer.BadParameter(exc.details[0].message, param_hint="--plan") from exc
-    try:
-        account_id = uuid.UUID(account)
-    except ValueError as exc:
-        raise typer.BadParameter("not an account id", param_hint="--account") from exc
+    account_id = _account_id(account)
 
     async def work(session: Any) -> dict[str, Any]:
         await get_account(session, account_id)
@@ -445,10 +449,7 @@ def bench_seed(
 
         made = [_run(account_with_key) for _ in range(accounts)]
     else:
-        try:
-            made.append({"account_id": str(uuid.UUID(account))})
-        except ValueError as exc:
-            raise typer.BadParameter("not an account id", param_hint="--account") from exc
+        made.append({"account_id": str(_account_id(account))})
     seconds = 0.0
     for index, target in enumerate(made):
         seeded = seeder.seed(
@@ -472,25 +473,11 @@ def bench_seed(
     )
 
 
-def _account_id(account: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(account)
-    except ValueError as exc:
-        raise typer.BadParameter("not an account id", param_hint="--account") from exc
-
-
 def _key_out(key: Any) -> dict[str, Any]:
-    return {
-        "id": str(key.id),
-        "name": key.name,
-        "mode": "live" if key.livemode else "test",
-        "redacted": key.redacted,
-        "scopes": key.scopes,
-        "plan": key.plan,
-        "created_at": key.created_at.isoformat(),
-        "last_used_at": key.last_used_at.isoformat() if key.last_used_at else None,
-        "revoked_at": key.revoked_at.isoformat() if key.revoked_at else None,
-    }
+    """A key as the API shows it."""
+    from faktura.accounts.schemas import api_key_out
+
+    return api_key_out(key).model_dump(mode="json")
 
 
 @keys_app.command("list")
