@@ -13,7 +13,7 @@ an ordinary template: the API shows its source, and an account may copy and chan
 import html
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from html.parser import HTMLParser
@@ -202,6 +202,10 @@ class _Stage:
     sentences: tuple[str, ...]
     amount: str  # which amount the summary shows: total or amount_due
 
+    @property
+    def amount_label(self) -> str:
+        return "Total" if self.amount == "total" else "Amount due"
+
 
 # Placeholders in the sentences become these Jinja expressions (context.py's variables).
 _VALUES = {
@@ -274,11 +278,13 @@ _STAGE_NAMES = {
 }
 
 
-def _html_source(stage: _Stage, labels: Labels, direction: str) -> str:
-    def say(text: str) -> str:
-        return labels(text, **_VALUES)
+def _filled(labels: Labels) -> Callable[[str], str]:
+    """A sentence in the labels' language, its placeholders the variables' Jinja expressions."""
+    return lambda text: labels(text, **_VALUES)
 
-    amount_label = say("Total") if stage.amount == "total" else say("Amount due")
+
+def _html_source(stage: _Stage, say: Callable[[str], str], language: str, direction: str) -> str:
+    amount_label = say(stage.amount_label)
     paragraphs = "\n".join(f"<p>{say(sentence)}</p>" for sentence in stage.sentences)
     cell = '<td style="padding: 2px 16px 2px 0; color: #57606a">'
     link = (
@@ -287,7 +293,7 @@ def _html_source(stage: _Stage, labels: Labels, direction: str) -> str:
         + "</a></p>{% endif %}"
     )
     return f"""<!doctype html>
-<html lang="{labels.language}" dir="{direction}">
+<html lang="{language}" dir="{direction}">
 <body style="font-family: 'Noto Sans', Arial, sans-serif; color: #1f2328; line-height: 1.5">
 <p>{say("Hello {name},")}</p>
 {paragraphs}
@@ -304,11 +310,8 @@ def _html_source(stage: _Stage, labels: Labels, direction: str) -> str:
 """
 
 
-def _text_source(stage: _Stage, labels: Labels) -> str:
-    def say(text: str) -> str:
-        return labels(text, **_VALUES)
-
-    amount_label = say("Total") if stage.amount == "total" else say("Amount due")
+def _text_source(stage: _Stage, say: Callable[[str], str]) -> str:
+    amount_label = say(stage.amount_label)
     paragraphs = "\n\n".join(say(sentence) for sentence in stage.sentences)
     return f"""{say("Hello {name},")}
 
@@ -338,13 +341,13 @@ def system_templates() -> dict[uuid.UUID, SystemTemplate]:
     """Every system template, by id (stable: derived from stage and language)."""
     found = {}
     for language in system_languages():
-        labels = labels_for(Locale.parse(language), LOCALES_DIR)
+        say = _filled(labels_for(Locale.parse(language), LOCALES_DIR))
         direction = "rtl" if language in RTL_LANGUAGES else "ltr"
         for name, stage in _STAGES.items():
             source = TemplateSource(
-                subject=labels(stage.subject, **_VALUES),
-                html_body=_html_source(stage, labels, direction),
-                text_body=_text_source(stage, labels),
+                subject=say(stage.subject),
+                html_body=_html_source(stage, say, language, direction),
+                text_body=_text_source(stage, say),
             )
             template_id = _system_id(name, language)
             found[template_id] = SystemTemplate(
