@@ -1,5 +1,6 @@
 """TCP listeners that stand in for a broken dependency: one that accepts and never answers
-(a hung Redis or PostgreSQL), and a port where nothing listens (a stopped one)."""
+(a hung Redis or PostgreSQL), and a port where nothing listens (a stopped one, or a free port
+for a server a test starts)."""
 
 import socket
 import threading
@@ -37,9 +38,14 @@ def silent_listener() -> Iterator[int]:
         server.close()
 
 
-def closed_port() -> int:
-    """A port on 127.0.0.1 where nothing listens: connections are refused."""
+def free_port() -> int:
+    """A port on 127.0.0.1 where nothing listens now: for a server a test starts."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
     return port
+
+
+def closed_port() -> int:
+    """A port on 127.0.0.1 where nothing listens: connections are refused."""
+    return free_port()

@@ -3,7 +3,6 @@
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -13,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.listeners import free_port
 from tests.test_cli import faktura
 
 pytestmark = pytest.mark.slow  # starts a server: `make test-fast` leaves it out
@@ -24,13 +24,6 @@ def tour_script() -> str:
     readme = (ROOT / "README.md").read_text()
     section = readme.split("## A five-minute tour", 1)[1]
     return section.split("```sh\n", 1)[1].split("```", 1)[0]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture

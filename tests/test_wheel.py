@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.test_readme_tour import free_port
+from tests.listeners import free_port
 
 pytestmark = [
     pytest.mark.slow,  # builds and installs a package: `make test-fast` leaves it out

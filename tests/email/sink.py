@@ -2,7 +2,6 @@
 scripts it: per recipient, refuse at RCPT, or answer DATA with a code (then 250)."""
 
 import asyncio
-import socket
 import threading
 import time
 from collections import defaultdict, deque
@@ -14,6 +13,8 @@ from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.controller import Controller
+
+from tests.listeners import free_port
 
 
 @dataclass
@@ -109,16 +110,10 @@ class Sink:
         return found
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @contextmanager
 def running_sink() -> Iterator[Sink]:
     handler = _Handler()
-    port = _free_port()
+    port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
     try:

@@ -2,7 +2,6 @@
 on top of it."""
 
 import hashlib
-import socket
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -17,6 +16,7 @@ from faktura.db.session import Database
 from faktura.pdfs.storage import BucketStore, FileMissing, file_store
 from tests.accounts.factories import ApiClient, create_account_with_key
 from tests.documents.factories import create_document, exact
+from tests.listeners import free_port
 from tests.pdfs.factories import run_archive_jobs
 
 BUCKET = "faktura-files"
@@ -29,9 +29,7 @@ CREDENTIALS = {
 
 @pytest.fixture(scope="module")
 def s3_url() -> Iterator[str]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     try:
