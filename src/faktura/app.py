@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import gc
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -29,6 +30,8 @@ from faktura.events.routes import router as events_router
 from faktura.items.routes import router as items_router
 from faktura.ops.metrics import Metrics
 from faktura.ops.routes import router as ops_router
+from faktura.payment_links import pages as payment_pages
+from faktura.payment_links.routes import router as payment_links_router
 from faktura.payments.routes import router as payments_router
 from faktura.pdfs import routes as pdfs_routes
 from faktura.receivables.routes import router as receivables_router
@@ -105,6 +108,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pdfs_routes.router,
         pdfs_routes.account_router,
         email_router,
+        payment_links_router,
+        payment_pages.router,
         ops_router,
     )
     for router in routers:
@@ -118,6 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_body_bytes=settings.max_body_bytes,
         metrics=runtime.metrics,
         large_bodies=pdfs_routes.LARGE_BODIES,
+        form_paths=[re.compile(payment_pages.FORM_PATHS)],
     )
     _add_error_schema(app)
     return app

@@ -130,6 +130,16 @@ class Settings(BaseSettings):
         "random string; keep it, or the stored secrets cannot be read. Unset: a key is made "
         "once in FAKTURA_FILES_DIR/secret.key",
     )
+    public_url: str | None = Field(
+        None,
+        description="Where customers reach this server, e.g. https://billing.example.com: the "
+        "base of payment links (…/pay/<token>). Unset: http://<host>:<port>",
+    )
+    pay_page_rate_limit_per_minute: int = Field(
+        60,
+        ge=1,
+        description="Requests one address may make to one payment link's pages per minute",
+    )
     log_level: str = Field("info", description="Log level of the server")
     webhook_allow_hosts: str = Field(
         "",
@@ -173,6 +183,10 @@ class Settings(BaseSettings):
         return tuple(
             host.strip().lower() for host in self.webhook_allow_hosts.split(",") if host.strip()
         )
+
+    @property
+    def public_base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
 
 @lru_cache

@@ -8,6 +8,8 @@ from faktura.documents import jobs as documents_jobs
 from faktura.email import jobs as email_jobs
 from faktura.events.service import register_consumer
 from faktura.jobs.kinds import registry
+from faktura.payment_links import jobs as payment_links_jobs
+from faktura.payment_links import service as payment_links
 from faktura.pdfs import jobs as pdfs_jobs
 from faktura.webhooks import fanout
 from faktura.webhooks import jobs as webhooks_jobs
@@ -24,9 +26,11 @@ def wire() -> None:
     register_consumer("webhooks.fanout", fanout.enqueue_deliveries)
     register_consumer("accounting.feed", accounting.record_change)
     register_consumer("pdfs.archive", pdfs_jobs.enqueue_on_issue)
+    register_consumer("payment_links.refund", payment_links.enqueue_provider_refund)
     webhooks_jobs.register(registry)
     documents_jobs.register(registry)
     pdfs_jobs.register(registry)
     email_jobs.register(registry)
+    payment_links_jobs.register(registry)
     schedule.register(registry)
     _wired = True

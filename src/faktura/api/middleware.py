@@ -44,8 +44,11 @@ class RequestContextMiddleware:
         max_body_bytes: int,
         metrics: Metrics,
         large_bodies: Sequence[tuple[re.Pattern[str], int]] = (),
+        form_paths: Sequence[re.Pattern[str]] = (),
     ):
         self.app = app
+        # Paths whose bodies are HTML forms (the hosted payment page), not JSON.
+        self.form_paths = tuple(form_paths)
         self.max_body_bytes = max_body_bytes
         self.metrics = metrics
         # Paths that take more than the limit (uploads), with their own limit.
@@ -144,7 +147,8 @@ class RequestContextMiddleware:
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
-        if body and not _is_json(headers.get(b"content-type", b"").decode("latin-1")):
+        content_type = headers.get(b"content-type", b"").decode("latin-1")
+        if body and not _is_json(content_type) and not self._is_form(scope["path"], content_type):
             return error_response(
                 "unsupported_media_type",
                 415,
@@ -161,6 +165,12 @@ class RequestContextMiddleware:
             return await receive()
 
         return None, replay
+
+    def _is_form(self, path: str, content_type: str) -> bool:
+        media_type = content_type.split(";", 1)[0].strip().lower()
+        return media_type == "application/x-www-form-urlencoded" and any(
+            pattern.match(path) for pattern in self.form_paths
+        )
 
     def _too_large(self, request_id: str, limit: int) -> Any:
         return error_response(

@@ -127,5 +127,24 @@ class RateLimiter:
             states.append(state)
         return min(states, key=lambda s: (s.remaining, -s.limit))
 
+    async def hit_minute(self, name: str, identity: str, per_minute: int) -> None:
+        """Count one request of `identity` against a window of its own (`name`): the hosted
+        payment page's per link and address, say. Raises RateLimited when it is full; fails
+        open as `hit` does."""
+        if time.monotonic() < self._store_down_until:
+            self.uncounted += 1
+            return
+        item = RateLimitItemPerMinute(per_minute)
+        try:
+            allowed, stats = await asyncio.wait_for(
+                self._count(item, (name, identity)), self.timeout
+            )
+        except Exception as error:  # any failure of the store fails open
+            self._store_failed(error)
+            return
+        if not allowed:
+            retry_after = max(1, int(stats.reset_time) - int(time.time()))
+            raise RateLimited(retry_after, f"More than {per_minute} requests a minute")
+
     async def reset(self) -> None:
         await self.storage.reset()

@@ -3,6 +3,7 @@ the installation: FAKTURA_SECRET_KEY, or one made once in the file store's direc
 
 import base64
 import hashlib
+import hmac
 import os
 from functools import cache
 from pathlib import Path
@@ -52,3 +53,9 @@ def decrypt(settings: Settings, token: str) -> str:
         raise SecretUnreadable(
             "A stored secret cannot be read with this installation's FAKTURA_SECRET_KEY"
         ) from exc
+
+
+def derived_key(settings: Settings, purpose: str) -> bytes:
+    """A key for one purpose (signing the test payment provider's notifications, say), derived
+    from the installation's: the same on every process, never the installation key itself."""
+    return hmac.new(_installation_key(settings), purpose.encode(), hashlib.sha256).digest()

@@ -10,6 +10,7 @@ from faktura.email import models as email_models
 from faktura.events import models as events_models
 from faktura.items import models as items_models
 from faktura.jobs import models as jobs_models
+from faktura.payment_links import models as payment_links_models
 from faktura.payments import models as payments_models
 from faktura.receivables import models as receivables_models
 from faktura.webhooks import models as webhooks_models
@@ -25,6 +26,7 @@ __all__ = [
     "events_models",
     "items_models",
     "jobs_models",
+    "payment_links_models",
     "payments_models",
     "receivables_models",
     "webhooks_models",

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TypedDict
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from faktura.db.base import Base, IdMixin, TenantMixin, TimestampMixin
@@ -50,6 +50,9 @@ class Payment(IdMixin, TimestampMixin, TenantMixin, Base):
     # Received, not refunded, and not applied to any invoice: the customer's credit.
     unapplied_amount: Mapped[Decimal] = mapped_column()
     receipt_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("documents.id"))
+    # A card payment the acquirer splits into this many installments (its split, not a
+    # Faktura payment plan); null when not paid by card in installments.
+    installments: Mapped[int | None] = mapped_column(Integer)
 
     allocations: Mapped[list["PaymentAllocation"]] = relationship(
         back_populates="payment",

@@ -67,6 +67,14 @@ class PaymentCreate(InputModel):
         None, max_length=100, description="Apply parts of the payment to several invoices"
     )
     reviewed: StrictBool = Field(False, description="Whether someone has checked this payment")
+    installments: int | None = Field(
+        None,
+        ge=1,
+        le=36,
+        strict=True,
+        description="A card payment the acquirer splits into this many installments (its "
+        "split, not a Faktura payment plan)",
+    )
 
     @model_validator(mode="after")
     def _one_way_to_allocate(self) -> "PaymentCreate":
@@ -135,6 +143,9 @@ class Payment(OutputModel):
     amount_refunded: DecimalOut = Field(description="Refunded so far")
     refunds: list[Refund] = Field(description="Refunds, oldest first")
     receipt_id: uuid.UUID | None = Field(description="Receipt issued for it, if any")
+    installments: int | None = Field(
+        description="Card installments the acquirer splits it into; null when not split"
+    )
     livemode: bool = Field(description="Live or test mode")
     created_at: datetime = Field(description="Recorded (UTC)")
     updated_at: datetime = Field(description="Last change (UTC)")
@@ -179,6 +190,7 @@ def payment_out(payment: PaymentRow) -> Payment:
             for r in payment.refunds
         ],
         receipt_id=payment.receipt_id,
+        installments=payment.installments,
         livemode=payment.livemode,
         created_at=payment.created_at,
         updated_at=payment.updated_at,

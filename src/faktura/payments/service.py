@@ -210,6 +210,7 @@ async def record_payment(session: AsyncSession, tenant: Tenant, data: PaymentCre
         notes=data.notes,
         status="succeeded",
         reviewed=data.reviewed,
+        installments=data.installments,
         amount_refunded=ZERO,
         unapplied_amount=data.amount,
         allocations=[],

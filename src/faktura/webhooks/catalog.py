@@ -21,6 +21,7 @@ EVENT_TYPES: frozenset[str] = frozenset(
         *(f"receipt.{a}" for a in _DOCUMENT_ACTIONS),
         *(f"payment.{a}" for a in ("created", "matched", "refunded")),
         *(f"message.{a}" for a in ("sent", "failed", "bounced")),
+        *(f"payment_link.{a}" for a in ("created", "completed", "deactivated")),
         *(f"customer.{a}" for a in ("created", "updated", "deleted")),
         *(f"supplier.{a}" for a in ("created", "updated", "deleted")),
         *(f"contact.{a}" for a in ("created", "updated", "deleted")),
