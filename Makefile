@@ -21,12 +21,16 @@ install: $(STAMP) system-deps
 # What PDFs need of the system, installed when missing: Pango (WeasyPrint lays text out with
 # it), HarfBuzz's subsetter (embeds subset fonts fast) and poppler-utils (the tests read PDFs
 # back with pdftotext, pdffonts and pdftoppm). The fonts themselves ship in src/faktura/pdfs/fonts.
+# The hosted payment page is tested in Debian's Chromium (Playwright drives it), with a font
+# that has Hebrew.
 system-deps:
 	@missing=""; \
 	ldconfig -p | grep -q 'libpango-1.0.so.0 ' || missing="$$missing libpango-1.0-0"; \
 	ldconfig -p | grep -q 'libpangoft2-1.0.so.0 ' || missing="$$missing libpangoft2-1.0-0"; \
 	ldconfig -p | grep -q 'libharfbuzz-subset.so.0 ' || missing="$$missing libharfbuzz-subset0"; \
 	command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	fc-list :lang=he | grep -q . || missing="$$missing fonts-dejavu-core"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing$$missing"; \
 		apt-get install -y $$missing || (apt-get update && apt-get install -y $$missing); \
