@@ -30,6 +30,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
@@ -375,6 +376,24 @@ def _invoice_body(customer_id: str, rate_id: str | None) -> str:
     return json.dumps({"customer_id": customer_id, "vat_type": "excluded", "line_items": lines})
 
 
+def payment_link_tokens(port: int, key: str, invoice_ids: list[str]) -> list[str]:
+    """Payment links of these invoices (those that can take one), for the pay_page scenario:
+    the tokens of their hosted pages."""
+    tokens = []
+    for invoice_id in invoice_ids:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/v1/payment_links",
+            data=json.dumps({"document_id": invoice_id}).encode(),
+            headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 (loopback)
+                tokens.append(json.loads(response.read())["url"].rsplit("/", 1)[1])
+        except urllib.error.HTTPError:  # paid or cancelled: no link
+            continue
+    return tokens
+
+
 def archive_pdfs(port: int, key: str, invoice_ids: list[str]) -> list[str]:
     """Archive these invoices' PDFs (the first GET renders and archives each) for the
     pdf_archived scenario, which then downloads only archived ones."""
@@ -511,6 +530,13 @@ def scenarios(
             "GET",
             [f"/v1/invoices/{i}/pdf" for i in ids.get("archived_pdfs", [])],
             description="download an invoice's archived PDF",
+        ),
+        Scenario(
+            "pay_page",
+            "faktura",
+            "GET",
+            [f"/pay/{token}" for token in ids.get("pay_tokens", [])],
+            description="the hosted payment page of a link (HTML, server-rendered)",
         ),
         Scenario(
             "invoice_list",
@@ -766,6 +792,8 @@ def _env(url: str) -> dict[str, str]:
             "FAKTURA_DATABASE_URL": url,
             "FAKTURA_SCHEDULER_INTERVAL_SECONDS": "0",
             "FAKTURA_LOG_LEVEL": "warning",
+            # The pay_page scenario measures the page, not its per-address limit.
+            "FAKTURA_PAY_PAGE_RATE_LIMIT_PER_MINUTE": "100000000",
             "FAKTURA_DEFAULT_PLAN": "unlimited",
         }
     )
@@ -841,6 +869,9 @@ def bench_database(
         if not only or "pdf_archived" in only:
             count = 3 if smoke else 20
             ids["archived_pdfs"] = archive_pdfs(port, seeded["key"], ids["invoices"][:count])
+        if not only or "pay_page" in only:
+            count = 10 if smoke else 200
+            ids["pay_tokens"] = payment_link_tokens(port, seeded["key"], ids["invoices"][:count])
         seed_jobs_seconds = database.wait_for_jobs(JOBS_DRAIN_LIMIT_SECONDS)
         time.sleep(0.5)
         idle = _rss_mb(faktura)

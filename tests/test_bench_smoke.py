@@ -24,6 +24,7 @@ SCENARIOS = {
     "create_issue_accounts",
     "invoice_retrieve",
     "pdf_archived",
+    "pay_page",
     "invoice_list",
     "invoice_list_deep",
     "invoice_list_filtered",
