@@ -285,3 +285,22 @@ async def test_a_refund_in_faktura_is_carried_to_the_provider_once(
     assert refunded["amount_refunded"] == D("30.00")
     assert (done.status, done.result) == ("succeeded", {"refunded": D("30.00")})
     assert await status_of(api, invoice) == ("partial", D("60.00"), D("30.00"))
+
+
+async def test_the_page_is_rate_limited_per_link_and_address(
+    api: ApiClient, http: httpx.AsyncClient, settings: Settings
+) -> None:
+    invoice = await invoice_of(api, "10.00")
+    link = await create_link(api, document_id=invoice["id"])
+    other = await create_link(api, document_id=invoice["id"])
+    allowed = settings.pay_page_rate_limit_per_minute
+
+    answers = [(await http.get(f"/pay/{token_of(link)}")).status_code for _ in range(allowed + 1)]
+    another_link = await http.get(f"/pay/{token_of(other)}")
+
+    assert answers == [200] * allowed + [429]
+    last = await http.get(f"/pay/{token_of(link)}")
+    assert last.status_code == 429
+    assert 1 <= int(last.headers["retry-after"]) <= 60
+    assert "Too many requests" in last.text
+    assert another_link.status_code == 200
