@@ -25,7 +25,7 @@ async def _messages(api: ApiClient) -> list[dict]:
         ({"scheduled_date": "2026-03-02T09:00:00"}, "scheduled_date"),
         ({"scheduled_date": "tomorrow"}, "scheduled_date"),
         ({"template_id": "nope"}, "template_id"),
-        ({"include_payment_link": True}, "include_payment_link"),
+        ({"include_payment_link": "yes"}, "include_payment_link"),
         ({"to": [f"r{i}@example.com" for i in range(21)]}, "to"),
     ],
 )

@@ -30,6 +30,8 @@ from faktura.email import service, templates
 from faktura.email.models import Message
 from faktura.email.recipients import recipients_of, unique
 from faktura.email.smtp import Letter, Outcome, Refused, Sent, SmtpServer, Transient, server_of
+from faktura.payment_links import service as payment_links_service
+from faktura.payment_links.schemas import link_url as link_url_of
 
 # Reminders go only to invoices still waiting for their money.
 REMINDABLE = frozenset({DocumentStatus.PENDING, DocumentStatus.OVERDUE, DocumentStatus.PARTIAL})
@@ -134,8 +136,12 @@ async def prepare(
         return None
     if greeted is not None and greeted.email not in message.to_addresses:
         greeted = None
+    link_url = None
+    if message.payment_link_id is not None:
+        link = await payment_links_service.get_link(session, tenant, message.payment_link_id)
+        link_url = link_url_of(settings.public_base_url, link.token)
     context = service.context_of(
-        shown, customer, account, greeted, message.stage, message.escalation_level
+        shown, customer, account, greeted, message.stage, message.escalation_level, link_url
     )
     view = await service.template_for(
         session, tenant, message.template_id, message.stage, context["locale"]

@@ -57,6 +57,9 @@ class Message(IdMixin, TimestampMixin, TenantMixin, Base):
     cc_given: Mapped[list[Any]] = mapped_column(JSONType, default=list)
     cc_self: Mapped[bool] = mapped_column(default=False)
     attach_pdf: Mapped[bool] = mapped_column(default=True)
+    # The payment link the message carries (`include_payment_link`), printed as
+    # `payment_link_url`.
+    payment_link_id: Mapped[uuid.UUID | None] = mapped_column()
     # What went out (or was captured): filled when the message is rendered for delivery.
     to_addresses: Mapped[list[Any]] = mapped_column(JSONType, default=list)
     cc_addresses: Mapped[list[Any]] = mapped_column(JSONType, default=list)

@@ -131,6 +131,11 @@ class SendRequest(InputModel):
         description="When to send (ISO 8601 with offset); omitted, null or past: now",
     )
     attach_pdf: StrictBool = Field(True, description="Attach the document's PDF")
+    include_payment_link: StrictBool = Field(
+        False,
+        description="Invoices: create a payment link for the amount due (valid 72 hours from "
+        "when the message goes out) and print it in the message (`payment_link_url`)",
+    )
 
     @model_validator(mode="after")
     def _aware(self) -> "SendRequest":
@@ -175,6 +180,9 @@ class Message(OutputModel):
     html_body: str | None = Field(description="HTML body, once rendered")
     text_body: str | None = Field(description="Text body, once rendered")
     attach_pdf: bool = Field(description="Whether the PDF is attached")
+    payment_link_id: uuid.UUID | None = Field(
+        description="The payment link the message carries (include_payment_link)"
+    )
     message_id: str = Field(
         description="The Message-ID header: the same on every attempt, so a receiver can drop a "
         "repeat"
@@ -349,6 +357,7 @@ def message_out(message: Any) -> Message:
         html_body=message.html_body,
         text_body=message.text_body,
         attach_pdf=message.attach_pdf,
+        payment_link_id=message.payment_link_id,
         message_id=message.message_id_header,
         scheduled_at=message.scheduled_at,
         sent_at=message.sent_at,

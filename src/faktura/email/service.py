@@ -4,10 +4,11 @@ A send writes the message and its delivery job in the request's transaction; not
 to a mail server before the commit (delivery.py does, in the job).
 """
 
+import math
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Select, delete, func, select
@@ -48,6 +49,12 @@ from faktura.email.recipients import recipients_of
 from faktura.email.templates import TemplateProblem, TemplateSource
 from faktura.events.service import record_event
 from faktura.jobs import service as jobs
+from faktura.payment_links import service as payment_links_service
+from faktura.payment_links.schemas import (
+    DEFAULT_EXPIRY_HOURS,
+    MAX_EXPIRY_HOURS,
+    PaymentLinkCreate,
+)
 
 DELIVER_KIND = "email.deliver"
 MAX_ACCOUNT_TEMPLATES = 200
@@ -267,6 +274,7 @@ def context_of(
     contact: Contact | None,
     stage: str,
     escalation_level: int = 0,
+    payment_link_url: str | None = None,
 ) -> dict[str, Any]:
     """The template variables for a document as the API shows it (`shown`)."""
     return template_context(
@@ -277,6 +285,7 @@ def context_of(
         message_locale(shown, customer, account),
         stage=stage,
         escalation_level=escalation_level,
+        payment_link_url=payment_link_url,
     )
 
 
@@ -321,6 +330,7 @@ async def new_message(
     attach_pdf: bool = True,
     reminder_key: str | None = None,
     escalation_level: int = 0,
+    payment_link_id: uuid.UUID | None = None,
 ) -> Message:
     """The message row and its delivery job, in the caller's transaction."""
     message_id = uuid7()
@@ -342,6 +352,7 @@ async def new_message(
         cc_given=cc or [],
         cc_self=cc_self,
         attach_pdf=attach_pdf,
+        payment_link_id=payment_link_id,
         to_addresses=[],
         cc_addresses=[],
         message_id_header=_message_id_header(message_id, sender),
@@ -376,8 +387,14 @@ async def send_document(
     if head.status == DocumentStatus.CANCELLED:
         raise InvalidState(f"This {documents_service.label(doc_type)} is cancelled")
     template_stage = await _check_template_id(session, tenant, request.template_id)
+    if request.include_payment_link and doc_type != "invoice":
+        raise ValidationFailed.on_field("include_payment_link", "only an invoice can be paid")
     if head.status == DocumentStatus.DRAFT:
         await documents_service.finalize_document(session, tenant, doc_type, head.id)
+    scheduled_at = request.scheduled_date or utcnow()
+    link_id = None
+    if request.include_payment_link:
+        link_id = await _payment_link(session, tenant, settings, head.id, scheduled_at)
     return await new_message(
         session,
         tenant,
@@ -387,12 +404,32 @@ async def send_document(
         stage=template_stage or templates.STAGE_OF_TYPE[doc_type],
         template_id=request.template_id,
         origin="send",
-        scheduled_at=request.scheduled_date or utcnow(),
+        scheduled_at=scheduled_at,
         to=[str(address) for address in request.to] if request.to else None,
         cc=[str(address) for address in request.cc],
         cc_self=request.cc_self,
         attach_pdf=request.attach_pdf,
+        payment_link_id=link_id,
     )
+
+
+async def _payment_link(
+    session: AsyncSession,
+    tenant: Tenant,
+    settings: Settings,
+    invoice_id: uuid.UUID,
+    scheduled_at: datetime,
+) -> uuid.UUID:
+    """A link for the invoice's amount due, valid 72 hours from when the message goes out."""
+    waiting = max(scheduled_at - utcnow(), timedelta(0))
+    hours = DEFAULT_EXPIRY_HOURS + math.ceil(waiting / timedelta(hours=1))
+    link = await payment_links_service.create_link(
+        session,
+        tenant,
+        settings,
+        PaymentLinkCreate(document_id=invoice_id, expiry_hours=min(hours, MAX_EXPIRY_HOURS)),
+    )
+    return link.id
 
 
 # Messages

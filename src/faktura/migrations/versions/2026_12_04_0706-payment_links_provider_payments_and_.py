@@ -1,4 +1,5 @@
-"""payment links, provider payments and notifications; card installments on payments
+"""payment links, provider payments and notifications; card installments on payments; the
+payment link a message carries
 
 Revision ID: 0018
 Revises: 0017
@@ -123,8 +124,14 @@ def upgrade() -> None:
     with op.batch_alter_table("payments", schema=None) as batch_op:
         batch_op.add_column(sa.Column("installments", sa.Integer(), nullable=True))
 
+    with op.batch_alter_table("messages", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("payment_link_id", sa.Uuid(), nullable=True))
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("messages", schema=None) as batch_op:
+        batch_op.drop_column("payment_link_id")
+
     with op.batch_alter_table("payments", schema=None) as batch_op:
         batch_op.drop_column("installments")
 
