@@ -1,11 +1,14 @@
 """The hosted page served for real: Faktura under uvicorn on a loopback port (in a thread of
 the test's process, on the tests' database), and Debian's Chromium driven by Playwright."""
 
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 import uvicorn
 from playwright.async_api import async_playwright
@@ -67,3 +70,27 @@ async def browser() -> AsyncIterator[object]:
             yield launched
         finally:
             await launched.close()
+
+
+@pytest.fixture(scope="module")
+def localstripe() -> Iterator[str]:
+    """localstripe, Stripe's API mocked on a loopback port: the Stripe adapter talks to it
+    through the official `stripe` package, and it sends Stripe-signed webhooks."""
+    port = free_port()
+    process = subprocess.Popen(  # noqa: S603 - the test's own tool
+        [str(Path(sys.executable).parent / "localstripe"), "--port", str(port), "--from-scratch"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            httpx.get(f"{base}/js.stripe.com/v3/", timeout=1)
+            break
+        except httpx.TransportError:
+            assert time.monotonic() < deadline, "localstripe did not start"
+            time.sleep(0.1)
+    yield base
+    process.terminate()
+    process.wait(timeout=10)

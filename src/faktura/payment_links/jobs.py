@@ -9,7 +9,6 @@ from faktura.core.clock import utcnow
 from faktura.core.tenant import Tenant
 from faktura.jobs.kinds import JobContext, JobKind, Registry
 from faktura.payment_links import service
-from faktura.payment_links.providers.registry import provider_named
 
 
 async def _check(ctx: JobContext) -> None:
@@ -20,11 +19,13 @@ async def _check(ctx: JobContext) -> None:
     provider_payment_id = ctx.payload["provider_payment_id"]
     async with ctx.db.transaction(writes=False) as session:
         attempt = await service.attempt_by_provider_id(session, provider_name, provider_payment_id)
+        if attempt is not None:
+            tenant = Tenant(attempt.account_id, attempt.livemode)
+            provider = await service.provider_of(session, ctx.settings, tenant, provider_name)
     if attempt is None or attempt.status != "pending":
         ctx.report(status=None if attempt is None else attempt.status)
         async with ctx.finishing():
             return
-    provider = provider_named(provider_name, ctx.settings)
     answer = await provider.state_of(provider_payment_id, attempt.provider_data)
     async with ctx.finishing() as session:
         applied = await service.apply_notification(session, ctx.settings, provider_name, answer)
@@ -51,11 +52,12 @@ async def _refund(ctx: JobContext) -> None:
     payment_id = uuid.UUID(ctx.payload["payment_id"])
     async with ctx.db.transaction(writes=False) as session:
         due = await service.refund_due_at_provider(session, tenant, payment_id)
+        if due is not None:
+            provider = await service.provider_of(session, ctx.settings, tenant, due.provider)
     if due is None:
         ctx.report(refunded=Decimal(0))
         async with ctx.finishing():
             return
-    provider = provider_named(due.provider, ctx.settings)
     await provider.refund(
         due.provider_payment_id,
         due.amount,

@@ -86,3 +86,20 @@ class ProviderEvent(IdMixin, Base):
     provider_payment_id: Mapped[str] = mapped_column(String(255))
     type: Mapped[str] = mapped_column(String(32))
     received_at: Mapped[datetime] = mapped_column()
+
+
+class ProviderAccount(IdMixin, TimestampMixin, TenantMixin, Base):
+    """An account's credentials at a payment provider, for one mode: Stripe's test keys serve
+    test-mode links, its live keys live-mode links. Secrets are stored encrypted with the
+    installation's key and never shown again. The row's id names its notification URL."""
+
+    __tablename__ = "provider_accounts"
+    __table_args__ = (UniqueConstraint("account_id", "livemode", "provider"),)
+
+    provider: Mapped[str] = mapped_column(String(32))
+    publishable_key: Mapped[str | None] = mapped_column(String(255))
+    secret_key_encrypted: Mapped[str] = mapped_column(Text)
+    secret_key_last4: Mapped[str] = mapped_column(String(4))
+    webhook_secret_encrypted: Mapped[str | None] = mapped_column(Text)
+    # Where the provider's API is reached instead of its own (a mock server in tests).
+    api_base_url: Mapped[str | None] = mapped_column(String(500))

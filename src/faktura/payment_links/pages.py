@@ -19,10 +19,10 @@ from starlette.responses import FileResponse, HTMLResponse, Response
 from faktura.api.runtime import runtime_of
 from faktura.core.errors import NotFound, RateLimited
 from faktura.core.money import quantize_money
+from faktura.core.tenant import Tenant
 from faktura.payment_links import service
-from faktura.payment_links.notifications import Notification
-from faktura.payment_links.providers import BadNotification
-from faktura.payment_links.providers.registry import NAMES, PROVIDER_FORMS, provider_named
+from faktura.payment_links.providers import BadNotification, Provider
+from faktura.payment_links.providers.registry import PROVIDER_FORMS, TEST, test_provider
 from faktura.pdfs import service as pdfs_service
 from faktura.pdfs.labels import labels_for
 from faktura.pdfs.printable import DEFAULT_COLOR, first_locale
@@ -32,8 +32,9 @@ from faktura.pdfs.routes import store_of
 PACKAGE = Path(__file__).parent
 LOCALES = PACKAGE / "locales"
 STYLESHEET = PACKAGE / "static" / "pay.css"
-# The page's form posts urlencoded fields, the one body outside /v1 that is not JSON.
-FORM_PATHS = r"^/pay/[A-Za-z0-9_-]+$"
+# The page's form posts urlencoded fields, and a provider may notify in them: the bodies
+# outside /v1 that need not be JSON.
+FORM_PATHS = r"^(/pay/[A-Za-z0-9_-]+|/providers/.+)$"
 
 router = APIRouter(include_in_schema=False)
 _templates = Environment(
@@ -67,7 +68,12 @@ def _security_headers(provider_sources: Mapping[str, str] | None = None) -> dict
     }
 
 
-def _page(context: dict[str, Any], locale: Locale, status: int = 200) -> HTMLResponse:
+def _page(
+    context: dict[str, Any],
+    locale: Locale,
+    status: int = 200,
+    provider_sources: Mapping[str, str] | None = None,
+) -> HTMLResponse:
     labels = labels_for(locale, LOCALES)
     html = _templates.get_template("page.html").render(
         **context,
@@ -75,7 +81,7 @@ def _page(context: dict[str, Any], locale: Locale, status: int = 200) -> HTMLRes
         language=labels.language if labels.language != "en" else locale.language,
         direction="rtl" if locale.language in RTL_LANGUAGES else "ltr",
     )
-    return HTMLResponse(html, status_code=status, headers=_security_headers())
+    return HTMLResponse(html, status_code=status, headers=_security_headers(provider_sources))
 
 
 def _bare(state: str, retry_after: int | None = None) -> HTMLResponse:
@@ -142,6 +148,15 @@ async def _limited(request: Request, token: str) -> Response | None:
     return None
 
 
+@router.get("/pay/assets/stripe-pay.js")
+async def stripe_script() -> Response:
+    return FileResponse(
+        PACKAGE / "static" / "stripe-pay.js",
+        media_type="text/javascript",
+        headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"},
+    )
+
+
 @router.get("/pay/assets/pay.css")
 async def stylesheet() -> Response:
     return FileResponse(
@@ -166,38 +181,77 @@ async def pay_page(request: Request, token: str) -> Response:
         return _page(_context(view, state, locale), locale, _STATUS.get(state, 200))
 
 
+def _form_fields(body: bytes) -> dict[str, str]:
+    return {name: values[0] for name, values in parse_qs(body.decode("utf-8", "replace")).items()}
+
+
+def _answer(result: service.PayResult, installments: int) -> Response:
+    """The page after a payment was asked for, or after the payer came back from the
+    provider's step."""
+    view = result.view
+    locale = _locale(view)
+    labels = labels_for(locale, LOCALES)
+    attempt = result.attempt
+    if attempt is None and result.error is None:  # nothing to pay any more
+        state = _state(view)
+        return _page(_context(view, state, locale), locale, _STATUS.get(state, 200))
+    if attempt is not None and attempt.status == "succeeded":
+        context = _context(view, "paid", locale, paid_installments=attempt.installments)
+        return _page(context, locale)
+    if attempt is not None and attempt.status == "pending" and result.provider is not None:
+        provider = result.provider
+        if not provider.answers_at_once and "client_secret" in attempt.provider_data:
+            # The provider's own step: the card goes to the provider, never through Faktura.
+            context = _context(
+                view,
+                "confirm",
+                locale,
+                installments=attempt.installments,
+                confirm={
+                    "script": getattr(provider, "js_url", ""),
+                    "key": getattr(provider, "publishable_key", "") or "",
+                    "secret": attempt.provider_data["client_secret"],
+                    "back": f"/pay/{view.link.token}/return/{attempt.provider_payment_id}",
+                },
+            )
+            return _page(context, locale, 200, provider.content_security)
+        return _page(_context(view, "pending", locale), locale, 202)
+    message = labels(result.error or "", **(result.error_values or {}))
+    context = _context(view, "pay", locale, error=message, installments=installments)
+    return _page(context, locale, 402)
+
+
 @router.post("/pay/{token}")
 async def pay(request: Request, token: str) -> Response:
     if (refused := await _limited(request, token)) is not None:
         return refused
     runtime = runtime_of(request)
-    fields = {
-        name: values[0]
-        for name, values in parse_qs((await request.body()).decode("utf-8", "replace")).items()
-    }
+    fields = _form_fields(await request.body())
     try:
         installments = int(fields.pop("installments", "1"))
     except ValueError:
         installments = 0
-    async with runtime.db.transaction() as session:
-        try:
-            result = await service.pay(session, runtime.settings, token, installments, fields)
-        except NotFound:
-            return _bare("not_found")
-        view = result.view
-        locale = _locale(view)
-        labels = labels_for(locale, LOCALES)
-        if result.attempt is None and result.error is None:  # nothing to pay any more
-            state = _state(view)
-            return _page(_context(view, state, locale), locale, _STATUS.get(state, 200))
-        if result.attempt is not None and result.attempt.status == "succeeded":
-            context = _context(view, "paid", locale, paid_installments=installments)
-            return _page(context, locale)
-        if result.attempt is not None and result.attempt.status == "pending":
-            return _page(_context(view, "pending", locale), locale, 202)
-        message = labels(result.error or "", **(result.error_values or {}))
-        context = _context(view, "pay", locale, error=message, installments=installments)
-        return _page(context, locale, 402)
+    try:
+        result = await service.pay(runtime.db, runtime.settings, token, installments, fields)
+    except NotFound:
+        return _bare("not_found")
+    return _answer(result, installments)
+
+
+@router.get("/pay/{token}/return/{provider_payment_id}")
+async def payment_returned(request: Request, token: str, provider_payment_id: str) -> Response:
+    """Where the provider's step sends the payer back."""
+    if (refused := await _limited(request, token)) is not None:
+        return refused
+    runtime = runtime_of(request)
+    try:
+        result = await service.payment_returned(
+            runtime.db, runtime.settings, token, provider_payment_id
+        )
+    except NotFound:
+        return _bare("not_found")
+    assert result.attempt is not None
+    return _answer(result, result.attempt.installments)
 
 
 @router.get("/pay/{token}/invoice.pdf")
@@ -254,25 +308,49 @@ async def theme(request: Request, token: str) -> Response:
 # Provider notifications
 
 
-@router.post("/providers/{provider}/notifications")
-async def provider_notification(request: Request, provider: str) -> Response:
-    """A provider's notification about one of its payments: verified by the provider's own
-    signature scheme, applied once (a repeat answers 200 and changes nothing). 400 when it
-    does not verify; 409 when it names a payment not known yet, so the provider retries."""
-    if provider not in NAMES:
-        return Response(status_code=404)
+@router.post("/providers/test/notifications")
+async def test_notification(request: Request) -> Response:
+    """The built-in test provider's notifications (signed with the installation's key)."""
     runtime = runtime_of(request)
-    adapter = provider_named(provider, runtime.settings)
+    return await _notified(request, TEST, test_provider(runtime.settings))
+
+
+@router.post("/providers/{provider}/notifications/{provider_account_id}")
+async def provider_notification(
+    request: Request, provider: str, provider_account_id: str
+) -> Response:
+    """A provider's notification about one of its payments, at the URL of the account's
+    credentials (which verify it): `/providers/stripe/notifications/<id>` is what an account
+    gives Stripe as its webhook endpoint."""
+    runtime = runtime_of(request)
+    async with runtime.db.transaction(writes=False) as session:
+        found = await service.provider_by_account_id(
+            session, runtime.settings, provider, provider_account_id
+        )
+    if found is None:
+        return Response("unknown provider account", status_code=404, media_type="text/plain")
+    adapter, tenant = found
+    return await _notified(request, provider, adapter, tenant)
+
+
+async def _notified(
+    request: Request, provider: str, adapter: Provider, tenant: Tenant | None = None
+) -> Response:
+    """Verify and apply one notification; a repeat answers 200 and changes nothing. 400 when
+    it does not verify; 409 when it names a payment not known yet, so the provider retries."""
+    runtime = runtime_of(request)
     body = await request.body()
     headers = {k.lower(): v for k, v in request.headers.items()}
     try:
-        notification: Notification = adapter.parse_notification(headers, body)
+        notification = adapter.parse_notification(headers, body)
     except BadNotification as exc:
         return Response(f"refused: {exc}", status_code=400, media_type="text/plain")
+    if notification is None:
+        return Response("ignored", media_type="text/plain")
     try:
         async with runtime.db.transaction() as session:
             applied = await service.apply_notification(
-                session, runtime.settings, provider, notification
+                session, runtime.settings, provider, notification, tenant=tenant
             )
     except service.UnknownProviderPayment as exc:  # rolled back: the retry is applied
         return Response(exc.message, status_code=409, media_type="text/plain")

@@ -1,6 +1,7 @@
 """/v1/payment_links."""
 
 import uuid
+from typing import Literal
 
 from fastapi import Depends, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -99,3 +100,58 @@ async def deactivate_link(
     settings = runtime_of(request).settings
     link = await service.deactivate_link(session, principal.tenant, settings, link_id)
     return json_response(_shown(request, link))
+
+
+# An account's provider credentials
+
+
+@router.get(
+    "/account/payment_providers",
+    response_model=schemas.ProviderAccountList,
+    summary="List the payment providers configured for this mode",
+)
+async def list_provider_accounts(
+    request: Request,
+    principal: Principal = Depends(require_scope("account:read")),
+    session: AsyncSession = Depends(get_session),
+) -> Response:
+    public_url = runtime_of(request).settings.public_base_url
+    found = await service.list_provider_accounts(session, principal.tenant)
+    shown = [schemas.provider_account_out(account, public_url) for account in found]
+    return json_response(schemas.ProviderAccountList(data=shown))
+
+
+@router.put(
+    "/account/payment_providers/stripe",
+    response_model=schemas.ProviderAccountOut,
+    summary="Take card payments through Stripe",
+    description="Stripe's keys of the key's mode (test keys with a test-mode API key, live "
+    "keys with a live one: 422 otherwise). New payment links of this mode are then paid "
+    "through Stripe. Secrets are write-only. Point a Stripe webhook endpoint at "
+    "`webhook_url`.",
+)
+async def set_stripe_account(
+    request: Request,
+    body: schemas.StripeAccountIn,
+    principal: Principal = Depends(require_scope("account:write")),
+    session: AsyncSession = Depends(get_session),
+) -> Response:
+    settings = runtime_of(request).settings
+    account = await service.set_stripe_account(session, principal.tenant, settings, body)
+    return json_response(schemas.provider_account_out(account, settings.public_base_url))
+
+
+@router.delete(
+    "/account/payment_providers/{provider}",
+    response_model=schemas.ProviderAccountDeleted,
+    summary="Stop taking payments through a provider",
+    description="New links of this mode go back to the built-in test provider (test mode) or "
+    "are refused (live mode). 404 when it is not configured.",
+)
+async def remove_provider_account(
+    provider: Literal["stripe"],
+    principal: Principal = Depends(require_scope("account:write")),
+    session: AsyncSession = Depends(get_session),
+) -> Response:
+    await service.remove_provider_account(session, principal.tenant, provider)
+    return json_response(schemas.ProviderAccountDeleted(provider=provider))

@@ -11,6 +11,7 @@ from faktura.core.money import display_amount
 from faktura.core.types import PositiveAmount
 from faktura.customers.schemas import MAX_METADATA_KEYS, MetadataKey, MetadataValue
 from faktura.payment_links.models import PaymentLink as PaymentLinkRow
+from faktura.payment_links.models import ProviderAccount
 
 LinkStatus = Literal["active", "completed", "expired", "deactivated"]
 LINK_STATUSES: tuple[LinkStatus, ...] = ("active", "completed", "expired", "deactivated")
@@ -114,3 +115,77 @@ def link_out(link: PaymentLinkRow, public_url: str, now: datetime) -> PaymentLin
         created_at=link.created_at,
         updated_at=link.updated_at,
     )
+
+
+class StripeAccountIn(InputModel):
+    secret_key: str = Field(
+        min_length=8,
+        max_length=255,
+        pattern=r"^(sk|rk)_(test|live)_[A-Za-z0-9]+$",
+        description="The Stripe secret (or restricted) key of this mode: sk_test_… for test "
+        "mode, sk_live_… for live mode. Write-only: stored encrypted, never shown again",
+    )
+    publishable_key: str = Field(
+        min_length=8,
+        max_length=255,
+        pattern=r"^pk_(test|live)_[A-Za-z0-9]+$",
+        description="The publishable key of the same mode, for Stripe.js on the hosted page",
+    )
+    webhook_secret: str | None = Field(
+        None,
+        min_length=8,
+        max_length=255,
+        pattern=r"^whsec_[A-Za-z0-9]+$",
+        description="The signing secret of the Stripe webhook endpoint you point at "
+        "`webhook_url`. Write-only. Without it notifications are refused and payments are "
+        "learnt only when the payer returns or the pending check runs",
+    )
+    api_base_url: str | None = Field(
+        None,
+        max_length=500,
+        pattern=r"^https?://",
+        description="Reach Stripe's API here instead (a mock such as localstripe, for tests)",
+    )
+
+
+class ProviderAccountOut(OutputModel):
+    object: Literal["payment_provider"] = "payment_provider"
+    provider: str = Field(description="stripe")
+    livemode: bool = Field(description="The mode whose links it takes payments for")
+    publishable_key: str | None = Field(description="The publishable key")
+    secret_key_last4: str = Field(description="The last four characters of the secret key")
+    webhook_secret_set: bool = Field(description="Whether notifications can be verified")
+    webhook_url: str = Field(
+        description="Give this URL to the provider as its webhook endpoint (events: "
+        "payment_intent.succeeded, payment_intent.payment_failed, payment_intent.processing, "
+        "charge.refunded)"
+    )
+    api_base_url: str | None = Field(description="Where the provider's API is reached instead")
+    created_at: datetime = Field(description="Created (UTC)")
+    updated_at: datetime = Field(description="Last change (UTC)")
+
+
+def provider_account_out(account: ProviderAccount, public_url: str) -> ProviderAccountOut:
+    return ProviderAccountOut(
+        provider=account.provider,
+        livemode=account.livemode,
+        publishable_key=account.publishable_key,
+        secret_key_last4=account.secret_key_last4,
+        webhook_secret_set=account.webhook_secret_encrypted is not None,
+        webhook_url=f"{public_url.rstrip('/')}/providers/{account.provider}/notifications/"
+        f"{account.id}",
+        api_base_url=account.api_base_url,
+        created_at=account.created_at,
+        updated_at=account.updated_at,
+    )
+
+
+class ProviderAccountDeleted(OutputModel):
+    object: Literal["payment_provider"] = "payment_provider"
+    provider: str = Field(description="The provider removed")
+    deleted: Literal[True] = True
+
+
+class ProviderAccountList(OutputModel):
+    object: Literal["list"] = "list"
+    data: list[ProviderAccountOut] = Field(description="The providers of this mode, by name")

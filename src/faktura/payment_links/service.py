@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from faktura.accounts import service as accounts_service
 from faktura.accounts.models import Account
 from faktura.config import Settings
+from faktura.core import secrets as core_secrets
 from faktura.core.clock import utcnow
 from faktura.core.errors import FakturaError, InvalidState, NotFound, ValidationFailed
 from faktura.core.money import check_minor_units, money_text
@@ -21,17 +22,35 @@ from faktura.core.tenant import Tenant
 from faktura.customers import service as customers_service
 from faktura.customers.models import Party
 from faktura.db.pagination import Page, PageParams, paginate, tenant_rows
+from faktura.db.session import Database
 from faktura.documents import service as documents_service
 from faktura.documents.models import Document, DocumentStatus
 from faktura.events.models import Event
 from faktura.events.service import record_event
 from faktura.jobs import service as jobs_service
 from faktura.payment_links import notifications
-from faktura.payment_links.models import PaymentLink, ProviderEvent, ProviderPayment
+from faktura.payment_links.models import (
+    PaymentLink,
+    ProviderAccount,
+    ProviderEvent,
+    ProviderPayment,
+)
 from faktura.payment_links.notifications import Notification, PaymentState
-from faktura.payment_links.providers import Charge, ProviderError
-from faktura.payment_links.providers.registry import provider_for_mode, provider_named
-from faktura.payment_links.schemas import LinkStatus, PaymentLinkCreate, link_out, link_status
+from faktura.payment_links.providers import Charge, Provider, ProviderError, Started
+from faktura.payment_links.providers.registry import (
+    CONFIGURED,
+    STRIPE,
+    TEST,
+    configured_provider,
+    test_provider,
+)
+from faktura.payment_links.schemas import (
+    LinkStatus,
+    PaymentLinkCreate,
+    StripeAccountIn,
+    link_out,
+    link_status,
+)
 from faktura.payments import service as payments_service
 from faktura.payments.models import Payment
 from faktura.payments.schemas import PaymentCreate, RefundCreate
@@ -97,7 +116,7 @@ async def create_link(
             f"({money_text(invoice.amount_due, invoice.currency)})",
         )
     check_minor_units(amount, invoice.currency, "amount")
-    provider = provider_for_mode(tenant.livemode)
+    provider = await provider_for_new_link(session, tenant)
     if provider is None:
         raise InvalidState(
             "No live payment provider is configured for this account: live-mode links cannot "
@@ -178,6 +197,55 @@ async def deactivate_link(
     return link
 
 
+# Providers
+
+
+async def provider_account(
+    session: AsyncSession, tenant: Tenant, name: str
+) -> ProviderAccount | None:
+    statement = select(ProviderAccount).where(
+        ProviderAccount.account_id == tenant.account_id,
+        ProviderAccount.livemode == tenant.livemode,
+        ProviderAccount.provider == name,
+    )
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def provider_for_new_link(session: AsyncSession, tenant: Tenant) -> str | None:
+    """The provider a new link of the tenant is paid through: the one the account configured
+    for this mode, else (test mode) the built-in test provider; None in live mode without."""
+    for name in CONFIGURED:
+        if await provider_account(session, tenant, name) is not None:
+            return name
+    return None if tenant.livemode else TEST
+
+
+async def provider_of(
+    session: AsyncSession, settings: Settings, tenant: Tenant, name: str
+) -> Provider:
+    if name == TEST:
+        return test_provider(settings)
+    account = await provider_account(session, tenant, name)
+    if account is None:
+        raise InvalidState(f"The account no longer has {name} configured for this mode")
+    return configured_provider(settings, account)
+
+
+async def provider_by_account_id(
+    session: AsyncSession, settings: Settings, name: str, provider_account_id: str
+) -> tuple[Provider, Tenant] | None:
+    """The provider of the credentials a notification URL names, and whose they are; None
+    when none is."""
+    try:
+        account_id = uuid.UUID(provider_account_id)
+    except ValueError:
+        return None
+    account = await session.get(ProviderAccount, account_id)
+    if account is None or account.provider != name:
+        return None
+    return configured_provider(settings, account), Tenant(account.account_id, account.livemode)
+
+
 # The hosted page
 
 
@@ -236,27 +304,57 @@ class PayResult:
     # (English, the page's catalogs translate it), with the values its placeholders take.
     error: str | None = None
     error_values: dict[str, str] | None = None
+    # What the provider's own step on the page needs (Stripe: its client secret and keys).
+    provider: Provider | None = None
 
 
-async def pay(
+@dataclass(frozen=True)
+class _Planned:
+    view: PayView
+    charge: Charge | None
+    provider: Provider | None
+    reused: ProviderPayment | None = None
+    refusal: PayResult | None = None
+
+
+async def _plan(
     session: AsyncSession,
     settings: Settings,
     token: str,
     installments: int,
     form: dict[str, str],
-) -> PayResult:
-    """The payer's submission of the page. The link is locked until the transaction ends, so
-    two tabs paying one single-use link pay it once: the second finds it completed."""
-    view = await pay_view(session, token, for_update=True)
+    *,
+    for_update: bool,
+) -> _Planned:
+    """What to ask the provider for, or why nothing is asked."""
+    view = await pay_view(session, token, for_update=for_update)
     link = view.link
     if view.status != "active" or view.payable <= 0:
-        return PayResult(view, None, None)
+        return _Planned(view, None, None, refusal=PayResult(view, None))
     if not 1 <= installments <= link.installments:
         limit = {"count": str(link.installments)}
-        return PayResult(view, None, "Choose between 1 and {count} installments.", limit)
-    provider = provider_named(link.provider, settings)
-    if provider.livemode != link.livemode:  # a test provider never takes a live link's money
+        refusal = PayResult(view, None, "Choose between 1 and {count} installments.", limit)
+        return _Planned(view, None, None, refusal=refusal)
+    provider = await provider_of(session, settings, view.tenant, link.provider)
+    if provider.livemode != link.livemode:  # test money never pays a live link, nor the reverse
         raise InvalidState("This payment link's provider does not serve its mode")
+    if not provider.answers_at_once:
+        # A payment started and not finished (another tab, a reload) is the one to finish:
+        # the provider lets one payment succeed once.
+        statement = (
+            select(ProviderPayment)
+            .where(
+                ProviderPayment.link_id == link.id,
+                ProviderPayment.status == "pending",
+                ProviderPayment.amount == view.payable,
+                ProviderPayment.installments == installments,
+            )
+            .order_by(ProviderPayment.id.desc())
+            .limit(1)
+        )
+        reused = (await session.execute(statement)).scalar_one_or_none()
+        if reused is not None:
+            return _Planned(view, None, provider, reused=reused)
     charge = Charge(
         link_id=str(link.id),
         attempt_id=str(uuid.uuid4()),
@@ -266,10 +364,17 @@ async def pay(
         description=f"Invoice {view.document.number}",
         form=form,
     )
-    try:
-        started = await provider.start(charge)
-    except ProviderError as exc:
-        return PayResult(view, None, exc.message)
+    return _Planned(view, charge, provider)
+
+
+async def _keep_started(
+    session: AsyncSession,
+    settings: Settings,
+    view: PayView,
+    charge: Charge,
+    started: Started,
+) -> ProviderPayment:
+    link = view.link
     attempt = ProviderPayment(
         account_id=link.account_id,
         livemode=link.livemode,
@@ -277,9 +382,9 @@ async def pay(
         provider=link.provider,
         provider_payment_id=started.provider_payment_id,
         status="pending",
-        amount=view.payable,
+        amount=charge.amount,
         currency=link.currency,
-        installments=installments,
+        installments=charge.installments,
         amount_refunded=ZERO,
         provider_data=dict(started.data),
     )
@@ -296,17 +401,89 @@ async def pay(
             tenant=view.tenant,
             run_at=utcnow() + CHECK_AFTER[0],
         )
-    return PayResult(view, attempt, attempt.failure_message if attempt.status == "failed" else None)
+    return attempt
+
+
+def _result(view: PayView, attempt: ProviderPayment, provider: Provider) -> PayResult:
+    error = attempt.failure_message if attempt.status == "failed" else None
+    return PayResult(view, attempt, error, provider=provider)
+
+
+async def pay(
+    db: Database,
+    settings: Settings,
+    token: str,
+    installments: int,
+    form: dict[str, str],
+) -> PayResult:
+    """The payer's submission of the page.
+
+    A provider that answers at once is asked inside one transaction holding the link, so two
+    tabs paying one single-use link pay it once: the second finds it completed. Any other
+    provider is asked between two transactions (no network I/O inside one), and a payment
+    already started for the link is reused rather than a second one started.
+    """
+    async with db.transaction() as session:
+        planned = await _plan(session, settings, token, installments, form, for_update=True)
+        if planned.refusal is not None:
+            return planned.refusal
+        assert planned.provider is not None
+        if planned.reused is not None:
+            return _result(planned.view, planned.reused, planned.provider)
+        assert planned.charge is not None
+        if planned.provider.answers_at_once:
+            try:
+                started = await planned.provider.start(planned.charge)
+            except ProviderError as exc:
+                return PayResult(planned.view, None, exc.message)
+            attempt = await _keep_started(session, settings, planned.view, planned.charge, started)
+            return _result(planned.view, attempt, planned.provider)
+    try:
+        started = await planned.provider.start(planned.charge)
+    except ProviderError as exc:
+        return PayResult(planned.view, None, exc.message)
+    async with db.transaction() as session:
+        view = await pay_view(session, token, for_update=True)
+        attempt = await _keep_started(session, settings, view, planned.charge, started)
+        return _result(view, attempt, planned.provider)
+
+
+async def payment_returned(
+    db: Database, settings: Settings, token: str, provider_payment_id: str
+) -> PayResult:
+    """The payer is back from the provider's step: ask the provider where the payment stands
+    (outside any transaction) and apply the answer like a notification."""
+    async with db.transaction(writes=False) as session:
+        view = await pay_view(session, token)
+        attempt = await attempt_by_provider_id(session, view.link.provider, provider_payment_id)
+        if attempt is None or attempt.link_id != view.link.id:
+            raise NotFound("No such payment of this link")
+        provider = await provider_of(session, settings, view.tenant, view.link.provider)
+    if attempt.status == "pending":
+        answer = await provider.state_of(provider_payment_id, attempt.provider_data)
+        async with db.transaction() as session:
+            await apply_notification(session, settings, view.link.provider, answer)
+    async with db.transaction(writes=False) as session:
+        view = await pay_view(session, token)
+        attempt = await attempt_by_provider_id(session, view.link.provider, provider_payment_id)
+        assert attempt is not None
+        return _result(view, attempt, provider)
 
 
 # Provider notifications
 
 
 async def apply_notification(
-    session: AsyncSession, settings: Settings, provider: str, notification: Notification
+    session: AsyncSession,
+    settings: Settings,
+    provider: str,
+    notification: Notification,
+    *,
+    tenant: Tenant | None = None,
 ) -> ProviderPayment | None:
     """Apply one notification; None when it was applied before (a repeat). Raises
-    UnknownProviderPayment for a payment not known yet, leaving nothing written."""
+    UnknownProviderPayment for a payment not known yet — or, with `tenant` (the account whose
+    credentials verified it), not that account's — leaving nothing written."""
     try:
         async with session.begin_nested():
             session.add(
@@ -333,7 +510,11 @@ async def apply_notification(
     attempt = (await session.execute(statement)).scalar_one_or_none()
     if attempt is None:
         raise UnknownProviderPayment()
-    tenant = Tenant(attempt.account_id, attempt.livemode)
+    owner = Tenant(attempt.account_id, attempt.livemode)
+    if tenant is not None and tenant != owner:
+        # Verified with one account's secret, about another's payment: never applied.
+        raise UnknownProviderPayment()
+    tenant = owner
     payment = None
     if attempt.payment_id is not None:
         payment = await payments_service.get_payment(
@@ -501,3 +682,55 @@ async def record_provider_refund(
     attempt = (await session.execute(statement)).scalar_one()
     attempt.amount_refunded = max(attempt.amount_refunded, total)
     attempt.updated_at = utcnow()
+
+
+# An account's credentials at providers
+
+
+async def set_stripe_account(
+    session: AsyncSession, tenant: Tenant, settings: Settings, data: StripeAccountIn
+) -> ProviderAccount:
+    """Stripe's keys of the tenant's mode: test keys in test mode, live keys in live mode, so
+    test money never pays a live link and the reverse."""
+    mode = "live" if tenant.livemode else "test"
+    for field, key in (("secret_key", data.secret_key), ("publishable_key", data.publishable_key)):
+        if f"_{mode}_" not in key[:8]:
+            raise ValidationFailed.on_field(field, f"a {mode}-mode key is needed in {mode} mode")
+    account = await provider_account(session, tenant, STRIPE)
+    if account is None:
+        account = ProviderAccount(
+            account_id=tenant.account_id, livemode=tenant.livemode, provider=STRIPE
+        )
+        session.add(account)
+    account.secret_key_encrypted = core_secrets.encrypt(settings, data.secret_key)
+    account.secret_key_last4 = data.secret_key[-4:]
+    account.publishable_key = data.publishable_key
+    account.webhook_secret_encrypted = (
+        None if data.webhook_secret is None else core_secrets.encrypt(settings, data.webhook_secret)
+    )
+    account.api_base_url = data.api_base_url
+    account.updated_at = utcnow()
+    await session.flush()
+    return account
+
+
+async def list_provider_accounts(session: AsyncSession, tenant: Tenant) -> list[ProviderAccount]:
+    statement = (
+        select(ProviderAccount)
+        .where(
+            ProviderAccount.account_id == tenant.account_id,
+            ProviderAccount.livemode == tenant.livemode,
+        )
+        .order_by(ProviderAccount.provider)
+    )
+    return list((await session.execute(statement)).scalars())
+
+
+async def remove_provider_account(session: AsyncSession, tenant: Tenant, name: str) -> None:
+    """New links go back to the test provider (test mode) or are refused (live mode); links
+    made with it still read its credentials, so pending payments can finish only while it is
+    configured."""
+    account = await provider_account(session, tenant, name)
+    if account is None:
+        raise NotFound(f"No {name} account is configured for this mode")
+    await session.delete(account)

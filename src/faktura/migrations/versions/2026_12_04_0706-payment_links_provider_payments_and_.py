@@ -127,8 +127,37 @@ def upgrade() -> None:
     with op.batch_alter_table("messages", schema=None) as batch_op:
         batch_op.add_column(sa.Column("payment_link_id", sa.Uuid(), nullable=True))
 
+    op.create_table(
+        "provider_accounts",
+        sa.Column("provider", sa.String(length=32), nullable=False),
+        sa.Column("publishable_key", sa.String(length=255), nullable=True),
+        sa.Column("secret_key_encrypted", sa.Text(), nullable=False),
+        sa.Column("secret_key_last4", sa.String(length=4), nullable=False),
+        sa.Column("webhook_secret_encrypted", sa.Text(), nullable=True),
+        sa.Column("api_base_url", sa.String(length=500), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", faktura.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", faktura.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("livemode", sa.Boolean(), nullable=False),
+        sa.Column("account_id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_provider_accounts_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_provider_accounts")),
+        sa.UniqueConstraint(
+            "account_id",
+            "livemode",
+            "provider",
+            name=op.f("uq_provider_accounts_account_id_livemode_provider"),
+        ),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("provider_accounts")
     with op.batch_alter_table("messages", schema=None) as batch_op:
         batch_op.drop_column("payment_link_id")
 

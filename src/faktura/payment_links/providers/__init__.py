@@ -54,15 +54,23 @@ class Provider(Protocol):
     # Whether the provider moves real money: a live provider serves live-mode links only, a
     # test one test-mode links only.
     livemode: bool
-    # What the page's Content-Security-Policy must allow for the provider's step.
-    content_security: Mapping[str, str]
+    # Whether `start` answers with the outcome without network I/O (the built-in test
+    # provider): then it runs in the transaction that holds the link. Otherwise it runs
+    # between two transactions, and the outcome comes by notification.
+    answers_at_once: bool
+
+    @property
+    def content_security(self) -> Mapping[str, str]:
+        """What the page's Content-Security-Policy must allow for the provider's step."""
+        ...
 
     async def start(self, charge: Charge) -> Started:
         """Start (or, for a provider that answers at once, make) the payment."""
         ...
 
-    def parse_notification(self, headers: Mapping[str, str], body: bytes) -> Notification:
-        """Verify a notification's signature and read it; BadNotification when it fails."""
+    def parse_notification(self, headers: Mapping[str, str], body: bytes) -> Notification | None:
+        """Verify a notification's signature and read it (None: of no concern to Faktura);
+        BadNotification when it does not verify."""
         ...
 
     async def refund(

@@ -65,6 +65,7 @@ def _checked_expiry(text: str, today: date) -> None:
 class TestProvider:
     name = "test"
     livemode = False
+    answers_at_once = True
     content_security: Mapping[str, str] = {}
 
     def __init__(self, signing_key: bytes, today: date):
