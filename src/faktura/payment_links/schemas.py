@@ -72,7 +72,8 @@ class PaymentLink(OutputModel):
     installments: int = Field(description="The most card installments the payer may choose")
     single_use: bool = Field(description="Completed by its first payment")
     provider: str = Field(
-        description="The payment provider that takes the money: test or a live one"
+        description="The payment provider that takes the money: test (built in, test mode) or "
+        "stripe (the account's own keys)"
     )
     expires_at: datetime = Field(description="When it stops taking payments (UTC)")
     completed_at: datetime | None = Field(description="When it was completed (UTC)")
