@@ -16,11 +16,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.run import RESULTS, _env, _faktura, _free_port, make_database
+from bench.run import RESULTS, _env, _faktura, _free_port, make_database, write_figures
 
 DOCUMENTS = 10  # messages are about these (their PDFs rendered once, before timing)
 LATENCY_SAMPLES = 200
@@ -145,14 +144,8 @@ def main() -> None:
     if args.sink:
         _sink(args.sink)
         return
-    result = {
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "email": {kind: run(kind, args.messages) for kind in args.db or ["sqlite"]},
-    }
-    args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / f"{result['date'][:10]}-mail.json"
-    path.write_text(json.dumps(result, indent=2, default=str) + "\n")
-    print(f"wrote {path}")
+    email = {kind: run(kind, args.messages) for kind in args.db or ["sqlite"]}
+    write_figures(args.out, "mail", {"email": email})
 
 
 if __name__ == "__main__":

@@ -17,11 +17,20 @@ import sys
 import time
 import urllib.request
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.run import BIN, RESULTS, ROOT, Server, _env, _faktura, _free_port, make_database
+from bench.run import (
+    BIN,
+    RESULTS,
+    ROOT,
+    Server,
+    _env,
+    _faktura,
+    _free_port,
+    make_database,
+    write_figures,
+)
 
 WARM_RUNS = 10
 
@@ -170,17 +179,16 @@ def main() -> None:
     import tempfile
 
     workdir = Path(tempfile.mkdtemp(prefix="faktura-bench-pdf-"))
-    result = {
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "render": render_times(),
-        "issue_to_archive": {
-            kind: issue_to_archive(kind, args.issues, workdir) for kind in args.db or ["sqlite"]
+    write_figures(
+        args.out,
+        "pdf",
+        {
+            "render": render_times(),
+            "issue_to_archive": {
+                kind: issue_to_archive(kind, args.issues, workdir) for kind in args.db or ["sqlite"]
+            },
         },
-    }
-    args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / f"{result['date'][:10]}-pdf.json"
-    path.write_text(json.dumps(result, indent=2, default=str) + "\n")
-    print(f"wrote {path}")
+    )
 
 
 if __name__ == "__main__":

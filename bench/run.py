@@ -165,6 +165,16 @@ class Server:
         self.log.close()
 
 
+def write_figures(out: Path, name: str, figures: dict[str, Any]) -> None:
+    """A side benchmark's figures (bench/mail.py, pdf.py, pay.py), dated, as
+    `<out>/<date>-<name>.json`."""
+    result = {"date": datetime.now(UTC).isoformat(timespec="seconds"), **figures}
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"{result['date'][:10]}-{name}.json"
+    path.write_text(json.dumps(result, indent=2, default=str) + "\n")
+    print(f"wrote {path}")
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
