@@ -5,11 +5,14 @@ from datetime import timedelta
 from decimal import Decimal
 
 import httpx
+from sqlalchemy import update
 
 from faktura.config import Settings
+from faktura.core import secrets
 from faktura.core.clock import utcnow
 from faktura.db.session import Database
-from tests.accounts.factories import ApiClient, create_account_with_key
+from faktura.payment_links.models import ProviderAccount
+from tests.accounts.factories import ApiClient, add_key, create_account_with_key
 from tests.assertions import assert_error
 from tests.customers.factories import events
 from tests.documents.factories import create_document, exact, line
@@ -304,3 +307,40 @@ async def test_the_page_is_rate_limited_per_link_and_address(
     assert 1 <= int(last.headers["retry-after"]) <= 60
     assert "Too many requests" in last.text
     assert another_link.status_code == 200
+
+
+async def test_live_mode_needs_a_live_provider_and_test_money_never_pays_it(
+    api: ApiClient, http: httpx.AsyncClient, db: Database, settings: Settings
+) -> None:
+    live = ApiClient(http, await add_key(db, api.account_id, livemode=True), api.account_id)
+    invoice = await invoice_of(live, "50.00")
+    error = await refused(live, 409, "invalid_state", document_id=invoice["id"])
+    assert "No live payment provider" in str(error["message"])
+    test_keys = await live.put(
+        "/v1/account/payment_providers/stripe",
+        json={"secret_key": "sk_test_abcdef12", "publishable_key": "pk_test_abcdef12"},
+    )
+    assert assert_error(test_keys, 422, "validation_error")["details"] == [
+        {"field": "secret_key", "message": "a live-mode key is needed in live mode"}
+    ]
+
+    # A live link whose provider account would take test money (its key swapped behind the
+    # API's back) is refused at payment, and nothing is written.
+    configured = await live.put(
+        "/v1/account/payment_providers/stripe",
+        json={"secret_key": "sk_live_abcdef12", "publishable_key": "pk_live_abcdef12"},
+    )
+    assert configured.status_code == 200, configured.text
+    link = await create_link(live, document_id=invoice["id"])
+    assert (link["provider"], link["livemode"]) == ("stripe", True)
+    async with db.transaction() as session:
+        await session.execute(
+            update(ProviderAccount)
+            .where(ProviderAccount.account_id == api.account_id)
+            .values(secret_key_encrypted=secrets.encrypt(settings, "sk_test_abcdef12"))
+        )
+    page = await http.post(f"/pay/{token_of(link)}", data={"installments": "1"})
+
+    assert page.status_code == 409
+    assert "cannot take payments now" in page.text
+    assert exact(await live.get("/v1/payments"))["data"] == []

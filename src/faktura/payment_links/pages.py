@@ -17,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import FileResponse, HTMLResponse, Response
 
 from faktura.api.runtime import runtime_of
-from faktura.core.errors import NotFound, RateLimited
+from faktura.core.errors import InvalidState, NotFound, RateLimited
 from faktura.core.money import quantize_money
 from faktura.core.tenant import Tenant
 from faktura.payment_links import service
@@ -45,7 +45,13 @@ _templates = Environment(
 )
 
 # Answers per state of the link: a page that cannot take a payment says why.
-_STATUS = {"expired": 410, "deactivated": 410, "not_found": 404, "rate_limited": 429}
+_STATUS = {
+    "expired": 410,
+    "deactivated": 410,
+    "not_found": 404,
+    "rate_limited": 429,
+    "unavailable": 409,
+}
 
 
 def _security_headers(provider_sources: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -235,6 +241,8 @@ async def pay(request: Request, token: str) -> Response:
         result = await service.pay(runtime.db, runtime.settings, token, installments, fields)
     except NotFound:
         return _bare("not_found")
+    except InvalidState:  # the link's provider is gone, or serves the other mode
+        return _bare("unavailable")
     return _answer(result, installments)
 
 
@@ -250,6 +258,8 @@ async def payment_returned(request: Request, token: str, provider_payment_id: st
         )
     except NotFound:
         return _bare("not_found")
+    except InvalidState:
+        return _bare("unavailable")
     assert result.attempt is not None
     return _answer(result, result.attempt.installments)
 
