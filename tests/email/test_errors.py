@@ -1,13 +1,25 @@
 """Bad sends, bad settings and bad policies: the API's error object, and nothing written."""
 
+import base64
+import io
+import shutil
 import uuid
+from datetime import UTC, datetime
 
 import httpx
 import pytest
+from pypdf import PdfWriter
+from sqlalchemy import update
 
+from faktura.config import Settings
 from faktura.db.session import Database
+from faktura.email.jobs import ATTEMPTS, DELIVER
+from faktura.jobs.models import Job
 from tests.accounts.factories import ApiClient, create_account_with_key
-from tests.email.factories import address, invoice_to
+from tests.customers.factories import events
+from tests.email.conftest import run_mail_jobs
+from tests.email.factories import address, invoice_to, message, send
+from tests.email.sink import Sink
 
 
 async def _messages(api: ApiClient) -> list[dict]:
@@ -219,3 +231,41 @@ async def test_a_reminder_step_naming_an_unknown_template_is_404(api: ApiClient)
 
     assert response.status_code == 404
     assert (await api.get("/v1/account/reminders")).json()["steps"] == []
+
+
+async def test_a_pdf_that_cannot_be_attached_is_retried_then_fails(
+    api: ApiClient, db: Database, mail_settings: Settings, sink: Sink
+) -> None:
+    to = address()
+    invoice = await invoice_to(api, to)
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    pdf = io.BytesIO()
+    writer.write(pdf)
+    uploaded = await api.post(
+        f"/v1/invoices/{invoice['id']}/pdf",
+        json={"action": "upload_pdf", "pdf_base64": base64.b64encode(pdf.getvalue()).decode()},
+    )
+    assert uploaded.status_code == 200, uploaded.text
+    shutil.rmtree(mail_settings.files_dir / "pdfs" / str(api.account_id) / invoice["id"])
+    queued = await send(api, invoice)
+
+    [first] = await run_mail_jobs(db, mail_settings, api.account_id)
+    waiting = await message(api, queued["id"])
+    async with db.transaction() as session:  # the back-off is over, and this is the last try
+        await session.execute(
+            update(Job)
+            .where(Job.kind == DELIVER.name, Job.account_id == api.account_id)
+            .values(attempts=ATTEMPTS - 1, run_at=datetime(2000, 1, 1, tzinfo=UTC))
+        )
+    [last] = await run_mail_jobs(db, mail_settings, api.account_id)
+    failed = await message(api, queued["id"])
+
+    reason = (
+        "the PDF could not be attached: The uploaded PDF is missing from the file store; "
+        "upload it again"
+    )
+    assert (first.status, waiting["status"], waiting["error"]) == ("queued", "queued", reason)
+    assert (last.status, failed["status"], failed["error"]) == ("succeeded", "failed", reason)
+    assert [e["object_id"] for e in await events(api, "message.failed")] == [queued["id"]]
+    assert sink.to(to) == []

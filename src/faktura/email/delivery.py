@@ -29,7 +29,7 @@ from faktura.documents.models import DocumentStatus
 from faktura.email import service, templates
 from faktura.email.models import Message
 from faktura.email.recipients import recipients_of, unique
-from faktura.email.smtp import Letter, Outcome, Refused, Sent, SmtpServer, Transient, server_of
+from faktura.email.smtp import Letter, Outcome, Refused, Sent, SmtpServer, server_of
 from faktura.payment_links import service as payment_links_service
 from faktura.payment_links.schemas import link_url as link_url_of
 
@@ -196,14 +196,31 @@ def with_attachment(letter: Letter, attachment: tuple[str, bytes]) -> Letter:
 
 
 async def record_retry(
-    session: AsyncSession, tenant: Tenant, message_id: uuid.UUID, outcome: Transient
+    session: AsyncSession,
+    tenant: Tenant,
+    message_id: uuid.UUID,
+    *,
+    response: str | None = None,
+    error: str | None = None,
 ) -> None:
-    """The server did not take it this time: queued again, with the server's answer."""
+    """It did not go this time (the server's transient `response`, or an `error` before the
+    server, such as a PDF that could not be attached): queued again, saying why."""
     message = await service.get_message(session, tenant, message_id, for_update=True)
     if message.status == service.SENDING:
         message.status = service.QUEUED
-        message.last_response = outcome.response[:2000]
+        if response is not None:
+            message.last_response = response[:2000]
+        message.error = error
         message.updated_at = utcnow()
+
+
+async def record_failure(
+    session: AsyncSession, tenant: Tenant, message_id: uuid.UUID, error: str
+) -> None:
+    """Out of attempts before reaching a server: failed, and `message.failed` recorded."""
+    message = await service.get_message(session, tenant, message_id, for_update=True)
+    if message.status == service.SENDING:
+        await _fail(session, tenant, message, error)
 
 
 async def record_outcome(
@@ -219,6 +236,7 @@ async def record_outcome(
     if isinstance(outcome, Sent):
         message.status = service.SENT
         message.sent_at = utcnow()
+        message.error = None  # what held up an earlier attempt is past
         for address, answer in outcome.refused.items():
             if answer.startswith("5"):
                 await service.suppress(session, tenant, address, answer, message.id)

@@ -4,12 +4,14 @@ scheduled time) and the reminder scheduler (a periodic job)."""
 import uuid
 from datetime import timedelta
 
+from faktura.core.errors import FakturaError
 from faktura.core.tenant import Tenant
 from faktura.email import delivery, reminders, service
 from faktura.email.smtp import Transient, deliver, mime_of
 from faktura.jobs.kinds import JobContext, JobKind, PeriodicTask, Registry, every_interval
 from faktura.pdfs import service as pdfs_service
-from faktura.pdfs.storage import file_store
+from faktura.pdfs.render import RenderFailed
+from faktura.pdfs.storage import FileMissing, file_store
 
 # A server that does not answer, or answers 4xx, is tried again after 1, 5, 15 and 30
 # minutes, then every 2 hours: 8 attempts over about 8 hours.
@@ -58,7 +60,20 @@ async def _deliver(ctx: JobContext) -> None:
         return
     letter = outgoing.letter
     if outgoing.attach_pdf:
-        letter = delivery.with_attachment(letter, await _attachment(ctx, tenant, outgoing))
+        try:
+            attachment = await _attachment(ctx, tenant, outgoing)
+        except (FakturaError, RenderFailed, FileMissing) as exc:
+            # No PDF, no message: tried again like a server that did not answer, then failed.
+            reason = f"the PDF could not be attached: {exc}"
+            ctx.report(attached=False, error=reason[:200])
+            if ctx.attempts < ATTEMPTS:
+                async with ctx.db.transaction() as session:
+                    await delivery.record_retry(session, tenant, message_id, error=reason)
+                raise TryAgain(reason) from exc
+            async with ctx.finishing() as session:
+                await delivery.record_failure(session, tenant, message_id, reason)
+            return
+        letter = delivery.with_attachment(letter, attachment)
     outcome = await deliver(
         outgoing.server,
         mime_of(letter),
@@ -69,7 +84,7 @@ async def _deliver(ctx: JobContext) -> None:
     ctx.report(answer=outcome.response[:200])
     if isinstance(outcome, Transient) and ctx.attempts < ATTEMPTS:
         async with ctx.db.transaction() as session:
-            await delivery.record_retry(session, tenant, message_id, outcome)
+            await delivery.record_retry(session, tenant, message_id, response=outcome.response)
         raise TryAgain(outcome.response)
     async with ctx.finishing() as session:
         await delivery.record_outcome(session, tenant, message_id, outcome)
