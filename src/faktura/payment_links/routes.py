@@ -122,7 +122,7 @@ async def list_provider_accounts(
 
 
 @router.put(
-    "/account/payment_providers/stripe",
+    "/account/payment_providers/{provider}",
     response_model=schemas.ProviderAccountOut,
     summary="Take card payments through Stripe",
     description="Stripe's keys of the key's mode (test keys with a test-mode API key, live "
@@ -132,6 +132,7 @@ async def list_provider_accounts(
 )
 async def set_stripe_account(
     request: Request,
+    provider: Literal["stripe"],
     body: schemas.StripeAccountIn,
     principal: Principal = Depends(require_scope("account:write")),
     session: AsyncSession = Depends(get_session),
