@@ -6,7 +6,6 @@ import gc
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
@@ -15,12 +14,12 @@ from faktura import __version__
 from faktura.accounting.routes import router as accounting_router
 from faktura.accounts.api_keys import KeyAuthenticator
 from faktura.accounts.routes import router as accounts_router
+from faktura.api import openapi
 from faktura.api.allowed import RouteTable
 from faktura.api.errors import install_error_handlers
 from faktura.api.middleware import RequestContextMiddleware
 from faktura.api.ratelimit import RateLimiter
 from faktura.api.runtime import Runtime
-from faktura.api.schemas import ErrorResponse
 from faktura.config import Settings, get_settings
 from faktura.customers.routes import routers as customers_routers
 from faktura.db.session import database_from_settings
@@ -39,12 +38,6 @@ from faktura.reports.routes import router as reports_router
 from faktura.webhooks.routes import router as webhooks_router
 from faktura.wiring import wire
 from faktura.worker import runner
-
-DESCRIPTION = """Faktura: invoices, quotes, credit notes and receipts; customers, items,
-payments and webhooks — with exact money and gapless numbering.
-
-Authenticate with `Authorization: Bearer fk_test_…` (test mode) or `fk_live_…` (live mode).
-Every error has the shape of `ErrorResponse`."""
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -85,7 +78,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPIOffline(
         title="Faktura API",
         version=__version__,
-        description=DESCRIPTION,
+        description=openapi.DESCRIPTION,
+        openapi_tags=openapi.TAGS,
+        generate_unique_id_function=openapi.operation_id,
         lifespan=lifespan,
         openapi_url="/openapi.json",
         docs_url="/docs",
@@ -125,24 +120,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         large_bodies=pdfs_routes.LARGE_BODIES,
         form_paths=[re.compile(payment_pages.FORM_PATHS)],
     )
-    _add_error_schema(app)
+    openapi.install(app)
     return app
-
-
-def _add_error_schema(app: FastAPI) -> None:
-    """Publish ErrorResponse under components/schemas, where every error response points."""
-    build = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            schema = build()
-            schemas = schema.setdefault("components", {}).setdefault("schemas", {})
-            error_schema = ErrorResponse.model_json_schema(
-                ref_template="#/components/schemas/{model}"
-            )
-            schemas.update(error_schema.pop("$defs", {}))
-            schemas["ErrorResponse"] = error_schema
-            app.openapi_schema = schema
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,6 +1,7 @@
 """Health, readiness, metrics, the OpenAPI document and the offline docs page."""
 
 import asyncio
+import re
 from pathlib import Path
 
 import httpx
@@ -163,6 +164,60 @@ async def test_every_api_operation_declares_404(http: httpx.AsyncClient) -> None
         if "404" not in operation["responses"]
     ]
     assert without == []
+
+
+async def test_operation_ids_are_short_unique_and_tagged_with_described_tags(
+    http: httpx.AsyncClient,
+) -> None:
+    spec = (await http.get("/openapi.json")).json()
+    operations = [op for methods in spec["paths"].values() for op in methods.values()]
+    ids = [op["operationId"] for op in operations]
+    described = {tag["name"] for tag in spec["tags"] if tag["description"]}
+
+    assert len(ids) == len(set(ids))
+    assert [i for i in ids if not re.fullmatch(r"[a-z]+(_[a-z]+)*", i)] == []
+    assert spec["paths"]["/v1/invoices"]["post"]["operationId"] == "create_invoice"
+    assert spec["paths"]["/v1/payment_links"]["get"]["operationId"] == "list_payment_links"
+    assert {tag for op in operations for tag in op["tags"]} <= described
+
+
+async def test_headers_are_declared_where_they_are_sent_and_taken(
+    http: httpx.AsyncClient,
+) -> None:
+    spec = (await http.get("/openapi.json")).json()
+    missing = []
+    for path, methods in spec["paths"].items():
+        for method, operation in methods.items():
+            where = f"{method.upper()} {path}"
+            taken = {p["name"] for p in operation.get("parameters", []) if p["in"] == "header"}
+            if path.startswith("/v1/") and method == "post" and "Idempotency-Key" not in taken:
+                missing.append(f"{where}: Idempotency-Key")
+            for status, response in operation["responses"].items():
+                sent = set(response.get("headers", {}))
+                wanted = {"X-Request-Id"}
+                if status in ("429", "503"):
+                    wanted.add("Retry-After")
+                if path.startswith("/v1/") and status.startswith("2"):
+                    wanted |= {"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"}
+                missing += [f"{where} {status}: {name}" for name in sorted(wanted - sent)]
+
+    assert missing == []
+    assert set(spec["components"]["headers"]) == {
+        "X-Request-Id",
+        "X-RateLimit-Limit",
+        "X-RateLimit-Remaining",
+        "X-RateLimit-Reset",
+        "Retry-After",
+        "Idempotent-Replayed",
+    }
+
+
+async def test_summaries_read_as_english(http: httpx.AsyncClient) -> None:
+    spec = (await http.get("/openapi.json")).json()
+    summaries = [op["summary"] for methods in spec["paths"].values() for op in methods.values()]
+
+    assert [s for s in summaries if re.search(r"\ba [aeiou]", s)] == []
+    assert "Create an invoice" in summaries
 
 
 async def test_metrics_are_declared_as_prometheus_text(http: httpx.AsyncClient) -> None:

@@ -25,7 +25,7 @@ router = api_router("accounting")
     "with the status of its sync to an external ledger. A ledger pulls `status=pending`, books "
     "the changes, then marks them synced or failed.",
 )
-async def list_changes(
+async def list_accounting_changes(
     params: PageParams = Depends(page_params),
     status: Literal["pending", "synced", "failed"] | None = Query(
         None, description="Only changes with this sync status"
@@ -48,7 +48,7 @@ async def list_changes(
     summary="Mark accounting changes synced or failed",
     description="All of `change_ids` are updated, or none (404 when one is unknown).",
 )
-async def update_changes(
+async def update_accounting_changes(
     body: schemas.AccountingChangesUpdate,
     principal: Principal = Depends(require_scope("documents:write")),
     session: AsyncSession = Depends(get_session),

@@ -23,6 +23,7 @@ from faktura.core.types import IsoDate, Text
 from faktura.documents import schemas, service
 from faktura.documents.output import PATHS, document_out
 from faktura.documents.status import STATUSES, DocumentType
+from faktura.documents.status import a as article
 from faktura.email import service as email_service
 from faktura.email.schemas import SendRequest
 from faktura.pdfs import service as pdfs_service
@@ -91,12 +92,13 @@ async def _list(
 def _add_routes(target: APIRouter, doc_type: str) -> None:
     path = f"/{PATHS[doc_type]}"
     name = service.label(doc_type)
+    a_name = article(name)
 
     @target.post(
         path,
         response_model=schemas.Document,
         status_code=201,
-        summary=f"Create a {name}",
+        summary=f"Create {a_name}",
         name=f"create_{doc_type}",
         description="Issued and numbered at once, unless `status: draft` is given.",
     )
@@ -122,7 +124,7 @@ def _add_routes(target: APIRouter, doc_type: str) -> None:
         path,
         response_model=ListResponse[schemas.Document],
         summary=f"List {PATHS[doc_type].replace('_', ' ')}",
-        name=f"list_{doc_type}",
+        name=f"list_{PATHS[doc_type]}",
     )
     async def list_of_type(
         params: PageParams = Depends(page_params),
@@ -135,7 +137,7 @@ def _add_routes(target: APIRouter, doc_type: str) -> None:
     @target.get(
         f"{path}/{{document_id}}",
         response_model=schemas.Document,
-        summary=f"Retrieve a {name}",
+        summary=f"Retrieve {a_name}",
         name=f"retrieve_{doc_type}",
     )
     async def retrieve(
@@ -150,7 +152,7 @@ def _add_routes(target: APIRouter, doc_type: str) -> None:
     @target.patch(
         f"{path}/{{document_id}}",
         response_model=schemas.Document,
-        summary=f"Update a {name}",
+        summary=f"Update {a_name}",
         name=f"update_{doc_type}",
         responses={
             409: {
@@ -211,7 +213,7 @@ def _add_routes(target: APIRouter, doc_type: str) -> None:
         @target.post(
             f"{path}/{{document_id}}/cancel",
             response_model=schemas.Document,
-            summary=f"Cancel a {name}",
+            summary=f"Cancel {a_name}",
             name=f"cancel_{doc_type}",
         )
         async def cancel(

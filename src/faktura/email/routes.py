@@ -22,6 +22,7 @@ from faktura.core.types import LOCALE_PATTERN, IsoDate
 from faktura.documents import schemas as documents_schemas
 from faktura.documents.output import PATHS
 from faktura.documents.service import label
+from faktura.documents.status import a as article
 from faktura.email import schemas, service
 from faktura.email.schemas import MessageStatus, Stage
 from faktura.pdfs.routes import ACTIONS_409, act, store_of
@@ -62,13 +63,14 @@ async def _send(
 def _add_routes(target: APIRouter, doc_type: str) -> None:
     path = f"/{PATHS[doc_type]}/{{document_id}}"
     name = label(doc_type)
+    a_name = article(name)
 
     @target.post(
         f"{path}/send",
         response_model=schemas.Message,
         status_code=202,
         responses=_SEND_ERRORS,
-        summary=f"Email a {name}",
+        summary=f"Email {a_name}",
         name=f"send_{doc_type}",
         description=_SEND_DESCRIPTION,
     )
@@ -85,7 +87,7 @@ def _add_routes(target: APIRouter, doc_type: str) -> None:
         path,
         response_model=documents_schemas.Document | schemas.Message,
         responses={**ACTIONS_409, 202: {"description": "send: the message (see …/send)"}},
-        summary=f"Act on a {name} (seed form of the PDF actions and of send)",
+        summary=f"Act on {a_name} (seed form of the PDF actions and of send)",
         name=f"action_{doc_type}",
         description=f"`POST /v1/{PATHS[doc_type]}/{{id}}?action=generate_pdf|upload_pdf|"
         "delete_pdf|send`: the same as `POST …/pdf` with that action (upload_pdf takes "

@@ -39,7 +39,7 @@ def _shown(request: Request, link: PaymentLink) -> schemas.PaymentLink:
     "disputed invoice, or a live-mode link while no live provider is configured; 422 when "
     "`amount` is above the amount due.",
 )
-async def create_link(
+async def create_payment_link(
     request: Request,
     body: schemas.PaymentLinkCreate,
     principal: Principal = Depends(write),
@@ -55,7 +55,7 @@ async def create_link(
     response_model=ListResponse[schemas.PaymentLink],
     summary="List payment links",
 )
-async def list_links(
+async def list_payment_links(
     request: Request,
     params: PageParams = Depends(page_params),
     document_id: uuid.UUID | None = Query(None, description="Only links of this invoice"),
@@ -73,7 +73,7 @@ async def list_links(
     response_model=schemas.PaymentLink,
     summary="Retrieve a payment link",
 )
-async def retrieve_link(
+async def retrieve_payment_link(
     request: Request,
     link_id: uuid.UUID,
     principal: Principal = Depends(read),
@@ -91,7 +91,7 @@ async def retrieve_link(
     description="The page stops taking payments and says so. Deactivating twice changes "
     "nothing; a completed link cannot be deactivated (409 invalid_state).",
 )
-async def deactivate_link(
+async def deactivate_payment_link(
     request: Request,
     link_id: uuid.UUID,
     principal: Principal = Depends(write),
@@ -110,7 +110,7 @@ async def deactivate_link(
     response_model=schemas.ProviderAccountList,
     summary="List the payment providers configured for this mode",
 )
-async def list_provider_accounts(
+async def list_payment_providers(
     request: Request,
     principal: Principal = Depends(require_scope("account:read")),
     session: AsyncSession = Depends(get_session),
@@ -130,7 +130,7 @@ async def list_provider_accounts(
     "through Stripe. Secrets are write-only. Point a Stripe webhook endpoint at "
     "`webhook_url`.",
 )
-async def set_stripe_account(
+async def set_payment_provider(
     request: Request,
     provider: Literal["stripe"],
     body: schemas.StripeAccountIn,
@@ -149,7 +149,7 @@ async def set_stripe_account(
     description="New links of this mode go back to the built-in test provider (test mode) or "
     "are refused (live mode). 404 when it is not configured.",
 )
-async def remove_provider_account(
+async def remove_payment_provider(
     provider: Literal["stripe"],
     principal: Principal = Depends(require_scope("account:write")),
     session: AsyncSession = Depends(get_session),

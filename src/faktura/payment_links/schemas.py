@@ -184,7 +184,7 @@ def provider_account_out(account: ProviderAccount, public_url: str) -> ProviderA
 class ProviderAccountDeleted(OutputModel):
     object: Literal["payment_provider"] = "payment_provider"
     provider: str = Field(description="The provider removed")
-    deleted: Literal[True] = True
+    deleted: Literal[True] = Field(True, description="Always true")
 
 
 class ProviderAccountList(OutputModel):

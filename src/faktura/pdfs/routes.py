@@ -17,6 +17,7 @@ from faktura.api.runtime import runtime_of
 from faktura.documents import schemas as documents_schemas
 from faktura.documents.output import PATHS, document_out
 from faktura.documents.service import label
+from faktura.documents.status import a as article
 from faktura.pdfs import service
 from faktura.pdfs.schemas import (
     BrandingPreview,
@@ -101,12 +102,13 @@ async def act(
 def _add_routes(target: APIRouter, doc_type: str) -> None:
     path = f"/{PATHS[doc_type]}/{{document_id}}"
     name = label(doc_type)
+    a_name = article(name)
 
     @target.get(
         f"{path}/pdf",
         response_class=Response,
         responses={**_PDF_RESPONSE, **_CACHED},
-        summary=f"Download the PDF of a {name}",
+        summary=f"Download the PDF of {a_name}",
         name=f"pdf_of_{doc_type}",
         description="An issued document's archived PDF (archived now if the job has not run "
         "yet), with its SHA-256 as ETag: If-None-Match answers 304. A draft's is rendered on "
@@ -137,7 +139,7 @@ def _add_routes(target: APIRouter, doc_type: str) -> None:
         f"{path}/pdf",
         response_model=documents_schemas.Document,
         responses=ACTIONS_409,
-        summary=f"Generate, upload or delete the PDF of a {name}",
+        summary=f"Generate, upload or delete the PDF of {a_name}",
         name=f"pdf_action_{doc_type}",
     )
     async def pdf_action(

@@ -104,7 +104,7 @@ async def resolve_dispute(
     "`count` + `interval` generates them, the remainder on the last). The invoice "
     "becomes `in_payment_plan` until it is paid or the plan is cancelled.",
 )
-async def enroll_plan(
+async def enroll_payment_plan(
     body: schemas.PaymentPlanCreate,
     principal: Principal = Depends(write),
     session: AsyncSession = Depends(get_session),
@@ -118,7 +118,7 @@ async def enroll_plan(
 @router.get(
     "/payment_plans", response_model=ListResponse[schemas.PaymentPlan], summary="List payment plans"
 )
-async def list_plans(
+async def list_payment_plans(
     params: PageParams = Depends(page_params),
     invoice_id: uuid.UUID | None = Query(None, description="Only this invoice's plans"),
     status: Literal["active", "completed", "cancelled"] | None = Query(
@@ -143,7 +143,7 @@ async def list_plans(
     response_model=schemas.PaymentPlan,
     summary="Retrieve a payment plan, with each installment's state",
 )
-async def retrieve_plan(
+async def retrieve_payment_plan(
     plan_id: uuid.UUID,
     principal: Principal = Depends(read),
     session: AsyncSession = Depends(get_session),
@@ -159,7 +159,7 @@ async def retrieve_plan(
     summary="Cancel a payment plan",
     description="The invoice's status follows its money again.",
 )
-async def cancel_plan(
+async def cancel_payment_plan(
     plan_id: uuid.UUID,
     body: NoFields | None = None,
     principal: Principal = Depends(write),

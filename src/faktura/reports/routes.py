@@ -31,7 +31,7 @@ async def _as_of(session: AsyncSession, principal: Principal, as_of: date | None
 @router.get(
     "/reports/balance", response_model=schemas.BalanceReport, summary="What is owed, per currency"
 )
-async def balance(
+async def balance_report(
     as_of: IsoDate | None = Query(
         None,
         description="Date that decides what is overdue; today "
@@ -53,7 +53,7 @@ async def balance(
     response_model=schemas.AgingReport,
     summary="Amounts due by days past due, per currency and customer",
 )
-async def aging(
+async def aging_report(
     as_of: IsoDate | None = Query(
         None,
         description="Date the ages are counted to; today in the account's time zone if omitted",

@@ -43,7 +43,7 @@ def _with_secret(request: Request, shown: schemas.WebhookEndpointWithSecret) -> 
     summary="Create a webhook endpoint",
     description="The signing secret is in this response only (and in rotate_secret's).",
 )
-async def create_endpoint(
+async def create_webhook_endpoint(
     body: schemas.WebhookEndpointCreate,
     request: Request,
     principal: Principal = Depends(write),
@@ -62,7 +62,7 @@ async def create_endpoint(
     response_model=ListResponse[schemas.WebhookEndpoint],
     summary="List webhook endpoints",
 )
-async def list_endpoints(
+async def list_webhook_endpoints(
     params: PageParams = Depends(page_params),
     principal: Principal = Depends(read),
     session: AsyncSession = Depends(get_session),
@@ -76,7 +76,7 @@ async def list_endpoints(
     response_model=schemas.WebhookEndpoint,
     summary="Retrieve a webhook endpoint",
 )
-async def retrieve_endpoint(
+async def retrieve_webhook_endpoint(
     endpoint_id: EndpointId,
     principal: Principal = Depends(read),
     session: AsyncSession = Depends(get_session),
@@ -90,7 +90,7 @@ async def retrieve_endpoint(
     response_model=schemas.WebhookEndpoint,
     summary="Update a webhook endpoint",
 )
-async def update_endpoint(
+async def update_webhook_endpoint(
     endpoint_id: EndpointId,
     body: schemas.WebhookEndpointUpdate,
     request: Request,
@@ -109,7 +109,7 @@ async def update_endpoint(
     summary="Delete a webhook endpoint",
     description="Its pending deliveries are dropped with it.",
 )
-async def delete_endpoint(
+async def delete_webhook_endpoint(
     endpoint_id: EndpointId,
     principal: Principal = Depends(write),
     session: AsyncSession = Depends(get_session),
@@ -125,7 +125,7 @@ async def delete_endpoint(
     description="Returns the new secret. For 24 hours every delivery carries two signatures, "
     "one with the new secret and one with the old, so receivers can switch without a gap.",
 )
-async def rotate_secret(
+async def rotate_webhook_secret(
     endpoint_id: EndpointId,
     request: Request,
     body: NoFields | None = None,
@@ -143,7 +143,7 @@ async def rotate_secret(
     summary="Send a test event",
     description="Queues a `webhook.test` event for this endpoint only; the worker sends it.",
 )
-async def send_test_event(
+async def send_webhook_test_event(
     endpoint_id: EndpointId,
     body: NoFields | None = None,
     principal: Principal = Depends(write),
@@ -159,7 +159,7 @@ async def send_test_event(
     summary="List an endpoint's deliveries",
     description="Newest first, each with every attempt (status, duration, response excerpt).",
 )
-async def list_deliveries(
+async def list_webhook_deliveries(
     endpoint_id: EndpointId,
     params: PageParams = Depends(page_params),
     status: Literal["pending", "delivered", "failed"] | None = Query(
@@ -179,7 +179,7 @@ async def list_deliveries(
     response_model=schemas.WebhookDelivery,
     summary="Retrieve a webhook delivery",
 )
-async def retrieve_delivery(
+async def retrieve_webhook_delivery(
     delivery_id: DeliveryId,
     principal: Principal = Depends(read),
     session: AsyncSession = Depends(get_session),
@@ -196,7 +196,7 @@ async def retrieve_delivery(
     description="Queues the delivery to be sent again at once, with the same webhook-id, "
     "whether it is pending, delivered or failed.",
 )
-async def retry_delivery(
+async def retry_webhook_delivery(
     delivery_id: DeliveryId,
     body: NoFields | None = None,
     principal: Principal = Depends(write),

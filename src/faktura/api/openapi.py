@@ -1,0 +1,144 @@
+"""The OpenAPI document as generators and readers need it: short operation ids, the tags
+described, the shared error schema, and the headers every operation sends and takes."""
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+from faktura.api.schemas import ErrorResponse
+
+DESCRIPTION = """Faktura: invoices, quotes, credit notes and receipts; customers, items,
+payments, payment links and webhooks — with exact money and gapless numbering.
+
+Authenticate with `Authorization: Bearer fk_test_…` (test mode) or `fk_live_…` (live mode).
+Every error has the shape of `ErrorResponse`. A POST with an `Idempotency-Key` header is
+carried out once however often it is sent (the answer is replayed, with
+`Idempotent-Replayed: true`)."""
+
+TAGS: list[dict[str, str]] = [
+    {
+        "name": "documents",
+        "description": "Invoices, quotes, credit notes and receipts: "
+        "totals by EN 16931, gapless numbers, lifecycle, PDFs",
+    },
+    {"name": "customers", "description": "Customers and their addresses, tax ids and metadata"},
+    {"name": "contacts", "description": "A customer's contacts: who documents and reminders go to"},
+    {"name": "suppliers", "description": "Suppliers, kept like customers"},
+    {"name": "tags", "description": "Labels on customers"},
+    {"name": "items", "description": "The item catalog: descriptions, prices, units, VAT rates"},
+    {
+        "name": "payments",
+        "description": "Payments received, their allocation to invoices, "
+        "reconciliation and refunds",
+    },
+    {
+        "name": "payment_links",
+        "description": "Links to a hosted page where a customer pays an "
+        "invoice by card; the account's payment providers",
+    },
+    {"name": "receivables", "description": "Disputes and payment plans"},
+    {"name": "reports", "description": "What is owed: balance and aging"},
+    {
+        "name": "email",
+        "description": "Sending documents, messages, templates, reminders, suppressed addresses",
+    },
+    {"name": "events", "description": "Every state change, kept at least 30 days"},
+    {
+        "name": "webhooks",
+        "description": "Endpoints notified of events, signed by Standard "
+        "Webhooks; their deliveries",
+    },
+    {"name": "accounting", "description": "The change feed for an external ledger"},
+    {"name": "account", "description": "The account's settings and API keys"},
+    {"name": "operations", "description": "Health, readiness and metrics"},
+]
+
+_HEADERS: dict[str, dict[str, Any]] = {
+    "X-Request-Id": {
+        "description": "This request's id, also in every error object and in the server's log",
+        "schema": {"type": "string", "example": "req_4f1c0d2b9e8a7c6b5a4f3e2d"},
+    },
+    "X-RateLimit-Limit": {
+        "description": "Requests the key's plan allows in the binding window (absent on the "
+        "unlimited plan)",
+        "schema": {"type": "integer"},
+    },
+    "X-RateLimit-Remaining": {
+        "description": "Requests left in that window",
+        "schema": {"type": "integer"},
+    },
+    "X-RateLimit-Reset": {
+        "description": "When that window resets (Unix seconds)",
+        "schema": {"type": "integer"},
+    },
+    "Retry-After": {
+        "description": "Seconds to wait before trying again",
+        "schema": {"type": "integer"},
+    },
+    "Idempotent-Replayed": {
+        "description": "`true` when this is the stored answer of an earlier request with the "
+        "same Idempotency-Key",
+        "schema": {"type": "string", "enum": ["true"]},
+    },
+}
+
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Any unique string up to 255 characters (a UUID, say): the request is carried "
+    "out once however often it is sent with this key within 24 hours; a different request with "
+    "the same key is refused (409 idempotency_conflict). Use a new key per logical request",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+}
+
+
+def operation_id(route: APIRoute) -> str:
+    """The route's own name (`create_invoice`, `list_payments`): short and stable."""
+    return route.name
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/headers/{name}"}
+
+
+def _add_headers(schema: dict[str, Any]) -> None:
+    components = schema.setdefault("components", {})
+    components["headers"] = _HEADERS
+    for path, methods in schema.get("paths", {}).items():
+        for method, operation in methods.items():
+            api = path.startswith("/v1/")
+            if api and method == "post":
+                operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY)
+            for status, response in operation.get("responses", {}).items():
+                headers = response.setdefault("headers", {})
+                headers["X-Request-Id"] = _ref("X-Request-Id")
+                if status in ("429", "503"):
+                    headers["Retry-After"] = _ref("Retry-After")
+                if api and status.startswith("2"):
+                    for name in ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"):
+                        headers[name] = _ref(name)
+                    if method == "post":
+                        headers["Idempotent-Replayed"] = _ref("Idempotent-Replayed")
+
+
+def install(app: FastAPI) -> None:
+    """Publish ErrorResponse under components/schemas, where every error response points, and
+    the shared headers."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+            error_schema = ErrorResponse.model_json_schema(
+                ref_template="#/components/schemas/{model}"
+            )
+            schemas.update(error_schema.pop("$defs", {}))
+            schemas["ErrorResponse"] = error_schema
+            _add_headers(schema)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
