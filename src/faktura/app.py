@@ -24,6 +24,7 @@ from faktura.config import Settings, get_settings
 from faktura.customers.routes import routers as customers_routers
 from faktura.db.session import database_from_settings
 from faktura.documents.routes import router as documents_router
+from faktura.einvoice.routes import router as einvoice_router
 from faktura.email.routes import router as email_router
 from faktura.events.routes import router as events_router
 from faktura.items.routes import router as items_router
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pdfs_routes.router,
         pdfs_routes.account_router,
         email_router,
+        einvoice_router,
         payment_links_router,
         payment_pages.router,
         ops_router,

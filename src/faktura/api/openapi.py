@@ -43,6 +43,11 @@ TAGS: list[dict[str, str]] = [
         "name": "email",
         "description": "Sending documents, messages, templates, reminders, suppressed addresses",
     },
+    {
+        "name": "einvoicing",
+        "description": "EN 16931 e-invoices of invoices and credit notes, "
+        "and what a document lacks to make one",
+    },
     {"name": "events", "description": "Every state change, kept at least 30 days"},
     {
         "name": "webhooks",

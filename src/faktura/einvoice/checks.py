@@ -1,0 +1,111 @@
+"""What an EN 16931 e-invoice needs that a document may lack: each missing business term, named
+with the field that supplies it, before anything is exported."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from faktura.core.money import currency_exponent
+
+# VAT categories whose rules ask for the seller's VAT identifier (BR-S-02, BR-Z-02, BR-E-02,
+# BR-AE-02, BR-IC-02, BR-G-02).
+_SELLER_VAT_ID = frozenset({"S", "Z", "E", "AE", "K", "G"})
+# …and the buyer's (BR-AE-02 reverse charge, BR-IC-02 intra-community supply).
+_BUYER_VAT_ID = frozenset({"AE", "K"})
+# Categories whose breakdown must say why no VAT is charged (BR-E-10, BR-AE-10, BR-IC-10,
+# BR-G-10, BR-O-10).
+_EXEMPTION_REASON = frozenset({"E", "AE", "K", "G", "O"})
+SUPPORTED_CATEGORIES = frozenset({"S", "Z", "E", "AE", "K", "G", "O", "L", "M"})
+
+
+@dataclass(frozen=True)
+class Missing:
+    """One thing the document lacks: the business term, and the field that supplies it."""
+
+    term: str
+    field: str
+    message: str
+
+
+def missing_terms(
+    document: Mapping[str, Any], account: Mapping[str, Any], customer: Mapping[str, Any]
+) -> list[Missing]:
+    """Every reason the document cannot make a valid EN 16931 e-invoice, in a stable order.
+    `document`, `account` and `customer` are the API's JSON of each."""
+    found: list[Missing] = []
+    categories = {row["category"] for row in document["tax_breakdown"]}
+    seller_address = account.get("address") or {}
+    buyer_address = customer.get("address") or {}
+    if not seller_address.get("country"):
+        found.append(
+            Missing(
+                "BT-40",
+                "account.address.country",
+                "BT-40 seller country: set account.address.country",
+            )
+        )
+    if categories & _SELLER_VAT_ID and not account.get("tax_id"):
+        found.append(
+            Missing("BT-31", "account.tax_id", "BT-31 seller VAT identifier: set account.tax_id")
+        )
+    if not buyer_address.get("country"):
+        found.append(
+            Missing(
+                "BT-55",
+                "customer.address.country",
+                "BT-55 buyer country: set customer.address.country",
+            )
+        )
+    if categories & _BUYER_VAT_ID and not customer.get("tax_id"):
+        found.append(
+            Missing(
+                "BT-48",
+                "customer.tax_id",
+                "BT-48 buyer VAT identifier (reverse charge): set customer.tax_id",
+            )
+        )
+    for category in sorted(categories & _EXEMPTION_REASON):
+        lines = [line for line in document["line_items"] if line["vat_category"] == category]
+        if not any(line.get("vat_exemption_reason") for line in lines):
+            found.append(
+                Missing(
+                    "BT-120",
+                    "line_items[].vat_exemption_reason",
+                    f"BT-120 VAT exemption "
+                    f"reason of category {category}: set vat_exemption_reason on its lines",
+                )
+            )
+    unknown = {c for c in categories if c not in SUPPORTED_CATEGORIES}
+    if None in unknown or document.get("tax_rate") is not None:
+        found.append(
+            Missing(
+                "BT-118",
+                "line_items[].vat_rate_id",
+                "BT-118 VAT category of every line: "
+                "a single document tax_amount without VAT rates has none; give each line a "
+                "VAT rate",
+            )
+        )
+    if any(line["vat_type"] == "included" for line in document["line_items"]):
+        found.append(
+            Missing(
+                "BT-131",
+                "line_items[].vat_type",
+                "BT-131 net line amounts: VAT-included "
+                "prices are not exported yet; use vat_type excluded",
+            )
+        )
+    currency = document["currency"]
+    if currency_exponent(currency) > 2:
+        found.append(
+            Missing(
+                "BT-5",
+                "currency",
+                f"BT-5 currency: EN 16931 amounts have at most 2 "
+                f"decimals, and {currency} has {currency_exponent(currency)}",
+            )
+        )
+    if Decimal(document["total"]) < 0:
+        found.append(Missing("BT-112", "total", "BT-112 total: must not be negative"))
+    return found

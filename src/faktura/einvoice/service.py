@@ -1,0 +1,75 @@
+"""E-invoices of issued invoices and credit notes: what is missing, and the export."""
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from faktura.accounts import service as accounts_service
+from faktura.accounts.schemas import account_out
+from faktura.core.errors import ErrorDetail, InvalidState, ValidationFailed
+from faktura.core.tenant import Tenant
+from faktura.customers import service as customers_service
+from faktura.customers.schemas import customer_out
+from faktura.documents import queries as documents_queries
+from faktura.documents import service as documents_service
+from faktura.einvoice.checks import Missing, missing_terms
+from faktura.einvoice.ubl import ubl_of
+
+
+@dataclass(frozen=True)
+class Sources:
+    """The API's JSON of the document, its account and its customer."""
+
+    document: dict[str, Any]
+    account: dict[str, Any]
+    customer: dict[str, Any]
+    related_number: str | None
+
+
+async def _sources(
+    session: AsyncSession, tenant: Tenant, doc_type: str, document_id: uuid.UUID
+) -> Sources:
+    head = await documents_service.get_document(session, tenant, document_id, doc_type)
+    if head.number is None:
+        raise InvalidState(
+            f"A draft {documents_service.label(doc_type)} has no e-invoice: issue it first"
+        )
+    document = await documents_queries.shown_document(session, tenant, document_id)
+    account = await accounts_service.get_account(session, tenant.account_id)
+    customer = await customers_service.get_customer(session, tenant, head.customer_id)
+    related_number = None
+    if head.related_document_id is not None and doc_type == "credit_note":
+        related = await documents_service.get_document(session, tenant, head.related_document_id)
+        related_number = related.number
+    return Sources(
+        document,
+        account_out(account).model_dump(mode="json"),
+        customer_out(customer).model_dump(mode="json"),
+        related_number,
+    )
+
+
+async def check(
+    session: AsyncSession, tenant: Tenant, doc_type: str, document_id: uuid.UUID
+) -> list[Missing]:
+    sources = await _sources(session, tenant, doc_type, document_id)
+    return missing_terms(sources.document, sources.account, sources.customer)
+
+
+async def export_ubl(
+    session: AsyncSession, tenant: Tenant, doc_type: str, document_id: uuid.UUID
+) -> tuple[str, bytes]:
+    """The document's UBL (file name, bytes); 422 naming every missing business term."""
+    sources = await _sources(session, tenant, doc_type, document_id)
+    missing = missing_terms(sources.document, sources.account, sources.customer)
+    if missing:
+        raise ValidationFailed(
+            "This document cannot make a valid EN 16931 e-invoice: "
+            + "; ".join(m.message for m in missing),
+            [ErrorDetail(m.field, m.message) for m in missing],
+        )
+    data = ubl_of(sources.document, sources.account, sources.customer, sources.related_number)
+    safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in sources.document["number"])
+    return f"{doc_type}-{safe}.xml", data

@@ -1,0 +1,230 @@
+"""A document as a UBL 2.1 Invoice or CreditNote, Peppol BIS Billing 3.0 identifiers, EN 16931
+content. Built from the API's own JSON of the document, its account and its customer, so the
+figures are the ones the API answers; `checks.missing_terms` has vouched for them first."""
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from lxml import etree
+
+from faktura.core.money import quantize_money
+
+CUSTOMIZATION = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
+PROFILE = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
+_CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
+_CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
+_ROOTS = {
+    "invoice": ("Invoice", "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"),
+    "credit_note": ("CreditNote", "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"),
+}
+# UN/ECE Recommendation 20 codes of the units Faktura's items commonly carry; C62 ("one") for
+# a line without a unit or with one not listed.
+UNIT_CODES = {
+    "h": "HUR",
+    "hr": "HUR",
+    "hour": "HUR",
+    "hours": "HUR",
+    "min": "MIN",
+    "minute": "MIN",
+    "day": "DAY",
+    "days": "DAY",
+    "week": "WEE",
+    "month": "MON",
+    "months": "MON",
+    "year": "ANN",
+    "kg": "KGM",
+    "g": "GRM",
+    "t": "TNE",
+    "m": "MTR",
+    "km": "KMT",
+    "m2": "MTK",
+    "m3": "MTQ",
+    "l": "LTR",
+    "piece": "H87",
+    "pcs": "H87",
+    "unit": "C62",
+    "kwh": "KWH",
+}
+_NO_RATE = frozenset({"O"})  # BR-O-05: "not subject to VAT" carries no rate
+
+
+def unit_code(unit: str | None) -> str:
+    return UNIT_CODES.get((unit or "").strip().lower(), "C62")
+
+
+class _Builder:
+    def __init__(self, currency: str):
+        self.currency = currency
+
+    def cbc(self, parent: Any, name: str, text: object = None, **attributes: str) -> Any:
+        element = etree.SubElement(parent, f"{{{_CBC}}}{name}", attributes)
+        if text is not None:
+            element.text = str(text)
+        return element
+
+    def cac(self, parent: Any, name: str) -> Any:
+        return etree.SubElement(parent, f"{{{_CAC}}}{name}")
+
+    def amount(self, parent: Any, name: str, value: Decimal | str) -> Any:
+        shown = quantize_money(Decimal(value), self.currency)
+        return self.cbc(parent, name, shown, currencyID=self.currency)
+
+    def tax_category(
+        self, parent: Any, name: str, category: str, rate: Any, reason: str | None = None
+    ) -> None:
+        element = self.cac(parent, name)
+        self.cbc(element, "ID", category)
+        if category not in _NO_RATE and rate is not None:
+            self.cbc(element, "Percent", Decimal(rate).normalize() if rate else Decimal(0))
+        if reason:
+            self.cbc(element, "TaxExemptionReason", reason)
+        self.cbc(self.cac(element, "TaxScheme"), "ID", "VAT")
+
+    def party(
+        self, parent: Any, role: str, name: str, address: Mapping[str, Any], vat_id: str | None
+    ) -> None:
+        party = self.cac(self.cac(parent, role), "Party")
+        postal = self.cac(party, "PostalAddress")
+        for field, tag in (("street", "StreetName"), ("city", "CityName"), ("zip", "PostalZone")):
+            if address.get(field):
+                self.cbc(postal, tag, address[field])
+        self.cbc(self.cac(postal, "Country"), "IdentificationCode", address.get("country"))
+        if vat_id:
+            scheme = self.cac(party, "PartyTaxScheme")
+            self.cbc(scheme, "CompanyID", vat_id)
+            self.cbc(self.cac(scheme, "TaxScheme"), "ID", "VAT")
+        self.cbc(self.cac(party, "PartyLegalEntity"), "RegistrationName", name)
+
+
+def _reasons(document: Mapping[str, Any]) -> dict[str, str]:
+    """The exemption reason of each category, from its first line that gives one."""
+    found: dict[str, str] = {}
+    for line in document["line_items"]:
+        if line.get("vat_exemption_reason"):
+            found.setdefault(line["vat_category"], line["vat_exemption_reason"])
+    return found
+
+
+def _allowances(document: Mapping[str, Any]) -> list[tuple[Mapping[str, Any], Decimal]]:
+    """The document discount as EN 16931 allowances, one per VAT group it lowered: the group's
+    line nets less its taxable amount."""
+    found = []
+    for row in document["tax_breakdown"]:
+        nets = sum(
+            (
+                Decimal(line["amount"])
+                for line in document["line_items"]
+                if line["vat_category"] == row["category"]
+                and Decimal(line["vat_rate"] or 0) == Decimal(row["rate"] or 0)
+            ),
+            Decimal(0),
+        )
+        share = nets - Decimal(row["taxable"])
+        if share > 0:
+            found.append((row, share))
+    return found
+
+
+def ubl_of(
+    document: Mapping[str, Any],
+    account: Mapping[str, Any],
+    customer: Mapping[str, Any],
+    related_number: str | None = None,
+) -> bytes:
+    """The UBL XML bytes of an issued invoice or credit note."""
+    currency = document["currency"]
+    build = _Builder(currency)
+    root_name, namespace = _ROOTS[document["type"]]
+    credit = document["type"] == "credit_note"
+    root = etree.Element(
+        f"{{{namespace}}}{root_name}", nsmap={None: namespace, "cac": _CAC, "cbc": _CBC}
+    )
+    build.cbc(root, "CustomizationID", CUSTOMIZATION)
+    build.cbc(root, "ProfileID", PROFILE)
+    build.cbc(root, "ID", document["number"])
+    build.cbc(root, "IssueDate", document["issue_date"])
+    if not credit and document.get("due_date"):
+        build.cbc(root, "DueDate", document["due_date"])
+    build.cbc(root, "CreditNoteTypeCode" if credit else "InvoiceTypeCode", 381 if credit else 380)
+    if document.get("notes"):
+        build.cbc(root, "Note", document["notes"])
+    build.cbc(root, "DocumentCurrencyCode", currency)
+    if credit and related_number:
+        reference = build.cac(build.cac(root, "BillingReference"), "InvoiceDocumentReference")
+        build.cbc(reference, "ID", related_number)
+    seller = account.get("legal_name") or account["name"]
+    build.party(root, "AccountingSupplierParty", seller, account["address"], account.get("tax_id"))
+    build.party(
+        root,
+        "AccountingCustomerParty",
+        document["customer_name"],
+        customer["address"],
+        customer.get("tax_id"),
+    )
+    if credit and document.get("due_date"):
+        terms = build.cac(root, "PaymentMeans")
+        build.cbc(terms, "PaymentMeansCode", "1")
+        build.cbc(terms, "PaymentDueDate", document["due_date"])
+    reasons = _reasons(document)
+    allowances = _allowances(document)
+    for row, share in allowances:
+        allowance = build.cac(root, "AllowanceCharge")
+        build.cbc(allowance, "ChargeIndicator", "false")
+        build.cbc(allowance, "AllowanceChargeReason", "Discount")
+        build.amount(allowance, "Amount", share)
+        build.tax_category(allowance, "TaxCategory", row["category"], row["rate"])
+    tax_total = build.cac(root, "TaxTotal")
+    build.amount(tax_total, "TaxAmount", document["tax_amount"])
+    for row in document["tax_breakdown"]:
+        subtotal = build.cac(tax_total, "TaxSubtotal")
+        build.amount(subtotal, "TaxableAmount", row["taxable"])
+        build.amount(subtotal, "TaxAmount", row["tax"])
+        build.tax_category(
+            subtotal, "TaxCategory", row["category"], row["rate"], reasons.get(row["category"])
+        )
+    nets = sum((Decimal(line["amount"]) for line in document["line_items"]), Decimal(0))
+    discount = sum((share for _, share in allowances), Decimal(0))
+    totals = build.cac(root, "LegalMonetaryTotal")
+    build.amount(totals, "LineExtensionAmount", nets)
+    build.amount(totals, "TaxExclusiveAmount", nets - discount)
+    build.amount(totals, "TaxInclusiveAmount", document["total"])
+    if discount:
+        build.amount(totals, "AllowanceTotalAmount", discount)
+    prepaid = Decimal(document["total"]) - Decimal(document["amount_due"])
+    if prepaid:
+        build.amount(totals, "PrepaidAmount", prepaid)
+    build.amount(totals, "PayableAmount", document["amount_due"])
+    for index, line in enumerate(document["line_items"], start=1):
+        _line(build, root, line, index, credit)
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
+
+
+def _line(build: _Builder, root: Any, line: Mapping[str, Any], index: int, credit: bool) -> None:
+    element = build.cac(root, "CreditNoteLine" if credit else "InvoiceLine")
+    build.cbc(element, "ID", index)
+    quantity = Decimal(line["quantity"]).normalize()
+    build.cbc(
+        element,
+        "CreditedQuantity" if credit else "InvoicedQuantity",
+        f"{quantity:f}",
+        unitCode=unit_code(line.get("unit")),
+    )
+    build.amount(element, "LineExtensionAmount", line["amount"])
+    gross = Decimal(line["quantity"]) * Decimal(line["unit_price"])
+    discount = quantize_money(gross, build.currency) - Decimal(line["amount"])
+    if discount > 0:
+        allowance = build.cac(element, "AllowanceCharge")
+        build.cbc(allowance, "ChargeIndicator", "false")
+        build.cbc(allowance, "AllowanceChargeReason", "Discount")
+        build.amount(allowance, "Amount", discount)
+    item = build.cac(element, "Item")
+    build.cbc(item, "Name", line["description"][:200])
+    build.tax_category(item, "ClassifiedTaxCategory", line["vat_category"], line["vat_rate"])
+    price = build.cac(element, "Price")
+    build.cbc(
+        price,
+        "PriceAmount",
+        f"{Decimal(line['unit_price']).normalize():f}",
+        currencyID=build.currency,
+    )

@@ -1,0 +1,19 @@
+"""The official EN 16931 rules, compiled, from the validation kit beside the project
+(../shared/validation; CI always has it), run in process with Saxon."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+KIT = Path(__file__).resolve().parents[3] / "shared" / "validation"
+
+
+@pytest.fixture(scope="session")
+def en16931_ubl() -> object:
+    if not (KIT / "einvoice_validator.py").exists():
+        pytest.skip(f"the validation kit is not at {KIT}")
+    sys.path.insert(0, str(KIT))
+    from einvoice_validator import Validator
+
+    return Validator(["en16931-ubl"])
