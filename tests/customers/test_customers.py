@@ -51,6 +51,7 @@ async def test_create_returns_the_customer_with_the_accounts_defaults(api: ApiCl
         "phone": "+972-3-555-0100",
         "tax_id": None,
         "address": {**EMPTY_ADDRESS, "street": "1 Herzl St", "city": "Tel Aviv", "zip": "6100000"},
+        "electronic_address": None,
         "currency": "ILS",
         "timezone": None,
         "locale": None,

@@ -27,6 +27,7 @@ async def test_supplier_lifecycle(api: ApiClient) -> None:
         "phone": None,
         "tax_id": "EL094259216",
         "address": {"street": None, "city": "Athens", "zip": None, "state": None, "country": "GR"},
+        "electronic_address": None,
         "currency": "EUR",
         "timezone": None,
         "locale": None,

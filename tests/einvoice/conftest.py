@@ -1,5 +1,5 @@
-"""The official EN 16931 rules, compiled, from the validation kit beside the project
-(../shared/validation; CI always has it), run in process with Saxon."""
+"""The official EN 16931 and Peppol BIS 3 rules, compiled, from the validation kit beside the
+project (../shared/validation; CI always has it), run in process with Saxon."""
 
 import sys
 from pathlib import Path
@@ -10,10 +10,11 @@ KIT = Path(__file__).resolve().parents[3] / "shared" / "validation"
 
 
 @pytest.fixture(scope="session")
-def en16931_ubl() -> object:
+def bis3_ubl() -> object:
+    """The CEN EN 16931 rules and OpenPeppol's BIS Billing 3.0 rules, for UBL."""
     if not (KIT / "einvoice_validator.py").exists():
         pytest.skip(f"the validation kit is not at {KIT}")
     sys.path.insert(0, str(KIT))
     from einvoice_validator import Validator
 
-    return Validator(["en16931-ubl"])
+    return Validator(["en16931-ubl", "peppol-ubl"])

@@ -41,6 +41,7 @@ async def _seller(api: ApiClient, currency: str = "EUR") -> dict[str, str]:
                 "zip": "10115",
                 "country": "DE",
             },
+            "electronic_address": {"scheme": "9930", "id": "DE136695976"},
             "default_currency": currency,
             "vat_rates": RATES,
         },
@@ -55,6 +56,7 @@ async def _buyer(api: ApiClient, name: str = "Globex SARL", **overrides: Any) ->
         company_name=name,
         tax_id="FR40303265045",
         address={"street": "1 rue de la Paix", "city": "Paris", "zip": "75002", "country": "FR"},
+        electronic_address={"scheme": "9957", "id": "FR40303265045"},
         **overrides,
     )
     return str(customer["id"])
@@ -132,7 +134,7 @@ MATRIX = {
 
 @pytest.mark.parametrize("case", list(MATRIX))
 async def test_every_export_passes_the_en16931_rules_with_the_apis_totals(
-    api: ApiClient, en16931_ubl: Any, case: str
+    api: ApiClient, bis3_ubl: Any, case: str
 ) -> None:
     spec = MATRIX[case]
     rates = await _seller(api)
@@ -142,17 +144,23 @@ async def test_every_export_passes_the_en16931_rules_with_the_apis_totals(
         item["discount"] = discount
     extra = {"discount_amount": spec["discount_amount"]} if "discount_amount" in spec else {}
     invoice = await create_document(
-        api, customer_id=customer_id, currency="EUR", line_items=lines, **extra
+        api,
+        customer_id=customer_id,
+        currency="EUR",
+        line_items=lines,
+        buyer_reference="DEPT-42",
+        purchase_order="PO-4711",
+        **extra,
     )
 
     data = await _export(api, invoice)
 
-    result = en16931_ubl.validate_bytes(data)
+    result = bis3_ubl.validate_bytes(data)
     assert result.ok, result.report()
     _assert_totals(data, exact(await api.get(f"/v1/invoices/{invoice['id']}")))
 
 
-async def test_a_partly_paid_invoice_and_its_credit_note(api: ApiClient, en16931_ubl: Any) -> None:
+async def test_a_partly_paid_invoice_and_its_credit_note(api: ApiClient, bis3_ubl: Any) -> None:
     rates = await _seller(api)
     customer_id = await _buyer(api)
     invoice = await create_document(
@@ -160,6 +168,7 @@ async def test_a_partly_paid_invoice_and_its_credit_note(api: ApiClient, en16931
         customer_id=customer_id,
         currency="EUR",
         line_items=_lines(rates, ("Standard", "10", "100.00")),
+        purchase_order="PO-4711",
     )
     await pay(api, amount="500.00", invoice_id=invoice["id"])
     credit_note = await create_document(
@@ -168,13 +177,14 @@ async def test_a_partly_paid_invoice_and_its_credit_note(api: ApiClient, en16931
         customer_id=customer_id,
         related_document_id=invoice["id"],
         line_items=_lines(rates, ("Standard", "1", "100.00")),
+        buyer_reference="DEPT-42",
     )
 
     invoice_xml = await _export(api, invoice)
     credit_xml = await _export(api, credit_note, "credit_notes")
 
     for data in (invoice_xml, credit_xml):
-        result = en16931_ubl.validate_bytes(data)
+        result = bis3_ubl.validate_bytes(data)
         assert result.ok, result.report()
     invoice = exact(await api.get(f"/v1/invoices/{invoice['id']}"))
     _assert_totals(invoice_xml, invoice)
@@ -187,7 +197,7 @@ async def test_a_partly_paid_invoice_and_its_credit_note(api: ApiClient, en16931
     assert referenced == invoice["number"]
 
 
-async def test_a_yen_invoice_has_no_decimals(api: ApiClient, en16931_ubl: Any) -> None:
+async def test_a_yen_invoice_has_no_decimals(api: ApiClient, bis3_ubl: Any) -> None:
     rates = await _seller(api, "JPY")
     customer_id = await _buyer(api)
     invoice = await create_document(
@@ -195,11 +205,12 @@ async def test_a_yen_invoice_has_no_decimals(api: ApiClient, en16931_ubl: Any) -
         customer_id=customer_id,
         currency="JPY",
         line_items=_lines(rates, ("Standard", "3", "1999")),
+        buyer_reference="DEPT-42",
     )
 
     data = await _export(api, invoice)
 
-    result = en16931_ubl.validate_bytes(data)
+    result = bis3_ubl.validate_bytes(data)
     assert result.ok, result.report()
     xml = etree.fromstring(data)
     assert (
@@ -209,7 +220,7 @@ async def test_a_yen_invoice_has_no_decimals(api: ApiClient, en16931_ubl: Any) -
 
 async def test_missing_terms_are_named_and_nothing_is_exported(api: ApiClient) -> None:
     rates = await _seller(api)
-    await api.patch("/v1/account", json={"tax_id": None})
+    await api.patch("/v1/account", json={"tax_id": None, "electronic_address": None})
     customer = await create_customer(api, company_name="No VAT id Ltd")
     invoice = await create_document(
         api,
@@ -225,6 +236,10 @@ async def test_missing_terms_are_named_and_nothing_is_exported(api: ApiClient) -
     expected = [
         {"field": "account.tax_id", "message": "BT-31 seller VAT identifier: set account.tax_id"},
         {
+            "field": "account.electronic_address",
+            "message": "BT-34 seller electronic address (Peppol): set account.electronic_address",
+        },
+        {
             "field": "customer.address.country",
             "message": "BT-55 buyer country: set customer.address.country",
         },
@@ -232,13 +247,28 @@ async def test_missing_terms_are_named_and_nothing_is_exported(api: ApiClient) -
             "field": "customer.tax_id",
             "message": "BT-48 buyer VAT identifier (reverse charge): set customer.tax_id",
         },
+        {
+            "field": "customer.electronic_address",
+            "message": "BT-49 buyer electronic address (Peppol): set customer.electronic_address",
+        },
+        {
+            "field": "buyer_reference",
+            "message": "BT-10 buyer reference or BT-13 purchase order (Peppol): set the "
+            "document's buyer_reference or purchase_order",
+        },
     ]
     assert error["details"] == expected
     assert checked["ready"] is False
-    assert [(m["term"], m["field"]) for m in checked["missing"]] == [
-        ("BT-31", "account.tax_id"),
-        ("BT-55", "customer.address.country"),
-        ("BT-48", "customer.tax_id"),
+    assert [(m["field"], m["message"]) for m in checked["missing"]] == [
+        (d["field"], d["message"]) for d in expected
+    ]
+    assert [m["term"] for m in checked["missing"]] == [
+        "BT-31",
+        "BT-34",
+        "BT-55",
+        "BT-48",
+        "BT-49",
+        "BT-10",
     ]
 
 
@@ -251,3 +281,38 @@ async def test_a_draft_has_no_einvoice(api: ApiClient) -> None:
     assert_error(
         await api.get(f"/v1/invoices/{draft['id']}/einvoice?format=cii"), 422, "validation_error"
     )
+
+
+async def test_electronic_addresses_and_references_are_checked_and_shown(api: ApiClient) -> None:
+    bad_scheme = await api.post(
+        "/v1/customers",
+        json={
+            "company_name": "X",
+            "contacts": [{"contact_name": "A", "email": "a@example.com"}],
+            "electronic_address": {"scheme": "88", "id": "1"},
+        },
+    )
+    no_id = await api.patch(
+        "/v1/account", json={"electronic_address": {"scheme": "0088", "id": ""}}
+    )
+    long_reference = await api.post(
+        "/v1/invoices",
+        json={"customer_id": await _buyer(api), "amount": "10", "buyer_reference": "x" * 201},
+    )
+
+    for response, field in (
+        (bad_scheme, "electronic_address.scheme"),
+        (no_id, "electronic_address.id"),
+        (long_reference, "buyer_reference"),
+    ):
+        error = assert_error(response, 422, "validation_error")
+        assert [d["field"] for d in error["details"]] == [field]  # type: ignore[union-attr]
+    customer = await create_customer(
+        api, company_name="Y", electronic_address={"scheme": "0088", "id": "5790000436057"}
+    )
+    assert customer["electronic_address"] == {"scheme": "0088", "id": "5790000436057"}
+    cleared = await api.patch(f"/v1/customers/{customer['id']}", json={"electronic_address": None})
+    assert cleared.json()["electronic_address"] is None
+    invoice = await create_document(api, customer_id=customer["id"], purchase_order="PO-1")
+    issued = await api.patch(f"/v1/invoices/{invoice['id']}", json={"buyer_reference": "B-2"})
+    assert (issued.json()["purchase_order"], issued.json()["buyer_reference"]) == ("PO-1", "B-2")

@@ -8,7 +8,7 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from faktura.db.base import Base, IdMixin, TimestampMixin
-from faktura.db.types import AddressData, JSONType
+from faktura.db.types import AddressData, ElectronicAddressData, JSONType
 
 
 class NumberingRuleData(TypedDict):
@@ -88,6 +88,8 @@ class Account(IdMixin, TimestampMixin, Base):
     phone: Mapped[str | None] = mapped_column(String(64))
     website: Mapped[str | None] = mapped_column(String(500))
     address: Mapped[AddressData] = mapped_column(JSONType, default=dict)
+    # Where e-invoices reach the account (Peppol), EN 16931 BT-34.
+    electronic_address: Mapped[ElectronicAddressData | None] = mapped_column(JSONType)
     default_currency: Mapped[str] = mapped_column(String(3))
     locale: Mapped[str] = mapped_column(String(35))
     timezone: Mapped[str] = mapped_column(String(64))

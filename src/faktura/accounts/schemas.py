@@ -11,7 +11,15 @@ from pydantic import Field, StrictBool, StringConstraints, field_validator
 from faktura.accounts.models import Account as AccountRow
 from faktura.accounts.models import ApiKey as ApiKeyRow
 from faktura.accounts.scopes import GRANTABLE_SCOPES
-from faktura.api.schemas import Address, AddressIn, DecimalIn, DecimalOut, InputModel, OutputModel
+from faktura.api.schemas import (
+    Address,
+    AddressIn,
+    DecimalIn,
+    DecimalOut,
+    ElectronicAddress,
+    InputModel,
+    OutputModel,
+)
 from faktura.core.money import decimal_places, normalize_decimal
 from faktura.core.types import (
     NEVER_NULL,
@@ -162,6 +170,11 @@ class AccountUpdate(InputModel):
     phone: Text | None = Field(None, max_length=64, description="Phone")
     website: Text | None = Field(None, max_length=500, description="Website")
     address: AddressIn | None = Field(None, description="Postal address (replaced whole)")
+    electronic_address: ElectronicAddress | None = Field(
+        None,
+        description="Where e-invoices reach the account (its Peppol participant id, EN 16931 "
+        "BT-34); null removes it",
+    )
     default_currency: Annotated[CurrencyCode | None, NEVER_NULL] = Field(
         None, description="ISO 4217 code of new documents"
     )
@@ -204,6 +217,9 @@ class Account(OutputModel):
     phone: str | None = Field(description="Phone")
     website: str | None = Field(description="Website")
     address: Address = Field(description="Postal address")
+    electronic_address: ElectronicAddress | None = Field(
+        description="Where e-invoices reach the account (Peppol participant id)"
+    )
     default_currency: str = Field(description="ISO 4217 code of new documents")
     locale: str = Field(description="BCP 47 locale")
     timezone: str = Field(description="IANA time zone")

@@ -19,7 +19,7 @@ from faktura.core.clock import utcnow
 from faktura.core.errors import NotFound, ValidationFailed
 from faktura.core.ids import uuid7
 from faktura.core.tenant import Tenant
-from faktura.db.types import AddressData
+from faktura.db.types import AddressData, ElectronicAddressData
 from faktura.events.service import record_event
 
 
@@ -118,6 +118,12 @@ async def update_account(
     if "address" in given:
         account.address = cast(
             AddressData, changes.address.model_dump(exclude_none=True) if changes.address else {}
+        )
+    if "electronic_address" in given:
+        account.electronic_address = (
+            cast(ElectronicAddressData, changes.electronic_address.model_dump())
+            if changes.electronic_address
+            else None
         )
     if "branding" in given:
         branding = changes.branding.model_dump(exclude_none=True) if changes.branding else {}

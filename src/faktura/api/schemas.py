@@ -56,6 +56,19 @@ class Address(BaseModel):
     country: CountryCode | None = Field(None, description="ISO 3166-1 alpha-2 country code")
 
 
+class ElectronicAddress(BaseModel):
+    """Where e-invoices reach a party: a Peppol participant id, as EN 16931 BT-34 / BT-49."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    scheme: str = Field(
+        pattern=r"^([0-9]{4}|EM)$",
+        description="Electronic address scheme (EAS code list): 0088 GLN, 0208 Belgian company "
+        "number, 9930 German VAT, 9957 French VAT, 0204 Leitweg-ID, EM email…",
+    )
+    id: Text = Field(min_length=1, max_length=100, description="The address within the scheme")
+
+
 def _address_from_text(value: object) -> object:
     """Seed 003 sends an address as one string: it is the street line."""
     return {"street": value} if isinstance(value, str) else value

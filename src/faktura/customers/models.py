@@ -6,7 +6,7 @@ from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueCon
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from faktura.db.base import Base, IdMixin, TenantMixin, TimestampMixin
-from faktura.db.types import AddressData, JSONType, MetadataData
+from faktura.db.types import AddressData, ElectronicAddressData, JSONType, MetadataData
 
 CUSTOMER = "customer"
 SUPPLIER = "supplier"
@@ -60,6 +60,8 @@ class Party(IdMixin, TimestampMixin, TenantMixin, Base):
     phone: Mapped[str | None] = mapped_column(String(64))
     tax_id: Mapped[str | None] = mapped_column(String(64))
     address: Mapped[AddressData] = mapped_column(JSONType, default=dict)
+    # Where e-invoices reach the party (Peppol), EN 16931 BT-49.
+    electronic_address: Mapped[ElectronicAddressData | None] = mapped_column(JSONType)
     currency: Mapped[str] = mapped_column(String(3))
     timezone: Mapped[str | None] = mapped_column(String(64))
     locale: Mapped[str | None] = mapped_column(String(35))

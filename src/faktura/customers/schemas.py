@@ -15,7 +15,7 @@ from pydantic import (
 )
 
 from faktura.accounts.schemas import check_timezone
-from faktura.api.schemas import Address, AddressIn, InputModel, OutputModel
+from faktura.api.schemas import Address, AddressIn, ElectronicAddress, InputModel, OutputModel
 from faktura.core.types import (
     NEVER_NULL,
     CurrencyCode,
@@ -162,6 +162,9 @@ class PartyCreate(_AcceptsNameAlias):
         "GB; CH; NO); kept as given",
     )
     address: AddressIn | None = Field(None, description="Postal address")
+    electronic_address: ElectronicAddress | None = Field(
+        None, description="Where e-invoices reach it: its Peppol participant id (EN 16931 BT-49)"
+    )
     currency: CurrencyCode | None = Field(
         None, description="ISO 4217 code of its documents; the account's currency if omitted"
     )
@@ -231,6 +234,9 @@ class PartyUpdate(_AcceptsNameAlias):
         None, min_length=1, max_length=64, description="VAT or tax number (checked, see create)"
     )
     address: AddressIn | None = Field(None, description="Postal address (replaced whole)")
+    electronic_address: ElectronicAddress | None = Field(
+        None, description="Where e-invoices reach it (Peppol participant id); null removes it"
+    )
     currency: Annotated[CurrencyCode | None, NEVER_NULL] = Field(
         None, description="ISO 4217 code of its documents"
     )
@@ -292,6 +298,9 @@ class _PartyOut(OutputModel):
     phone: str | None = Field(description="Phone number")
     tax_id: str | None = Field(description="VAT or tax number")
     address: Address = Field(description="Postal address")
+    electronic_address: ElectronicAddress | None = Field(
+        description="Where e-invoices reach it (Peppol participant id)"
+    )
     currency: str = Field(description="ISO 4217 code of its documents")
     timezone: str | None = Field(description="IANA time zone; null means the account's")
     locale: str | None = Field(description="BCP 47 locale; null means the account's")
@@ -324,6 +333,11 @@ def _party_fields(party: Party) -> dict[str, Any]:
         "phone": party.phone,
         "tax_id": party.tax_id,
         "address": Address.model_validate(party.address),
+        "electronic_address": (
+            None
+            if party.electronic_address is None
+            else ElectronicAddress.model_validate(party.electronic_address)
+        ),
         "currency": party.currency,
         "timezone": party.timezone,
         "locale": party.locale,

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.accounts import service as accounts_service
+from faktura.api.schemas import ElectronicAddress
 from faktura.core.clock import utcnow
 from faktura.core.errors import Conflict, InvalidState, NotFound, ValidationFailed
 from faktura.core.tenant import Tenant
@@ -37,7 +38,7 @@ from faktura.customers.schemas import (
 from faktura.customers.tax_ids import InvalidTaxId, check_tax_id, compact_tax_id
 from faktura.db.pagination import Page, PageParams, paginate
 from faktura.db.search import search_text
-from faktura.db.types import AddressData
+from faktura.db.types import AddressData, ElectronicAddressData
 from faktura.documents import queries as documents_queries
 from faktura.events.service import record_event
 from faktura.payments import queries as payments_queries
@@ -132,6 +133,7 @@ async def _new_party(session: AsyncSession, tenant: Tenant, kind: str, data: Par
         phone=data.phone,
         tax_id=data.tax_id,
         address=data.address.model_dump(exclude_none=True) if data.address else {},
+        electronic_address=_electronic_address(data.electronic_address),
         currency=currency,
         timezone=data.timezone,
         locale=data.locale,
@@ -209,6 +211,10 @@ async def list_parties(
     )
 
 
+def _electronic_address(given: ElectronicAddress | None) -> ElectronicAddressData | None:
+    return None if given is None else cast(ElectronicAddressData, given.model_dump())
+
+
 def _apply_party_changes(party: Party, changes: PartyUpdate) -> None:
     given = changes.model_fields_set
     for name in _PARTY_FIELDS:
@@ -218,6 +224,8 @@ def _apply_party_changes(party: Party, changes: PartyUpdate) -> None:
         party.address = cast(
             AddressData, changes.address.model_dump(exclude_none=True) if changes.address else {}
         )
+    if "electronic_address" in given:
+        party.electronic_address = _electronic_address(changes.electronic_address)
     if "metadata" in given:
         if changes.metadata is None:
             party.metadata_ = {}

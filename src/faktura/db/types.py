@@ -109,6 +109,13 @@ class AddressData(TypedDict, total=False):
     country: str | None
 
 
+class ElectronicAddressData(TypedDict):
+    """An e-invoicing address: the EAS scheme code and the id within it."""
+
+    scheme: str
+    id: str
+
+
 # Free-form string keys and values a client attaches to an object.
 MetadataData = dict[str, str]
 

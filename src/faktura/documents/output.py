@@ -122,6 +122,8 @@ def document_out(
         "external_payment_amount": money(document.external_payment_amount),
         "amount_due": money(document.amount_due),
         "notes": document.notes,
+        "buyer_reference": document.buyer_reference,
+        "purchase_order": document.purchase_order,
         "biller_id": document.biller_id,
         "payment_method_id": document.payment_method_id,
         "source_type": document.source_type,

@@ -212,6 +212,15 @@ class DocumentCreate(InputModel):
     notes: MultilineText | None = Field(
         None, max_length=5000, description="Notes printed on the document"
     )
+    buyer_reference: Text | None = Field(
+        None,
+        max_length=200,
+        description="The buyer's reference for routing the invoice (EN 16931 BT-10; Germany's "
+        "Leitweg-ID for public buyers)",
+    )
+    purchase_order: Text | None = Field(
+        None, max_length=200, description="The buyer's purchase order number (EN 16931 BT-13)"
+    )
     related_document_id: uuid.UUID | None = Field(
         None, description="Credit notes: the invoice they reduce (required)"
     )
@@ -306,6 +315,14 @@ class DocumentUpdate(InputModel):
     tax_amount: DecimalIn | None = Field(None, description="Drafts only")
     discount_amount: DecimalIn | None = Field(None, description="Drafts only")
     notes: MultilineText | None = Field(None, max_length=5000, description="Always editable")
+    buyer_reference: Text | None = Field(
+        None, max_length=200, description="The buyer's reference (BT-10); always editable"
+    )
+    purchase_order: Text | None = Field(
+        None,
+        max_length=200,
+        description="The buyer's purchase order number (BT-13); always editable",
+    )
     amount: PositiveAmount | None = Field(None, description="Imported documents: the total")
     amount_due: DecimalIn | None = Field(None, description="Imported documents: ≤ amount")
     external_payment_amount: DecimalIn | None = Field(
@@ -384,6 +401,8 @@ class Document(OutputModel):
     external_payment_amount: DecimalOut = Field(description="Paid outside Faktura")
     amount_due: DecimalOut = Field(description="What is still owed")
     notes: str | None = Field(description="Notes")
+    buyer_reference: str | None = Field(description="The buyer's reference (EN 16931 BT-10)")
+    purchase_order: str | None = Field(description="The buyer's purchase order (BT-13)")
     biller_id: str | None = Field(description="The account's biller that issues it")
     payment_method_id: str | None = Field(
         description="The account's payment method the customer is asked to pay with"

@@ -56,7 +56,9 @@ from faktura.events.service import record_event
 
 DEFAULT_PAYMENT_TERMS = timedelta(days=30)
 # Only these fields of an issued document may change: its legal content is fixed.
-EDITABLE_WHEN_ISSUED = frozenset({"notes", "due_date", "customer_address", "tax_rate"})
+EDITABLE_WHEN_ISSUED = frozenset(
+    {"notes", "due_date", "customer_address", "tax_rate", "buyer_reference", "purchase_order"}
+)
 IMPORT_MONEY_FIELDS = frozenset({"amount", "amount_due", "external_payment_amount"})
 
 
@@ -138,6 +140,8 @@ async def create_document(
         due_date_given=data.due_date is not None,
         vat_type=data.vat_type,
         notes=data.notes,
+        buyer_reference=data.buyer_reference,
+        purchase_order=data.purchase_order,
         source_type=data.source_type,
         tax_rate=data.tax_rate,
         biller_id=_account_option(account.billers, data.biller_id, "biller_id", "billers"),
@@ -493,6 +497,8 @@ async def convert_quote(session: AsyncSession, tenant: Tenant, quote_id: uuid.UU
         tax_amount=quote.tax_amount if quote.tax_amount_given else None,
         discount_amount=quote.discount_amount or None,
         notes=quote.notes,
+        buyer_reference=quote.buyer_reference,
+        purchase_order=quote.purchase_order,
     )
     invoice = await create_document(session, tenant, DocumentType.INVOICE, data, copy_of=quote)
     await transition(

@@ -49,6 +49,14 @@ def missing_terms(
         found.append(
             Missing("BT-31", "account.tax_id", "BT-31 seller VAT identifier: set account.tax_id")
         )
+    if not account.get("electronic_address"):
+        found.append(
+            Missing(
+                "BT-34",
+                "account.electronic_address",
+                "BT-34 seller electronic address (Peppol): set account.electronic_address",
+            )
+        )
     if not buyer_address.get("country"):
         found.append(
             Missing(
@@ -63,6 +71,23 @@ def missing_terms(
                 "BT-48",
                 "customer.tax_id",
                 "BT-48 buyer VAT identifier (reverse charge): set customer.tax_id",
+            )
+        )
+    if not customer.get("electronic_address"):
+        found.append(
+            Missing(
+                "BT-49",
+                "customer.electronic_address",
+                "BT-49 buyer electronic address (Peppol): set customer.electronic_address",
+            )
+        )
+    if not (document.get("buyer_reference") or document.get("purchase_order")):
+        found.append(
+            Missing(
+                "BT-10",
+                "buyer_reference",
+                "BT-10 buyer reference or BT-13 purchase order "
+                "(Peppol): set the document's buyer_reference or purchase_order",
             )
         )
     for category in sorted(categories & _EXEMPTION_REASON):

@@ -81,10 +81,13 @@ class _Builder:
             self.cbc(element, "TaxExemptionReason", reason)
         self.cbc(self.cac(element, "TaxScheme"), "ID", "VAT")
 
-    def party(
-        self, parent: Any, role: str, name: str, address: Mapping[str, Any], vat_id: str | None
-    ) -> None:
+    def party(self, parent: Any, role: str, name: str, who: Mapping[str, Any]) -> None:
+        """A seller or buyer: `who` is the API's JSON of the account or the customer."""
+        address, vat_id = who.get("address") or {}, who.get("tax_id")
         party = self.cac(self.cac(parent, role), "Party")
+        endpoint = who.get("electronic_address")
+        if endpoint:
+            self.cbc(party, "EndpointID", endpoint["id"], schemeID=endpoint["scheme"])
         postal = self.cac(party, "PostalAddress")
         for field, tag in (("street", "StreetName"), ("city", "CityName"), ("zip", "PostalZone")):
             if address.get(field):
@@ -150,18 +153,16 @@ def ubl_of(
     if document.get("notes"):
         build.cbc(root, "Note", document["notes"])
     build.cbc(root, "DocumentCurrencyCode", currency)
+    if document.get("buyer_reference"):
+        build.cbc(root, "BuyerReference", document["buyer_reference"])
+    if document.get("purchase_order"):
+        build.cbc(build.cac(root, "OrderReference"), "ID", document["purchase_order"])
     if credit and related_number:
         reference = build.cac(build.cac(root, "BillingReference"), "InvoiceDocumentReference")
         build.cbc(reference, "ID", related_number)
     seller = account.get("legal_name") or account["name"]
-    build.party(root, "AccountingSupplierParty", seller, account["address"], account.get("tax_id"))
-    build.party(
-        root,
-        "AccountingCustomerParty",
-        document["customer_name"],
-        customer["address"],
-        customer.get("tax_id"),
-    )
+    build.party(root, "AccountingSupplierParty", seller, account)
+    build.party(root, "AccountingCustomerParty", document["customer_name"], customer)
     if credit and document.get("due_date"):
         terms = build.cac(root, "PaymentMeans")
         build.cbc(terms, "PaymentMeansCode", "1")
