@@ -9,12 +9,23 @@ import pytest
 KIT = Path(__file__).resolve().parents[3] / "shared" / "validation"
 
 
-@pytest.fixture(scope="session")
-def bis3_ubl() -> object:
-    """The CEN EN 16931 rules and OpenPeppol's BIS Billing 3.0 rules, for UBL."""
+def _validator(rules: list[str]) -> object:
     if not (KIT / "einvoice_validator.py").exists():
         pytest.skip(f"the validation kit is not at {KIT}")
     sys.path.insert(0, str(KIT))
     from einvoice_validator import Validator
 
-    return Validator(["en16931-ubl", "peppol-ubl"])
+    return Validator(rules)
+
+
+@pytest.fixture(scope="session")
+def bis3_ubl() -> object:
+    """The CEN EN 16931 rules and OpenPeppol's BIS Billing 3.0 rules, for UBL."""
+    return _validator(["en16931-ubl", "peppol-ubl"])
+
+
+@pytest.fixture(scope="session")
+def en16931_cii() -> object:
+    """The CEN EN 16931 rules for CII (the Factur-X EN 16931 profile's XML; Peppol's CII rules
+    ask for BIS identifiers instead of the plain EN 16931 guideline)."""
+    return _validator(["en16931-cii"])

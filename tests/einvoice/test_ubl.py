@@ -279,7 +279,7 @@ async def test_a_draft_has_no_einvoice(api: ApiClient) -> None:
 
     assert_error(refused, 409, "invalid_state")
     assert_error(
-        await api.get(f"/v1/invoices/{draft['id']}/einvoice?format=cii"), 422, "validation_error"
+        await api.get(f"/v1/invoices/{draft['id']}/einvoice?format=pdf"), 422, "validation_error"
     )
 
 

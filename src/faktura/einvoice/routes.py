@@ -20,7 +20,7 @@ from faktura.einvoice import service
 
 router = api_router("einvoicing")
 read = require_scope("documents:read")
-Format = Literal["ubl"]
+Format = Literal["ubl", "cii"]
 
 
 class MissingTerm(OutputModel):
@@ -53,17 +53,24 @@ def _add_routes(target: APIRouter, doc_type: str) -> None:
         responses={**_XML, **error_responses(409)},
         summary=f"Export {a_name} as an e-invoice",
         name=f"einvoice_of_{doc_type}",
-        description="UBL 2.1 with Peppol BIS Billing 3.0 identifiers and EN 16931 content. "
+        description="UBL 2.1 with Peppol BIS Billing 3.0 identifiers, or CII D16B, with EN 16931 "
+        "content. "
         "409 for a draft; 422 `validation_error` whose details name each missing business term "
         "and the field that supplies it (see …/einvoice/check).",
     )
     async def einvoice(
         document_id: uuid.UUID,
-        format: Format = Query("ubl", description="ubl (UBL 2.1, Peppol BIS Billing 3.0)"),
+        format: Format = Query(
+            "ubl",
+            description="ubl (UBL 2.1, Peppol BIS Billing 3.0) or cii (UN/CEFACT CII D16B, "
+            "EN 16931 profile)",
+        ),
         principal: Principal = Depends(read),
         session: AsyncSession = Depends(get_session),
     ) -> Response:
-        filename, data = await service.export_ubl(session, principal.tenant, doc_type, document_id)
+        filename, data = await service.export(
+            session, principal.tenant, doc_type, document_id, format
+        )
         return Response(
             data,
             media_type="application/xml",

@@ -15,6 +15,7 @@ from faktura.customers.schemas import customer_out
 from faktura.documents import queries as documents_queries
 from faktura.documents import service as documents_service
 from faktura.einvoice.checks import Missing, missing_terms
+from faktura.einvoice.cii import cii_of
 from faktura.einvoice.ubl import ubl_of
 
 
@@ -58,10 +59,14 @@ async def check(
     return missing_terms(sources.document, sources.account, sources.customer)
 
 
-async def export_ubl(
-    session: AsyncSession, tenant: Tenant, doc_type: str, document_id: uuid.UUID
+BUILDERS = {"ubl": ubl_of, "cii": cii_of}
+
+
+async def export(
+    session: AsyncSession, tenant: Tenant, doc_type: str, document_id: uuid.UUID, fmt: str
 ) -> tuple[str, bytes]:
-    """The document's UBL (file name, bytes); 422 naming every missing business term."""
+    """The document's e-invoice in `fmt` (file name, bytes); 422 naming every missing
+    business term."""
     sources = await _sources(session, tenant, doc_type, document_id)
     missing = missing_terms(sources.document, sources.account, sources.customer)
     if missing:
@@ -70,6 +75,8 @@ async def export_ubl(
             + "; ".join(m.message for m in missing),
             [ErrorDetail(m.field, m.message) for m in missing],
         )
-    data = ubl_of(sources.document, sources.account, sources.customer, sources.related_number)
+    data = BUILDERS[fmt](
+        sources.document, sources.account, sources.customer, sources.related_number
+    )
     safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in sources.document["number"])
-    return f"{doc_type}-{safe}.xml", data
+    return f"{doc_type}-{safe}-{fmt}.xml", data

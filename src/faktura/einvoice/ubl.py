@@ -9,6 +9,7 @@ from typing import Any
 from lxml import etree
 
 from faktura.core.money import quantize_money
+from faktura.einvoice.figures import allowances, payment_terms, reasons, unit_code
 
 CUSTOMIZATION = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
 PROFILE = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
@@ -18,39 +19,7 @@ _ROOTS = {
     "invoice": ("Invoice", "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"),
     "credit_note": ("CreditNote", "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"),
 }
-# UN/ECE Recommendation 20 codes of the units Faktura's items commonly carry; C62 ("one") for
-# a line without a unit or with one not listed.
-UNIT_CODES = {
-    "h": "HUR",
-    "hr": "HUR",
-    "hour": "HUR",
-    "hours": "HUR",
-    "min": "MIN",
-    "minute": "MIN",
-    "day": "DAY",
-    "days": "DAY",
-    "week": "WEE",
-    "month": "MON",
-    "months": "MON",
-    "year": "ANN",
-    "kg": "KGM",
-    "g": "GRM",
-    "t": "TNE",
-    "m": "MTR",
-    "km": "KMT",
-    "m2": "MTK",
-    "m3": "MTQ",
-    "l": "LTR",
-    "piece": "H87",
-    "pcs": "H87",
-    "unit": "C62",
-    "kwh": "KWH",
-}
 _NO_RATE = frozenset({"O"})  # BR-O-05: "not subject to VAT" carries no rate
-
-
-def unit_code(unit: str | None) -> str:
-    return UNIT_CODES.get((unit or "").strip().lower(), "C62")
 
 
 class _Builder:
@@ -100,35 +69,6 @@ class _Builder:
         self.cbc(self.cac(party, "PartyLegalEntity"), "RegistrationName", name)
 
 
-def _reasons(document: Mapping[str, Any]) -> dict[str, str]:
-    """The exemption reason of each category, from its first line that gives one."""
-    found: dict[str, str] = {}
-    for line in document["line_items"]:
-        if line.get("vat_exemption_reason"):
-            found.setdefault(line["vat_category"], line["vat_exemption_reason"])
-    return found
-
-
-def _allowances(document: Mapping[str, Any]) -> list[tuple[Mapping[str, Any], Decimal]]:
-    """The document discount as EN 16931 allowances, one per VAT group it lowered: the group's
-    line nets less its taxable amount."""
-    found = []
-    for row in document["tax_breakdown"]:
-        nets = sum(
-            (
-                Decimal(line["amount"])
-                for line in document["line_items"]
-                if line["vat_category"] == row["category"]
-                and Decimal(line["vat_rate"] or 0) == Decimal(row["rate"] or 0)
-            ),
-            Decimal(0),
-        )
-        share = nets - Decimal(row["taxable"])
-        if share > 0:
-            found.append((row, share))
-    return found
-
-
 def ubl_of(
     document: Mapping[str, Any],
     account: Mapping[str, Any],
@@ -167,9 +107,12 @@ def ubl_of(
         terms = build.cac(root, "PaymentMeans")
         build.cbc(terms, "PaymentMeansCode", "1")
         build.cbc(terms, "PaymentDueDate", document["due_date"])
-    reasons = _reasons(document)
-    allowances = _allowances(document)
-    for row, share in allowances:
+    if not document.get("due_date") and Decimal(document["amount_due"]) > 0:
+        # BR-CO-25: something due needs a due date or terms
+        build.cbc(build.cac(root, "PaymentTerms"), "Note", payment_terms(document, related_number))
+    exemptions = reasons(document)
+    discounts = allowances(document)
+    for row, share in discounts:
         allowance = build.cac(root, "AllowanceCharge")
         build.cbc(allowance, "ChargeIndicator", "false")
         build.cbc(allowance, "AllowanceChargeReason", "Discount")
@@ -182,10 +125,10 @@ def ubl_of(
         build.amount(subtotal, "TaxableAmount", row["taxable"])
         build.amount(subtotal, "TaxAmount", row["tax"])
         build.tax_category(
-            subtotal, "TaxCategory", row["category"], row["rate"], reasons.get(row["category"])
+            subtotal, "TaxCategory", row["category"], row["rate"], exemptions.get(row["category"])
         )
     nets = sum((Decimal(line["amount"]) for line in document["line_items"]), Decimal(0))
-    discount = sum((share for _, share in allowances), Decimal(0))
+    discount = sum((share for _, share in discounts), Decimal(0))
     totals = build.cac(root, "LegalMonetaryTotal")
     build.amount(totals, "LineExtensionAmount", nets)
     build.amount(totals, "TaxExclusiveAmount", nets - discount)
