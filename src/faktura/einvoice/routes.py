@@ -3,7 +3,7 @@
 import uuid
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
@@ -17,10 +17,11 @@ from faktura.documents.output import PATHS
 from faktura.documents.status import a as article
 from faktura.documents.status import label
 from faktura.einvoice import service
+from faktura.pdfs.routes import store_of
 
 router = api_router("einvoicing")
 read = require_scope("documents:read")
-Format = Literal["ubl", "cii"]
+Format = Literal["ubl", "cii", "facturx"]
 
 
 class MissingTerm(OutputModel):
@@ -37,8 +38,11 @@ class EinvoiceCheck(OutputModel):
 
 _XML: dict[int | str, dict[str, Any]] = {
     200: {
-        "description": "The e-invoice",
-        "content": {"application/xml": {"schema": {"type": "string"}}},
+        "description": "The e-invoice: XML for ubl and cii, a PDF for facturx",
+        "content": {
+            "application/xml": {"schema": {"type": "string"}},
+            "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+        },
     }
 }
 
@@ -53,27 +57,29 @@ def _add_routes(target: APIRouter, doc_type: str) -> None:
         responses={**_XML, **error_responses(409)},
         summary=f"Export {a_name} as an e-invoice",
         name=f"einvoice_of_{doc_type}",
-        description="UBL 2.1 with Peppol BIS Billing 3.0 identifiers, or CII D16B, with EN 16931 "
-        "content. "
+        description="UBL 2.1 with Peppol BIS Billing 3.0 identifiers, CII D16B, or Factur-X (the "
+        "archived PDF as PDF/A-3 carrying the CII), with EN 16931 content. "
         "409 for a draft; 422 `validation_error` whose details name each missing business term "
         "and the field that supplies it (see …/einvoice/check).",
     )
     async def einvoice(
+        request: Request,
         document_id: uuid.UUID,
         format: Format = Query(
             "ubl",
-            description="ubl (UBL 2.1, Peppol BIS Billing 3.0) or cii (UN/CEFACT CII D16B, "
-            "EN 16931 profile)",
+            description="ubl (UBL 2.1, Peppol BIS Billing 3.0), cii (UN/CEFACT CII D16B, EN "
+            "16931 profile) or facturx (the PDF as PDF/A-3 with the CII attached, Factur-X EN "
+            "16931)",
         ),
         principal: Principal = Depends(read),
         session: AsyncSession = Depends(get_session),
     ) -> Response:
         filename, data = await service.export(
-            session, principal.tenant, doc_type, document_id, format
+            session, principal.tenant, store_of(request), doc_type, document_id, format
         )
         return Response(
             data,
-            media_type="application/xml",
+            media_type="application/pdf" if format == service.FACTURX else "application/xml",
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
 

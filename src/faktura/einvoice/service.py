@@ -1,9 +1,11 @@
 """E-invoices of issued invoices and credit notes: what is missing, and the export."""
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
+import facturx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.accounts import service as accounts_service
@@ -17,6 +19,8 @@ from faktura.documents import service as documents_service
 from faktura.einvoice.checks import Missing, missing_terms
 from faktura.einvoice.cii import cii_of
 from faktura.einvoice.ubl import ubl_of
+from faktura.pdfs import service as pdfs_service
+from faktura.pdfs.storage import FileStore
 
 
 @dataclass(frozen=True)
@@ -60,13 +64,41 @@ async def check(
 
 
 BUILDERS = {"ubl": ubl_of, "cii": cii_of}
+FACTURX = "facturx"
+
+
+def _facturx(pdf: bytes, cii: bytes, document: dict[str, Any], seller: str) -> bytes:
+    """The PDF/A-3 with the CII attached as factur-x.xml and the Factur-X XMP (the factur-x
+    library checks the XML against the CII XSD as it embeds it)."""
+    return bytes(
+        facturx.generate_from_binary(
+            pdf,
+            cii,
+            flavor="factur-x",
+            level="en16931",
+            check_xsd=True,
+            pdf_metadata={
+                "author": seller,
+                "keywords": "Factur-X, Invoice",
+                "title": f"{seller}: {document['type'].replace('_', ' ')} {document['number']}",
+                "subject": f"{document['type'].replace('_', ' ')} {document['number']}",
+            },
+            lang=document.get("locale") or None,
+        )
+    )
 
 
 async def export(
-    session: AsyncSession, tenant: Tenant, doc_type: str, document_id: uuid.UUID, fmt: str
+    session: AsyncSession,
+    tenant: Tenant,
+    store: FileStore,
+    doc_type: str,
+    document_id: uuid.UUID,
+    fmt: str,
 ) -> tuple[str, bytes]:
-    """The document's e-invoice in `fmt` (file name, bytes); 422 naming every missing
-    business term."""
+    """The document's e-invoice in `fmt` (file name, bytes): UBL or CII XML, or the Factur-X
+    PDF (the document's archived PDF carrying the CII). 422 naming every missing business
+    term."""
     sources = await _sources(session, tenant, doc_type, document_id)
     missing = missing_terms(sources.document, sources.account, sources.customer)
     if missing:
@@ -75,8 +107,13 @@ async def export(
             + "; ".join(m.message for m in missing),
             [ErrorDetail(m.field, m.message) for m in missing],
         )
-    data = BUILDERS[fmt](
-        sources.document, sources.account, sources.customer, sources.related_number
-    )
     safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in sources.document["number"])
-    return f"{doc_type}-{safe}-{fmt}.xml", data
+    builder = BUILDERS["cii" if fmt == FACTURX else fmt]
+    data = builder(sources.document, sources.account, sources.customer, sources.related_number)
+    if fmt != FACTURX:
+        return f"{doc_type}-{safe}-{fmt}.xml", data
+    pdf = await pdfs_service.pdf_of(session, tenant, store, doc_type, document_id)
+    assert pdf is not None  # only a conditional request answers None
+    seller = sources.account.get("legal_name") or sources.account["name"]
+    combined = await asyncio.to_thread(_facturx, pdf.data, data, sources.document, seller)
+    return f"{doc_type}-{safe}-facturx.pdf", combined
