@@ -4,6 +4,7 @@ the API's totals."""
 from decimal import Decimal
 from typing import Any
 
+import facturx
 import pytest
 from lxml import etree
 
@@ -25,6 +26,7 @@ TOTALS = (
 async def _cii(api: ApiClient, document: dict[str, Any], path: str = "invoices") -> bytes:
     response = await api.get(f"/v1/{path}/{document['id']}/einvoice?format=cii")
     assert response.status_code == 200, response.text
+    assert facturx.xml_check_xsd(response.content, flavor="factur-x", level="en16931")
     return response.content
 
 

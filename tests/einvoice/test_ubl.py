@@ -5,6 +5,7 @@ business term a document lacks."""
 from decimal import Decimal
 from typing import Any
 
+import facturx
 import pytest
 from lxml import etree
 
@@ -78,6 +79,8 @@ async def _export(api: ApiClient, document: dict[str, Any], path: str = "invoice
     response = await api.get(f"/v1/{path}/{document['id']}/einvoice?format=ubl")
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/xml"
+    flavor = "ubl-2.1-creditnote" if path == "credit_notes" else "ubl-2.1-invoice"
+    assert facturx.xml_check_xsd(response.content, flavor=flavor)  # the UBL 2.1 XSD
     return response.content
 
 
