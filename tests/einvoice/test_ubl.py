@@ -319,3 +319,43 @@ async def test_electronic_addresses_and_references_are_checked_and_shown(api: Ap
     invoice = await create_document(api, customer_id=customer["id"], purchase_order="PO-1")
     issued = await api.patch(f"/v1/invoices/{invoice['id']}", json={"buyer_reference": "B-2"})
     assert (issued.json()["purchase_order"], issued.json()["buyer_reference"]) == ("PO-1", "B-2")
+
+
+async def test_a_dinar_invoice_exports_when_its_amounts_fit_two_decimals(
+    api: ApiClient, bis3_ubl: Any, en16931_cii: Any
+) -> None:
+    rates = await _seller(api, "BHD")
+    customer_id = await _buyer(api)
+    even = await create_document(
+        api,
+        customer_id=customer_id,
+        currency="BHD",
+        line_items=_lines(rates, ("Standard", "2", "12.500")),
+        buyer_reference="DEPT-42",
+    )
+    odd = await create_document(
+        api,
+        customer_id=customer_id,
+        currency="BHD",
+        line_items=_lines(rates, ("Standard", "1", "12.345")),
+        buyer_reference="DEPT-42",
+    )
+
+    ubl = await _export(api, even)
+    cii = await api.get(f"/v1/invoices/{even['id']}/einvoice?format=cii")
+    refused = await api.get(f"/v1/invoices/{odd['id']}/einvoice?format=ubl")
+
+    assert bis3_ubl.validate_bytes(ubl).ok, bis3_ubl.validate_bytes(ubl).report()
+    assert en16931_cii.validate_bytes(cii.content).ok
+    xml = etree.fromstring(ubl)
+    # 25.000 + 19 % VAT (4.750), written with the two decimals EN 16931 allows, nothing lost
+    assert xml.findtext("cac:LegalMonetaryTotal/cbc:PayableAmount", namespaces=NS) == "29.75"
+    _assert_totals(ubl, exact(await api.get(f"/v1/invoices/{even['id']}")))
+    error = assert_error(refused, 422, "validation_error")
+    assert error["details"] == [
+        {
+            "field": "currency",
+            "message": "BT-5 currency: EN 16931 amounts have at most 2 decimals, and this BHD "
+            "document has amounts such as 12.345; they are never rounded",
+        }
+    ]

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from faktura.core.money import currency_exponent
+from faktura.einvoice.figures import MAX_DECIMALS, exported_amounts
 
 # VAT categories whose rules ask for the seller's VAT identifier (BR-S-02, BR-Z-02, BR-E-02,
 # BR-AE-02, BR-IC-02, BR-G-02).
@@ -122,15 +123,18 @@ def missing_terms(
             )
         )
     currency = document["currency"]
-    if currency_exponent(currency) > 2:
-        found.append(
-            Missing(
-                "BT-5",
-                "currency",
-                f"BT-5 currency: EN 16931 amounts have at most 2 "
-                f"decimals, and {currency} has {currency_exponent(currency)}",
+    if currency_exponent(currency) > MAX_DECIMALS:
+        finer = [a for a in exported_amounts(document) if a != a.quantize(Decimal("0.01"))]
+        if finer:
+            found.append(
+                Missing(
+                    "BT-5",
+                    "currency",
+                    f"BT-5 currency: EN 16931 amounts have at most {MAX_DECIMALS} decimals, and "
+                    f"this {currency} document has amounts such as {finer[0]}; they are never "
+                    "rounded",
+                )
             )
-        )
     if Decimal(document["total"]) < 0:
         found.append(Missing("BT-112", "total", "BT-112 total: must not be negative"))
     return found

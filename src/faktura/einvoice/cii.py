@@ -10,7 +10,13 @@ from typing import Any
 from lxml import etree
 
 from faktura.core.money import quantize_money
-from faktura.einvoice.figures import allowances, payment_terms, reasons, unit_code
+from faktura.einvoice.figures import (
+    allowances,
+    amount_text,
+    payment_terms,
+    reasons,
+    unit_code,
+)
 
 GUIDELINE = "urn:cen.eu:en16931:2017"
 _RSM = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
@@ -31,7 +37,7 @@ class _Builder:
         return element
 
     def amount(self, parent: Any, name: str, value: Decimal | str, **attributes: str) -> Any:
-        return self.ram(parent, name, quantize_money(Decimal(value), self.currency), **attributes)
+        return self.ram(parent, name, amount_text(value, self.currency), **attributes)
 
     def day(self, parent: Any, name: str, value: str) -> None:
         stamp = etree.SubElement(self.ram(parent, name), f"{{{_UDT}}}DateTimeString", format="102")

@@ -5,6 +5,8 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from faktura.core.money import currency_exponent, quantize_money
+
 # UN/ECE Recommendation 20 codes of the units Faktura's items commonly carry; C62 ("one") for
 # a line without a unit or with one not listed.
 UNIT_CODES = {
@@ -73,3 +75,32 @@ def payment_terms(document: Mapping[str, Any], related_number: str | None) -> st
     if document["type"] == "credit_note" and related_number:
         return f"Credited against invoice {related_number}"
     return "Due on receipt"
+
+
+# EN 16931 amounts have at most two decimals (BR-DEC-*). A currency with three (BHD, KWD…)
+# exports when every amount of the document is a whole number of hundredths; never rounded.
+MAX_DECIMALS = 2
+_HUNDREDTH = Decimal("0.01")
+
+
+def exported_amounts(document: Mapping[str, Any]) -> list[Decimal]:
+    """Every amount an export writes, as the document has it."""
+    found = [
+        Decimal(document[name])
+        for name in ("subtotal", "discount_amount", "tax_amount", "total", "amount_due")
+    ]
+    for row in document["tax_breakdown"]:
+        found += [Decimal(row["taxable"]), Decimal(row["tax"])]
+    for line in document["line_items"]:
+        gross = Decimal(line["quantity"]) * Decimal(line["unit_price"])
+        found += [Decimal(line["amount"]), quantize_money(gross, document["currency"])]
+    return found
+
+
+def amount_text(value: Decimal | str, currency: str) -> str:
+    """An amount as the XML writes it: at the currency's exponent, or at two decimals for a
+    currency with more (the check has made sure nothing is lost)."""
+    shown = quantize_money(Decimal(value), currency)
+    if currency_exponent(currency) > MAX_DECIMALS:
+        shown = shown.quantize(_HUNDREDTH)
+    return str(shown)

@@ -9,7 +9,13 @@ from typing import Any
 from lxml import etree
 
 from faktura.core.money import quantize_money
-from faktura.einvoice.figures import allowances, payment_terms, reasons, unit_code
+from faktura.einvoice.figures import (
+    allowances,
+    amount_text,
+    payment_terms,
+    reasons,
+    unit_code,
+)
 
 CUSTOMIZATION = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
 PROFILE = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
@@ -36,8 +42,7 @@ class _Builder:
         return etree.SubElement(parent, f"{{{_CAC}}}{name}")
 
     def amount(self, parent: Any, name: str, value: Decimal | str) -> Any:
-        shown = quantize_money(Decimal(value), self.currency)
-        return self.cbc(parent, name, shown, currencyID=self.currency)
+        return self.cbc(parent, name, amount_text(value, self.currency), currencyID=self.currency)
 
     def tax_category(
         self, parent: Any, name: str, category: str, rate: Any, reason: str | None = None
