@@ -359,3 +359,38 @@ async def test_a_dinar_invoice_exports_when_its_amounts_fit_two_decimals(
             "document has amounts such as 12.345; they are never rounded",
         }
     ]
+
+
+@pytest.mark.parametrize("discount", [None, "10.00"])
+async def test_vat_included_prices_export_as_net_lines(
+    api: ApiClient, bis3_ubl: Any, en16931_cii: Any, discount: str | None
+) -> None:
+    rates = await _seller(api)
+    customer_id = await _buyer(api)
+    extra = {"discount_amount": discount} if discount else {}
+    invoice = await create_document(
+        api,
+        customer_id=customer_id,
+        currency="EUR",
+        vat_type="included",
+        line_items=_lines(
+            rates, ("Standard", "3", "33.33"), ("Standard", "1", "100.00"), ("Reduced", "7", "9.99")
+        ),
+        buyer_reference="DEPT-42",
+        **extra,
+    )
+    shown = exact(await api.get(f"/v1/invoices/{invoice['id']}"))
+
+    ubl = await _export(api, invoice)
+    cii = (await api.get(f"/v1/invoices/{invoice['id']}/einvoice?format=cii")).content
+
+    assert bis3_ubl.validate_bytes(ubl).ok, bis3_ubl.validate_bytes(ubl).report()
+    assert en16931_cii.validate_bytes(cii).ok, en16931_cii.validate_bytes(cii).report()
+    xml = etree.fromstring(ubl)
+    totals = "cac:LegalMonetaryTotal/cbc:"
+    assert _amount(xml, totals + "TaxInclusiveAmount") == shown["total"]
+    assert _amount(xml, "cac:TaxTotal/cbc:TaxAmount") == shown["tax_amount"]
+    assert _amount(xml, totals + "TaxExclusiveAmount") == shown["total"] - shown["tax_amount"]
+    nets = [_amount(x, "cbc:LineExtensionAmount") for x in xml.findall("cac:InvoiceLine", NS)]
+    allowance = Decimal(discount or 0) and _amount(xml, totals + "AllowanceTotalAmount")
+    assert sum(nets) - allowance == shown["total"] - shown["tax_amount"]

@@ -113,15 +113,6 @@ def missing_terms(
                 "VAT rate",
             )
         )
-    if any(line["vat_type"] == "included" for line in document["line_items"]):
-        found.append(
-            Missing(
-                "BT-131",
-                "line_items[].vat_type",
-                "BT-131 net line amounts: VAT-included "
-                "prices are not exported yet; use vat_type excluded",
-            )
-        )
     currency = document["currency"]
     if currency_exponent(currency) > MAX_DECIMALS:
         finer = [a for a in exported_amounts(document) if a != a.quantize(Decimal("0.01"))]

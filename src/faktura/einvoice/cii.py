@@ -9,10 +9,11 @@ from typing import Any
 
 from lxml import etree
 
-from faktura.core.money import quantize_money
 from faktura.einvoice.figures import (
     allowances,
     amount_text,
+    line_price,
+    net_amounts,
     payment_terms,
     reasons,
     unit_code,
@@ -115,8 +116,9 @@ def cii_of(
     if document.get("notes"):
         build.ram(build.ram(header, "IncludedNote"), "Content", document["notes"])
     transaction = etree.SubElement(root, f"{{{_RSM}}}SupplyChainTradeTransaction")
+    line_nets = net_amounts(document)
     for index, line in enumerate(document["line_items"], start=1):
-        _line(build, transaction, line, index)
+        _line(build, transaction, line, line_nets[index - 1], index)
     agreement = build.ram(transaction, "ApplicableHeaderTradeAgreement")
     if document.get("buyer_reference"):
         build.ram(agreement, "BuyerReference", document["buyer_reference"])
@@ -153,7 +155,7 @@ def cii_of(
     elif Decimal(document["amount_due"]) > 0:  # BR-CO-25: something due needs terms
         terms = build.ram(settlement, "SpecifiedTradePaymentTerms")
         build.ram(terms, "Description", payment_terms(document, related_number))
-    nets = sum((Decimal(line["amount"]) for line in document["line_items"]), Decimal(0))
+    nets = sum(line_nets, Decimal(0))
     discount = sum((share for _, share in discounts), Decimal(0))
     totals = build.ram(settlement, "SpecifiedTradeSettlementHeaderMonetarySummation")
     build.amount(totals, "LineTotalAmount", nets)
@@ -173,24 +175,25 @@ def cii_of(
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
 
 
-def _line(build: _Builder, transaction: Any, line: Mapping[str, Any], index: int) -> None:
+def _line(
+    build: _Builder, transaction: Any, line: Mapping[str, Any], net: Decimal, index: int
+) -> None:
     item = build.ram(transaction, "IncludedSupplyChainTradeLineItem")
     build.ram(build.ram(item, "AssociatedDocumentLineDocument"), "LineID", index)
     build.ram(build.ram(item, "SpecifiedTradeProduct"), "Name", line["description"][:200])
     agreement = build.ram(item, "SpecifiedLineTradeAgreement")
     price = build.ram(agreement, "NetPriceProductTradePrice")
-    build.ram(price, "ChargeAmount", f"{Decimal(line['unit_price']).normalize():f}")
+    unit_price, discount = line_price(line, net, build.currency)
+    build.ram(price, "ChargeAmount", f"{unit_price:f}")
     delivery = build.ram(item, "SpecifiedLineTradeDelivery")
     quantity = Decimal(line["quantity"]).normalize()
     build.ram(delivery, "BilledQuantity", f"{quantity:f}", unitCode=unit_code(line.get("unit")))
     settlement = build.ram(item, "SpecifiedLineTradeSettlement")
     build.tax(settlement, "ApplicableTradeTax", line["vat_category"], line["vat_rate"])
-    gross = Decimal(line["quantity"]) * Decimal(line["unit_price"])
-    discount = quantize_money(gross, build.currency) - Decimal(line["amount"])
     if discount > 0:
         allowance = build.ram(settlement, "SpecifiedTradeAllowanceCharge")
         build.indicator(allowance, False)
         build.amount(allowance, "ActualAmount", discount)
         build.ram(allowance, "Reason", "Discount")
     summation = build.ram(settlement, "SpecifiedTradeSettlementLineMonetarySummation")
-    build.amount(summation, "LineTotalAmount", line["amount"])
+    build.amount(summation, "LineTotalAmount", net)

@@ -50,21 +50,53 @@ def reasons(document: Mapping[str, Any]) -> dict[str, str]:
     return found
 
 
+def _in_group(line: Mapping[str, Any], row: Mapping[str, Any]) -> bool:
+    return line["vat_category"] == row["category"] and Decimal(line["vat_rate"] or 0) == Decimal(
+        row["rate"] or 0
+    )
+
+
+def net_amounts(document: Mapping[str, Any]) -> list[Decimal]:
+    """Each line's net amount (BT-131). A line priced with VAT included (`vat_type: included`)
+    has its VAT taken out — gross × 100 / (100 + rate), rounded — and, in a group without a
+    document discount, the rounding left over goes to the group's largest line, so the group's
+    nets add up to its taxable amount exactly as the VAT breakdown says."""
+    currency = document["currency"]
+    lines = document["line_items"]
+    nets = [Decimal(line["amount"]) for line in lines]
+    discounted = Decimal(document["discount_amount"]) > 0
+    for row in document["tax_breakdown"]:
+        members = [
+            i
+            for i, line in enumerate(lines)
+            if _in_group(line, row) and line["vat_type"] == "included"
+        ]
+        if not members:
+            continue
+        rate = Decimal(row["rate"] or 0)
+        for i in members:
+            nets[i] = quantize_money(nets[i] * 100 / (100 + rate), currency)
+        if not discounted:
+            largest = max(members, key=lambda i: Decimal(lines[i]["amount"]))
+            nets[largest] += Decimal(row["taxable"]) - sum((nets[i] for i in members), Decimal(0))
+    return nets
+
+
 def allowances(document: Mapping[str, Any]) -> list[tuple[Mapping[str, Any], Decimal]]:
     """The document discount as EN 16931 allowances, one per VAT group it lowered: the group's
     line nets less its taxable amount."""
+    nets = net_amounts(document)
     found = []
     for row in document["tax_breakdown"]:
-        nets = sum(
+        total = sum(
             (
-                Decimal(line["amount"])
-                for line in document["line_items"]
-                if line["vat_category"] == row["category"]
-                and Decimal(line["vat_rate"] or 0) == Decimal(row["rate"] or 0)
+                n
+                for n, line in zip(nets, document["line_items"], strict=True)
+                if _in_group(line, row)
             ),
             Decimal(0),
         )
-        share = nets - Decimal(row["taxable"])
+        share = total - Decimal(row["taxable"])
         if share > 0:
             found.append((row, share))
     return found
@@ -104,3 +136,14 @@ def amount_text(value: Decimal | str, currency: str) -> str:
     if currency_exponent(currency) > MAX_DECIMALS:
         shown = shown.quantize(_HUNDREDTH)
     return str(shown)
+
+
+def line_price(line: Mapping[str, Any], net: Decimal, currency: str) -> tuple[Decimal, Decimal]:
+    """A line's net price (BT-146) and its allowance (BT-136). A net-priced line keeps its
+    unit price, its discount as the allowance; a VAT-included line is priced at its net amount
+    per unit (to eight decimals), without an allowance."""
+    if line["vat_type"] == "included":
+        price = (net / Decimal(line["quantity"])).quantize(Decimal("0.00000001"))
+        return price.normalize(), Decimal(0)
+    gross = quantize_money(Decimal(line["quantity"]) * Decimal(line["unit_price"]), currency)
+    return Decimal(line["unit_price"]).normalize(), gross - net

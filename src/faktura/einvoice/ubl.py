@@ -8,10 +8,11 @@ from typing import Any
 
 from lxml import etree
 
-from faktura.core.money import quantize_money
 from faktura.einvoice.figures import (
     allowances,
     amount_text,
+    line_price,
+    net_amounts,
     payment_terms,
     reasons,
     unit_code,
@@ -132,7 +133,8 @@ def ubl_of(
         build.tax_category(
             subtotal, "TaxCategory", row["category"], row["rate"], exemptions.get(row["category"])
         )
-    nets = sum((Decimal(line["amount"]) for line in document["line_items"]), Decimal(0))
+    line_nets = net_amounts(document)
+    nets = sum(line_nets, Decimal(0))
     discount = sum((share for _, share in discounts), Decimal(0))
     totals = build.cac(root, "LegalMonetaryTotal")
     build.amount(totals, "LineExtensionAmount", nets)
@@ -145,11 +147,13 @@ def ubl_of(
         build.amount(totals, "PrepaidAmount", prepaid)
     build.amount(totals, "PayableAmount", document["amount_due"])
     for index, line in enumerate(document["line_items"], start=1):
-        _line(build, root, line, index, credit)
+        _line(build, root, line, line_nets[index - 1], index, credit)
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
 
 
-def _line(build: _Builder, root: Any, line: Mapping[str, Any], index: int, credit: bool) -> None:
+def _line(
+    build: _Builder, root: Any, line: Mapping[str, Any], net: Decimal, index: int, credit: bool
+) -> None:
     element = build.cac(root, "CreditNoteLine" if credit else "InvoiceLine")
     build.cbc(element, "ID", index)
     quantity = Decimal(line["quantity"]).normalize()
@@ -159,9 +163,8 @@ def _line(build: _Builder, root: Any, line: Mapping[str, Any], index: int, credi
         f"{quantity:f}",
         unitCode=unit_code(line.get("unit")),
     )
-    build.amount(element, "LineExtensionAmount", line["amount"])
-    gross = Decimal(line["quantity"]) * Decimal(line["unit_price"])
-    discount = quantize_money(gross, build.currency) - Decimal(line["amount"])
+    build.amount(element, "LineExtensionAmount", net)
+    unit_price, discount = line_price(line, net, build.currency)
     if discount > 0:
         allowance = build.cac(element, "AllowanceCharge")
         build.cbc(allowance, "ChargeIndicator", "false")
@@ -174,6 +177,6 @@ def _line(build: _Builder, root: Any, line: Mapping[str, Any], index: int, credi
     build.cbc(
         price,
         "PriceAmount",
-        f"{Decimal(line['unit_price']).normalize():f}",
+        f"{unit_price:f}",
         currencyID=build.currency,
     )
