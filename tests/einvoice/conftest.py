@@ -9,7 +9,7 @@ import pytest
 KIT = Path(__file__).resolve().parents[3] / "shared" / "validation"
 
 
-def _validator(rules: list[str]) -> object:
+def validator(rules: list[str]) -> object:
     if not (KIT / "einvoice_validator.py").exists():
         pytest.skip(f"the validation kit is not at {KIT}")
     sys.path.insert(0, str(KIT))
@@ -21,11 +21,11 @@ def _validator(rules: list[str]) -> object:
 @pytest.fixture(scope="session")
 def bis3_ubl() -> object:
     """The CEN EN 16931 rules and OpenPeppol's BIS Billing 3.0 rules, for UBL."""
-    return _validator(["en16931-ubl", "peppol-ubl"])
+    return validator(["en16931-ubl", "peppol-ubl"])
 
 
 @pytest.fixture(scope="session")
 def en16931_cii() -> object:
     """The CEN EN 16931 rules for CII (the Factur-X EN 16931 profile's XML; Peppol's CII rules
     ask for BIS identifiers instead of the plain EN 16931 guideline)."""
-    return _validator(["en16931-cii"])
+    return validator(["en16931-cii"])

@@ -262,7 +262,7 @@ async def test_a_pdf_that_cannot_be_attached_is_retried_then_fails(
     failed = await message(api, queued["id"])
 
     reason = (
-        "the PDF could not be attached: The uploaded PDF is missing from the file store; "
+        "the attachment could not be made: The uploaded PDF is missing from the file store; "
         "upload it again"
     )
     assert (first.status, waiting["status"], waiting["error"]) == ("queued", "queued", reason)

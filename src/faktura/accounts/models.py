@@ -101,6 +101,8 @@ class Account(IdMixin, TimestampMixin, Base):
     billers: Mapped[list[NamedOptionData]] = mapped_column(JSONType, default=list)
     # Issue a numbered receipt for every payment recorded (usual in Israel).
     issue_receipts: Mapped[bool] = mapped_column(default=False)
+    # The e-invoice format sent emails of invoices and credit notes carry (ubl, cii, facturx).
+    einvoice_attachment: Mapped[str | None] = mapped_column(String(16))
     # How documents are emailed (email/): sender, reply-to, an SMTP server of the account's own.
     email_settings: Mapped[EmailSettingsData] = mapped_column(JSONType, default=dict)
     # The reminder policy: steps relative to invoices' due dates (email/reminders.py).

@@ -200,6 +200,11 @@ class AccountUpdate(InputModel):
     issue_receipts: Annotated[StrictBool | None, NEVER_NULL] = Field(
         None, description="Issue a numbered receipt for every payment recorded"
     )
+    einvoice_attachment: Literal["ubl", "cii", "facturx"] | None = Field(
+        None,
+        description="Emails of invoices and credit notes carry their e-invoice in this format "
+        "(facturx replaces the PDF); null: none",
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -230,6 +235,9 @@ class Account(OutputModel):
     billers: list[NamedOption] = Field(description="Billers")
     issue_receipts: bool = Field(
         description="A numbered receipt is issued for every payment (default on for ILS)"
+    )
+    einvoice_attachment: str | None = Field(
+        description="The e-invoice format emails of invoices and credit notes carry, or null"
     )
     created_at: datetime = Field(description="Creation time (UTC)")
     updated_at: datetime = Field(description="Last change (UTC)")

@@ -112,6 +112,7 @@ async def update_account(
         "locale",
         "timezone",
         "issue_receipts",
+        "einvoice_attachment",
     ):
         if name in given:
             setattr(account, name, getattr(changes, name))

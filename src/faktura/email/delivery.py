@@ -37,6 +37,10 @@ from faktura.payment_links.schemas import link_url as link_url_of
 REMINDABLE = frozenset({DocumentStatus.PENDING, DocumentStatus.OVERDUE, DocumentStatus.PARTIAL})
 
 
+# The document types that have an e-invoice.
+EINVOICE_TYPES = ("invoice", "credit_note")
+
+
 @dataclass(frozen=True)
 class Outgoing:
     """A message rendered and marked `sending`: what to hand to which server."""
@@ -47,6 +51,8 @@ class Outgoing:
     document_id: uuid.UUID
     doc_type: str
     attach_pdf: bool
+    # The e-invoice format to attach (the account's `einvoice_attachment`), or None.
+    einvoice: str | None = None
 
     @property
     def sender(self) -> str:
@@ -186,13 +192,20 @@ async def prepare(
         html_body=rendered.html_body,
         language=str(context["locale"]),
     )
+    einvoice = account.einvoice_attachment if shown["type"] in EINVOICE_TYPES else None
     return Outgoing(
-        message.id, letter, server, message.document_id, shown["type"], message.attach_pdf
+        message.id,
+        letter,
+        server,
+        message.document_id,
+        shown["type"],
+        message.attach_pdf,
+        einvoice,
     )
 
 
-def with_attachment(letter: Letter, attachment: tuple[str, bytes]) -> Letter:
-    return dataclasses.replace(letter, attachment=attachment)
+def with_attachments(letter: Letter, attachments: list[tuple[str, bytes, str]]) -> Letter:
+    return dataclasses.replace(letter, attachments=tuple(attachments))
 
 
 async def record_retry(

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from faktura.core.errors import FakturaError
 from faktura.core.tenant import Tenant
+from faktura.einvoice import service as einvoice_service
 from faktura.email import delivery, reminders, service
 from faktura.email.smtp import Transient, deliver, mime_of
 from faktura.jobs.kinds import JobContext, JobKind, PeriodicTask, Registry, every_interval
@@ -48,6 +49,30 @@ async def _attachment(
     return pdf.filename, pdf.data
 
 
+async def _attachments(
+    ctx: JobContext, tenant: Tenant, outgoing: delivery.Outgoing
+) -> list[tuple[str, bytes, str]]:
+    """The PDF the message asks for, and the e-invoice the account sends with invoices and
+    credit notes (a Factur-X is the PDF carrying it, so it stands in for the PDF)."""
+    found: list[tuple[str, bytes, str]] = []
+    if outgoing.attach_pdf and outgoing.einvoice != einvoice_service.FACTURX:
+        filename, data = await _attachment(ctx, tenant, outgoing)
+        found.append((filename, data, "application/pdf"))
+    if outgoing.einvoice:
+        async with ctx.db.transaction() as session:
+            filename, data = await einvoice_service.export(
+                session,
+                tenant,
+                file_store(ctx.settings),
+                outgoing.doc_type,
+                outgoing.document_id,
+                outgoing.einvoice,
+            )
+        media_type = "application/pdf" if filename.endswith(".pdf") else "application/xml"
+        found.append((filename, data, media_type))
+    return found
+
+
 async def _deliver(ctx: JobContext) -> None:
     assert ctx.account_id is not None
     assert ctx.livemode is not None
@@ -59,12 +84,13 @@ async def _deliver(ctx: JobContext) -> None:
         ctx.report(sent=False)
         return
     letter = outgoing.letter
-    if outgoing.attach_pdf:
+    if outgoing.attach_pdf or outgoing.einvoice:
         try:
-            attachment = await _attachment(ctx, tenant, outgoing)
+            attachments = await _attachments(ctx, tenant, outgoing)
         except (FakturaError, RenderFailed, FileMissing) as exc:
-            # No PDF, no message: tried again like a server that did not answer, then failed.
-            reason = f"the PDF could not be attached: {exc}"
+            # No attachment, no message: tried again like a server that did not answer, then
+            # failed.
+            reason = f"the attachment could not be made: {exc}"
             ctx.report(attached=False, error=reason[:200])
             if ctx.attempts < ATTEMPTS:
                 async with ctx.db.transaction() as session:
@@ -73,7 +99,7 @@ async def _deliver(ctx: JobContext) -> None:
             async with ctx.finishing() as session:
                 await delivery.record_failure(session, tenant, message_id, reason)
             return
-        letter = delivery.with_attachment(letter, attachment)
+        letter = delivery.with_attachments(letter, attachments)
     outcome = await deliver(
         outgoing.server,
         mime_of(letter),

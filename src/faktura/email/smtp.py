@@ -59,7 +59,8 @@ class Letter:
     text_body: str
     html_body: str
     language: str
-    attachment: tuple[str, bytes] | None = None  # filename, PDF
+    # (file name, bytes, media type): the PDF, the e-invoice.
+    attachments: tuple[tuple[str, bytes, str], ...] = ()
 
 
 def _address(display_name: str, address: str) -> Address:
@@ -67,7 +68,8 @@ def _address(display_name: str, address: str) -> Address:
 
 
 def mime_of(letter: Letter) -> EmailMessage:
-    """HTML and text alternatives, the PDF attached; non-ASCII headers encoded (RFC 2047)."""
+    """HTML and text alternatives, the PDF (and e-invoice) attached; non-ASCII headers encoded
+    (RFC 2047)."""
     message = EmailMessage(policy=SMTP)
     message["From"] = _address(letter.from_name, letter.from_address)
     message["To"] = ", ".join(letter.to)
@@ -81,9 +83,9 @@ def mime_of(letter: Letter) -> EmailMessage:
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(letter.text_body)
     message.add_alternative(letter.html_body, subtype="html")
-    if letter.attachment is not None:
-        filename, data = letter.attachment
-        message.add_attachment(data, maintype="application", subtype="pdf", filename=filename)
+    for filename, data, media_type in letter.attachments:
+        maintype, subtype = media_type.split("/", 1)
+        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
     # After the parts: making a multipart drops the Content-* headers set before.
     message["Content-Language"] = letter.language
     return message

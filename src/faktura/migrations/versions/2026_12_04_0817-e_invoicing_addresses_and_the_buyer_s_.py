@@ -23,6 +23,7 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("electronic_address", faktura.db.types.JSONType, nullable=True)
         )
+        batch_op.add_column(sa.Column("einvoice_attachment", sa.String(length=16), nullable=True))
 
     with op.batch_alter_table("documents", schema=None) as batch_op:
         batch_op.add_column(sa.Column("buyer_reference", sa.String(length=200), nullable=True))
@@ -43,4 +44,5 @@ def downgrade() -> None:
         batch_op.drop_column("buyer_reference")
 
     with op.batch_alter_table("accounts", schema=None) as batch_op:
+        batch_op.drop_column("einvoice_attachment")
         batch_op.drop_column("electronic_address")
