@@ -28,9 +28,14 @@ def bis3_ubl() -> object:
 
 
 @pytest.fixture(scope="session")
+def bis3_cii() -> object:
+    """The CEN EN 16931 rules and OpenPeppol's BIS Billing 3.0 rules, for CII."""
+    return validator(["en16931-cii", "peppol-cii"])
+
+
+@pytest.fixture(scope="session")
 def en16931_cii() -> object:
-    """The CEN EN 16931 rules for CII (the Factur-X EN 16931 profile's XML; Peppol's CII rules
-    ask for BIS identifiers instead of the plain EN 16931 guideline)."""
+    """The CEN EN 16931 rules for CII alone (the XML Factur-X embeds)."""
     return validator(["en16931-cii"])
 
 

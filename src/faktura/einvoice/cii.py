@@ -1,6 +1,7 @@
-"""A document as a UN/CEFACT Cross Industry Invoice (D16B), EN 16931 profile: the XML of
-Factur-X / ZUGFeRD and of CII-based Peppol exchanges. Built, like the UBL, from the API's JSON
-of the document, its account and its customer."""
+"""A document as a UN/CEFACT Cross Industry Invoice (D16B), EN 16931 content: for Peppol
+exchanges (BIS Billing 3.0 identifiers) or embedded in Factur-X (the plain EN 16931
+guideline). Built, like the UBL, from the API's JSON of the document, its account and its
+customer."""
 
 from collections.abc import Mapping
 from datetime import date
@@ -18,6 +19,7 @@ from faktura.einvoice.figures import (
     reasons,
     unit_code,
 )
+from faktura.einvoice.ubl import CUSTOMIZATION, PROFILE
 
 GUIDELINE = "urn:cen.eu:en16931:2017"
 _RSM = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
@@ -98,8 +100,11 @@ def cii_of(
     account: Mapping[str, Any],
     customer: Mapping[str, Any],
     related_number: str | None = None,
+    *,
+    peppol: bool = True,
 ) -> bytes:
-    """The CII XML bytes of an issued invoice or credit note."""
+    """The CII XML bytes of an issued invoice or credit note: with Peppol BIS Billing 3.0's
+    identifiers, or (`peppol=False`, what Factur-X embeds) the plain EN 16931 guideline."""
     currency = document["currency"]
     build = _Builder(currency)
     credit = document["type"] == "credit_note"
@@ -108,7 +113,11 @@ def cii_of(
         nsmap={"rsm": _RSM, "ram": _RAM, "udt": _UDT, "qdt": _QDT},
     )
     context = etree.SubElement(root, f"{{{_RSM}}}ExchangedDocumentContext")
-    build.ram(build.ram(context, "GuidelineSpecifiedDocumentContextParameter"), "ID", GUIDELINE)
+    if peppol:
+        process = build.ram(context, "BusinessProcessSpecifiedDocumentContextParameter")
+        build.ram(process, "ID", PROFILE)
+    guideline = CUSTOMIZATION if peppol else GUIDELINE
+    build.ram(build.ram(context, "GuidelineSpecifiedDocumentContextParameter"), "ID", guideline)
     header = etree.SubElement(root, f"{{{_RSM}}}ExchangedDocument")
     build.ram(header, "ID", document["number"])
     build.ram(header, "TypeCode", 381 if credit else 380)

@@ -108,10 +108,17 @@ async def export(
             [ErrorDetail(m.field, m.message) for m in missing],
         )
     safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in sources.document["number"])
-    builder = BUILDERS["cii" if fmt == FACTURX else fmt]
-    data = builder(sources.document, sources.account, sources.customer, sources.related_number)
     if fmt != FACTURX:
+        builder = BUILDERS[fmt]
+        data = builder(sources.document, sources.account, sources.customer, sources.related_number)
         return f"{doc_type}-{safe}-{fmt}.xml", data
+    data = cii_of(
+        sources.document,
+        sources.account,
+        sources.customer,
+        sources.related_number,
+        peppol=False,
+    )
     pdf = await pdfs_service.pdf_of(session, tenant, store, doc_type, document_id)
     assert pdf is not None  # only a conditional request answers None
     seller = sources.account.get("legal_name") or sources.account["name"]
