@@ -93,6 +93,22 @@ async def test_the_preview_shows_a_sample_with_branding_not_saved(api: ApiClient
     assert (await api.get("/v1/account")).json()["branding"] == before
 
 
+async def test_a_preview_with_an_idempotency_key_is_made_again_not_replayed(
+    api: ApiClient,
+) -> None:
+    """A binary answer is not kept for the key (the idempotency store holds JSON): each
+    request with the key renders the preview anew, and nothing fails."""
+    headers = {"Idempotency-Key": "preview-1"}
+    body = {"branding": {"footer": "KEYED"}}
+
+    first = await api.post("/v1/account/branding/preview", json=body, headers=headers)
+    again = await api.post("/v1/account/branding/preview", json=body, headers=headers)
+
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert "Idempotent-Replayed" not in again.headers
+    assert "KEYED" in text_lines(again.content)
+
+
 async def test_the_preview_shows_a_given_draft_and_only_the_accounts_own(api: ApiClient) -> None:
     draft = await create_document(
         api, status="draft", locale="en-US", line_items=[line("Preview line", "1", "5.00")]

@@ -163,7 +163,11 @@ async def _serve(
                 response = await handler(request)
                 if response.status_code >= 400:
                     raise _Rollback(response)
-                if claimed is not None:
+                if claimed is not None and not _is_json(response):
+                    # A binary answer (a PDF preview) changes nothing and is not kept: a retry
+                    # with the key makes it again.
+                    await idempotency.release(session, claimed)
+                elif claimed is not None:
                     # A route whose answer holds a secret gives a redacted body to keep.
                     kept = getattr(request.state, "idempotent_body", None)
                     await idempotency.complete(
@@ -190,6 +194,10 @@ async def _serve(
     if claimed is not None and response.status_code >= 400:
         await _settle_failed_claim(runtime, claimed, response)
     return _with_limits(response, limit_state)
+
+
+def _is_json(response: Response) -> bool:
+    return (response.media_type or "").startswith("application/json")
 
 
 def _fixed_path_method(request: Request, exc: Exception) -> Exception:
