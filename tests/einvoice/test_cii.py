@@ -10,7 +10,7 @@ from lxml import etree
 
 from tests.accounts.factories import ApiClient
 from tests.documents.factories import create_document, exact
-from tests.einvoice.test_ubl import MATRIX, _buyer, _lines, _seller
+from tests.einvoice.test_ubl import MATRIX, _buyer, _lines, _seller, matrix_invoice
 from tests.payments.factories import pay
 
 NS = {
@@ -53,21 +53,7 @@ def _assert_totals(data: bytes, document: dict[str, Any]) -> None:
 async def test_every_cii_export_passes_the_rules_with_the_apis_totals(
     api: ApiClient, bis3_cii: Any, case: str
 ) -> None:
-    spec = MATRIX[case]
-    rates = await _seller(api)
-    customer_id = await _buyer(api, spec.get("buyer", "Globex SARL"))
-    lines = _lines(rates, *spec["lines"])
-    for item, discount in zip(lines, spec.get("line_discounts", []), strict=False):
-        item["discount"] = discount
-    extra = {"discount_amount": spec["discount_amount"]} if "discount_amount" in spec else {}
-    invoice = await create_document(
-        api,
-        customer_id=customer_id,
-        currency="EUR",
-        line_items=lines,
-        buyer_reference="DEPT-42",
-        **extra,
-    )
+    invoice = await matrix_invoice(api, case, buyer_reference="DEPT-42")
 
     data = await _cii(api, invoice)
 

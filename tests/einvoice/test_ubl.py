@@ -135,10 +135,8 @@ MATRIX = {
 }
 
 
-@pytest.mark.parametrize("case", list(MATRIX))
-async def test_every_export_passes_the_en16931_rules_with_the_apis_totals(
-    api: ApiClient, bis3_ubl: Any, facturx_ubl: Any, case: str
-) -> None:
+async def matrix_invoice(api: ApiClient, case: str, **references: str) -> dict[str, Any]:
+    """The issued invoice of a MATRIX case, from a German seller to a French buyer."""
     spec = MATRIX[case]
     rates = await _seller(api)
     customer_id = await _buyer(api, spec.get("buyer", "Globex SARL"))
@@ -146,15 +144,16 @@ async def test_every_export_passes_the_en16931_rules_with_the_apis_totals(
     for item, discount in zip(lines, spec.get("line_discounts", []), strict=False):
         item["discount"] = discount
     extra = {"discount_amount": spec["discount_amount"]} if "discount_amount" in spec else {}
-    invoice = await create_document(
-        api,
-        customer_id=customer_id,
-        currency="EUR",
-        line_items=lines,
-        buyer_reference="DEPT-42",
-        purchase_order="PO-4711",
-        **extra,
+    return await create_document(
+        api, customer_id=customer_id, currency="EUR", line_items=lines, **references, **extra
     )
+
+
+@pytest.mark.parametrize("case", list(MATRIX))
+async def test_every_export_passes_the_en16931_rules_with_the_apis_totals(
+    api: ApiClient, bis3_ubl: Any, facturx_ubl: Any, case: str
+) -> None:
+    invoice = await matrix_invoice(api, case, buyer_reference="DEPT-42", purchase_order="PO-4711")
 
     data = await _export(api, invoice)
 

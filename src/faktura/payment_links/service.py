@@ -498,16 +498,9 @@ async def apply_notification(
             await session.flush()
     except IntegrityError:
         return None
-    statement = (
-        select(ProviderPayment)
-        .where(
-            ProviderPayment.provider == provider,
-            ProviderPayment.provider_payment_id == notification.provider_payment_id,
-        )
-        .with_for_update()
-        .execution_options(populate_existing=True)
+    attempt = await attempt_by_provider_id(
+        session, provider, notification.provider_payment_id, for_update=True
     )
-    attempt = (await session.execute(statement)).scalar_one_or_none()
     if attempt is None:
         raise UnknownProviderPayment()
     owner = Tenant(attempt.account_id, attempt.livemode)
@@ -587,12 +580,15 @@ async def _record_payment(
 
 
 async def attempt_by_provider_id(
-    session: AsyncSession, provider: str, provider_payment_id: str
+    session: AsyncSession, provider: str, provider_payment_id: str, *, for_update: bool = False
 ) -> ProviderPayment | None:
     statement = select(ProviderPayment).where(
         ProviderPayment.provider == provider,
         ProviderPayment.provider_payment_id == provider_payment_id,
     )
+    if for_update:
+        # Locked rows are read afresh: an earlier read in this transaction may be stale.
+        statement = statement.with_for_update().execution_options(populate_existing=True)
     return (await session.execute(statement)).scalar_one_or_none()
 
 
@@ -671,15 +667,8 @@ async def refund_due_at_provider(
 async def record_provider_refund(
     session: AsyncSession, provider: str, provider_payment_id: str, total: Decimal
 ) -> None:
-    statement = (
-        select(ProviderPayment)
-        .where(
-            ProviderPayment.provider == provider,
-            ProviderPayment.provider_payment_id == provider_payment_id,
-        )
-        .with_for_update()
-    )
-    attempt = (await session.execute(statement)).scalar_one()
+    attempt = await attempt_by_provider_id(session, provider, provider_payment_id, for_update=True)
+    assert attempt is not None  # provider payments are never deleted
     attempt.amount_refunded = max(attempt.amount_refunded, total)
     attempt.updated_at = utcnow()
 
