@@ -22,7 +22,7 @@ from faktura.config import Settings
 from faktura.core.clock import set_clock
 from faktura.db.migrate import upgrade_to_head
 from faktura.db.session import Database, database_from_url
-from tests import declared
+from tests import declared, read_only
 from tests.accounts.factories import ApiClient, create_account_with_key
 from tests.documents.factories import assert_documents_rendered
 
@@ -41,6 +41,13 @@ def _postgres_url(base_url: str) -> str:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         connection.execute(f'CREATE DATABASE "{name}"')
     return url.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(autouse=True)
+def no_writes_in_read_transactions() -> Iterator[None]:
+    read_only.taken()
+    yield
+    assert read_only.taken() == [], "a read transaction wrote (tests/read_only.py)"
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,10 @@ Every /v1 route runs through `ApiRoute`, in this order:
 2. for a POST with Idempotency-Key: claim the key (or replay its stored response);
 3. open one transaction, run the route, and commit only when it answered below 400 (a unique
    constraint that refuses the writes — a concurrent request was first — answers 409);
-4. keep the response for the idempotency key in that same transaction.
+4. keep the response for the idempotency key in that same transaction;
+5. a read route (GET) that found something to write — an issued document's PDF archived on its
+   first download — does it after its read transaction, in a write transaction of its own
+   (`write_after`).
 """
 
 import logging
@@ -64,6 +67,27 @@ ERROR_DOCS: dict[int, str] = {
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: _error_doc(ERROR_DOCS[status]) for status in statuses}
+
+
+FollowUp = Callable[[AsyncSession], Awaitable[object]]
+
+
+def write_after(request: Request, follow_up: FollowUp) -> None:
+    """Run `follow_up` in a write transaction once the route's read transaction has ended and
+    its answer is a success. A read transaction never writes: on SQLite it cannot become a
+    writer once another connection has written since it began. A follow-up that fails is
+    logged and leaves the answer as it was: it may only record what a job would record too."""
+    follow_ups: list[FollowUp] = getattr(request.state, "follow_ups", [])
+    request.state.follow_ups = [*follow_ups, follow_up]
+
+
+async def _run_follow_ups(request: Request, runtime: Runtime) -> None:
+    for follow_up in getattr(request.state, "follow_ups", ()):
+        try:
+            async with runtime.db.transaction() as session:
+                await follow_up(session)
+        except Exception:
+            logger.warning("a read route's follow-up write failed", exc_info=True)
 
 
 class _Rollback(Exception):
@@ -180,6 +204,8 @@ async def _serve(
                 raise
             # A concurrent request wrote the same unique value first: nothing of ours is kept.
             raise Conflict("A concurrent request changed the same data; retry") from exc
+        if response.status_code < 400:
+            await _run_follow_ups(request, runtime)
         if runtime.keys.needs_use_recorded(principal):
             await _record_key_use(runtime, principal)
     except (FakturaError, RequestValidationError, StarletteHTTPException) as exc:

@@ -118,8 +118,12 @@ class Database:
         # connection; the busy timeout is left for writers of other processes (a CLI, a
         # worker) only.
         self._write_turn = asyncio.Lock() if self.engine.dialect.name == "sqlite" else None
+        # Both kinds say what they are: a read transaction must not write (on SQLite it could
+        # not become a writer once another connection has written since it began).
         self._reader = async_sessionmaker(
-            self.engine, expire_on_commit=False, sync_session_class=FakturaSession
+            self.engine.execution_options(faktura_writes=False),
+            expire_on_commit=False,
+            sync_session_class=FakturaSession,
         )
         self._writer = async_sessionmaker(
             self.engine.execution_options(faktura_writes=True),

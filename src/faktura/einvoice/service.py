@@ -119,7 +119,8 @@ async def export(
         sources.related_number,
         peppol=False,
     )
-    pdf = await pdfs_service.pdf_of(session, tenant, store, doc_type, document_id)
+    # Read only: a PDF archived now is recorded by the archive job (same bytes).
+    pdf = await pdfs_service.pdf_of(session, tenant, store, doc_type, document_id, record=False)
     assert pdf is not None  # only a conditional request answers None
     seller = sources.account.get("legal_name") or sources.account["name"]
     combined = await asyncio.to_thread(_facturx, pdf.data, data, sources.document, seller)

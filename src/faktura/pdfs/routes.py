@@ -12,7 +12,7 @@ from faktura.accounts.schemas import Account, account_out
 from faktura.api.auth import Principal
 from faktura.api.responses import json_response
 from faktura.api.router import api_router
-from faktura.api.routing import get_session, require_scope
+from faktura.api.routing import get_session, require_scope, write_after
 from faktura.api.runtime import runtime_of
 from faktura.documents import schemas as documents_schemas
 from faktura.documents.output import PATHS, document_out
@@ -128,7 +128,14 @@ def _add_routes(target: APIRouter, doc_type: str) -> None:
             doc_type,
             document_id,
             unless_sha256=wanted[0] if len(wanted) == 1 else None,
+            record=False,
         )
+        if found is not None and found.unrecorded:
+            data, tenant = found.data, principal.tenant
+            write_after(
+                request,
+                lambda session: service.record_generated(session, tenant, document_id, data),
+            )
         if found is None:
             return Response(status_code=304, headers={"ETag": f'"{wanted[0]}"'})
         if found.archived and (found.sha256 in wanted or "*" in wanted):

@@ -53,6 +53,9 @@ class PdfFile:
     filename: str
     # False for a draft's: rendered for this request, never stored.
     archived: bool = True
+    # True for an issued document's archived on the spot by a caller that does not write
+    # (`pdf_of(record=False)`): stored, but not yet on the document (`record_generated`).
+    unrecorded: bool = False
 
 
 def _sha256(data: bytes) -> str:
@@ -127,10 +130,15 @@ async def pdf_of(
     document_id: uuid.UUID,
     *,
     unless_sha256: str | None = None,
+    record: bool = True,
 ) -> PdfFile | None:
     """The document's PDF: a draft's rendered now; an issued one's from the archive, archived
     now if the job has not run yet (or the store lost a generated file). None when the archived
-    PDF's hash is `unless_sha256` (the client has it: 304)."""
+    PDF's hash is `unless_sha256` (the client has it: 304).
+
+    `record=False` in a read transaction: a PDF archived now is stored but left `unrecorded`
+    for the caller to record in a write transaction (or for the archive job, whose render
+    makes the same bytes)."""
     state = await documents_service.pdf_state(session, tenant, document_id, doc_type)
     if _is_archived(state):
         if state.pdf_sha256 == unless_sha256:
@@ -147,6 +155,8 @@ async def pdf_of(
         data = await render_pdf_async(await printable_of(session, tenant, store, document))
         return PdfFile(data, _sha256(data), _filename(document), archived=False)
     data = await _render_and_store(session, tenant, store, document)
+    if not record:
+        return PdfFile(data, _sha256(data), _filename(document), unrecorded=True)
     document = await record_generated(session, tenant, document.id, data)
     return PdfFile(data, _sha256(data), _filename(document))
 
