@@ -378,6 +378,7 @@ def _insert_invoices(
                 "pdf_size": None,
                 "pdf_generated_at": None,
                 "pdf_error": None,
+                "clearance": None,
                 "search_text": f"{number.casefold()} {customer_name.casefold()}",
                 "created_at": created,
                 "updated_at": created,

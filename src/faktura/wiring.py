@@ -4,6 +4,8 @@ every process entry — `create_app`, `faktura worker`, the CLI — calls `wire(
 """
 
 from faktura.accounting import service as accounting
+from faktura.clearance import jobs as clearance_jobs
+from faktura.clearance import service as clearance
 from faktura.documents import jobs as documents_jobs
 from faktura.email import jobs as email_jobs
 from faktura.events.service import register_consumer
@@ -27,10 +29,13 @@ def wire() -> None:
     register_consumer("accounting.feed", accounting.record_change)
     register_consumer("pdfs.archive", pdfs_jobs.enqueue_on_issue)
     register_consumer("payment_links.refund", payment_links.enqueue_provider_refund)
+    register_consumer("clearance.submit", clearance.on_issue)
+    register_consumer("clearance.cancel", clearance.on_cancel)
     webhooks_jobs.register(registry)
     documents_jobs.register(registry)
     pdfs_jobs.register(registry)
     email_jobs.register(registry)
     payment_links_jobs.register(registry)
+    clearance_jobs.register(registry)
     schedule.register(registry)
     _wired = True

@@ -366,6 +366,33 @@ OUTPUT_BY_VERSION = {
         '"generated_at":"2026-11-23T09:00:01Z"},"livemode":false,'
         '"created_at":"2026-11-23T09:00:00.000250Z","updated_at":"2026-11-23T09:00:00.000250Z"}'
     ),
+    5: (
+        '{"id":"01a23000-0000-7000-8000-000000000001","object":"document","type":"invoice",'
+        '"number":"INV-2026-0001","status":"pending",'
+        '"customer_id":"01a23000-0000-7000-8000-000000000002","customer_name":"Globex \\"GmbH\\"",'
+        '"customer_address":"Hauptstraße 1\\n10115 Berlin","currency":"EUR",'
+        '"issue_date":"2026-11-23","due_date":"2026-12-23","vat_type":"excluded","line_items":['
+        '{"id":"01a23000-0000-7000-8000-000000000003","item_id":null,"description":"Consulting",'
+        '"quantity":2.5,"unit_price":0.1234,"unit":"h","discount_amount":null,'
+        '"discount_percent":10,"vat_type":"excluded","vat_rate_id":"std","vat_rate":19,'
+        '"vat_category":"S","vat_exemption_reason":null,"amount":0.28}],'
+        '"subtotal":0.28,"discount_amount":0.00,"tax_amount":0.05,"tax_rate":null,"tax_breakdown":['
+        '{"rate":19,"category":"S","taxable":0.28,"tax":0.05}],"total":0.33,"amount_paid":0.00,'
+        '"amount_credited":0.00,"external_payment_amount":0.00,"amount_due":0.33,"notes":null,'
+        '"buyer_reference":"DEPT-42","purchase_order":"PO-4711",'
+        '"biller_id":null,"payment_method_id":null,'
+        '"source_type":"api","related_document_id":null,"finalized_at":"2026-11-23T09:00:00Z",'
+        '"sent_at":null,"cancelled_at":null,"cancellation_reason":null,"locale":"de-DE",'
+        '"pdf":{"status":"ready","source":"generated",'
+        '"url":"/v1/invoices/01a23000-0000-7000-8000-000000000001/pdf",'
+        '"sha256":"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08","size":1234,'
+        '"generated_at":"2026-11-23T09:00:01Z"},"clearance":{"provider":"mydata",'
+        '"environment":"sandbox","status":"cleared","reference":"400001234567890",'
+        '"qr_url":"https://mydataapidev.aade.gr/TimologioQR/QRInfo?q=abc",'
+        '"submitted_at":"2026-11-23T09:00:02Z","cleared_at":"2026-11-23T09:00:03Z",'
+        '"cancellation_reference":null,"errors":[]},"livemode":false,'
+        '"created_at":"2026-11-23T09:00:00.000250Z","updated_at":"2026-11-23T09:00:00.000250Z"}'
+    ),
 }
 
 
@@ -382,6 +409,16 @@ def test_the_output_of_this_version_is_pinned() -> None:
         pdf_sha256="9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
         pdf_size=1234,
         pdf_generated_at=datetime(2026, 11, 23, 9, 0, 1, tzinfo=UTC),
+        clearance={
+            "provider": "mydata",
+            "environment": "sandbox",
+            "status": "cleared",
+            "reference": "400001234567890",
+            "qr_url": "https://mydataapidev.aade.gr/TimologioQR/QRInfo?q=abc",
+            "submitted_at": "2026-11-23T09:00:02Z",
+            "cleared_at": "2026-11-23T09:00:03Z",
+            "uid": "not shown",
+        },
         customer_id=uuid.UUID("01a23000-0000-7000-8000-000000000002"),
         customer_name='Globex "GmbH"',
         customer_address="Hauptstraße 1\n10115 Berlin",

@@ -78,6 +78,7 @@ async def test_create_and_issue_takes_the_number_last(api: ApiClient, db: Databa
             ("SELECT", "accounts"),
             ("SELECT", "parties"),  # the customer alone: no contacts, no tags
             ("SELECT", "webhook_endpoints"),  # once for the request's two events
+            ("SELECT", "clearance_settings"),  # once too: whether the account clears
             ("INSERT", "documents"),
             ("INSERT", "document_lines"),  # every line in one statement
             ("INSERT", "events"),

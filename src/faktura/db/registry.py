@@ -3,6 +3,7 @@
 from faktura.accounting import models as accounting_models
 from faktura.accounts import models as accounts_models
 from faktura.api import models as api_models
+from faktura.clearance import models as clearance_models
 from faktura.customers import models as customers_models
 from faktura.db.base import Base
 from faktura.documents import models as documents_models
@@ -20,6 +21,7 @@ __all__ = [
     "accounting_models",
     "accounts_models",
     "api_models",
+    "clearance_models",
     "customers_models",
     "documents_models",
     "email_models",

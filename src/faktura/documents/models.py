@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from faktura.db.base import Base, IdMixin, TenantMixin, TimestampMixin
-from faktura.db.types import ExactDecimal, quantity_column, unit_price_column
+from faktura.db.types import ExactDecimal, JSONType, quantity_column, unit_price_column
 
 
 class DocumentType(StrEnum):
@@ -146,6 +146,9 @@ class Document(IdMixin, TimestampMixin, TenantMixin, Base):
     pdf_size: Mapped[int | None] = mapped_column(Integer)
     pdf_generated_at: Mapped[datetime | None] = mapped_column()
     pdf_error: Mapped[str | None] = mapped_column(Text)
+    # National clearance (clearance/): what the tax authority made of the issued document —
+    # provider, status, its reference and QR URL, errors — null where none applies.
+    clearance: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     # Search on number and customer name, case-folded.
     search_text: Mapped[str] = mapped_column(Text, default="")
     # The document as the API shows it, written by the transaction that last changed it

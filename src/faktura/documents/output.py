@@ -75,6 +75,28 @@ def _pdf_out(document: Document | Row[Any]) -> dict[str, Any] | None:
     }
 
 
+CLEARANCE_FIELDS = (
+    "provider",
+    "environment",
+    "status",
+    "reference",
+    "qr_url",
+    "submitted_at",
+    "cleared_at",
+    "cancellation_reference",
+    "errors",
+)
+
+
+def _clearance_out(clearance: dict[str, Any] | None) -> dict[str, Any] | None:
+    """What the tax authority made of the document (clearance/), as stored by it."""
+    if clearance is None:
+        return None
+    return {field: clearance.get(field) for field in CLEARANCE_FIELDS} | {
+        "errors": clearance.get("errors") or []
+    }
+
+
 def document_out(
     document: Document | Row[Any], lines: Sequence[DocumentLine | Row[Any]] | None = None
 ) -> dict[str, Any]:
@@ -134,6 +156,7 @@ def document_out(
         "cancellation_reason": document.cancellation_reason,
         "locale": document.locale,
         "pdf": _pdf_out(document),
+        "clearance": _clearance_out(document.clearance),
         "livemode": document.livemode,
         "created_at": format_datetime(document.created_at),
         "updated_at": format_datetime(document.updated_at),

@@ -374,6 +374,32 @@ class DocumentPdf(OutputModel):
     generated_at: datetime | None = Field(description="When it was archived")
 
 
+class ClearanceError(OutputModel):
+    code: str | None = Field(description="The authority's error code")
+    message: str = Field(description="What the authority (or Faktura, before sending) said")
+
+
+class DocumentClearance(OutputModel):
+    provider: Literal["mydata"] = Field(description="mydata: Greece's AADE")
+    environment: Literal["sandbox", "production"] = Field(
+        description="Where it was submitted: test mode always uses the sandbox"
+    )
+    status: Literal["not_required", "pending", "cleared", "rejected", "failed", "cancelled"] = (
+        Field(
+            description="not_required (the rules do not ask for it: nothing is sent); pending "
+            "(a job submits it after issue); cleared; rejected (the authority refused it: see "
+            "errors); failed (the authority could not be reached after every retry); cancelled "
+            "(cleared, then cancelled at the authority with the document)"
+        )
+    )
+    reference: str | None = Field(description="The authority's reference: myDATA's MARK")
+    qr_url: str | None = Field(description="myDATA: the URL its QR code on the PDF points to")
+    submitted_at: datetime | None = Field(description="When it was last submitted")
+    cleared_at: datetime | None = Field(description="When the authority accepted it")
+    cancellation_reference: str | None = Field(description="myDATA: the MARK of the cancellation")
+    errors: list[ClearanceError] = Field(description="Why it was rejected or failed")
+
+
 class Document(OutputModel):
     id: uuid.UUID = Field(description="Document id")
     object: Literal["document"] = "document"
@@ -423,6 +449,10 @@ class Document(OutputModel):
     pdf: DocumentPdf | None = Field(
         description="The PDF: null on a draft (GET …/pdf renders it, marked DRAFT, and "
         "stores nothing)"
+    )
+    clearance: DocumentClearance | None = Field(
+        description="National clearance (docs/clearance.md): null where the account clears "
+        "nothing or the document is a draft"
     )
     livemode: bool = Field(description="Live or test mode")
     created_at: datetime = Field(description="Creation time (UTC)")

@@ -36,7 +36,7 @@ from faktura.documents.models import Document, DocumentLine
 from faktura.documents.output import document_out
 
 # Raised whenever `document_out` writes anything differently.
-OUTPUT_VERSION = 4
+OUTPUT_VERSION = 5
 
 # The stored text where it is current, else null (the document is then built).
 CURRENT_TEXT: ColumnElement[str | None] = case(

@@ -9,6 +9,7 @@ import dataclasses
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.accounts import service as accounts_service
 from faktura.accounts.models import Account
+from faktura.clearance import service as clearance_service
 from faktura.config import Settings
 from faktura.core import secrets
 from faktura.core.clock import utcnow
@@ -39,6 +41,13 @@ REMINDABLE = frozenset({DocumentStatus.PENDING, DocumentStatus.OVERDUE, Document
 
 # The document types that have an e-invoice.
 EINVOICE_TYPES = ("invoice", "credit_note")
+
+
+@dataclass(frozen=True)
+class Wait:
+    """Not yet: the document awaits the clearance its account requires before sending."""
+
+    delay: timedelta
 
 
 @dataclass(frozen=True)
@@ -100,14 +109,21 @@ async def _fail(session: AsyncSession, tenant: Tenant, message: Message, error: 
 
 async def prepare(
     session: AsyncSession, settings: Settings, tenant: Tenant, message_id: uuid.UUID
-) -> Outgoing | None:
+) -> Outgoing | Wait | None:
     """Render the message and mark it `sending`; or settle it without a server (cancelled,
-    suppressed, captured, failed) and return None. Does nothing to a settled message."""
+    suppressed, captured, failed) and return None; or Wait while the document's clearance,
+    required before sending, is pending. Does nothing to a settled message."""
     try:
         message = await service.get_message(session, tenant, message_id, for_update=True)
     except NotFound:  # gone with its account
         return None
     if message.status not in (*service.WAITING, service.SENDING):
+        return None
+    blocker = await clearance_service.send_blocker(session, tenant, message.document_id)
+    if isinstance(blocker, timedelta):
+        return Wait(blocker)
+    if blocker is not None:
+        await _fail(session, tenant, message, blocker)
         return None
     shown = await documents_queries.shown_document(session, tenant, message.document_id)
     customer = await customers_service.get_customer(session, tenant, message.customer_id)

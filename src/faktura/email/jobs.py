@@ -4,6 +4,7 @@ scheduled time) and the reminder scheduler (a periodic job)."""
 import uuid
 from datetime import timedelta
 
+from faktura.core.clock import utcnow
 from faktura.core.errors import FakturaError
 from faktura.core.tenant import Tenant
 from faktura.einvoice import service as einvoice_service
@@ -83,6 +84,11 @@ async def _deliver(ctx: JobContext) -> None:
     if outgoing is None:
         ctx.report(sent=False)
         return
+    if isinstance(outgoing, delivery.Wait):
+        ctx.report(sent=False, waiting_for="clearance")
+        ctx.run_again(utcnow() + outgoing.delay)
+        async with ctx.finishing():
+            return
     letter = outgoing.letter
     if outgoing.attach_pdf or outgoing.einvoice:
         try:

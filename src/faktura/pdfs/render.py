@@ -17,7 +17,7 @@ import os
 import threading
 import time
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import date
@@ -27,9 +27,11 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import segno
 from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal, format_percent
+from markupsafe import Markup
 
 from faktura.pdfs.labels import labels_for
 from faktura.pdfs.printable import Logo, Printable
@@ -155,9 +157,24 @@ def html_of(printable: Printable) -> str:
         "footer": printable.branding.get("footer"),
         "biller": printable.option("billers", document.get("biller_id")),
         "payment_method": printable.option("payment_methods", document.get("payment_method_id")),
+        "clearance": _clearance_view(document.get("clearance")),
         **formatters(locale, document["currency"]),
     }
     return _environment.get_template("document.html").render(context)
+
+
+def _clearance_view(clearance: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The tax authority's reference of a cleared document, and the QR code of its URL (an
+    SVG drawn in the page: the renderer fetches nothing)."""
+    if not clearance or clearance.get("status") not in ("cleared", "cancelled"):
+        return None
+    if not clearance.get("reference"):
+        return None
+    url = clearance.get("qr_url")
+    qr = segno.make(url, error="m").svg_inline(border=0) if url else None
+    # segno's SVG holds only the code's modules: the URL is encoded, never written as text.
+    svg = Markup(qr) if qr else None  # noqa: S704
+    return {"reference": clearance["reference"], "qr": svg}
 
 
 def css_of(layout: str, color: str, rtl: bool) -> str:

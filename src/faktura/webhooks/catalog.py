@@ -11,6 +11,8 @@ _DOCUMENT_ACTIONS = (
     "deleted",
     "pdf_failed",
     "sent",
+    "cleared",
+    "clearance_failed",
 )
 
 EVENT_TYPES: frozenset[str] = frozenset(

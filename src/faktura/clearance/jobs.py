@@ -1,0 +1,78 @@
+"""Submitting an issued document to its tax authority, and cancelling a cleared one: jobs run
+after the commit that asked for them, talking to the authority outside any transaction."""
+
+import uuid
+from datetime import timedelta
+
+from faktura.clearance import service
+from faktura.clearance.authorities import Unreachable
+from faktura.core.tenant import Tenant
+from faktura.jobs.kinds import JobContext, JobKind, Registry
+
+# An authority that does not answer is tried again after 10 s, 1 min, 5 min, 30 min, 2 h and
+# 6 h; then the document's clearance is `failed`.
+ATTEMPTS = 7
+BACKOFF = (
+    timedelta(seconds=10),
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=6),
+)
+
+
+def _tenant(ctx: JobContext) -> Tenant:
+    assert ctx.account_id is not None
+    assert ctx.livemode is not None
+    return Tenant(ctx.account_id, ctx.livemode)
+
+
+async def _submit(ctx: JobContext) -> None:
+    tenant = _tenant(ctx)
+    document_id = uuid.UUID(ctx.payload["document_id"])
+    # Any run after the first may follow one that reached the authority before it died.
+    async with ctx.db.transaction(writes=False) as session:
+        work = await service.work_of(session, tenant, document_id, retried=ctx.attempts > 1)
+    if work is None or work.clearance.get("status") != "pending" or work.row is None:
+        ctx.report(submitted=False)
+        async with ctx.finishing():
+            return
+    authority = service.authority_of(work.row, ctx.settings, ctx.http)
+    try:
+        outcome = await authority.submit(work.submission)
+    except Unreachable as exc:
+        ctx.report(submitted=False, error=str(exc)[:200])
+        if ctx.attempts < ATTEMPTS:
+            raise
+        async with ctx.finishing() as session:
+            await service.record_failure(session, tenant, document_id, str(exc))
+        return
+    ctx.report(status=outcome.status, reference=outcome.reference)
+    async with ctx.finishing() as session:
+        await service.record_submission(session, tenant, document_id, outcome)
+
+
+async def _cancel(ctx: JobContext) -> None:
+    tenant = _tenant(ctx)
+    document_id = uuid.UUID(ctx.payload["document_id"])
+    async with ctx.db.transaction(writes=False) as session:
+        work = await service.work_of(session, tenant, document_id, retried=False)
+    if work is None or work.clearance.get("status") != "cleared" or work.row is None:
+        ctx.report(cancelled=False)
+        async with ctx.finishing():
+            return
+    authority = service.authority_of(work.row, ctx.settings, ctx.http)
+    outcome = await authority.cancel(work.submission.document, work.clearance)
+    ctx.report(status=outcome.status, reference=outcome.reference)
+    async with ctx.finishing() as session:
+        await service.record_cancellation(session, tenant, document_id, outcome)
+
+
+SUBMIT = JobKind(service.SUBMIT_KIND, _submit, max_attempts=ATTEMPTS, backoff=BACKOFF)
+CANCEL = JobKind(service.CANCEL_KIND, _cancel, max_attempts=ATTEMPTS, backoff=BACKOFF)
+
+
+def register(registry: Registry) -> None:
+    registry.register(SUBMIT)
+    registry.register(CANCEL)

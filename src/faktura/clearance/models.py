@@ -1,0 +1,32 @@
+"""An account's clearance settings: which tax authority clears its documents, and how Faktura
+reaches it. The outcome of each submission lives on the document (`documents.clearance`)."""
+
+from typing import Any
+
+from sqlalchemy import String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from faktura.db.base import Base, IdMixin, TenantMixin, TimestampMixin
+from faktura.db.types import JSONType
+
+
+class ClearanceSettings(IdMixin, TimestampMixin, TenantMixin, Base):
+    """One per account and mode: a test-mode key clears test documents at the authority's
+    sandbox, never in production. Credentials and tokens are stored encrypted with the
+    installation's key and never shown again."""
+
+    __tablename__ = "clearance_settings"
+    __table_args__ = (UniqueConstraint("account_id", "livemode"),)
+
+    # mydata (Greece, AADE).
+    provider: Mapped[str] = mapped_column(String(16))
+    # sandbox or production.
+    environment: Mapped[str] = mapped_column(String(16))
+    # A send of a document that must be cleared waits for it; a rejection stops it.
+    require_before_send: Mapped[bool] = mapped_column(default=False)
+    # Where the authority is reached instead of its own address (a fake authority in tests).
+    base_url: Mapped[str | None] = mapped_column(String(500))
+    # The credentials, JSON, encrypted: AADE's user id and subscription key.
+    credentials_encrypted: Mapped[str] = mapped_column(Text)
+    # What the authority needs beyond the document (myDATA's income classification).
+    options: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)

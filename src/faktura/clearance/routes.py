@@ -1,0 +1,64 @@
+"""GET, PUT and DELETE the account's clearance settings (docs/clearance.md)."""
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.responses import Response
+
+from faktura.api.auth import Principal
+from faktura.api.responses import json_response
+from faktura.api.router import api_router
+from faktura.api.routing import get_session, require_scope
+from faktura.api.runtime import runtime_of
+from faktura.clearance import schemas, service
+from faktura.core.errors import NotFound
+
+router = api_router("account")
+
+
+@router.get(
+    "/account/clearance",
+    response_model=schemas.ClearanceSettingsOut,
+    summary="Show how this mode's documents are cleared",
+    description="404 when the account clears nothing in this mode.",
+)
+async def get_clearance_settings(
+    principal: Principal = Depends(require_scope("account:read")),
+    session: AsyncSession = Depends(get_session),
+) -> Response:
+    row = await service.settings_of(session, principal.tenant)
+    if row is None:
+        raise NotFound("No clearance is configured for this mode")
+    return json_response(schemas.settings_out(row))
+
+
+@router.put(
+    "/account/clearance",
+    response_model=schemas.ClearanceSettingsOut,
+    summary="Clear this mode's documents at a tax authority",
+    description="Invoices and credit notes issued from now on are submitted by a job right "
+    "after issue (docs/clearance.md). Credentials are write-only. A test-mode key clears at "
+    "the sandbox only (production: 422).",
+)
+async def set_clearance_settings(
+    request: Request,
+    body: schemas.ClearanceSettingsIn,
+    principal: Principal = Depends(require_scope("account:write")),
+    session: AsyncSession = Depends(get_session),
+) -> Response:
+    settings = runtime_of(request).settings
+    row = await service.set_settings(session, principal.tenant, settings, body)
+    return json_response(schemas.settings_out(row))
+
+
+@router.delete(
+    "/account/clearance",
+    response_model=schemas.ClearanceSettingsDeleted,
+    summary="Stop clearing this mode's documents",
+    description="Documents issued from now on are not cleared. 404 when none is configured.",
+)
+async def remove_clearance_settings(
+    principal: Principal = Depends(require_scope("account:write")),
+    session: AsyncSession = Depends(get_session),
+) -> Response:
+    await service.remove_settings(session, principal.tenant)
+    return json_response(schemas.ClearanceSettingsDeleted())

@@ -1,0 +1,300 @@
+"""National clearance: an account's settings, the document's clearance set at issue, and what
+the submission and cancellation jobs record.
+
+At issue (the `.finalized` event, in the issuing transaction) a document the account's authority
+must clear gets `clearance.status = pending` and a `clearance.submit` job; the job talks to the
+authority after the commit and records the outcome here, with `{type}.cleared` or
+`{type}.clearance_failed`. A cleared document's PDF is archived again so that it prints the
+authority's reference. Cancelling a cleared document enqueues `clearance.cancel`.
+"""
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from faktura.accounts import service as accounts_service
+from faktura.accounts.schemas import account_out
+from faktura.clearance.authorities import Authority, AuthorityError, Outcome, Submission, mydata
+from faktura.clearance.models import ClearanceSettings
+from faktura.clearance.schemas import ClearanceSettingsIn
+from faktura.config import Settings
+from faktura.core import secrets as core_secrets
+from faktura.core.clock import utcnow
+from faktura.core.errors import NotFound, ValidationFailed
+from faktura.core.tenant import Tenant
+from faktura.customers import service as customers_service
+from faktura.customers.schemas import customer_out
+from faktura.documents import queries as documents_queries
+from faktura.documents import service as documents_service
+from faktura.documents import status as documents_status
+from faktura.events.models import Event
+from faktura.jobs import service as jobs
+from faktura.pdfs import service as pdfs_service
+
+SUBMIT_KIND = "clearance.submit"
+CANCEL_KIND = "clearance.cancel"
+# The types each authority clears; others are not_required.
+CLEARED_TYPES = {"mydata": ("invoice", "credit_note")}
+# The tax documents: each issued one gets a clearance (a quote is an offer and gets none).
+_TAX_DOCUMENTS = ("invoice", "credit_note", "receipt")
+
+
+# Settings
+
+
+_KNOWN = "faktura.clearance_settings"
+
+
+async def settings_of(session: AsyncSession, tenant: Tenant) -> ClearanceSettings | None:
+    """The tenant's settings, read once per transaction: a request that creates and issues a
+    document reads them with its first event, not under the numbering lock of the second."""
+    known: dict[Tenant, ClearanceSettings | None] = session.info.setdefault(_KNOWN, {})
+    if tenant not in known:
+        statement = (
+            select(ClearanceSettings)
+            .where(
+                ClearanceSettings.account_id == tenant.account_id,
+                ClearanceSettings.livemode == tenant.livemode,
+            )
+            .execution_options(autoflush=False)
+        )
+        known[tenant] = (await session.execute(statement)).scalar_one_or_none()
+    return known[tenant]
+
+
+async def set_settings(
+    session: AsyncSession, tenant: Tenant, settings: Settings, data: ClearanceSettingsIn
+) -> ClearanceSettings:
+    """The account's clearance for the key's mode. Test mode clears at the sandbox only."""
+    if not tenant.livemode and data.environment == "production":
+        raise ValidationFailed.on_field(
+            "environment", "test mode always clears at the authority's sandbox"
+        )
+    row = await settings_of(session, tenant)
+    if row is None:
+        if data.credentials is None:
+            raise ValidationFailed.on_field("credentials", "required the first time")
+        row = ClearanceSettings(account_id=tenant.account_id, livemode=tenant.livemode)
+        session.add(row)
+        session.info.pop(_KNOWN, None)
+    elif row.provider != data.provider and data.credentials is None:
+        raise ValidationFailed.on_field("credentials", f"required to change to {data.provider}")
+    row.provider = data.provider
+    row.environment = data.environment
+    row.require_before_send = data.require_before_send
+    row.base_url = data.base_url
+    row.options = data.options_of()
+    if data.credentials is not None:
+        secret = json.dumps(data.credentials.model_dump(exclude_none=True))
+        row.credentials_encrypted = core_secrets.encrypt(settings, secret)
+    row.updated_at = utcnow()
+    await session.flush()
+    return row
+
+
+async def remove_settings(session: AsyncSession, tenant: Tenant) -> None:
+    """Documents issued from now on are not cleared; jobs under way still read nothing and
+    leave their documents pending (an operator sees them in the failed jobs)."""
+    row = await settings_of(session, tenant)
+    if row is None:
+        raise NotFound("No clearance is configured for this mode")
+    await session.delete(row)
+    session.info.pop(_KNOWN, None)
+
+
+def authority_of(row: ClearanceSettings, settings: Settings, http: httpx.AsyncClient) -> Authority:
+    credentials = json.loads(core_secrets.decrypt(settings, row.credentials_encrypted))
+    base_url = row.base_url or mydata.BASE_URLS[row.environment]
+    return mydata.Mydata(http, base_url, credentials["user_id"], credentials["subscription_key"])
+
+
+# At issue
+
+
+def _required(provider: str, document: dict[str, Any]) -> bool:
+    return document["type"] in CLEARED_TYPES[provider]
+
+
+async def on_issue(session: AsyncSession, event: Event) -> None:
+    """Event consumer: an issued document of an account that clears is marked pending and
+    submitted by a job after the commit, or marked not_required."""
+    if event.object_type not in _TAX_DOCUMENTS or event.object_id is None:
+        return
+    tenant = Tenant(event.account_id, event.livemode)
+    row = await settings_of(session, tenant)  # read with a document's first event
+    if not event.type.endswith(".finalized"):
+        return
+    if row is None:
+        return
+    shown = event.data["object"]
+    required = _required(row.provider, shown)
+    document = await documents_service.get_document(
+        session, tenant, event.object_id, for_update=True
+    )
+    document.clearance = {
+        "provider": row.provider,
+        "environment": row.environment,
+        "status": "pending" if required else "not_required",
+        "errors": [],
+    }
+    if required:
+        jobs.enqueue(
+            session,
+            SUBMIT_KIND,
+            {"document_id": str(document.id)},
+            tenant=tenant,
+            dedupe_key=f"clearance:{document.id}",
+        )
+
+
+async def on_cancel(session: AsyncSession, event: Event) -> None:
+    """Event consumer: a cleared document that is cancelled is cancelled at the authority."""
+    if not event.type.endswith(".cancelled") or event.object_id is None:
+        return
+    clearance = event.data["object"].get("clearance") or {}
+    if clearance.get("status") != "cleared":
+        return
+    tenant = Tenant(event.account_id, event.livemode)
+    jobs.enqueue(
+        session,
+        CANCEL_KIND,
+        {"document_id": str(event.object_id)},
+        tenant=tenant,
+        dedupe_key=f"clearance-cancel:{event.object_id}",
+    )
+
+
+# The jobs' reads and writes
+
+
+@dataclass(frozen=True)
+class Work:
+    """What a job needs to talk to the authority: the document's clearance, the submission,
+    and the account's settings row (None: no longer configured)."""
+
+    clearance: dict[str, Any]
+    submission: Submission
+    row: ClearanceSettings | None
+
+
+async def work_of(
+    session: AsyncSession, tenant: Tenant, document_id: uuid.UUID, retried: bool
+) -> Work | None:
+    try:
+        head = await documents_service.get_document(session, tenant, document_id)
+    except NotFound:
+        return None
+    if head.clearance is None:
+        return None
+    shown = await documents_queries.shown_document(session, tenant, document_id)
+    account = await accounts_service.get_account(session, tenant.account_id)
+    customer = await customers_service.get_customer(session, tenant, head.customer_id)
+    related = None
+    if head.related_document_id is not None:
+        related = await documents_queries.shown_document(session, tenant, head.related_document_id)
+    row = await settings_of(session, tenant)
+    submission = Submission(
+        document=shown,
+        account=account_out(account).model_dump(mode="json"),
+        customer=customer_out(customer).model_dump(mode="json"),
+        related=related,
+        options=dict(row.options) if row is not None else {},
+        retried=retried,
+    )
+    return Work(dict(head.clearance), submission, row)
+
+
+def _errors(errors: tuple[AuthorityError, ...]) -> list[dict[str, Any]]:
+    return [{"code": e.code, "message": e.message} for e in errors]
+
+
+async def record_submission(
+    session: AsyncSession, tenant: Tenant, document_id: uuid.UUID, outcome: Outcome
+) -> None:
+    """The authority's answer, on the document, with its event; a cleared document's PDF is
+    archived again to print the reference (an uploaded PDF is left as it is)."""
+    document = await documents_service.get_document(session, tenant, document_id, for_update=True)
+    clearance = dict(document.clearance or {})
+    if clearance.get("status") != "pending":
+        return
+    now = utcnow()
+    clearance["submitted_at"] = now.isoformat().replace("+00:00", "Z")
+    if outcome.status == "cleared":
+        clearance.update(
+            status="cleared",
+            reference=outcome.reference,
+            qr_url=outcome.qr_url,
+            cleared_at=clearance["submitted_at"],
+            errors=[],
+            **outcome.extra,
+        )
+    else:
+        clearance.update(status="rejected", errors=_errors(outcome.errors))
+    document.clearance = clearance
+    document.updated_at = now
+    if outcome.status == "cleared" and document.pdf_source != "user_upload":
+        documents_service.set_pdf(document, None)
+        await session.flush()
+        await pdfs_service.enqueue_archive(session, tenant, document.id, rearm=True)
+    await session.flush()
+    action = "cleared" if outcome.status == "cleared" else "clearance_failed"
+    await documents_status.record_document_event(session, tenant, document, action)
+
+
+async def record_failure(
+    session: AsyncSession, tenant: Tenant, document_id: uuid.UUID, reason: str
+) -> None:
+    """The authority could not be reached after every retry: failed, with the event."""
+    document = await documents_service.get_document(session, tenant, document_id, for_update=True)
+    clearance = dict(document.clearance or {})
+    if clearance.get("status") != "pending":
+        return
+    clearance.update(status="failed", errors=[{"code": None, "message": reason[:500]}])
+    document.clearance = clearance
+    document.updated_at = utcnow()
+    await session.flush()
+    await documents_status.record_document_event(session, tenant, document, "clearance_failed")
+
+
+async def record_cancellation(
+    session: AsyncSession, tenant: Tenant, document_id: uuid.UUID, outcome: Outcome
+) -> None:
+    document = await documents_service.get_document(session, tenant, document_id, for_update=True)
+    clearance = dict(document.clearance or {})
+    if clearance.get("status") != "cleared":
+        return
+    if outcome.status == "cleared":
+        clearance.update(status="cancelled", cancellation_reference=outcome.reference)
+    else:
+        clearance["errors"] = _errors(outcome.errors)
+    document.clearance = clearance
+    document.updated_at = utcnow()
+    await session.flush()
+
+
+# Sending
+
+
+async def send_blocker(
+    session: AsyncSession, tenant: Tenant, document_id: uuid.UUID
+) -> str | timedelta | None:
+    """Why a message of this document may not go now: a wait (clearance pending on an account
+    that requires it before sending) or a reason to fail (rejected or failed); None: go."""
+    row = await settings_of(session, tenant)
+    if row is None or not row.require_before_send:
+        return None
+    document = await documents_service.get_document(session, tenant, document_id)
+    clearance = document.clearance or {}
+    status = clearance.get("status")
+    if status == "pending":
+        return timedelta(seconds=30)
+    if status in ("rejected", "failed"):
+        said = "; ".join(e.get("message", "") for e in clearance.get("errors") or [])
+        return f"the document was not cleared ({status}): {said}"
+    return None
