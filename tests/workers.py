@@ -27,6 +27,7 @@ def worker_process(
         "FAKTURA_JOB_LEASE_SECONDS": str(lease_seconds),
         "FAKTURA_WEBHOOK_TIMEOUT_SECONDS": "3",
         "FAKTURA_SMTP_TIMEOUT_SECONDS": "3",
+        "FAKTURA_CLEARANCE_TIMEOUT_SECONDS": "3",
         "FAKTURA_WORKER_POLL_SECONDS": "0.05",
         "FAKTURA_WORKER_CONCURRENCY": str(concurrency),
         "FAKTURA_DATABASE_POOL_SIZE": "4",

@@ -164,6 +164,12 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = Field(
         10, gt=0, description="Time allowed for one webhook request, connection to last byte"
     )
+    clearance_timeout_seconds: float = Field(
+        20,
+        gt=0,
+        description="Time allowed for one request to a tax authority (myDATA, ITA); no answer "
+        "in time is tried again later",
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -176,6 +182,8 @@ class Settings(BaseSettings):
             raise ValueError("FAKTURA_JOB_LEASE_SECONDS must exceed the webhook timeout")
         if self.job_lease_seconds <= self.smtp_timeout_seconds:
             raise ValueError("FAKTURA_JOB_LEASE_SECONDS must exceed the SMTP timeout")
+        if self.job_lease_seconds <= self.clearance_timeout_seconds:
+            raise ValueError("FAKTURA_JOB_LEASE_SECONDS must exceed the clearance timeout")
         return self
 
     @property

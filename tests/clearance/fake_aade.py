@@ -8,6 +8,7 @@ issuer, date, branch, type, series and number — so a second copy is refused as
 
 import hashlib
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -44,6 +45,8 @@ class FakeAade:
     # ValidationError answer).
     next_answers: list[str] = field(default_factory=list)
     requests: list[tuple[str, str]] = field(default_factory=list)
+    # Seconds a kept submission waits before its answer (a worker may die meanwhile).
+    hold_seconds: float = 0
     cancelled: list[int] = field(default_factory=list)
     _next_mark: int = 400001000000001
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -96,6 +99,7 @@ class FakeAade:
             )
         stored = Stored(uid, self.mark(), body)
         self.stored.append(stored)
+        time.sleep(self.hold_seconds)
         if answer == "lost":
             return 503, b"Service Unavailable"
         return 200, self.response(

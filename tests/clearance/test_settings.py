@@ -39,7 +39,9 @@ async def test_set_shown_without_credentials_then_removed(api: ApiClient) -> Non
         "require_before_send": False,
         "base_url": None,
         "credentials_set": True,
+        "authorized": None,
         "mydata": {"supply": "goods", "vat_exemption_category": 1, "payment_method": 5},
+        "il_ita": None,
     }
     assert CREDENTIALS["subscription_key"] not in shown.text
     assert kept.status_code == 200, kept.text  # the stored credentials stay
@@ -130,4 +132,23 @@ async def test_a_key_without_account_scopes_cannot_read_or_write_them(
 
     assert_error(read, 403, "insufficient_scope")
     assert_error(written, 403, "insufficient_scope")
+    assert_error(await api.get("/v1/account/clearance"), 404, "not_found")
+
+
+async def test_each_provider_takes_its_own_credentials(api: ApiClient) -> None:
+    ita = {"provider": "il_ita", "credentials": CREDENTIALS}
+
+    error = await _refused(api, ita, "body")
+    number = await _refused(
+        api,
+        {
+            "provider": "il_ita",
+            "credentials": {"client_id": "app", "client_secret": "secret"},
+            "il_ita": {"software_registration_number": "12-34"},
+        },
+        "il_ita.software_registration_number",
+    )
+
+    assert "il_ita credentials need client_id, client_secret" in str(error["message"])
+    assert number["code"] == "validation_error"
     assert_error(await api.get("/v1/account/clearance"), 404, "not_found")

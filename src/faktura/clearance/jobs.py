@@ -38,8 +38,8 @@ async def _submit(ctx: JobContext) -> None:
         ctx.report(submitted=False)
         async with ctx.finishing():
             return
-    authority = service.authority_of(work.row, ctx.settings, ctx.http)
     try:
+        authority = await service.authority_for(ctx.db, ctx.settings, ctx.http, work.row)
         outcome = await authority.submit(work.submission)
     except Unreachable as exc:
         ctx.report(submitted=False, error=str(exc)[:200])
@@ -62,7 +62,7 @@ async def _cancel(ctx: JobContext) -> None:
         ctx.report(cancelled=False)
         async with ctx.finishing():
             return
-    authority = service.authority_of(work.row, ctx.settings, ctx.http)
+    authority = await service.authority_for(ctx.db, ctx.settings, ctx.http, work.row)
     outcome = await authority.cancel(work.submission.document, work.clearance)
     ctx.report(status=outcome.status, reference=outcome.reference)
     async with ctx.finishing() as session:

@@ -62,3 +62,23 @@ async def remove_clearance_settings(
 ) -> Response:
     await service.remove_settings(session, principal.tenant)
     return json_response(schemas.ClearanceSettingsDeleted())
+
+
+@router.post(
+    "/account/clearance/authorization",
+    response_model=schemas.ClearanceAuthorization,
+    responses={409: {"description": "invalid_state: il_ita clearance is not configured"}},
+    summary="Start the account owner's grant of access to the Israel Tax Authority",
+    description="Answers the URL to send the account owner to. ITA asks them to grant Faktura "
+    "access and returns them to `redirect_uri` (register it with your ITA application), where "
+    "Faktura keeps the tokens, encrypted, and refreshes them from then on. Each call starts a "
+    "new grant; the one before can no longer complete.",
+)
+async def start_clearance_authorization(
+    request: Request,
+    principal: Principal = Depends(require_scope("account:write")),
+    session: AsyncSession = Depends(get_session),
+) -> Response:
+    settings = runtime_of(request).settings
+    url, redirect_uri = await service.start_authorization(session, principal.tenant, settings)
+    return json_response(schemas.ClearanceAuthorization(url=url, redirect_uri=redirect_uri))

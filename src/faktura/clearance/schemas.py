@@ -8,7 +8,7 @@ from pydantic import Field, StrictBool, StrictInt, model_validator
 from faktura.api.schemas import InputModel, OutputModel
 from faktura.clearance.models import ClearanceSettings
 
-Provider = Literal["mydata"]
+Provider = Literal["mydata", "il_ita"]
 Environment = Literal["sandbox", "production"]
 
 
@@ -21,6 +21,12 @@ class ClearanceCredentials(InputModel):
         min_length=1,
         max_length=200,
         description="myDATA: the Ocp-Apim-Subscription-Key of the user's subscription",
+    )
+    client_id: str | None = Field(
+        None, min_length=1, max_length=200, description="ITA: the application's client id"
+    )
+    client_secret: str | None = Field(
+        None, min_length=1, max_length=200, description="ITA: the application's client secret"
     )
 
 
@@ -59,8 +65,22 @@ class MydataOptions(InputModel):
     )
 
 
+class ItaOptions(InputModel):
+    software_registration_number: str | None = Field(
+        None,
+        pattern=r"^[0-9]{1,9}$",
+        description="The ITA registration number of the software issuing the invoices "
+        "(Accounting_Software_Number); required to request allocation numbers",
+    )
+
+
+_NEEDED = {"mydata": ("user_id", "subscription_key"), "il_ita": ("client_id", "client_secret")}
+
+
 class ClearanceSettingsIn(InputModel):
-    provider: Provider = Field(description="mydata: Greece's AADE")
+    provider: Provider = Field(
+        description="mydata: Greece's AADE; il_ita: the Israel Tax Authority (allocation numbers)"
+    )
     environment: Environment = Field(
         "sandbox", description="sandbox or production; test mode accepts only sandbox"
     )
@@ -83,20 +103,21 @@ class ClearanceSettingsIn(InputModel):
     mydata: MydataOptions = Field(
         default_factory=MydataOptions, description="What myDATA needs beyond the document"
     )
+    il_ita: ItaOptions = Field(
+        default_factory=ItaOptions, description="What the Israel Tax Authority needs"
+    )
 
     def options_of(self) -> dict[str, Any]:
-        return self.mydata.model_dump(mode="json", exclude_none=True)
+        chosen = self.mydata if self.provider == "mydata" else self.il_ita
+        return chosen.model_dump(mode="json", exclude_none=True)
 
     @model_validator(mode="after")
     def _complete_credentials(self) -> "ClearanceSettingsIn":
-        if self.credentials is not None and self.provider == "mydata":
-            missing = [
-                name
-                for name in ("user_id", "subscription_key")
-                if getattr(self.credentials, name) is None
-            ]
+        if self.credentials is not None:
+            needed = _NEEDED[self.provider]
+            missing = [name for name in needed if getattr(self.credentials, name) is None]
             if missing:
-                raise ValueError(f"myDATA credentials need {', '.join(missing)}")
+                raise ValueError(f"{self.provider} credentials need {', '.join(missing)}")
         return self
 
 
@@ -108,7 +129,12 @@ class ClearanceSettingsOut(OutputModel):
     require_before_send: bool = Field(description="Whether sends wait for clearance")
     base_url: str | None = Field(description="Where the authority is reached instead")
     credentials_set: bool = Field(description="Always true: credentials are never shown")
-    mydata: dict[str, Any] = Field(description="The myDATA options in force")
+    authorized: bool | None = Field(
+        description="il_ita: whether the account owner granted access (POST "
+        "/v1/account/clearance/authorization); null for mydata"
+    )
+    mydata: dict[str, Any] | None = Field(description="The myDATA options in force")
+    il_ita: dict[str, Any] | None = Field(description="The ITA options in force")
     created_at: datetime = Field(description="Created (UTC)")
     updated_at: datetime = Field(description="Last change (UTC)")
 
@@ -121,7 +147,9 @@ def settings_out(row: ClearanceSettings) -> ClearanceSettingsOut:
         require_before_send=row.require_before_send,
         base_url=row.base_url,
         credentials_set=True,
-        mydata=dict(row.options),
+        authorized=(row.tokens_encrypted is not None) if row.provider == "il_ita" else None,
+        mydata=dict(row.options) if row.provider == "mydata" else None,
+        il_ita=dict(row.options) if row.provider == "il_ita" else None,
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
@@ -130,3 +158,14 @@ def settings_out(row: ClearanceSettings) -> ClearanceSettingsOut:
 class ClearanceSettingsDeleted(OutputModel):
     object: Literal["clearance_settings"] = "clearance_settings"
     deleted: Literal[True] = Field(True, description="Always true")
+
+
+class ClearanceAuthorization(OutputModel):
+    object: Literal["clearance_authorization"] = "clearance_authorization"
+    url: str = Field(
+        description="Send the account owner here: ITA asks them to grant Faktura access, then "
+        "returns them to Faktura's callback, which keeps the tokens"
+    )
+    redirect_uri: str = Field(
+        description="The callback ITA returns to: register it with the application at ITA"
+    )

@@ -9,6 +9,7 @@ authority's reference. Cancelling a cleared document enqueues `clearance.cancel`
 """
 
 import json
+import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,16 +21,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.accounts import service as accounts_service
 from faktura.accounts.schemas import account_out
-from faktura.clearance.authorities import Authority, AuthorityError, Outcome, Submission, mydata
+from faktura.clearance.authorities import (
+    Authority,
+    AuthorityError,
+    Outcome,
+    Submission,
+    il_ita,
+    mydata,
+)
 from faktura.clearance.models import ClearanceSettings
 from faktura.clearance.schemas import ClearanceSettingsIn
 from faktura.config import Settings
 from faktura.core import secrets as core_secrets
 from faktura.core.clock import utcnow
-from faktura.core.errors import NotFound, ValidationFailed
+from faktura.core.errors import InvalidState, NotFound, ValidationFailed
 from faktura.core.tenant import Tenant
 from faktura.customers import service as customers_service
 from faktura.customers.schemas import customer_out
+from faktura.db.session import Database
 from faktura.documents import queries as documents_queries
 from faktura.documents import service as documents_service
 from faktura.documents import status as documents_status
@@ -40,7 +49,8 @@ from faktura.pdfs import service as pdfs_service
 SUBMIT_KIND = "clearance.submit"
 CANCEL_KIND = "clearance.cancel"
 # The types each authority clears; others are not_required.
-CLEARED_TYPES = {"mydata": ("invoice", "credit_note")}
+CLEARED_TYPES = {"mydata": ("invoice", "credit_note"), "il_ita": ("invoice", "credit_note")}
+CALLBACK_PATH = "/clearance/il_ita/callback"
 # The tax documents: each issued one gets a clearance (a quote is an offer and gets none).
 _TAX_DOCUMENTS = ("invoice", "credit_note", "receipt")
 
@@ -85,6 +95,9 @@ async def set_settings(
         session.info.pop(_KNOWN, None)
     elif row.provider != data.provider and data.credentials is None:
         raise ValidationFailed.on_field("credentials", f"required to change to {data.provider}")
+    if row.provider != data.provider or data.credentials is not None:
+        # Another application's grant is not this one's.
+        row.tokens_encrypted, row.token_expires_at, row.authorization_state = None, None, None
     row.provider = data.provider
     row.environment = data.environment
     row.require_before_send = data.require_before_send
@@ -108,17 +121,142 @@ async def remove_settings(session: AsyncSession, tenant: Tenant) -> None:
     session.info.pop(_KNOWN, None)
 
 
-def authority_of(row: ClearanceSettings, settings: Settings, http: httpx.AsyncClient) -> Authority:
-    credentials = json.loads(core_secrets.decrypt(settings, row.credentials_encrypted))
-    base_url = row.base_url or mydata.BASE_URLS[row.environment]
-    return mydata.Mydata(http, base_url, credentials["user_id"], credentials["subscription_key"])
+def _credentials(row: ClearanceSettings, settings: Settings) -> dict[str, str]:
+    found: dict[str, str] = json.loads(core_secrets.decrypt(settings, row.credentials_encrypted))
+    return found
+
+
+def base_url_of(row: ClearanceSettings) -> str:
+    urls = mydata.BASE_URLS if row.provider == mydata.NAME else il_ita.BASE_URLS
+    return row.base_url or urls[row.environment]
+
+
+async def authority_for(
+    db: Database, settings: Settings, http: httpx.AsyncClient, row: ClearanceSettings
+) -> Authority:
+    """The client of the account's authority; for ITA with a current access token (refreshed
+    and stored first when it is about to expire)."""
+    credentials = _credentials(row, settings)
+    base_url = base_url_of(row)
+    if row.provider == mydata.NAME:
+        return mydata.Mydata(
+            http, base_url, credentials["user_id"], credentials["subscription_key"]
+        )
+    if row.tokens_encrypted is None:
+        raise il_ita.NotAuthorized(
+            "the account owner has not granted access to ITA yet "
+            "(POST /v1/account/clearance/authorization)"
+        )
+    tokens = json.loads(core_secrets.decrypt(settings, row.tokens_encrypted))
+    expires_at = row.token_expires_at
+    if expires_at is not None and expires_at - timedelta(seconds=60) <= utcnow():
+        if not tokens.get("refresh_token"):
+            raise il_ita.NotAuthorized("the ITA access token expired and cannot be refreshed")
+        fresh = await il_ita.exchange(
+            http,
+            base_url,
+            {
+                "grant_type": "refresh_token",
+                "refresh_token": tokens["refresh_token"],
+                "client_id": credentials["client_id"],
+                "client_secret": credentials["client_secret"],
+            },
+            settings.clearance_timeout_seconds,
+        )
+        async with db.transaction() as session:
+            await store_tokens(session, settings, row.id, fresh)
+        tokens = {"access_token": fresh.access_token, "refresh_token": fresh.refresh_token}
+    return il_ita.Ita(
+        http, base_url, tokens["access_token"], timeout=settings.clearance_timeout_seconds
+    )
+
+
+# ITA's grant
+
+
+async def start_authorization(
+    session: AsyncSession, tenant: Tenant, settings: Settings
+) -> tuple[str, str]:
+    """Where to send the account owner to grant access, and the callback ITA returns to."""
+    row = await settings_of(session, tenant)
+    if row is None or row.provider != il_ita.NAME:
+        raise InvalidState("Configure il_ita clearance first (PUT /v1/account/clearance)")
+    row.authorization_state = secrets.token_urlsafe(32)
+    row.updated_at = utcnow()
+    await session.flush()
+    redirect_uri = settings.public_base_url.rstrip("/") + CALLBACK_PATH
+    url = il_ita.authorize_url(
+        base_url_of(row),
+        _credentials(row, settings)["client_id"],
+        redirect_uri,
+        row.authorization_state,
+    )
+    return url, redirect_uri
+
+
+async def row_by_state(session: AsyncSession, state: str) -> ClearanceSettings | None:
+    statement = select(ClearanceSettings).where(ClearanceSettings.authorization_state == state)
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def finish_authorization(
+    db: Database, settings: Settings, http: httpx.AsyncClient, state: str, code: str
+) -> bool:
+    """ITA's callback: the code of the grant `state` names, exchanged for tokens (outside any
+    transaction), kept. False when no grant is under way with that state."""
+    async with db.transaction(writes=False) as session:
+        row = await row_by_state(session, state)
+    if row is None:
+        return False
+    credentials = _credentials(row, settings)
+    tokens = await il_ita.exchange(
+        http,
+        base_url_of(row),
+        {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": settings.public_base_url.rstrip("/") + CALLBACK_PATH,
+            "client_id": credentials["client_id"],
+            "client_secret": credentials["client_secret"],
+        },
+    )
+    async with db.transaction() as session:
+        await store_tokens(session, settings, row.id, tokens)
+    return True
+
+
+async def store_tokens(
+    session: AsyncSession, settings: Settings, row_id: uuid.UUID, tokens: il_ita.Tokens
+) -> None:
+    row = await session.get(ClearanceSettings, row_id, with_for_update=True)
+    if row is None:
+        return
+    kept = {"access_token": tokens.access_token, "refresh_token": tokens.refresh_token}
+    if tokens.refresh_token is None and row.tokens_encrypted is not None:
+        # A refresh answer without a new refresh token keeps the one it was made with.
+        before = json.loads(core_secrets.decrypt(settings, row.tokens_encrypted))
+        kept["refresh_token"] = before.get("refresh_token")
+    row.tokens_encrypted = core_secrets.encrypt(settings, json.dumps(kept))
+    row.token_expires_at = utcnow() + timedelta(seconds=tokens.expires_in or 3600)
+    row.authorization_state = None
+    row.updated_at = utcnow()
+    await session.flush()
 
 
 # At issue
 
 
-def _required(provider: str, document: dict[str, Any]) -> bool:
-    return document["type"] in CLEARED_TYPES[provider]
+async def _required(
+    session: AsyncSession, tenant: Tenant, provider: str, document: dict[str, Any]
+) -> bool:
+    if document["type"] not in CLEARED_TYPES[provider]:
+        return False
+    if provider == mydata.NAME:
+        return True
+    customer = await customers_service.get_customer(
+        session, tenant, uuid.UUID(document["customer_id"])
+    )
+    return il_ita.required(document, customer_out(customer).model_dump(mode="json"))
 
 
 async def on_issue(session: AsyncSession, event: Event) -> None:
@@ -133,7 +271,7 @@ async def on_issue(session: AsyncSession, event: Event) -> None:
     if row is None:
         return
     shown = event.data["object"]
-    required = _required(row.provider, shown)
+    required = await _required(session, tenant, row.provider, shown)
     document = await documents_service.get_document(
         session, tenant, event.object_id, for_update=True
     )
@@ -158,8 +296,8 @@ async def on_cancel(session: AsyncSession, event: Event) -> None:
     if not event.type.endswith(".cancelled") or event.object_id is None:
         return
     clearance = event.data["object"].get("clearance") or {}
-    if clearance.get("status") != "cleared":
-        return
+    if clearance.get("status") != "cleared" or clearance.get("provider") != mydata.NAME:
+        return  # ITA cancels nothing: a credit invoice reverses an allocated one
     tenant = Tenant(event.account_id, event.livemode)
     jobs.enqueue(
         session,

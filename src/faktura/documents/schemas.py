@@ -380,7 +380,9 @@ class ClearanceError(OutputModel):
 
 
 class DocumentClearance(OutputModel):
-    provider: Literal["mydata"] = Field(description="mydata: Greece's AADE")
+    provider: Literal["mydata", "il_ita"] = Field(
+        description="mydata: Greece's AADE; il_ita: the Israel Tax Authority"
+    )
     environment: Literal["sandbox", "production"] = Field(
         description="Where it was submitted: test mode always uses the sandbox"
     )

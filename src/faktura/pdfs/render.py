@@ -170,11 +170,14 @@ def _clearance_view(clearance: Mapping[str, Any] | None) -> dict[str, Any] | Non
         return None
     if not clearance.get("reference"):
         return None
+    if clearance.get("provider") == "il_ita":
+        # Israel: the allocation number's last nine digits are what the invoice must show.
+        return {"provider": "il_ita", "reference": clearance["reference"][-9:], "qr": None}
     url = clearance.get("qr_url")
     qr = segno.make(url, error="m").svg_inline(border=0) if url else None
     # segno's SVG holds only the code's modules: the URL is encoded, never written as text.
     svg = Markup(qr) if qr else None  # noqa: S704
-    return {"reference": clearance["reference"], "qr": svg}
+    return {"provider": "mydata", "reference": clearance["reference"], "qr": svg}
 
 
 def css_of(layout: str, color: str, rtl: bool) -> str:

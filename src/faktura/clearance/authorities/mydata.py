@@ -311,7 +311,7 @@ class Mydata:
     base_url: str
     user_id: str
     subscription_key: str
-    seller_vat: str | None = None
+    timeout: float = 20
     name: str = NAME
 
     def _headers(self) -> dict[str, str]:
@@ -324,7 +324,11 @@ class Mydata:
     async def _call(self, method: str, path: str, **kwargs: Any) -> bytes:
         try:
             response = await self.http.request(
-                method, f"{self.base_url.rstrip('/')}/{path}", headers=self._headers(), **kwargs
+                method,
+                f"{self.base_url.rstrip('/')}/{path}",
+                headers=self._headers(),
+                timeout=self.timeout,
+                **kwargs,
             )
         except httpx.HTTPError as exc:
             raise Unreachable(f"myDATA did not answer: {type(exc).__name__}") from exc

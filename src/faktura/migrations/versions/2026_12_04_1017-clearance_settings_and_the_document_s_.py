@@ -2,7 +2,7 @@
 
 Revision ID: 0020
 Revises: 0019
-Create Date: 2026-12-04 09:56:46.692531+00:00
+Create Date: 2026-12-04 10:17:27.137042+00:00
 """
 
 from collections.abc import Sequence
@@ -27,6 +27,9 @@ def upgrade() -> None:
         sa.Column("base_url", sa.String(length=500), nullable=True),
         sa.Column("credentials_encrypted", sa.Text(), nullable=False),
         sa.Column("options", faktura.db.types.JSONType, nullable=False),
+        sa.Column("tokens_encrypted", sa.Text(), nullable=True),
+        sa.Column("token_expires_at", faktura.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("authorization_state", sa.String(length=64), nullable=True),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("created_at", faktura.db.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", faktura.db.types.UTCDateTime(timezone=True), nullable=False),
@@ -41,6 +44,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_clearance_settings")),
         sa.UniqueConstraint(
             "account_id", "livemode", name=op.f("uq_clearance_settings_account_id_livemode")
+        ),
+        sa.UniqueConstraint(
+            "authorization_state", name=op.f("uq_clearance_settings_authorization_state")
         ),
     )
     with op.batch_alter_table("documents", schema=None) as batch_op:
