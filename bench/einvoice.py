@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.run import RESULTS, ROOT, _env, _faktura, make_database, write_figures
+from bench.run import RESULTS, ROOT, _env, _faktura, _seed, make_database, write_figures
 
 KIT = ROOT.parent / "shared" / "validation"
 
@@ -38,9 +38,7 @@ async def _measure(url: str, files: Path, invoices: int) -> dict[str, Any]:
 
     settings = Settings(database_url=url, files_dir=files, worker_in_process=False)
     app = create_app(settings)
-    seeded = json.loads(
-        _faktura(["bench", "seed", "--customers", "1", "--invoices", "0", "--json"], _env(url))
-    )
+    seeded = json.loads(_seed(["--customers", "1", "--invoices", "0"], _env(url)))
     headers = {"Authorization": f"Bearer {seeded['key']}"}
     figures: dict[str, Any] = {}
     exported: dict[str, list[bytes]] = {"ubl": [], "cii": []}

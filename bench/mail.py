@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.run import RESULTS, _env, _faktura, _free_port, make_database, write_figures
+from bench.run import RESULTS, _env, _faktura, _free_port, _seed, make_database, write_figures
 
 DOCUMENTS = 10  # messages are about these (their PDFs rendered once, before timing)
 LATENCY_SAMPLES = 200
@@ -63,9 +63,7 @@ async def _measure(url: str, files: Path, sink_url: str, messages: int) -> dict[
     settings = Settings(database_url=url, files_dir=files, test_smtp_url=sink_url)
     app = create_app(settings)
     db = app.state.runtime.db
-    seeded = json.loads(
-        _faktura(["bench", "seed", "--customers", "5", "--invoices", "20", "--json"], _env(url))
-    )
+    seeded = json.loads(_seed(["--customers", "5", "--invoices", "20"], _env(url)))
     headers = {"Authorization": f"Bearer {seeded['key']}"}
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://bench", headers=headers

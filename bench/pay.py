@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.run import RESULTS, _env, _faktura, make_database, write_figures
+from bench.run import RESULTS, _env, _faktura, _seed, make_database, write_figures
 
 PENDING_CARD = "4000002500003155"
 PAYING_CARD = "4242424242424242"
@@ -50,9 +50,7 @@ async def _measure(url: str, files: Path, payments: int) -> dict[str, Any]:
     )
     app = create_app(settings)
     provider = test_provider(settings)
-    seeded = json.loads(
-        _faktura(["bench", "seed", "--customers", "5", "--invoices", "0", "--json"], _env(url))
-    )
+    seeded = json.loads(_seed(["--customers", "5", "--invoices", "0"], _env(url)))
     headers = {"Authorization": f"Bearer {seeded['key']}"}
     card = {"card_expiry": "12/30", "card_cvc": "123", "installments": "1"}
     notified, paid_requests = [], []

@@ -28,6 +28,7 @@ from bench.run import (
     _env,
     _faktura,
     _free_port,
+    _seed,
     make_database,
     write_figures,
 )
@@ -120,9 +121,7 @@ def issue_to_archive(kind: str, issues: int, workdir: Path) -> dict[str, Any]:
         "FAKTURA_WORKER_POLL_SECONDS": "0.05",
     }
     _faktura(["migrate"], env)
-    seeded = json.loads(
-        _faktura(["bench", "seed", "--customers", "5", "--invoices", "10", "--json"], env)
-    )
+    seeded = json.loads(_seed(["--customers", "5", "--invoices", "10"], env))
     port = _free_port()
     server = Server(
         "faktura",

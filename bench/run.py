@@ -1,6 +1,6 @@
 """Faktura's benchmark: the product against this machine's ceiling, on PostgreSQL and SQLite.
 
-For each database it: makes a fresh database, migrates it, seeds it (`faktura bench seed`),
+For each database it: makes a fresh database, migrates it, seeds it (`python -m bench.seed`),
 starts `faktura serve --workers 2` and the ceiling app (bench/ceiling.py) the same way, drives
 each scenario with wrk from a separate process on 127.0.0.1, and writes
 bench/results/<date>-<db>.json and .md.
@@ -810,6 +810,21 @@ def _env(url: str) -> dict[str, str]:
     return env
 
 
+def _seed(args: list[str], env: dict[str, str]) -> str:
+    """`python -m bench.seed …`: bulk data (JSON of the account, its key, what was added)."""
+    done = subprocess.run(  # noqa: S603
+        [str(BIN / "python"), "-m", "bench.seed", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"bench.seed {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout
+
+
 def _faktura(args: list[str], env: dict[str, str]) -> str:
     done = subprocess.run(  # noqa: S603
         [str(BIN / "faktura"), *args], env=env, capture_output=True, text=True, timeout=900
@@ -839,15 +854,12 @@ def bench_database(
     try:
         _faktura(["migrate"], env)
         seeded = json.loads(
-            _faktura(
+            _seed(
                 [
-                    "bench",
-                    "seed",
                     "--customers",
                     str(sizes.customers),
                     "--invoices",
                     str(sizes.invoices),
-                    "--json",
                 ],
                 env,
             )
@@ -988,8 +1000,8 @@ def other_accounts(url: str, env: dict[str, str], count: int) -> list[dict[str, 
 
     from faktura.customers.models import Party
 
-    seed = ["bench", "seed", "--json", "--customers", "1", "--invoices", "0", "--accounts"]
-    made = json.loads(_faktura([*seed, str(count)], env))
+    seed = ["--customers", "1", "--invoices", "0", "--accounts"]
+    made = json.loads(_seed([*seed, str(count)], env))
     accounts = made.get("accounts", [made])
     engine = _sync_engine(url)
     with engine.connect() as connection:

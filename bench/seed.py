@@ -458,3 +458,69 @@ def seed(
         "invoices": invoices,
         "seconds": round(time.perf_counter() - started, 2),
     }
+
+
+# The command line: `python -m bench.seed --customers N --invoices M [--account ID | --accounts K]`
+# (FAKTURA_DATABASE_URL names the database). Prints JSON: the account, its key, what was added.
+
+
+async def _account_with_key(settings: Any) -> dict[str, Any]:
+    from faktura.accounts.service import create_account
+    from faktura.cli.common import in_transaction
+    from faktura.cli.keys import create_key
+
+    async def work(session: Any) -> str:
+        created = await create_account(
+            session, name="Bench Company GmbH", currency="EUR", country="DE"
+        )
+        return str(created.id)
+
+    account_id = await in_transaction(settings, work)
+    key = await create_key(settings, account_id, "test", "*", "unlimited", "Bench key")
+    return {"account_id": account_id, "key": key["key"]}
+
+
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+    import asyncio
+    import json
+
+    from faktura.config import get_settings
+
+    parser = argparse.ArgumentParser(prog="python -m bench.seed", description=__doc__)
+    parser.add_argument("--customers", type=int, default=1000, help="customers to add")
+    parser.add_argument("--invoices", type=int, default=10_000, help="issued invoices to add")
+    parser.add_argument("--account", help="test-mode account to add to (default: a new one)")
+    parser.add_argument("--accounts", type=int, default=1, help="new accounts, each with a key")
+    args = parser.parse_args(argv)
+    if args.customers < 0 or args.invoices < 0 or args.accounts < 1:
+        parser.error("counts cannot be negative, and --accounts is at least 1")
+    if args.account is not None and args.accounts > 1:
+        parser.error("--account adds to one account: leave out --accounts")
+    settings = get_settings()
+    if args.account is None:
+        made = [asyncio.run(_account_with_key(settings)) for _ in range(args.accounts)]
+    else:
+        try:
+            made = [{"account_id": str(uuid.UUID(args.account))}]
+        except ValueError:
+            parser.error("--account: not an account id")
+    seconds = 0.0
+    for index, target in enumerate(made):
+        seeded = seed(
+            settings.database_url,
+            uuid.UUID(target["account_id"]),
+            customers=args.customers,
+            invoices=args.invoices,
+            settle=index == len(made) - 1,
+        )
+        seconds += seeded["seconds"]
+    data: dict[str, Any] = {**made[0], "customers": args.customers, "invoices": args.invoices}
+    if len(made) > 1:
+        data["accounts"] = made
+    data["seconds"] = round(seconds, 2)
+    print(json.dumps(data))
+
+
+if __name__ == "__main__":
+    main()

@@ -42,3 +42,10 @@ def head_revision() -> str | None:
 
 def current_revision(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
+
+
+def pending_revisions(current: str | None) -> list[str]:
+    """The migrations after `current` (None: an empty database), oldest first."""
+    script = ScriptDirectory.from_config(alembic_config(""))
+    newer = script.iterate_revisions("heads", current or "base")
+    return [revision.revision for revision in reversed(list(newer))]
