@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from lxml import etree
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from faktura.clearance.jobs import CANCEL, SUBMIT
 from faktura.config import Settings
@@ -334,3 +334,141 @@ async def _run_now(db: Database, api: ApiClient, kind: str) -> None:
             .where(Job.account_id == api.account_id, Job.kind == kind, Job.status == "queued")
             .values(run_at=datetime(2000, 1, 1, tzinfo=UTC))
         )
+
+
+async def test_an_invoice_cancelled_while_pending_is_cancelled_at_aade_once_cleared(
+    api: ApiClient, db: Database, settings: Settings, aade: FakeAade
+) -> None:
+    rates = await greek_seller(api, aade)
+    invoice = await _issue(api, rates, await greek_buyer(api))
+    cancelled = await api.post(f"/v1/invoices/{invoice['id']}/cancel", json={})
+
+    await _submit(api, db, settings)
+    await run_account_jobs(db, settings, CANCEL.name, api.account_id)
+
+    assert cancelled.status_code == 200, cancelled.text
+    [stored] = aade.stored
+    assert aade.cancelled == [stored.mark]
+    shown = await _shown(api, invoice)
+    assert (shown["clearance"]["status"], shown["clearance"]["cancellation_reference"]) == (
+        "cancelled",
+        str(stored.cancelled_by),
+    )
+
+
+async def test_a_credit_note_sent_before_its_invoice_cleared_is_found_by_its_number(
+    api: ApiClient, db: Database, settings: Settings, aade: FakeAade
+) -> None:
+    rates = await greek_seller(api, aade)
+    invoice = await _issue(api, rates, await greek_buyer(api))
+    credit = await api.post(
+        "/v1/credit_notes",
+        json={
+            "related_document_id": invoice["id"],
+            "line_items": [line(unit_price="50.00", vat_rate_id=rates["Standard"])],
+        },
+    )
+    await _only_due(db, api, credit.json()["id"])
+    aade.next_answers.append("lost")  # AADE keeps the credit note (5.2), the answer is lost
+
+    await _submit(api, db, settings)
+    await _only_due(db, api, invoice["id"])
+    await _submit(api, db, settings)  # the invoice is cleared: the credit note would be 5.1 now
+    await _only_due(db, api, credit.json()["id"])
+    await _submit(api, db, settings)
+
+    sent_credit = aade.stored[0]
+    assert _find(sent_credit.xml, "a:invoice/a:invoiceHeader/a:invoiceType") == ["5.2"]
+    assert len(aade.stored) == 2  # the credit note once, the invoice once
+    shown = await _shown(api, credit.json(), "credit_notes")
+    assert (shown["clearance"]["status"], shown["clearance"]["reference"]) == (
+        "cleared",
+        str(sent_credit.mark),
+    )
+
+
+async def _only_due(db: Database, api: ApiClient, document_id: str) -> None:
+    """Of the account's queued submissions, only this document's is due now."""
+    async with db.transaction() as session:
+        jobs = (
+            await session.execute(
+                select(Job).where(
+                    Job.account_id == api.account_id,
+                    Job.kind == SUBMIT.name,
+                    Job.status == "queued",
+                )
+            )
+        ).scalars()
+        for job in jobs:
+            mine = job.payload["document_id"] == document_id
+            job.run_at = (
+                datetime(2000, 1, 1, tzinfo=UTC) if mine else datetime(9999, 1, 1, tzinfo=UTC)
+            )
+
+
+async def test_settings_changed_before_submission_fail_it_rather_than_send_it_elsewhere(
+    api: ApiClient, db: Database, settings: Settings, aade: FakeAade
+) -> None:
+    rates = await greek_seller(api, aade)
+    invoice = await _issue(api, rates, await greek_buyer(api))
+    moved = await api.put(
+        "/v1/account/clearance",
+        json={
+            "provider": "il_ita",
+            "credentials": {"client_id": "app", "client_secret": "secret"},
+        },
+    )
+
+    await _submit(api, db, settings)
+
+    assert moved.status_code == 200, moved.text
+    shown = await _shown(api, invoice)
+    assert shown["clearance"]["status"] == "failed"
+    assert shown["clearance"]["errors"] == [
+        {
+            "code": None,
+            "message": "the account's clearance changed from mydata (sandbox) to il_ita (sandbox)",
+        }
+    ]
+    assert aade.requests == []
+
+
+async def test_refused_credentials_are_tried_again_not_a_rejection(
+    api: ApiClient, db: Database, settings: Settings, aade: FakeAade
+) -> None:
+    rates = await greek_seller(
+        api, aade, credentials={"user_id": "someone", "subscription_key": "wrong-key"}
+    )
+    invoice = await _issue(api, rates, await greek_buyer(api))
+
+    outcomes = await _submit(api, db, settings)
+
+    assert [o.status for o in outcomes] == ["queued"]  # after its back-off
+    async with db.transaction() as session:
+        [job] = (
+            await session.execute(
+                select(Job).where(Job.account_id == api.account_id, Job.kind == SUBMIT.name)
+            )
+        ).scalars()
+    assert "myDATA refused the credentials (401)" in (job.last_error or "")
+    assert (await _shown(api, invoice))["clearance"]["status"] == "pending"
+
+
+async def test_waiting_for_clearance_does_not_use_up_a_message_s_attempts(
+    api: ApiClient, db: Database, settings: Settings, aade: FakeAade
+) -> None:
+    rates = await greek_seller(api, aade, require_before_send=True)
+    invoice = await _issue(api, rates, await greek_buyer(api, email="accounts@beta.example"))
+    await api.post(f"/v1/invoices/{invoice['id']}/send", json={"attach_pdf": False})
+
+    for _ in range(10):  # more waits than the delivery has attempts
+        await _run_now(db, api, DELIVER.name)
+        await run_account_jobs(db, settings, DELIVER.name, api.account_id)
+
+    async with db.transaction() as session:
+        [job] = (
+            await session.execute(
+                select(Job).where(Job.account_id == api.account_id, Job.kind == DELIVER.name)
+            )
+        ).scalars()
+    assert (job.status, job.attempts) == ("queued", 0)

@@ -4,6 +4,7 @@ hash as ETag; uploaded, deleted and generated again by the actions, with their r
 import base64
 import hashlib
 import io
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -283,3 +284,36 @@ async def test_a_render_that_keeps_failing_is_retried_then_reported_and_the_docu
     failed = await events(api, "invoice.pdf_failed")
     assert [e["data"]["object"]["id"] for e in failed] == [invoice["id"]]
     assert failed[0]["data"]["object"]["pdf"]["status"] == "failed"
+
+
+async def test_a_render_of_a_document_that_changed_since_is_not_recorded(
+    api: ApiClient, db: Database
+) -> None:
+    from datetime import UTC, datetime
+
+    from faktura.core.tenant import Tenant
+    from faktura.pdfs import service
+
+    invoice = await create_document(api)
+    tenant = Tenant(api.account_id, False)
+    document_id = uuid.UUID(invoice["id"])
+    long_ago = datetime(2000, 1, 1, tzinfo=UTC)
+
+    async with db.transaction() as session:
+        stale = await service.record_generated(
+            session, tenant, document_id, b"%PDF-1.7 old", made_from=long_ago
+        )
+        made_from = (await _row(session, tenant, document_id)).updated_at
+        current = await service.record_generated(
+            session, tenant, document_id, b"%PDF-1.7 current", made_from=made_from
+        )
+
+    assert stale is None
+    assert current is not None
+    assert current.pdf_sha256 == hashlib.sha256(b"%PDF-1.7 current").hexdigest()
+
+
+async def _row(session: Any, tenant: Any, document_id: uuid.UUID) -> Any:
+    from faktura.documents import service as documents_service
+
+    return await documents_service.get_document(session, tenant, document_id)

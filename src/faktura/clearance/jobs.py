@@ -34,19 +34,30 @@ async def _submit(ctx: JobContext) -> None:
     # Any run after the first may follow one that reached the authority before it died.
     async with ctx.db.transaction(writes=False) as session:
         work = await service.work_of(session, tenant, document_id, retried=ctx.attempts > 1)
-    if work is None or work.clearance.get("status") != "pending" or work.row is None:
+    if work is None or work.clearance.get("status") != "pending":
         ctx.report(submitted=False)
         async with ctx.finishing():
             return
+    changed = service.settings_changed(work)
+    if changed is not None:
+        # Never to another authority or environment than the document shows.
+        ctx.report(submitted=False, error=changed)
+        async with ctx.finishing() as session:
+            await service.record_failure(session, tenant, document_id, changed)
+        return
+    assert work.row is not None
     try:
         authority = await service.authority_for(ctx.db, ctx.settings, ctx.http, work.row)
         outcome = await authority.submit(work.submission)
-    except Unreachable as exc:
-        ctx.report(submitted=False, error=str(exc)[:200])
+    except Exception as exc:
+        # Unreachable is the expected kind; anything else is a fault, retried the same way.
+        # The last attempt leaves the clearance failed, never pending for ever.
+        reason = str(exc) if isinstance(exc, Unreachable) else f"{type(exc).__name__}: {exc}"
+        ctx.report(submitted=False, error=reason[:200])
         if ctx.attempts < ATTEMPTS:
             raise
         async with ctx.finishing() as session:
-            await service.record_failure(session, tenant, document_id, str(exc))
+            await service.record_failure(session, tenant, document_id, reason)
         return
     ctx.report(status=outcome.status, reference=outcome.reference)
     async with ctx.finishing() as session:

@@ -8,6 +8,7 @@ authority after the commit and records the outcome here, with `{type}.cleared` o
 authority's reference. Cancelling a cleared document enqueues `clearance.cancel`.
 """
 
+import contextlib
 import json
 import secrets
 import uuid
@@ -95,8 +96,12 @@ async def set_settings(
         session.info.pop(_KNOWN, None)
     elif row.provider != data.provider and data.credentials is None:
         raise ValidationFailed.on_field("credentials", f"required to change to {data.provider}")
-    if row.provider != data.provider or data.credentials is not None:
-        # Another application's grant is not this one's.
+    if (row.provider, row.environment, row.base_url) != (
+        data.provider,
+        data.environment,
+        data.base_url,
+    ) or data.credentials is not None:
+        # A grant is for one application at one address.
         row.tokens_encrypted, row.token_expires_at, row.authorization_state = None, None, None
     row.provider = data.provider
     row.environment = data.environment
@@ -219,18 +224,25 @@ async def finish_authorization(
             "client_id": credentials["client_id"],
             "client_secret": credentials["client_secret"],
         },
+        settings.clearance_timeout_seconds,
     )
     async with db.transaction() as session:
-        await store_tokens(session, settings, row.id, tokens)
-    return True
+        return await store_tokens(session, settings, row.id, tokens, state=state)
 
 
 async def store_tokens(
-    session: AsyncSession, settings: Settings, row_id: uuid.UUID, tokens: il_ita.Tokens
-) -> None:
+    session: AsyncSession,
+    settings: Settings,
+    row_id: uuid.UUID,
+    tokens: il_ita.Tokens,
+    *,
+    state: str | None = None,
+) -> bool:
+    """Keep the tokens (True), unless the settings are gone or — for a grant's first tokens —
+    the grant was restarted or replaced meanwhile (`state` no longer theirs)."""
     row = await session.get(ClearanceSettings, row_id, with_for_update=True)
-    if row is None:
-        return
+    if row is None or (state is not None and row.authorization_state != state):
+        return False
     kept = {"access_token": tokens.access_token, "refresh_token": tokens.refresh_token}
     if tokens.refresh_token is None and row.tokens_encrypted is not None:
         # A refresh answer without a new refresh token keeps the one it was made with.
@@ -241,6 +253,7 @@ async def store_tokens(
     row.authorization_state = None
     row.updated_at = utcnow()
     await session.flush()
+    return True
 
 
 # At issue
@@ -298,13 +311,16 @@ async def on_cancel(session: AsyncSession, event: Event) -> None:
     clearance = event.data["object"].get("clearance") or {}
     if clearance.get("status") != "cleared" or clearance.get("provider") != mydata.NAME:
         return  # ITA cancels nothing: a credit invoice reverses an allocated one
-    tenant = Tenant(event.account_id, event.livemode)
-    jobs.enqueue(
+    await _enqueue_cancel(session, Tenant(event.account_id, event.livemode), event.object_id)
+
+
+async def _enqueue_cancel(session: AsyncSession, tenant: Tenant, document_id: uuid.UUID) -> None:
+    await jobs.enqueue_once(
         session,
         CANCEL_KIND,
-        {"document_id": str(event.object_id)},
+        {"document_id": str(document_id)},
         tenant=tenant,
-        dedupe_key=f"clearance-cancel:{event.object_id}",
+        dedupe_key=f"clearance-cancel:{document_id}",
     )
 
 
@@ -348,6 +364,20 @@ async def work_of(
     return Work(dict(head.clearance), submission, row)
 
 
+def settings_changed(work: Work) -> str | None:
+    """Why the document can no longer be submitted as it shows: the account's clearance was
+    removed, or now names another authority or environment."""
+    if work.row is None:
+        return "the account's clearance settings were removed"
+    shown = (work.clearance.get("provider"), work.clearance.get("environment"))
+    if (work.row.provider, work.row.environment) != shown:
+        return (
+            f"the account's clearance changed from {shown[0]} ({shown[1]}) to "
+            f"{work.row.provider} ({work.row.environment})"
+        )
+    return None
+
+
 def _errors(errors: tuple[AuthorityError, ...]) -> list[dict[str, Any]]:
     return [{"code": e.code, "message": e.message} for e in errors]
 
@@ -372,6 +402,9 @@ async def record_submission(
             errors=[],
             **outcome.extra,
         )
+        if document.status == "cancelled" and clearance["provider"] == mydata.NAME:
+            # Cancelled while its submission was under way: cancelled at AADE too.
+            await _enqueue_cancel(session, tenant, document.id)
     else:
         clearance.update(status="rejected", errors=_errors(outcome.errors))
     document.clearance = clearance
@@ -379,7 +412,10 @@ async def record_submission(
     if outcome.status == "cleared" and document.pdf_source != "user_upload":
         documents_service.set_pdf(document, None)
         await session.flush()
-        await pdfs_service.enqueue_archive(session, tenant, document.id, rearm=True)
+        # When the archive job is rendering the document as it was (InvalidState), its render
+        # is stale now (updated_at changed): it is not recorded and the job runs again.
+        with contextlib.suppress(InvalidState):
+            await pdfs_service.enqueue_archive(session, tenant, document.id, rearm=True)
     await session.flush()
     action = "cleared" if outcome.status == "cleared" else "clearance_failed"
     await documents_status.record_document_event(session, tenant, document, action)

@@ -58,7 +58,8 @@ class JobContext:
         self.result = {**(self.result or {}), **counts}
 
     def run_again(self, at: datetime) -> None:
-        """Finish this run but keep the job: it runs again at `at` (not counted as a failure)."""
+        """Finish this run but keep the job: it runs again at `at`, its attempts counted afresh
+        (this run was no failure)."""
         self.run_again_at = at
 
     @asynccontextmanager

@@ -204,13 +204,14 @@ async def finish(
     run_again_at: datetime | None = None,
     result: dict[str, Any] | None = None,
 ) -> bool:
-    """The run ended well: the job succeeded, or (`run_again_at`) waits for its next run."""
+    """The run ended well: the job succeeded, or (`run_again_at`) waits for its next run — a
+    run that ended well is no failed attempt, so the count of attempts starts again."""
     now = utcnow()
     values: dict[str, Any] = {"lease_token": None, "lease_until": None, "updated_at": now}
     if run_again_at is None:
         values.update(status=SUCCEEDED, finished_at=now, result=result, last_error=None)
     else:
-        values.update(status=QUEUED, run_at=run_again_at, result=result)
+        values.update(status=QUEUED, run_at=run_again_at, result=result, attempts=0)
     moved = await session.execute(
         update(Job)
         .where(_mine(job_id, lease_token))

@@ -2,10 +2,11 @@
 `.finalized` event in the issuing transaction, run after the commit."""
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from faktura.core.clock import utcnow
 from faktura.core.errors import NotFound
 from faktura.core.tenant import Tenant
 from faktura.documents import service as documents_service
@@ -33,8 +34,11 @@ async def enqueue_on_issue(session: AsyncSession, event: Event) -> None:
         await service.enqueue_archive(session, tenant, event.object_id)
 
 
-async def _printable(ctx: JobContext, tenant: Tenant, document_id: uuid.UUID) -> Printable | None:
-    """What to render, or None when there is nothing to do (archived already, or gone)."""
+async def _printable(
+    ctx: JobContext, tenant: Tenant, document_id: uuid.UUID
+) -> tuple[Printable, datetime] | None:
+    """What to render and the document's updated_at it is made from, or None when there is
+    nothing to do (archived already, or gone)."""
     async with ctx.db.transaction() as session:
         try:
             document = await documents_service.get_document(session, tenant, document_id)
@@ -42,7 +46,8 @@ async def _printable(ctx: JobContext, tenant: Tenant, document_id: uuid.UUID) ->
             return None
         if document.pdf_status == "ready" or document.number is None:
             return None
-        return await service.printable_of(session, tenant, file_store(ctx.settings), document)
+        printable = await service.printable_of(session, tenant, file_store(ctx.settings), document)
+        return printable, document.updated_at
 
 
 async def _archive(ctx: JobContext) -> None:
@@ -52,11 +57,12 @@ async def _archive(ctx: JobContext) -> None:
     document_id = uuid.UUID(ctx.payload["document_id"])
     store = file_store(ctx.settings)
     try:
-        printable = await _printable(ctx, tenant, document_id)
-        if printable is None:
+        found = await _printable(ctx, tenant, document_id)
+        if found is None:
             ctx.report(archived=False)
             async with ctx.finishing():
                 return
+        printable, made_from = found
         data = await render_pdf_async(printable)
         await store.put(service.archive_key(tenant, document_id, data), data)
     except (RenderFailed, FileMissing) as exc:
@@ -68,9 +74,13 @@ async def _archive(ctx: JobContext) -> None:
                 session, tenant, document_id, f"{type(exc).__name__}: {exc}"
             )
         return
-    ctx.report(archived=True, size=len(data))
     async with ctx.finishing() as session:
-        await service.record_generated(session, tenant, document_id, data)
+        recorded = await service.record_generated(session, tenant, document_id, data, made_from)
+        if recorded is None:  # the document changed while it was rendered: render it again
+            ctx.report(archived=False, stale=True)
+            ctx.run_again(utcnow())
+        else:
+            ctx.report(archived=True, size=len(data))
 
 
 ARCHIVE = JobKind(service.ARCHIVE_KIND, _archive, max_attempts=ATTEMPTS, backoff=BACKOFF)

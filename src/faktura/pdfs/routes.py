@@ -131,10 +131,12 @@ def _add_routes(target: APIRouter, doc_type: str) -> None:
             record=False,
         )
         if found is not None and found.unrecorded:
-            data, tenant = found.data, principal.tenant
+            data, tenant, made_from = found.data, principal.tenant, found.made_from
             write_after(
                 request,
-                lambda session: service.record_generated(session, tenant, document_id, data),
+                lambda session: service.record_generated(
+                    session, tenant, document_id, data, made_from
+                ),
             )
         if found is None:
             return Response(status_code=304, headers={"ETag": f'"{wanted[0]}"'})

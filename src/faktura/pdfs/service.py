@@ -16,6 +16,7 @@ import hashlib
 import io
 import uuid
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -54,8 +55,10 @@ class PdfFile:
     # False for a draft's: rendered for this request, never stored.
     archived: bool = True
     # True for an issued document's archived on the spot by a caller that does not write
-    # (`pdf_of(record=False)`): stored, but not yet on the document (`record_generated`).
+    # (`pdf_of(record=False)`): stored, but not yet on the document (`record_generated`, with
+    # `made_from`, the document's updated_at it was rendered from).
     unrecorded: bool = False
+    made_from: datetime | None = None
 
 
 def _sha256(data: bytes) -> str:
@@ -156,9 +159,13 @@ async def pdf_of(
         return PdfFile(data, _sha256(data), _filename(document), archived=False)
     data = await _render_and_store(session, tenant, store, document)
     if not record:
-        return PdfFile(data, _sha256(data), _filename(document), unrecorded=True)
-    document = await record_generated(session, tenant, document.id, data)
-    return PdfFile(data, _sha256(data), _filename(document))
+        made_from = document.updated_at
+        return PdfFile(
+            data, _sha256(data), _filename(document), unrecorded=True, made_from=made_from
+        )
+    recorded = await record_generated(session, tenant, document.id, data)
+    assert recorded is not None  # same transaction: never stale
+    return PdfFile(data, _sha256(data), _filename(recorded))
 
 
 async def archived_pdf(
@@ -198,11 +205,20 @@ async def _render_and_store(
 
 
 async def record_generated(
-    session: AsyncSession, tenant: Tenant, document_id: uuid.UUID, data: bytes
-) -> Document:
+    session: AsyncSession,
+    tenant: Tenant,
+    document_id: uuid.UUID,
+    data: bytes,
+    made_from: datetime | None = None,
+) -> Document | None:
     """Record a generated PDF, already stored, on the document (locked now). An upload made
-    meanwhile wins; the same bytes as the archived ones change nothing."""
+    meanwhile wins; the same bytes as the archived ones change nothing. Rendered in another
+    transaction (`made_from`: the document's updated_at it was made from), it is not recorded
+    — None — when the document changed since (cleared by its tax authority, say): the render
+    is stale."""
     document = await documents_service.get_document(session, tenant, document_id, for_update=True)
+    if made_from is not None and document.updated_at != made_from:
+        return None
     sha256 = _sha256(data)
     if document.pdf_source == "user_upload" and document.pdf_status == "ready":
         return document
@@ -231,7 +247,9 @@ async def generate(
     if document.pdf_source == "user_upload":
         raise InvalidState("The document has an uploaded PDF: delete_pdf first to generate one")
     data = await _render_and_store(session, tenant, store, document)
-    return await record_generated(session, tenant, document.id, data)
+    recorded = await record_generated(session, tenant, document.id, data)
+    assert recorded is not None  # same transaction: never stale
+    return recorded
 
 
 def _decoded(field: str, text: str, what: str, limit: int) -> bytes:

@@ -11,15 +11,15 @@ _DOCUMENT_ACTIONS = (
     "deleted",
     "pdf_failed",
     "sent",
-    "cleared",
-    "clearance_failed",
 )
+# What a tax authority made of an issued invoice or credit note (clearance/).
+_CLEARANCE_ACTIONS = ("cleared", "clearance_failed")
 
 EVENT_TYPES: frozenset[str] = frozenset(
     {
-        *(f"invoice.{a}" for a in (*_DOCUMENT_ACTIONS, "paid", "overdue")),
+        *(f"invoice.{a}" for a in (*_DOCUMENT_ACTIONS, *_CLEARANCE_ACTIONS, "paid", "overdue")),
         *(f"quote.{a}" for a in (*_DOCUMENT_ACTIONS, "accepted", "declined", "converted")),
-        *(f"credit_note.{a}" for a in _DOCUMENT_ACTIONS),
+        *(f"credit_note.{a}" for a in (*_DOCUMENT_ACTIONS, *_CLEARANCE_ACTIONS)),
         *(f"receipt.{a}" for a in _DOCUMENT_ACTIONS),
         *(f"payment.{a}" for a in ("created", "matched", "refunded")),
         *(f"message.{a}" for a in ("sent", "failed", "bounced")),

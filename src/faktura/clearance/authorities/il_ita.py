@@ -88,6 +88,11 @@ def _amount(value: Any) -> float:
     return float(Decimal(str(value)).quantize(_CENT, ROUND_HALF_UP))
 
 
+def _number(value: Any) -> float:
+    # A quantity or unit price as written (up to four decimals), not rounded to the agora.
+    return float(Decimal(str(value)))
+
+
 def approval_request(submission: Submission) -> dict[str, Any]:
     document, account, customer = submission.document, submission.account, submission.customer
     subtotal = Decimal(str(document["subtotal"]))
@@ -99,8 +104,8 @@ def approval_request(submission: Submission) -> dict[str, Any]:
                 "Index": index,
                 "Description": line["description"][:150],
                 "Measure_Unit_Description": line.get("unit") or "",
-                "Quantity": _amount(line["quantity"]),
-                "Price_Per_Unit": _amount(line["unit_price"]),
+                "Quantity": _number(line["quantity"]),
+                "Price_Per_Unit": _number(line["unit_price"]),
                 "Discount": _amount(line.get("discount_amount") or 0),
                 "Total_Amount": _amount(line["amount"]),
                 "VAT_Rate": _amount(line.get("vat_rate") or 0),

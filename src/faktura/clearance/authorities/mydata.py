@@ -12,8 +12,8 @@ totals to the cent, document discounts included.
 
 A resubmission is safe: before sending again a document an earlier run may have delivered (a
 retry, a worker killed mid-request), Faktura asks `RequestTransmittedDocs` for the seller's
-documents of that day and takes the MARK of the one with the same series, number and type
-instead of sending a second one.
+documents of that day and takes the MARK of the one with the same series and number instead of
+sending a second one.
 """
 
 from dataclasses import dataclass
@@ -335,7 +335,8 @@ class Mydata:
         if response.status_code >= 500 or response.status_code == 429:
             raise Unreachable(f"myDATA answered {response.status_code}")
         if response.status_code in (401, 403):
-            return _refusal(f"myDATA refused the credentials ({response.status_code})")
+            # Credentials being rotated: the document is not at fault, so it is tried again.
+            raise Unreachable(f"myDATA refused the credentials ({response.status_code})")
         return response.content
 
     async def submit(self, submission: Submission) -> Outcome:
@@ -362,8 +363,9 @@ class Mydata:
             root = etree.fromstring(body)
         except etree.XMLSyntaxError as exc:
             raise Unreachable(f"myDATA answered what is not XML: {exc}") from exc
-        series, aa = series_and_number(document["number"])
-        wanted = invoice_type(document, submission.customer, submission.options, submission.related)
+        # By series and number alone: the type a credit note was sent with may differ now (5.2
+        # then, 5.1 once its invoice was cleared), and one number is one document.
+        wanted = series_and_number(document["number"])
         for invoice in root.iter(f"{{{_NS}}}invoice"):
             header = invoice.find(f"{{{_NS}}}invoiceHeader")
             if header is None:
@@ -371,8 +373,7 @@ class Mydata:
             same = (
                 header.findtext(f"{{{_NS}}}series"),
                 header.findtext(f"{{{_NS}}}aa"),
-                header.findtext(f"{{{_NS}}}invoiceType"),
-            ) == (series, aa, wanted)
+            ) == wanted
             if same and invoice.findtext(f"{{{_NS}}}cancelledByMark") is None:
                 return Outcome(
                     "cleared",
@@ -389,11 +390,3 @@ class Mydata:
             mark = outcome.extra.get("cancellation_mark") or outcome.reference
             return Outcome("cleared", reference=mark)
         return outcome
-
-
-def _refusal(message: str) -> bytes:
-    return (
-        "<ResponseDoc><response><statusCode>ValidationError</statusCode><errors><error>"
-        f"<message>{message}</message><code>credentials</code></error></errors></response>"
-        "</ResponseDoc>"
-    ).encode()
