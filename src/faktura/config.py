@@ -141,6 +141,11 @@ class Settings(BaseSettings):
         description="Requests one address may make to one payment link's pages per minute",
     )
     log_level: str = Field("info", description="Log level of the server")
+    log_format: Literal["text", "json"] = Field(
+        "text",
+        description="text: one readable line per record; json: one JSON object per record "
+        "(time, level, logger, message, request_id and the record's fields)",
+    )
     webhook_allow_hosts: str = Field(
         "",
         description="Comma-separated hosts (names, IPs or CIDR ranges) that webhook endpoints may "

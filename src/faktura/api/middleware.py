@@ -11,7 +11,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from faktura.api.errors import error_response, render_error
 from faktura.core.errors import ServiceUnavailable
+from faktura.core.tenant import current_request_id
 from faktura.db.errors import is_unavailable
+from faktura.ops import logs
 from faktura.ops.metrics import Metrics
 
 logger = logging.getLogger("faktura.errors")
@@ -69,6 +71,7 @@ class RequestContextMiddleware:
             return
         request_id = new_request_id()
         scope.setdefault("state", {})["request_id"] = request_id
+        request_id_token = current_request_id.set(request_id)  # every log line of the request
         started = time.perf_counter()
         status_holder = [500]
         started_response = [False]
@@ -113,9 +116,13 @@ class RequestContextMiddleware:
         finally:
             route = scope.get("route")
             path = getattr(route, "path", None) or "unmatched"
-            self.metrics.observe(
-                scope["method"], path, status_holder[0], time.perf_counter() - started
-            )
+            seconds = time.perf_counter() - started
+            self.metrics.observe(scope["method"], path, status_holder[0], seconds)
+            # API paths hold ids only; a page's path may hold a secret (a payment link's
+            # token): it is logged as its route.
+            shown = scope["path"] if scope["path"].startswith("/v1/") else path
+            logs.access(scope["method"], shown, path, status_holder[0], seconds, request_id)
+            current_request_id.reset(request_id_token)
 
     async def _head_as_get(self, scope: Scope, receive: Receive, send: Send) -> None:
         """HEAD is GET without the body (RFC 9110), for every GET route."""

@@ -70,17 +70,33 @@ def serve(
     """Serve the HTTP API with uvicorn."""
     import uvicorn
 
+    from faktura.ops import logs
+
     settings = get_settings()
+    logs.configure(settings.log_level, settings.log_format)
     uvicorn.run(
-        "faktura.app:create_app",
+        "faktura.cli.server:served_app",
         factory=True,
         host=host or settings.host,
         port=port or settings.port,
         workers=workers or settings.workers,
         log_level=settings.log_level,
+        # Faktura's own logging: its format, and an access log with the request id.
+        log_config=None,
+        access_log=False,
         proxy_headers=False,
         server_header=False,
     )
+
+
+def served_app() -> Any:
+    """The app as `faktura serve` runs it, in each of its processes: with Faktura's logging."""
+    from faktura.app import create_app
+    from faktura.ops import logs
+
+    settings = get_settings()
+    logs.configure(settings.log_level, settings.log_format)
+    return create_app(settings)
 
 
 def worker(
@@ -93,10 +109,12 @@ def worker(
     import signal
 
     from faktura.db.session import database_from_settings
+    from faktura.ops import logs
     from faktura.worker.runner import JobWorker, run_forever
 
     wire()
     settings = get_settings()
+    logs.configure(settings.log_level, settings.log_format)
     if concurrency is not None:
         settings = settings.model_copy(update={"worker_concurrency": concurrency})
 
