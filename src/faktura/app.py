@@ -21,6 +21,7 @@ from faktura.api.middleware import RequestContextMiddleware
 from faktura.api.ratelimit import RateLimiter
 from faktura.api.runtime import Runtime
 from faktura.clearance import pages as clearance_pages
+from faktura.clearance.routes import documents_router as clearance_documents_router
 from faktura.clearance.routes import router as clearance_router
 from faktura.config import Settings, get_settings
 from faktura.customers.routes import routers as customers_routers
@@ -109,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         einvoice_router,
         payment_links_router,
         clearance_router,
+        clearance_documents_router,
         clearance_pages.router,
         payment_pages.router,
         ops_router,

@@ -18,6 +18,7 @@ from faktura.email.jobs import DELIVER
 from faktura.jobs.models import Job
 from faktura.pdfs.jobs import ARCHIVE
 from tests.accounts.factories import ApiClient
+from tests.assertions import assert_error
 from tests.clearance.conftest import greek_buyer, greek_seller
 from tests.clearance.fake_aade import NS, FakeAade
 from tests.customers.factories import create_customer
@@ -472,3 +473,38 @@ async def test_waiting_for_clearance_does_not_use_up_a_message_s_attempts(
             )
         ).scalars()
     assert (job.status, job.attempts) == ("queued", 0)
+
+
+async def test_a_rejected_document_corrected_is_submitted_again(
+    api: ApiClient, db: Database, settings: Settings, aade: FakeAade
+) -> None:
+    rates = await greek_seller(api, aade)
+    exempt = [line(unit_price="80.00", vat_rate_id=rates["Exempt"], vat_exemption_reason="Art. 22")]
+    invoice = await _issue(api, rates, await greek_buyer(api), line_items=exempt)
+    too_early = await api.post(f"/v1/invoices/{invoice['id']}/clearance/retry", json={})
+    await _submit(api, db, settings)  # rejected: no exemption category set
+    await api.put(
+        "/v1/account/clearance",
+        json={"provider": "mydata", "base_url": aade.url, "mydata": {"vat_exemption_category": 1}},
+    )
+
+    again = await api.post(f"/v1/invoices/{invoice['id']}/clearance/retry", json={})
+    await _submit(api, db, settings)
+    twice = await api.post(f"/v1/invoices/{invoice['id']}/clearance/retry", json={})
+    unknown = await api.post(
+        "/v1/invoices/01890000-0000-7000-8000-000000000000/clearance/retry", json={}
+    )
+
+    assert_error(too_early, 409, "invalid_state")
+    assert again.status_code == 200, again.text
+    assert again.json()["clearance"]["status"] == "pending"
+    [stored] = aade.stored
+    assert _find(stored.xml, "a:invoice/a:invoiceDetails/a:vatExemptionCategory") == ["1"]
+    shown = await _shown(api, invoice)
+    assert (shown["clearance"]["status"], shown["clearance"]["reference"]) == (
+        "cleared",
+        str(stored.mark),
+    )
+    assert ("GET", "/RequestTransmittedDocs") in aade.requests  # asked first: never sent twice
+    assert_error(twice, 409, "invalid_state")
+    assert_error(unknown, 404, "not_found")

@@ -2,6 +2,7 @@
 after the commit that asked for them, talking to the authority outside any transaction."""
 
 import uuid
+from dataclasses import replace
 from datetime import timedelta
 
 from faktura.clearance import service
@@ -34,6 +35,8 @@ async def _submit(ctx: JobContext) -> None:
     # Any run after the first may follow one that reached the authority before it died.
     async with ctx.db.transaction(writes=False) as session:
         work = await service.work_of(session, tenant, document_id, retried=ctx.attempts > 1)
+    if work is not None and work.clearance.get("retried"):
+        work = service.Work(work.clearance, replace(work.submission, retried=True), work.row)
     if work is None or work.clearance.get("status") != "pending":
         ctx.report(submitted=False)
         async with ctx.finishing():

@@ -1,4 +1,7 @@
-"""GET, PUT and DELETE the account's clearance settings (docs/clearance.md)."""
+"""GET, PUT and DELETE the account's clearance settings, start ITA's grant, and submit a
+document again (docs/clearance.md)."""
+
+import uuid
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,8 +14,13 @@ from faktura.api.routing import get_session, require_scope
 from faktura.api.runtime import runtime_of
 from faktura.clearance import schemas, service
 from faktura.core.errors import NotFound
+from faktura.documents import schemas as documents_schemas
+from faktura.documents.output import PATHS, document_out
+from faktura.documents.status import a as article
+from faktura.documents.status import label
 
 router = api_router("account")
+documents_router = api_router("documents")
 
 
 @router.get(
@@ -82,3 +90,34 @@ async def start_clearance_authorization(
     settings = runtime_of(request).settings
     url, redirect_uri = await service.start_authorization(session, principal.tenant, settings)
     return json_response(schemas.ClearanceAuthorization(url=url, redirect_uri=redirect_uri))
+
+
+def _add_retry(doc_type: str) -> None:
+    a_name = article(label(doc_type))
+
+    @documents_router.post(
+        f"/{PATHS[doc_type]}/{{document_id}}/clearance/retry",
+        response_model=documents_schemas.Document,
+        responses={
+            409: {
+                "description": "invalid_state: the clearance is not rejected or failed, or "
+                "the account clears nothing in this mode"
+            }
+        },
+        summary=f"Submit {a_name} to its tax authority again",
+        name=f"retry_clearance_of_{doc_type}",
+        description="For a clearance that is rejected or failed, once what the errors named "
+        "is corrected: pending again, submitted by a job (which first asks the authority "
+        "whether it has the document already).",
+    )
+    async def retry(
+        document_id: uuid.UUID,
+        principal: Principal = Depends(require_scope("documents:write")),
+        session: AsyncSession = Depends(get_session),
+    ) -> Response:
+        document = await service.submit_again(session, principal.tenant, doc_type, document_id)
+        return json_response(document_out(document))
+
+
+for _doc_type in service.CLEARED_TYPES["mydata"]:
+    _add_retry(_doc_type)

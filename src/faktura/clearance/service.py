@@ -452,6 +452,43 @@ async def record_cancellation(
     await session.flush()
 
 
+async def submit_again(
+    session: AsyncSession, tenant: Tenant, doc_type: str, document_id: uuid.UUID
+) -> Any:
+    """A rejected or failed clearance, its data corrected, submitted again: pending, with a
+    job, to the authority the account clears with now. The job first asks the authority
+    whether it has the document (an earlier run may have reached it)."""
+    document = await documents_service.get_document(
+        session, tenant, document_id, doc_type, for_update=True
+    )
+    clearance = document.clearance or {}
+    if clearance.get("status") not in ("rejected", "failed"):
+        raise InvalidState(
+            "Only a rejected or failed clearance is submitted again; this one is "
+            f"{clearance.get('status') or 'not there'}"
+        )
+    row = await settings_of(session, tenant)
+    if row is None:
+        raise InvalidState("The account clears nothing in this mode (PUT /v1/account/clearance)")
+    document.clearance = {
+        "provider": row.provider,
+        "environment": row.environment,
+        "status": "pending",
+        "errors": [],
+        "retried": True,
+    }
+    document.updated_at = utcnow()
+    await session.flush()
+    await jobs.enqueue_or_rearm(
+        session,
+        SUBMIT_KIND,
+        {"document_id": str(document.id)},
+        tenant=tenant,
+        dedupe_key=f"clearance:{document.id}",
+    )
+    return document
+
+
 # Sending
 
 
