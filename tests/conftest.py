@@ -73,6 +73,7 @@ def settings(migrated_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         redis_url=None,
         default_plan="unlimited",
         files_dir=tmp_path_factory.mktemp("files"),
+        clearance_allow_base_url=True,  # the tests' authorities are on loopback
     )
 
 

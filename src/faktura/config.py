@@ -169,6 +169,12 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = Field(
         10, gt=0, description="Time allowed for one webhook request, connection to last byte"
     )
+    clearance_allow_base_url: bool = Field(
+        False,
+        description="Let accounts point their clearance at another address than the "
+        "authority's (`base_url`: a test authority); off, such settings are refused, so no key "
+        "can make the worker call an address of its choosing",
+    )
     clearance_timeout_seconds: float = Field(
         20,
         gt=0,

@@ -1,10 +1,12 @@
 """The account's clearance settings: write-only credentials, the sandbox in test mode, and
 every refusal leaving what was stored."""
 
+import uuid
 from typing import Any
 
 import httpx
 
+from faktura.config import Settings
 from faktura.db.session import Database
 from tests.accounts.factories import ApiClient, add_key
 from tests.assertions import assert_error
@@ -152,3 +154,32 @@ async def test_each_provider_takes_its_own_credentials(api: ApiClient) -> None:
     assert "il_ita credentials need client_id, client_secret" in str(error["message"])
     assert number["code"] == "validation_error"
     assert_error(await api.get("/v1/account/clearance"), 404, "not_found")
+
+
+async def test_another_address_is_refused_unless_the_server_allows_it(
+    db: Database, settings: Settings
+) -> None:
+    from faktura.clearance import service
+    from faktura.clearance.schemas import ClearanceSettingsIn
+    from faktura.core.errors import ValidationFailed
+    from faktura.core.tenant import Tenant
+
+    strict = settings.model_copy(update={"clearance_allow_base_url": False})
+    body = ClearanceSettingsIn.model_validate({**SETTINGS, "base_url": "http://10.0.0.7:8080"})
+
+    async with db.transaction() as session:
+        tenant = Tenant(uuid.uuid4(), False)
+        try:
+            await service.set_settings(session, tenant, strict, body)
+        except ValidationFailed as exc:
+            refused = exc
+        else:
+            raise AssertionError("another address was accepted")
+
+    assert [(d.field, d.message) for d in refused.details] == [
+        (
+            "base_url",
+            "this server does not let accounts choose the authority's address "
+            "(FAKTURA_CLEARANCE_ALLOW_BASE_URL)",
+        )
+    ]

@@ -87,6 +87,12 @@ async def set_settings(
         raise ValidationFailed.on_field(
             "environment", "test mode always clears at the authority's sandbox"
         )
+    if data.base_url is not None and not settings.clearance_allow_base_url:
+        raise ValidationFailed.on_field(
+            "base_url",
+            "this server does not let accounts choose the authority's address "
+            "(FAKTURA_CLEARANCE_ALLOW_BASE_URL)",
+        )
     row = await settings_of(session, tenant)
     if row is None:
         if data.credentials is None:
