@@ -47,6 +47,8 @@ class FakeAade:
     requests: list[tuple[str, str]] = field(default_factory=list)
     # Seconds a kept submission waits before its answer (a worker may die meanwhile).
     hold_seconds: float = 0
+    # How many invoices one RequestTransmittedDocs page lists.
+    page_size: int = 100
     cancelled: list[int] = field(default_factory=list)
     _next_mark: int = 400001000000001
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -109,11 +111,18 @@ class FakeAade:
             qrUrl=f"{self.url}/TimologioQR/QRInfo?q={uid[:16]}",
         )
 
-    def transmitted(self) -> bytes:
-        """RequestTransmittedDocs: every invoice kept (the fake holds one issuer's)."""
+    def transmitted(self, query: dict[str, str]) -> bytes:
+        """RequestTransmittedDocs: the invoices kept (the fake holds one issuer's), a page of
+        `page_size` at a time, with a continuationToken while more follow."""
+        start = int(query.get("nextRowKey") or 0)
+        page = self.stored[start : start + self.page_size]
         root = etree.Element("RequestedDoc", nsmap={None: NS})
+        if start + self.page_size < len(self.stored):
+            token = etree.SubElement(root, _q("continuationToken"))
+            token.append(_text("nextPartitionKey", "p"))
+            token.append(_text("nextRowKey", str(start + self.page_size)))
         docs = etree.SubElement(root, _q("invoicesDoc"))
-        for stored in self.stored:
+        for stored in page:
             invoice = etree.fromstring(stored.xml).find(_q("invoice"))
             assert invoice is not None
             invoice.insert(0, _text("uid", stored.uid))
@@ -196,7 +205,8 @@ def _handler(fake: FakeAade) -> type[BaseHTTPRequestHandler]:
             if not self._authorised():
                 return
             if parsed.path == "/RequestTransmittedDocs":
-                self._answer(200, fake.transmitted())
+                query = {k: v[0] for k, v in parse_qs(parsed.query).items()}
+                self._answer(200, fake.transmitted(query))
             else:
                 self._answer(404, b"")
 

@@ -231,6 +231,7 @@ async def test_an_answer_lost_on_the_way_is_not_submitted_twice(
     rates = await greek_seller(api, aade)
     invoice = await _issue(api, rates, await greek_buyer(api))
     aade.next_answers.append("lost")  # AADE keeps it, the answer never arrives
+    aade.page_size = 1
 
     first = await _submit(api, db, settings)
     pending = await _shown(api, invoice)
@@ -248,6 +249,31 @@ async def test_an_answer_lost_on_the_way_is_not_submitted_twice(
     )
     assert ("GET", "/RequestTransmittedDocs") in aade.requests
     assert aade.requests.count(("POST", "/SendInvoices")) == 1
+
+
+async def test_the_lookup_reads_every_page_aade_lists(
+    api: ApiClient, db: Database, settings: Settings, aade: FakeAade
+) -> None:
+    rates = await greek_seller(api, aade)
+    customer_id = await greek_buyer(api)
+    earlier = [await _issue(api, rates, customer_id) for _ in range(3)]
+    await _submit(api, db, settings)
+    invoice = await _issue(api, rates, customer_id)
+    aade.next_answers.append("lost")
+    aade.page_size = 1  # the document AADE kept is on the fourth page
+
+    await _submit(api, db, settings)
+    await _run_retry_now(db, api)
+    await _submit(api, db, settings)
+
+    assert len(earlier) == 3
+    assert len(aade.stored) == 4
+    assert aade.requests.count(("GET", "/RequestTransmittedDocs")) == 4  # pages 1 to 4
+    shown = await _shown(api, invoice)
+    assert (shown["clearance"]["status"], shown["clearance"]["reference"]) == (
+        "cleared",
+        str(aade.stored[3].mark),
+    )
 
 
 async def test_a_technical_error_is_tried_again(

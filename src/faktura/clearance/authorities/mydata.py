@@ -271,6 +271,28 @@ def _classification(parent: Any, classification: tuple[str, str], amount: Decima
 
 # The answers
 
+# Pages of RequestTransmittedDocs read before giving up (tried again later).
+_MAX_PAGES = 50
+
+
+def _find_transmitted(root: Any, wanted: tuple[str, str]) -> Outcome | None:
+    for invoice in root.iter(f"{{{_NS}}}invoice"):
+        header = invoice.find(f"{{{_NS}}}invoiceHeader")
+        if header is None:
+            continue
+        same = (
+            header.findtext(f"{{{_NS}}}series"),
+            header.findtext(f"{{{_NS}}}aa"),
+        ) == wanted
+        if same and invoice.findtext(f"{{{_NS}}}cancelledByMark") is None:
+            return Outcome(
+                "cleared",
+                reference=invoice.findtext(f"{{{_NS}}}mark"),
+                qr_url=invoice.findtext(f"{{{_NS}}}qrCodeUrl"),
+                extra={"uid": invoice.findtext(f"{{{_NS}}}uid"), "found_on_retry": True},
+            )
+    return None
+
 
 def parse_response(body: bytes) -> Outcome:
     """A ResponseDoc's first response: Success → cleared; ValidationError or XMLSyntaxError →
@@ -351,37 +373,32 @@ class Mydata:
         return parse_response(await self._call("POST", "SendInvoices", content=body))
 
     async def _transmitted(self, submission: Submission) -> Outcome | None:
-        """The document as myDATA already has it from an earlier run, or None."""
+        """The document as myDATA already has it from an earlier run, or None. AADE answers a
+        page at a time; a `continuationToken` names the next."""
         document = submission.document
         day = date.fromisoformat(document["issue_date"]).strftime("%d/%m/%Y")
-        body = await self._call(
-            "GET",
-            "RequestTransmittedDocs",
-            params={"mark": "0", "dateFrom": day, "dateTo": day},
-        )
-        try:
-            root = etree.fromstring(body)
-        except etree.XMLSyntaxError as exc:
-            raise Unreachable(f"myDATA answered what is not XML: {exc}") from exc
         # By series and number alone: the type a credit note was sent with may differ now (5.2
         # then, 5.1 once its invoice was cleared), and one number is one document.
         wanted = series_and_number(document["number"])
-        for invoice in root.iter(f"{{{_NS}}}invoice"):
-            header = invoice.find(f"{{{_NS}}}invoiceHeader")
-            if header is None:
-                continue
-            same = (
-                header.findtext(f"{{{_NS}}}series"),
-                header.findtext(f"{{{_NS}}}aa"),
-            ) == wanted
-            if same and invoice.findtext(f"{{{_NS}}}cancelledByMark") is None:
-                return Outcome(
-                    "cleared",
-                    reference=invoice.findtext(f"{{{_NS}}}mark"),
-                    qr_url=invoice.findtext(f"{{{_NS}}}qrCodeUrl"),
-                    extra={"uid": invoice.findtext(f"{{{_NS}}}uid"), "found_on_retry": True},
-                )
-        return None
+        params = {"mark": "0", "dateFrom": day, "dateTo": day}
+        for _page in range(_MAX_PAGES):
+            body = await self._call("GET", "RequestTransmittedDocs", params=params)
+            try:
+                root = etree.fromstring(body)
+            except etree.XMLSyntaxError as exc:
+                raise Unreachable(f"myDATA answered what is not XML: {exc}") from exc
+            found = _find_transmitted(root, wanted)
+            if found is not None:
+                return found
+            token = root.find(f"{{{_NS}}}continuationToken")
+            if token is None:
+                return None
+            params = {
+                **params,
+                "nextPartitionKey": token.findtext(f"{{{_NS}}}nextPartitionKey") or "",
+                "nextRowKey": token.findtext(f"{{{_NS}}}nextRowKey") or "",
+            }
+        raise Unreachable(f"myDATA listed more than {_MAX_PAGES} pages of documents for {day}")
 
     async def cancel(self, document: dict[str, Any], clearance: dict[str, Any]) -> Outcome:
         body = await self._call("POST", "CancelInvoice", params={"mark": clearance["reference"]})
