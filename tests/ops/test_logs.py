@@ -15,7 +15,7 @@ import pytest
 
 from faktura.core.tenant import current_request_id
 from faktura.db.migrate import upgrade_to_head
-from faktura.ops.logs import JsonFormatter, RequestIdFilter
+from faktura.ops.logs import TEXT_FORMAT, JsonFormatter, RequestIdFilter
 from tests.accounts.factories import ApiClient
 
 
@@ -108,3 +108,12 @@ def test_serve_writes_json_logs_with_the_request_id(tmp_path: Path) -> None:
         ("/v1/customers", 401, refused.headers["x-request-id"]),
     ]
     assert any(line["logger"].startswith("uvicorn") for line in lines)  # in the same format
+
+
+def test_a_text_record_outside_any_request_shows_a_dash() -> None:
+    record = logging.LogRecord("faktura.worker", logging.INFO, __file__, 1, "ran", None, None)
+
+    RequestIdFilter("-").filter(record)
+    line = logging.Formatter(TEXT_FORMAT).format(record)
+
+    assert line.endswith(" INFO faktura.worker [-] ran")

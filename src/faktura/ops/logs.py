@@ -27,9 +27,13 @@ _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
 class RequestIdFilter(logging.Filter):
     """Gives each record the id of the request being served (None outside one)."""
 
+    def __init__(self, missing: str | None = None) -> None:
+        super().__init__()
+        self.missing = missing  # what a record outside any request shows
+
     def filter(self, record: logging.LogRecord) -> bool:
         if not getattr(record, "request_id", None):
-            record.request_id = current_request_id.get()
+            record.request_id = current_request_id.get() or self.missing
         return True
 
 
@@ -57,7 +61,7 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 def configure(level: str, fmt: str) -> None:
     """Send every logger's records to stderr in `fmt` (text or json) at `level`."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.addFilter(RequestIdFilter())
+    handler.addFilter(RequestIdFilter(None if fmt == "json" else "-"))
     handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
     root = logging.getLogger()
     for old in list(root.handlers):
@@ -68,6 +72,8 @@ def configure(level: str, fmt: str) -> None:
         uvicorn_logger = logging.getLogger(name)
         uvicorn_logger.handlers.clear()
         uvicorn_logger.propagate = True
+    # Alembic tells of every plugin it loads at INFO: only its warnings are news.
+    logging.getLogger("alembic").setLevel(max(root.level, logging.WARNING))
 
 
 def access(
