@@ -7,7 +7,6 @@ from datetime import timedelta
 
 from faktura.clearance import service
 from faktura.clearance.authorities import Unreachable
-from faktura.core.tenant import Tenant
 from faktura.jobs.kinds import JobContext, JobKind, Registry
 
 # An authority that does not answer is tried again after 10 s, 1 min, 5 min, 30 min, 2 h and
@@ -23,14 +22,8 @@ BACKOFF = (
 )
 
 
-def _tenant(ctx: JobContext) -> Tenant:
-    assert ctx.account_id is not None
-    assert ctx.livemode is not None
-    return Tenant(ctx.account_id, ctx.livemode)
-
-
 async def _submit(ctx: JobContext) -> None:
-    tenant = _tenant(ctx)
+    tenant = ctx.tenant
     document_id = uuid.UUID(ctx.payload["document_id"])
     # Any run after the first may follow one that reached the authority before it died.
     async with ctx.db.transaction(writes=False) as session:
@@ -68,7 +61,7 @@ async def _submit(ctx: JobContext) -> None:
 
 
 async def _cancel(ctx: JobContext) -> None:
-    tenant = _tenant(ctx)
+    tenant = ctx.tenant
     document_id = uuid.UUID(ctx.payload["document_id"])
     async with ctx.db.transaction(writes=False) as session:
         work = await service.work_of(session, tenant, document_id, retried=False)

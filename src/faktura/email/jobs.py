@@ -75,9 +75,7 @@ async def _attachments(
 
 
 async def _deliver(ctx: JobContext) -> None:
-    assert ctx.account_id is not None
-    assert ctx.livemode is not None
-    tenant = Tenant(ctx.account_id, ctx.livemode)
+    tenant = ctx.tenant
     message_id = uuid.UUID(ctx.payload["message_id"])
     async with ctx.db.transaction() as session:
         outgoing = await delivery.prepare(session, ctx.settings, tenant, message_id)

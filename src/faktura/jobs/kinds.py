@@ -15,6 +15,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.config import Settings
+from faktura.core.tenant import Tenant
 from faktura.db.session import Database
 from faktura.jobs import service
 
@@ -52,6 +53,13 @@ class JobContext:
     finished: bool = False
     run_again_at: datetime | None = None
     result: dict[str, Any] | None = None
+
+    @property
+    def tenant(self) -> Tenant:
+        """The account and mode of a job enqueued for one (every kind but the periodic)."""
+        assert self.account_id is not None
+        assert self.livemode is not None
+        return Tenant(self.account_id, self.livemode)
 
     def report(self, **counts: Any) -> None:
         """What this run did, kept on the job (shown by `faktura jobs list`)."""

@@ -46,9 +46,7 @@ async def _refund(ctx: JobContext) -> None:
     """Refund at the provider what Faktura refunded beyond what the provider reports. The
     provider's refunded total after the refund is its idempotency key, so a rerun after a
     crash refunds nothing twice."""
-    assert ctx.account_id is not None
-    assert ctx.livemode is not None
-    tenant = Tenant(ctx.account_id, ctx.livemode)
+    tenant = ctx.tenant
     payment_id = uuid.UUID(ctx.payload["payment_id"])
     async with ctx.db.transaction(writes=False) as session:
         due = await service.refund_due_at_provider(session, tenant, payment_id)

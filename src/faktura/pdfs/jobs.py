@@ -51,9 +51,7 @@ async def _printable(
 
 
 async def _archive(ctx: JobContext) -> None:
-    assert ctx.account_id is not None
-    assert ctx.livemode is not None
-    tenant = Tenant(ctx.account_id, ctx.livemode)
+    tenant = ctx.tenant
     document_id = uuid.UUID(ctx.payload["document_id"])
     store = file_store(ctx.settings)
     try:
