@@ -36,6 +36,7 @@ from faktura.config import Settings
 from faktura.core import secrets as core_secrets
 from faktura.core.clock import utcnow
 from faktura.core.errors import InvalidState, NotFound, ValidationFailed
+from faktura.core.jsoncodec import format_datetime
 from faktura.core.tenant import Tenant
 from faktura.customers import service as customers_service
 from faktura.customers.schemas import customer_out
@@ -43,6 +44,7 @@ from faktura.db.session import Database
 from faktura.documents import queries as documents_queries
 from faktura.documents import service as documents_service
 from faktura.documents import status as documents_status
+from faktura.documents.models import Document
 from faktura.events.models import Event
 from faktura.jobs import service as jobs
 from faktura.pdfs import service as pdfs_service
@@ -388,17 +390,31 @@ def _errors(errors: tuple[AuthorityError, ...]) -> list[dict[str, Any]]:
     return [{"code": e.code, "message": e.message} for e in errors]
 
 
+async def _locked(
+    session: AsyncSession, tenant: Tenant, document_id: uuid.UUID, status: str
+) -> tuple[Document, dict[str, Any]] | None:
+    """The document, locked, and a copy of its clearance to change — None unless the
+    clearance is still `status` (another run already recorded it)."""
+    document = await documents_service.get_document(session, tenant, document_id, for_update=True)
+    clearance = dict(document.clearance or {})
+    return (document, clearance) if clearance.get("status") == status else None
+
+
+def _keep(document: Document, clearance: dict[str, Any]) -> None:
+    document.clearance = clearance
+    document.updated_at = utcnow()
+
+
 async def record_submission(
     session: AsyncSession, tenant: Tenant, document_id: uuid.UUID, outcome: Outcome
 ) -> None:
     """The authority's answer, on the document, with its event; a cleared document's PDF is
     archived again to print the reference (an uploaded PDF is left as it is)."""
-    document = await documents_service.get_document(session, tenant, document_id, for_update=True)
-    clearance = dict(document.clearance or {})
-    if clearance.get("status") != "pending":
+    found = await _locked(session, tenant, document_id, "pending")
+    if found is None:
         return
-    now = utcnow()
-    clearance["submitted_at"] = now.isoformat().replace("+00:00", "Z")
+    document, clearance = found
+    clearance["submitted_at"] = format_datetime(utcnow())
     if outcome.status == "cleared":
         clearance.update(
             status="cleared",
@@ -413,8 +429,7 @@ async def record_submission(
             await _enqueue_cancel(session, tenant, document.id)
     else:
         clearance.update(status="rejected", errors=_errors(outcome.errors))
-    document.clearance = clearance
-    document.updated_at = now
+    _keep(document, clearance)
     if outcome.status == "cleared" and document.pdf_source != "user_upload":
         documents_service.set_pdf(document, None)
         await session.flush()
@@ -431,13 +446,12 @@ async def record_failure(
     session: AsyncSession, tenant: Tenant, document_id: uuid.UUID, reason: str
 ) -> None:
     """The authority could not be reached after every retry: failed, with the event."""
-    document = await documents_service.get_document(session, tenant, document_id, for_update=True)
-    clearance = dict(document.clearance or {})
-    if clearance.get("status") != "pending":
+    found = await _locked(session, tenant, document_id, "pending")
+    if found is None:
         return
+    document, clearance = found
     clearance.update(status="failed", errors=[{"code": None, "message": reason[:500]}])
-    document.clearance = clearance
-    document.updated_at = utcnow()
+    _keep(document, clearance)
     await session.flush()
     await documents_status.record_document_event(session, tenant, document, "clearance_failed")
 
@@ -445,22 +459,21 @@ async def record_failure(
 async def record_cancellation(
     session: AsyncSession, tenant: Tenant, document_id: uuid.UUID, outcome: Outcome
 ) -> None:
-    document = await documents_service.get_document(session, tenant, document_id, for_update=True)
-    clearance = dict(document.clearance or {})
-    if clearance.get("status") != "cleared":
+    found = await _locked(session, tenant, document_id, "cleared")
+    if found is None:
         return
+    document, clearance = found
     if outcome.status == "cleared":
         clearance.update(status="cancelled", cancellation_reference=outcome.reference)
     else:
         clearance["errors"] = _errors(outcome.errors)
-    document.clearance = clearance
-    document.updated_at = utcnow()
+    _keep(document, clearance)
     await session.flush()
 
 
 async def submit_again(
     session: AsyncSession, tenant: Tenant, doc_type: str, document_id: uuid.UUID
-) -> Any:
+) -> Document:
     """A rejected or failed clearance, its data corrected, submitted again: pending, with a
     job, to the authority the account clears with now. The job first asks the authority
     whether it has the document (an earlier run may have reached it)."""
@@ -476,14 +489,16 @@ async def submit_again(
     row = await settings_of(session, tenant)
     if row is None:
         raise InvalidState("The account clears nothing in this mode (PUT /v1/account/clearance)")
-    document.clearance = {
-        "provider": row.provider,
-        "environment": row.environment,
-        "status": "pending",
-        "errors": [],
-        "retried": True,
-    }
-    document.updated_at = utcnow()
+    _keep(
+        document,
+        {
+            "provider": row.provider,
+            "environment": row.environment,
+            "status": "pending",
+            "errors": [],
+            "retried": True,
+        },
+    )
     await session.flush()
     await jobs.enqueue_or_rearm(
         session,
