@@ -1,11 +1,32 @@
-"""TCP listeners that stand in for a broken dependency: one that accepts and never answers
-(a hung Redis or PostgreSQL), and a port where nothing listens (a stopped one, or a free port
-for a server a test starts)."""
+"""TCP listeners that stand in for a dependency: one that accepts and never answers (a hung
+Redis or PostgreSQL), a port where nothing listens (a stopped one, or a free port for a server a
+test starts), and a loopback HTTP server for the test's own handler (a webhook receiver, a fake
+tax authority)."""
 
 import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@contextmanager
+def http_server(handler: type[BaseHTTPRequestHandler]) -> Iterator[ThreadingHTTPServer]:
+    """A threaded HTTP server on a free loopback port, serving until the block ends."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def url_of(server: ThreadingHTTPServer) -> str:
+    return f"http://127.0.0.1:{server.server_address[1]}"
 
 
 @contextmanager

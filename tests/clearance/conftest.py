@@ -8,8 +8,11 @@ import pytest
 from lxml import etree
 
 from tests.accounts.factories import ApiClient
-from tests.clearance.fake_aade import KEY, USER, XSD, FakeAade, Served
+from tests.clearance import fake_aade, fake_ita
+from tests.clearance.fake_aade import KEY, USER, XSD, FakeAade
+from tests.clearance.fake_ita import FakeIta
 from tests.customers.factories import create_customer
+from tests.listeners import http_server, url_of
 
 RATES = [
     {"name": "Standard", "rate": "24", "category": "S"},
@@ -31,9 +34,17 @@ def aade_schemas() -> tuple[etree.XMLSchema, etree.XMLSchema]:
 @pytest.fixture
 def aade(aade_schemas: tuple[etree.XMLSchema, etree.XMLSchema]) -> Iterator[FakeAade]:
     fake = FakeAade(*aade_schemas)
-    served = Served(fake)
-    yield fake
-    served.stop()
+    with http_server(fake_aade.handler(fake)) as server:
+        fake.url = url_of(server)
+        yield fake
+
+
+@pytest.fixture
+def ita() -> Iterator[FakeIta]:
+    fake = FakeIta()
+    with http_server(fake_ita.handler(fake)) as server:
+        fake.url = url_of(server)
+        yield fake
 
 
 async def greek_seller(api: ApiClient, aade: FakeAade, **clearance: Any) -> dict[str, str]:

@@ -10,7 +10,7 @@ import hashlib
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -161,7 +161,7 @@ def uid_of(invoice: Any) -> str:
     return hashlib.sha1("-".join(p or "" for p in parts).encode()).hexdigest().upper()  # noqa: S324 (AADE's own definition)
 
 
-def _handler(fake: FakeAade) -> type[BaseHTTPRequestHandler]:
+def handler(fake: FakeAade) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *_args: Any) -> None:
             pass
@@ -211,15 +211,3 @@ def _handler(fake: FakeAade) -> type[BaseHTTPRequestHandler]:
                 self._answer(404, b"")
 
     return Handler
-
-
-class Served:
-    def __init__(self, fake: FakeAade):
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
-        fake.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()

@@ -13,7 +13,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
@@ -117,7 +117,7 @@ class FakeIta:
         }
 
 
-def _handler(fake: FakeIta) -> type[BaseHTTPRequestHandler]:
+def handler(fake: FakeIta) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *_args: Any) -> None:
             pass
@@ -154,15 +154,3 @@ def _handler(fake: FakeIta) -> type[BaseHTTPRequestHandler]:
                 self._answer(404, {})
 
     return Handler
-
-
-class Served:
-    def __init__(self, fake: FakeIta):
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
-        fake.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()

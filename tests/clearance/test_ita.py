@@ -1,7 +1,6 @@
 """Israel: allocation numbers from a loopback Israel Tax Authority, through the owner's OAuth2
 grant and the job runner; the dated threshold rule at each boundary."""
 
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -18,19 +17,11 @@ from faktura.email.jobs import DELIVER
 from faktura.pdfs.jobs import ARCHIVE
 from tests.accounts.factories import ApiClient
 from tests.assertions import assert_error
-from tests.clearance.fake_ita import CLIENT_ID, CLIENT_SECRET, TEST_DEALER, FakeIta, Served
+from tests.clearance.fake_ita import CLIENT_ID, CLIENT_SECRET, TEST_DEALER, FakeIta
 from tests.customers.factories import create_customer
 from tests.documents.factories import create_document, exact, line
 from tests.jobs.helpers import run_account_jobs
 from tests.pdfs.reading import text_lines
-
-
-@pytest.fixture
-def ita() -> Iterator[FakeIta]:
-    fake = FakeIta()
-    served = Served(fake)
-    yield fake
-    served.stop()
 
 
 def _doc(day: str, before_vat: str, **overrides: Any) -> dict[str, Any]:

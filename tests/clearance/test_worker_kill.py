@@ -9,7 +9,7 @@ authority answers it with the allocation number it already gave.
 import asyncio
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
@@ -19,7 +19,7 @@ from faktura.db.session import Database
 from tests.accounts.factories import ApiClient
 from tests.clearance.conftest import greek_buyer, greek_seller
 from tests.clearance.fake_aade import FakeAade
-from tests.clearance.fake_ita import TEST_DEALER, FakeIta, Served
+from tests.clearance.fake_ita import TEST_DEALER, FakeIta
 from tests.clearance.test_ita import _grant, _israeli_seller
 from tests.clearance.test_ita import _issue as _issue_israeli
 from tests.documents.factories import create_document, exact, line
@@ -27,14 +27,6 @@ from tests.jobs.helpers import put_off
 from tests.workers import worker_process
 
 pytestmark = pytest.mark.slow  # starts processes: `make test-fast` leaves it out
-
-
-@pytest.fixture
-def ita() -> Iterator[FakeIta]:
-    fake = FakeIta()
-    served = Served(fake)
-    yield fake
-    served.stop()
 
 
 def _wait(condition: Callable[[], bool], seconds: float) -> None:

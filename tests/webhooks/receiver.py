@@ -8,6 +8,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from tests.listeners import http_server
+
 
 @dataclass(frozen=True)
 class Received:
@@ -106,14 +108,6 @@ class Receiver:
 
     @contextmanager
     def running(self) -> Iterator["Receiver"]:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), self.handler())
-        server.daemon_threads = True
-        self._server = server
-        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-        thread.start()
-        try:
+        with http_server(self.handler()) as server:
+            self._server = server
             yield self
-        finally:
-            server.shutdown()
-            server.server_close()
-            thread.join(timeout=5)
