@@ -20,7 +20,7 @@ from tests.assertions import assert_error
 from tests.clearance.fake_ita import CLIENT_ID, CLIENT_SECRET, TEST_DEALER, FakeIta
 from tests.customers.factories import create_customer
 from tests.documents.factories import create_document, exact, line
-from tests.jobs.helpers import run_account_jobs
+from tests.jobs.helpers import due_now, run_account_jobs
 from tests.pdfs.reading import text_lines
 
 
@@ -296,7 +296,6 @@ async def _expire_stored_token(db: Database, api: ApiClient) -> None:
     from sqlalchemy import update
 
     from faktura.clearance.models import ClearanceSettings
-    from faktura.jobs.models import Job
 
     async with db.transaction() as session:
         await session.execute(
@@ -304,12 +303,7 @@ async def _expire_stored_token(db: Database, api: ApiClient) -> None:
             .where(ClearanceSettings.account_id == api.account_id)
             .values(token_expires_at=datetime(2000, 1, 1, tzinfo=UTC))
         )
-        await session.execute(
-            update(Job)
-            .where(Job.account_id == api.account_id, Job.kind == SUBMIT.name)
-            .where(Job.status == "queued")
-            .values(run_at=datetime(2000, 1, 1, tzinfo=UTC))
-        )
+    await due_now(db, SUBMIT.name, api.account_id)
 
 
 async def test_the_callback_refuses_what_no_grant_started(api: ApiClient, ita: FakeIta) -> None:

@@ -43,6 +43,16 @@ async def put_off(db: Database, kind: str, account_id: uuid.UUID, *, every_kind:
         )
 
 
+async def due_now(db: Database, kind: str, account_id: uuid.UUID) -> None:
+    """The account's queued jobs of `kind` are due now, not after their back-off."""
+    async with db.transaction() as session:
+        await session.execute(
+            update(Job)
+            .where(Job.account_id == account_id, Job.kind == kind, Job.status == "queued")
+            .values(run_at=datetime(2000, 1, 1, tzinfo=UTC))
+        )
+
+
 async def run_account_jobs(
     db: Database, settings: Settings, kind: str, account_id: uuid.UUID
 ) -> list[RunOutcome]:
