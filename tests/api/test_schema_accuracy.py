@@ -8,11 +8,15 @@ import pytest
 from pydantic import ValidationError
 
 from faktura.accounts.scopes import GRANTABLE_SCOPES
+from faktura.api.errors import STATUS_CODES
 from faktura.api.schemas import InputModel
 from faktura.app import create_app
+from faktura.core.errors import ERROR_CODES, FakturaError
 from faktura.core.money import CURRENCIES
 from faktura.core.types import POSITIVE_DECIMAL_STRING
-from faktura.webhooks.catalog import ALL_EVENTS, EVENT_TYPES
+from faktura.documents.status import ALL_STATUSES
+from faktura.events.catalog import EVENT_TYPES
+from faktura.webhooks.catalog import ALL_EVENTS
 from tests.accounts.factories import ApiClient
 from tests.assertions import assert_error
 
@@ -96,15 +100,75 @@ def _components() -> dict[str, Any]:
     return schemas
 
 
+def _resolved(schemas: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    if "$ref" in schema:
+        return {**schemas[schema["$ref"].rsplit("/", 1)[1]], **schema}
+    return schema
+
+
 def test_scopes_and_event_types_are_listed() -> None:
     schemas = _components()
 
     scopes = schemas["ApiKeyCreate"]["properties"]["scopes"]["items"]["enum"]
-    events = schemas["WebhookEndpointCreate"]["properties"]["events"]["items"]["enum"]
+    events = schemas["WebhookEndpointCreate"]["properties"]["events"]["items"]
+    updated = schemas["WebhookEndpointUpdate"]["properties"]["events"]["items"]
 
     assert scopes == sorted(GRANTABLE_SCOPES)
-    assert events == sorted(EVENT_TYPES | {ALL_EVENTS})
-    assert schemas["WebhookEndpointUpdate"]["properties"]["events"]["items"]["enum"] == events
+    assert events == updated == {"$ref": "#/components/schemas/EventSubscription"}
+    assert schemas["EventSubscription"]["enum"] == sorted(EVENT_TYPES | {ALL_EVENTS})
+    assert schemas["EventType"]["enum"] == sorted(EVENT_TYPES)
+    assert schemas["Event"]["properties"]["type"]["$ref"] == "#/components/schemas/EventType"
+
+
+def _error_classes() -> set[type[FakturaError]]:
+    found, pending = set(), [FakturaError]
+    while pending:
+        cls = pending.pop()
+        found.add(cls)
+        pending.extend(cls.__subclasses__())
+    return found
+
+
+def test_error_codes_are_one_named_enum_of_every_code_answered() -> None:
+    schemas = _components()
+
+    codes = schemas["ErrorCode"]["enum"]
+
+    assert schemas["ErrorObject"]["properties"]["code"]["$ref"] == "#/components/schemas/ErrorCode"
+    assert codes == sorted(ERROR_CODES)
+    assert {cls.code for cls in _error_classes()} | set(STATUS_CODES.values()) == set(codes)
+
+
+# Values shared by many fields and parameters, each published once for generated clients.
+NAMED = {
+    "DocumentType": ["credit_note", "invoice", "quote", "receipt"],
+    "DocumentStatus": sorted(ALL_STATUSES),
+    "VatType": ["excluded", "exempt", "included"],
+    "PhoneType": ["fax", "home", "mobile", "office", "other", "work"],
+    "Currency": sorted(CURRENCIES),
+}
+
+
+def _enums(node: Any, path: str = "") -> list[tuple[str, list[Any]]]:
+    if isinstance(node, list):
+        return [found for i, item in enumerate(node) for found in _enums(item, f"{path}[{i}]")]
+    if not isinstance(node, dict):
+        return []
+    own = [(path, sorted(node["enum"]))] if "enum" in node else []
+    return own + [found for k, v in node.items() for found in _enums(v, f"{path}/{k}")]
+
+
+def test_shared_values_are_one_named_schema_used_everywhere() -> None:
+    document = create_app().openapi()
+    schemas = document["components"]["schemas"]
+
+    inline = [(path, values) for path, values in _enums(document) if values in NAMED.values()]
+
+    assert {name: schemas[name]["enum"] for name in NAMED} == NAMED
+    assert sorted(path for path, _ in inline) == sorted(f"/components/schemas/{n}" for n in NAMED)
+    document_schema = schemas["Document"]["properties"]
+    assert document_schema["status"]["$ref"] == "#/components/schemas/DocumentStatus"
+    assert document_schema["vat_type"]["$ref"] == "#/components/schemas/VatType"
 
 
 def test_positive_amounts_say_their_bounds() -> None:
@@ -125,7 +189,8 @@ def test_patterns_and_codes_are_in_the_schema() -> None:
     def string_of(model: str, field: str) -> dict[str, Any]:
         prop = schemas[model]["properties"][field]
         found: dict[str, Any] = next(
-            (o for o in prop.get("anyOf", [prop]) if o.get("type") == "string"), {}
+            (o for o in prop.get("anyOf", [prop]) if o.get("type") == "string" or "$ref" in o),
+            {},
         )
         return found
 
@@ -134,7 +199,7 @@ def test_patterns_and_codes_are_in_the_schema() -> None:
     assert string_of("ItemCreate", "unit_code")["pattern"] == r"^[A-Z0-9]{2,3}$"
     assert string_of("NumberingRuleIn", "prefix")["pattern"] == r"^[A-Za-z0-9_/.-]+$"
     assert string_of("BrandingIn", "color")["pattern"] == r"^#[0-9A-Fa-f]{6}$"
-    assert string_of("CustomerCreate", "currency")["enum"] == sorted(CURRENCIES)
+    assert _resolved(schemas, string_of("CustomerCreate", "currency"))["enum"] == sorted(CURRENCIES)
     zone = re.compile(string_of("AccountUpdate", "timezone")["pattern"])
     assert all(zone.fullmatch(z) for z in ("UTC", "Etc/GMT+5", "America/Argentina/Buenos_Aires"))
     assert not any(zone.fullmatch(z) for z in ("", "/UTC", "Asia/"))

@@ -21,7 +21,6 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import get_args
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,11 +33,12 @@ from faktura.core.clock import utcnow
 from faktura.core.errors import InsufficientScope, NotFound, Unauthorized, ValidationFailed
 from faktura.core.principal import Principal
 from faktura.core.tenant import Tenant
+from faktura.core.types import values_of
 from faktura.db.pagination import Page, PageParams, paginate
 from faktura.events.service import record_event
 
 # Lowest first: a key may issue keys on its own plan or a lower one.
-PLANS: tuple[str, ...] = get_args(Plan)
+PLANS: tuple[str, ...] = values_of(Plan)
 KEY_PREFIX = {True: "fk_live_", False: "fk_test_"}
 _PREFIXES = tuple(KEY_PREFIX.values())
 _KEY_ALPHABET = string.ascii_letters + string.digits

@@ -28,12 +28,16 @@ from faktura.core.types import (
     MultilineText,
     Text,
     TimeZoneName,
+    named,
     one_of,
 )
 
 VatCategory = Literal["S", "Z", "E", "AE", "K", "G", "O", "L", "M"]
-Plan = Literal["basic", "pro", "enterprise", "unlimited"]
-Mode = Literal["live", "test"]
+Plan = Annotated[
+    Literal["basic", "pro", "enterprise", "unlimited"],
+    named("RateLimitPlan", "A key's rate-limit plan (docs/accounts.md)"),
+]
+Mode = Annotated[Literal["live", "test"], named("Mode", "Live or test mode")]
 
 
 def check_timezone(value: str) -> str:
@@ -121,7 +125,9 @@ class Numbering(OutputModel):
     receipt: NumberingRule = Field(description="Rule for receipts")
 
 
-Layout = Literal["classic", "modern", "compact"]
+Layout = Annotated[
+    Literal["classic", "modern", "compact"], named("PdfLayout", "How the PDFs are laid out")
+]
 _LAYOUT = (
     "Layout of printed documents: classic (default), modern (a band of the accent colour "
     "behind the head) or compact (smaller type and margins)"

@@ -12,7 +12,7 @@ from faktura.api.responses import FakturaJSONResponse
 from faktura.core.errors import ErrorDetail, FakturaError
 from faktura.core.types import BLAMED_FIELD
 
-_STATUS_CODES = {
+STATUS_CODES = {
     400: "bad_request",
     401: "unauthorized",
     403: "insufficient_scope",
@@ -143,7 +143,7 @@ def render_error(exc: Exception, request_id: str) -> Response:
         return render_validation_error(exc, request_id)
     if isinstance(exc, StarletteHTTPException):
         fallback = "bad_request" if exc.status_code < 500 else "internal_error"
-        code = _STATUS_CODES.get(exc.status_code, fallback)
+        code = STATUS_CODES.get(exc.status_code, fallback)
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
         if exc.status_code == 404 and message == "Not Found":
             message = "No such route"

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from faktura.api.schemas import ErrorResponse
+from faktura.core.types import SCHEMA_DESCRIPTION, SCHEMA_NAME
 
 DESCRIPTION = """Faktura: invoices, quotes, credit notes and receipts; customers, items,
 payments, payment links and webhooks — with exact money and gapless numbering.
@@ -128,6 +129,45 @@ def _add_headers(schema: dict[str, Any]) -> None:
                         headers["Idempotent-Replayed"] = _ref("Idempotent-Replayed")
 
 
+# What a named schema shares with every use of it; the rest (a field's description, default,
+# title) stays beside the reference.
+_SHARED_KEYS = ("type", "enum", "const", "pattern")
+
+
+def _lift_named(schema: dict[str, Any]) -> None:
+    """Publish each named schema (core.types.named) once under components/schemas and point
+    every field and parameter that uses it there: one enum class in a generated client instead
+    of one per use. Two uses of a name with different values are a bug, refused here."""
+    components = schema["components"]["schemas"]
+    named: dict[str, dict[str, Any]] = {}
+
+    def visit(node: Any) -> None:
+        if isinstance(node, list):
+            for item in node:
+                visit(item)
+            return
+        if not isinstance(node, dict):
+            return
+        for value in node.values():
+            visit(value)
+        name = node.pop(SCHEMA_NAME, None)
+        if name is None:
+            return
+        shared = {key: node.pop(key) for key in _SHARED_KEYS if key in node}
+        if "enum" in shared:
+            shared["enum"] = sorted(shared["enum"])
+        shared["description"] = node.pop(SCHEMA_DESCRIPTION)
+        node.pop("title", None)
+        known = named.setdefault(name, shared)
+        if known != shared:
+            raise ValueError(f"schema {name} is named twice with different shapes")
+        node["$ref"] = f"#/components/schemas/{name}"
+
+    visit(schema)
+    for name in sorted(named):
+        components[name] = named[name]
+
+
 def install(app: FastAPI) -> None:
     """Publish ErrorResponse under components/schemas, where every error response points, and
     the shared headers."""
@@ -142,6 +182,7 @@ def install(app: FastAPI) -> None:
             )
             schemas.update(error_schema.pop("$defs", {}))
             schemas["ErrorResponse"] = error_schema
+            _lift_named(schema)
             _add_headers(schema)
             app.openapi_schema = schema
         return app.openapi_schema

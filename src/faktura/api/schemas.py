@@ -7,7 +7,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, GetJsonSchem
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
-from faktura.core.types import CountryCode, Text
+from faktura.core.errors import ERROR_CODES
+from faktura.core.types import CountryCode, Text, named, one_of
 from faktura.core.types import DecimalIn as DecimalIn
 from faktura.core.types import DecimalOut as DecimalOut
 from faktura.db.pagination import COUNT_LIMIT
@@ -115,7 +116,11 @@ class ErrorDetailModel(BaseModel):
 
 
 class ErrorObject(BaseModel):
-    code: str = Field(description="Machine-readable code, e.g. `not_found`, `validation_error`")
+    code: Annotated[
+        str,
+        one_of(ERROR_CODES),
+        named("ErrorCode", "What went wrong, for programs: docs/api-conventions.md lists each"),
+    ] = Field(description="Machine-readable code, e.g. `not_found`, `validation_error`")
     message: str = Field(description="Human-readable explanation")
     status: int = Field(description="The HTTP status, repeated")
     request_id: str = Field(description="Id of the request, also in the X-Request-Id header")

@@ -1,15 +1,22 @@
 """Request and response shapes of an account's clearance settings."""
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, StrictBool, StrictInt, model_validator
 
 from faktura.api.schemas import InputModel, OutputModel
 from faktura.clearance.models import ClearanceSettings
+from faktura.core.types import named
 
-Provider = Literal["mydata", "il_ita"]
-Environment = Literal["sandbox", "production"]
+Provider = Annotated[
+    Literal["mydata", "il_ita"],
+    named("ClearanceProvider", "The tax authority: Greece's myDATA (AADE) or Israel's ITA"),
+]
+Environment = Annotated[
+    Literal["sandbox", "production"],
+    named("ClearanceEnvironment", "The authority's sandbox or its production system"),
+]
 
 
 class ClearanceCredentials(InputModel):

@@ -119,3 +119,22 @@ class ServiceUnavailable(FakturaError):
 
 class InternalError(FakturaError):
     pass
+
+
+# Every code an error object may carry (a test holds the error classes and the handlers to it).
+ERROR_CODES = (
+    "bad_request",
+    "unauthorized",
+    "insufficient_scope",
+    "not_found",
+    "method_not_allowed",
+    "conflict",
+    "idempotency_conflict",
+    "invalid_state",
+    "payload_too_large",
+    "unsupported_media_type",
+    "validation_error",
+    "rate_limited",
+    "service_unavailable",
+    "internal_error",
+)

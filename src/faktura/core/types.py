@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 import pycountry
 from pydantic import (
@@ -110,6 +110,49 @@ def one_of(values: Iterable[str]) -> _SchemaEnum:
     return _SchemaEnum(tuple(sorted(values)))
 
 
+# The key that carries a shared schema's name from the models to the OpenAPI document, which
+# publishes the schema once under components/schemas and points every use at it.
+SCHEMA_NAME = "x-faktura-schema"
+SCHEMA_DESCRIPTION = "x-faktura-schema-description"
+
+
+@dataclass(frozen=True, slots=True)
+class _SchemaName:
+    name: str
+    description: str
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        schema[SCHEMA_NAME] = self.name
+        schema[SCHEMA_DESCRIPTION] = self.description
+        return schema
+
+
+def values_of(choice: Any) -> tuple[str, ...]:
+    """The values of a `Literal[...]`, named (`Annotated[Literal[...], named(...)]`) or not."""
+    if get_origin(choice) is Annotated:
+        choice = get_args(choice)[0]
+    return get_args(choice)
+
+
+def named(name: str, description: str) -> _SchemaName:
+    """Names a type's schema (an enum, mostly), so that generated clients make one class of it
+    however many fields and parameters use it (api/openapi.py lifts it)."""
+    return _SchemaName(name, description)
+
+
+_VAT_TYPE = named(
+    "VatType",
+    "How a price relates to VAT: `excluded` (VAT is added), `included` (the price contains it) "
+    "or `exempt` (no VAT)",
+)
+VatType = Annotated[Literal["included", "excluded", "exempt"], _VAT_TYPE]
+# As responses show it: a string, with the same schema.
+VatTypeOut = Annotated[str, one_of(("included", "excluded", "exempt")), _VAT_TYPE]
+
+
 # A string whose own pattern already excludes control characters: the pattern is then its JSON
 # schema too (a Field(pattern=...) on Text would check it but not show it).
 LOCALE_PATTERN = r"^[a-z]{2,3}(-[A-Z]{2})?$"
@@ -192,7 +235,12 @@ DecimalIn = Annotated[
 ]
 
 # An ISO 4217 code of an active currency; lower case is accepted and upper-cased.
-CurrencyCode = Annotated[str, AfterValidator(check_currency), one_of(CURRENCIES)]
+CurrencyCode = Annotated[
+    str,
+    AfterValidator(check_currency),
+    one_of(CURRENCIES),
+    named("Currency", "An ISO 4217 currency code with a minor unit"),
+]
 
 
 @cache

@@ -24,12 +24,16 @@ from faktura.core.types import (
     Text,
     TimeZoneName,
     field_error,
+    named,
 )
 from faktura.customers.models import Contact as ContactRow
 from faktura.customers.models import Party
 from faktura.customers.models import Tag as TagRow
 
-PhoneType = Literal["mobile", "home", "work", "office", "fax", "other"]
+PhoneType = Annotated[
+    Literal["mobile", "home", "work", "office", "fax", "other"],
+    named("PhoneType", "What kind of phone a number is"),
+]
 MetadataKey = Annotated[Text, StringConstraints(min_length=1, max_length=40)]
 MetadataValue = Annotated[Text, StringConstraints(max_length=500)]
 # A tag's id or name: one line, like every name (a NUL byte cannot even be stored by PostgreSQL).

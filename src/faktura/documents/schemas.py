@@ -29,28 +29,43 @@ from faktura.core.types import (
     MultilineText,
     PositiveAmount,
     Text,
+    VatType,
+    VatTypeOut,
     field_error,
+    named,
+    one_of,
 )
 from faktura.documents.status import ALL_STATUSES
 
-DocumentType = Literal["invoice", "quote", "credit_note", "receipt"]
-VatType = Literal["included", "excluded", "exempt"]
-SourceType = Literal["api", "import"]
-# Every status of any type (`status.DocumentStatus`), inline in the OpenAPI document.
-DocumentStatusName = Literal[
-    "draft",
-    "pending",
-    "overdue",
-    "partial",
-    "paid",
-    "in_payment_plan",
-    "in_dispute",
-    "accepted",
-    "declined",
-    "converted",
-    "issued",
-    "cancelled",
+DocumentType = Annotated[
+    Literal["invoice", "quote", "credit_note", "receipt"],
+    named("DocumentType", "The four kinds of document"),
 ]
+SourceType = Literal["api", "import"]
+_STATUS = named(
+    "DocumentStatus",
+    "Where a document is in its life; which statuses each type takes: docs/documents.md",
+)
+# Every status of any type (`status.DocumentStatus`), as a filter or an import takes it.
+DocumentStatusName = Annotated[
+    Literal[
+        "draft",
+        "pending",
+        "overdue",
+        "partial",
+        "paid",
+        "in_payment_plan",
+        "in_dispute",
+        "accepted",
+        "declined",
+        "converted",
+        "issued",
+        "cancelled",
+    ],
+    _STATUS,
+]
+# As responses show it: a string, with the same schema.
+DocumentStatusOut = Annotated[str, one_of(ALL_STATUSES), _STATUS]
 MAX_AMOUNT = Decimal(10) ** 12
 
 
@@ -343,7 +358,7 @@ class LineItem(OutputModel):
     unit: str | None = Field(description="Unit in words")
     discount_amount: DecimalOut | None = Field(description="Line discount as an amount")
     discount_percent: DecimalOut | None = Field(description="Line discount in percent")
-    vat_type: str = Field(description="included, excluded or exempt")
+    vat_type: VatTypeOut = Field(description="How unit_price relates to VAT")
     vat_rate_id: str | None = Field(description="Account VAT rate used")
     vat_rate: DecimalOut | None = Field(description="VAT percentage")
     vat_category: str | None = Field(description="EN 16931 VAT category")
@@ -407,14 +422,14 @@ class Document(OutputModel):
     object: Literal["document"] = "document"
     type: DocumentType = Field(description="invoice, quote, credit_note or receipt")
     number: str | None = Field(description="Legal number; null while a draft")
-    status: str = Field(description=f"One of {', '.join(ALL_STATUSES)} (by type)")
+    status: DocumentStatusOut = Field(description="Where the document is in its life")
     customer_id: uuid.UUID = Field(description="Customer")
     customer_name: str = Field(description="Customer name as printed")
     customer_address: str | None = Field(description="Customer address as printed")
     currency: str = Field(description="ISO 4217 code")
     issue_date: date = Field(description="Date of issue")
     due_date: date | None = Field(description="Payment due date")
-    vat_type: str = Field(description="Default VAT type of the lines")
+    vat_type: VatTypeOut = Field(description="Default VAT type of the lines")
     line_items: list[LineItem] = Field(description="The lines, in order")
     subtotal: DecimalOut = Field(description="Net amount before the document discount")
     discount_amount: DecimalOut = Field(description="Document discount")

@@ -1,7 +1,7 @@
 """/v1/invoices/{id}/einvoice and /v1/credit_notes/{id}/einvoice, and their checks."""
 
 import uuid
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import Field
@@ -13,6 +13,7 @@ from faktura.api.responses import json_response
 from faktura.api.router import api_router
 from faktura.api.routing import error_responses, get_session, require_scope
 from faktura.api.schemas import OutputModel
+from faktura.core.types import named
 from faktura.documents.output import PATHS
 from faktura.documents.status import a as article
 from faktura.documents.status import label
@@ -21,7 +22,10 @@ from faktura.pdfs.routes import store_of
 
 router = api_router("einvoicing")
 read = require_scope("documents:read")
-Format = Literal["ubl", "cii", "facturx"]
+Format = Annotated[
+    Literal["ubl", "cii", "facturx"],
+    named("EinvoiceFormat", "UBL 2.1, UN/CEFACT CII, or Factur-X (PDF/A-3 with the CII inside)"),
+]
 
 
 class MissingTerm(OutputModel):

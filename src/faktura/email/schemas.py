@@ -7,21 +7,27 @@ from typing import Annotated, Any, Literal
 from pydantic import EmailStr, Field, StrictBool, StrictInt, field_validator, model_validator
 
 from faktura.api.schemas import InputModel, OutputModel
-from faktura.core.types import NEVER_NULL, Locale, MultilineText, Text, field_error
+from faktura.core.types import NEVER_NULL, Locale, MultilineText, Text, field_error, named
 
-Stage = Literal[
-    "initial_send", "reminder", "overdue", "receipt", "quote", "credit_note", "payment_link"
+Stage = Annotated[
+    Literal[
+        "initial_send", "reminder", "overdue", "receipt", "quote", "credit_note", "payment_link"
+    ],
+    named("EmailStage", "When a template is used"),
 ]
-MessageStatus = Literal[
-    "scheduled",
-    "queued",
-    "sending",
-    "sent",
-    "failed",
-    "bounced",
-    "suppressed",
-    "cancelled",
-    "captured",
+MessageStatus = Annotated[
+    Literal[
+        "scheduled",
+        "queued",
+        "sending",
+        "sent",
+        "failed",
+        "bounced",
+        "suppressed",
+        "cancelled",
+        "captured",
+    ],
+    named("MessageStatus", "Where a message is: docs/email.md describes each status"),
 ]
 _STAGE = (
     "When the template is used: initial_send (an invoice), reminder (before or on the due "

@@ -9,10 +9,9 @@ from pydantic import Field, StrictBool, StringConstraints, WithJsonSchema, field
 
 from faktura.api.schemas import DecimalIn, DecimalOut, InputModel, OutputModel
 from faktura.core.money import UNIT_PRICE_DECIMALS, decimal_places, display_amount
-from faktura.core.types import NEVER_NULL, CurrencyCode, MultilineText, Text
+from faktura.core.types import NEVER_NULL, CurrencyCode, MultilineText, Text, VatType
 from faktura.items.models import Item as ItemRow
 
-VatType = Literal["included", "excluded", "exempt"]
 MAX_UNIT_PRICE = Decimal(10) ** 12
 
 _UNIT_PRICE = (

@@ -2,18 +2,21 @@
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, StrictBool
 
 from faktura.api.schemas import DecimalOut, InputModel, OutputModel
 from faktura.core.money import display_amount
-from faktura.core.types import PositiveAmount
+from faktura.core.types import PositiveAmount, named
 from faktura.customers.schemas import MAX_METADATA_KEYS, MetadataKey, MetadataValue
 from faktura.payment_links.models import PaymentLink as PaymentLinkRow
 from faktura.payment_links.models import ProviderAccount
 
-LinkStatus = Literal["active", "completed", "expired", "deactivated"]
+LinkStatus = Annotated[
+    Literal["active", "completed", "expired", "deactivated"],
+    named("PaymentLinkStatus", "Where a payment link is in its life"),
+]
 LINK_STATUSES: tuple[LinkStatus, ...] = ("active", "completed", "expired", "deactivated")
 DEFAULT_EXPIRY_HOURS = 72
 MAX_EXPIRY_HOURS = 8760

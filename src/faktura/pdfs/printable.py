@@ -3,13 +3,14 @@ account and its customer: the PDF prints the same figures and words the API answ
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, get_args
+from typing import Any
 
 from babel import Locale, UnknownLocaleError
 
 from faktura.accounts.schemas import Layout
+from faktura.core.types import values_of
 
-LAYOUTS: tuple[str, ...] = get_args(Layout)
+LAYOUTS: tuple[str, ...] = values_of(Layout)
 DEFAULT_LAYOUT = "classic"
 DEFAULT_COLOR = "#1f4e79"
 

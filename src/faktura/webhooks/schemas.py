@@ -7,13 +7,17 @@ from typing import Annotated, Literal
 from pydantic import Field, StrictBool, field_validator
 
 from faktura.api.schemas import InputModel, OutputModel
-from faktura.core.types import NEVER_NULL, MultilineText, Text, one_of
-from faktura.webhooks.catalog import ALL_EVENTS, EVENT_TYPES
+from faktura.core.types import NEVER_NULL, MultilineText, Text, named, one_of
+from faktura.events.catalog import EVENT_TYPES
+from faktura.webhooks.catalog import ALL_EVENTS
 from faktura.webhooks.models import WebhookAttempt as WebhookAttemptRow
 from faktura.webhooks.models import WebhookDelivery as WebhookDeliveryRow
 from faktura.webhooks.models import WebhookEndpoint as WebhookEndpointRow
 
-DeliveryStatus = Literal["pending", "delivered", "failed"]
+DeliveryStatus = Annotated[
+    Literal["pending", "delivered", "failed"],
+    named("WebhookDeliveryStatus", "Where a webhook delivery is"),
+]
 
 _URL = (
     "Where events are POSTed: an https:// URL of a public host (plain http and private "
@@ -24,7 +28,11 @@ _DESCRIPTION = "What the endpoint is for"
 
 
 # An event type an endpoint may subscribe to, or `*`; listed in the schema, checked by check_events.
-EventType = Annotated[Text, one_of(EVENT_TYPES | {ALL_EVENTS})]
+EventType = Annotated[
+    Text,
+    one_of(EVENT_TYPES | {ALL_EVENTS}),
+    named("EventSubscription", "An event type of the catalog, or `*` for every event"),
+]
 
 
 def check_events(events: list[str]) -> list[str]:

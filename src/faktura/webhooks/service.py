@@ -13,9 +13,9 @@ from faktura.core.errors import InvalidState, NotFound, ValidationFailed
 from faktura.core.ids import uuid7
 from faktura.core.tenant import Tenant
 from faktura.db.pagination import Page, PageParams, paginate, tenant_rows
+from faktura.events.catalog import TEST_EVENT
 from faktura.events.service import record_event
 from faktura.webhooks import active_endpoints, fanout, queue
-from faktura.webhooks.catalog import TEST_EVENT
 from faktura.webhooks.models import WebhookDelivery, WebhookEndpoint
 from faktura.webhooks.safety import RefusedDestination, check_url
 from faktura.webhooks.schemas import WebhookEndpointCreate, WebhookEndpointUpdate, endpoint_out
