@@ -2,6 +2,7 @@
 one-page PDF attached; and the send request's latency next to an invoice retrieve.
 
     python -m bench.mail [--db sqlite|postgresql] [--messages 600] [--out bench/results]
+                         [--name mail]
 
 The sink is aiosmtpd in a process of its own (it would otherwise share the worker's
 interpreter). The worker is Faktura's, run in this process with only the delivery kind.
@@ -19,7 +20,18 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.run import RESULTS, _env, _faktura, _free_port, _seed, make_database, write_figures
+from bench.run import (
+    PG_SERVER,
+    RESULTS,
+    Database,
+    _env,
+    _faktura,
+    _free_port,
+    _pg_admin,
+    _seed,
+    make_database,
+    write_figures,
+)
 
 DOCUMENTS = 10  # messages are about these (their PDFs rendered once, before timing)
 LATENCY_SAMPLES = 200
@@ -109,8 +121,18 @@ async def _measure(url: str, files: Path, sink_url: str, messages: int) -> dict[
     return figures
 
 
+def _database(kind: str) -> Database:
+    """A database of its own (not the smoke benchmark's, which may be running beside it)."""
+    if kind != "postgresql":
+        return make_database(kind, smoke=True)
+    name = "faktura_bench_mail"
+    _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    _pg_admin(f'CREATE DATABASE "{name}"')
+    return Database(kind, f"{PG_SERVER}/{name}", name=name)
+
+
 def run(kind: str, messages: int) -> dict[str, Any]:
-    database = make_database(kind, smoke=True)
+    database = _database(kind)
     env = _env(database.url)
     _faktura(["migrate"], env)
     port = _free_port()
@@ -137,13 +159,14 @@ def main() -> None:
     parser.add_argument("--db", action="append", choices=["sqlite", "postgresql"])
     parser.add_argument("--messages", type=int, default=600)
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--name", default="mail", help="the result file: <date>-<name>.json")
     parser.add_argument("--sink", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.sink:
         _sink(args.sink)
         return
     email = {kind: run(kind, args.messages) for kind in args.db or ["sqlite"]}
-    write_figures(args.out, "mail", {"email": email})
+    write_figures(args.out, args.name, {"email": email})
 
 
 if __name__ == "__main__":

@@ -106,6 +106,9 @@ class Transient:
     """A 4xx answer, a connection that failed or timed out: try again later."""
 
     response: str
+    # False: no connection could be made (refused, timed out): the server is down, not the
+    # message refused.
+    connected: bool = True
 
 
 @dataclass(frozen=True)
@@ -199,7 +202,12 @@ async def deliver(
                 client.close()  # the server closed the idle connection: a fresh one
                 client = None
         if client is None:
-            client = await _connect(server, seconds)
+            try:
+                client = await _connect(server, seconds)
+            except aiosmtplib.SMTPResponseException:
+                raise  # the server answered: what it said decides, below
+            except (aiosmtplib.SMTPConnectError, OSError, TimeoutError) as exc:
+                return Transient(f"{type(exc).__name__}: {exc}", connected=False)
             errors, response = await _send(client, message, sender, recipients, seconds)
     except aiosmtplib.SMTPRecipientsRefused as exc:
         _close(client)

@@ -7,10 +7,12 @@
   worker died (its lease ran out) is claimed again, by the next worker, with the same payload.
 - Finished only by the worker that holds the lease, guarded in SQL by the lease token: a worker
   that overran its lease and lost the job to another changes nothing.
+- Kinds run in batches are claimed a batch at a time (`claim_runs`) and ended together
+  (`held_leases`, then `end_runs`): each job keeps its own lease, attempts and outcome.
 """
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -184,6 +186,44 @@ async def claim_due(
     return claimed, given_up
 
 
+async def claim_runs(
+    session: AsyncSession,
+    max_attempts: dict[str, int],
+    batch_sizes: Mapping[str, int],
+    *,
+    runs: int,
+    lease: timedelta,
+) -> tuple[list[list[Job]], int]:
+    """Up to `runs` runs of due jobs, oldest due first, and how many jobs were given up: a job
+    of a kind in `batch_sizes` (kind → most jobs in one run) shares its run with up to that
+    many due jobs of its kind; any other job runs alone."""
+    found: list[list[Job]] = []
+    given_up = 0
+    while len(found) < runs:
+        jobs, lost = await claim_due(session, max_attempts, limit=runs - len(found), lease=lease)
+        given_up += lost
+        if not jobs:
+            if lost:
+                continue
+            break
+        batched: dict[str, list[Job]] = {}
+        for job in jobs:
+            if job.kind in batch_sizes:
+                batched.setdefault(job.kind, []).append(job)
+            else:
+                found.append([job])
+        for kind, batch in batched.items():
+            size = batch_sizes[kind]
+            if len(batch) < size:
+                more, lost = await claim_due(
+                    session, {kind: max_attempts[kind]}, limit=size - len(batch), lease=lease
+                )
+                batch += more
+                given_up += lost
+            found += [batch[start : start + size] for start in range(0, len(batch), size)]
+    return found, given_up
+
+
 def _mine(job_id: uuid.UUID, lease_token: uuid.UUID) -> Any:
     return and_(Job.id == job_id, Job.lease_token == lease_token, Job.status == RUNNING)
 
@@ -196,6 +236,80 @@ async def hold_lease(session: AsyncSession, job_id: uuid.UUID, lease_token: uuid
     return found is not None
 
 
+async def held_leases(
+    session: AsyncSession, leases: Mapping[uuid.UUID, uuid.UUID]
+) -> set[uuid.UUID]:
+    """Lock the rows of the jobs of `leases` (id → lease token); the ids of those whose lease is
+    still the token's."""
+    if not leases:
+        return set()
+    rows = await session.execute(
+        select(Job.id, Job.lease_token)
+        .where(Job.id.in_(list(leases)), Job.status == RUNNING)
+        .order_by(Job.id)
+        .with_for_update()
+    )
+    return {job_id for job_id, token in rows if token is not None and leases[job_id] == token}
+
+
+def ended_well(
+    now: datetime, *, run_again_at: datetime | None = None, result: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A job's values once a run ended well: succeeded, or (`run_again_at`) waiting for its next
+    run — a run that ended well is no failed attempt, so the count of attempts starts again."""
+    values: dict[str, Any] = {"lease_token": None, "lease_until": None, "updated_at": now}
+    if run_again_at is None:
+        values.update(status=SUCCEEDED, finished_at=now, result=result, last_error=None)
+    else:
+        values.update(status=QUEUED, run_at=run_again_at, result=result, attempts=0)
+    return values
+
+
+def failed_run(
+    attempts: int,
+    error: str,
+    now: datetime,
+    *,
+    max_attempts: int,
+    delay_after: Callable[[int], timedelta],
+) -> dict[str, Any]:
+    """A job's values once its run (its `attempts`th) failed: tried again after the back-off,
+    or failed for good after `max_attempts`."""
+    values: dict[str, Any] = {
+        "lease_token": None,
+        "lease_until": None,
+        "last_error": error[:MAX_ERROR_LENGTH],
+        "updated_at": now,
+    }
+    if attempts >= max_attempts:
+        values.update(status=FAILED, finished_at=now)
+    else:
+        values.update(status=QUEUED, run_at=now + delay_after(attempts))
+    return values
+
+
+def released(attempts: int, now: datetime) -> dict[str, Any]:
+    """A job's values once its claim is given back untried: due at once, the claim uncounted."""
+    return {
+        "status": QUEUED,
+        "run_at": now,
+        "attempts": max(attempts - 1, 0),
+        "lease_token": None,
+        "lease_until": None,
+        "updated_at": now,
+    }
+
+
+async def end_runs(session: AsyncSession, ends: Mapping[uuid.UUID, dict[str, Any]]) -> None:
+    """Give jobs their new values (job id → values of `ended_well`, `failed_run` or `released`)
+    in one statement per set of columns; the caller holds their leases (`held_leases`)."""
+    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for job_id, values in ends.items():
+        by_columns.setdefault(tuple(sorted(values)), []).append({"id": job_id, **values})
+    for rows in by_columns.values():
+        await session.execute(update(Job), rows)
+
+
 async def finish(
     session: AsyncSession,
     job_id: uuid.UUID,
@@ -204,14 +318,9 @@ async def finish(
     run_again_at: datetime | None = None,
     result: dict[str, Any] | None = None,
 ) -> bool:
-    """The run ended well: the job succeeded, or (`run_again_at`) waits for its next run — a
-    run that ended well is no failed attempt, so the count of attempts starts again."""
-    now = utcnow()
-    values: dict[str, Any] = {"lease_token": None, "lease_until": None, "updated_at": now}
-    if run_again_at is None:
-        values.update(status=SUCCEEDED, finished_at=now, result=result, last_error=None)
-    else:
-        values.update(status=QUEUED, run_at=run_again_at, result=result, attempts=0)
+    """The run ended well: the job succeeded, or (`run_again_at`) waits for its next run
+    (`ended_well`)."""
+    values = ended_well(utcnow(), run_again_at=run_again_at, result=result)
     moved = await session.execute(
         update(Job)
         .where(_mine(job_id, lease_token))

@@ -5,10 +5,12 @@ workers may run against PostgreSQL; they claim with SKIP LOCKED and never hold t
 SQLite run one (the one inside `faktura serve` is enough). A worker that dies mid-job leaves a
 lease that runs out, and the next worker runs the job again: every kind is written to be run
 at least once (webhook deliveries carry the same webhook-id; periodic tasks are idempotent).
+A kind run in batches (JobKind.batch) takes one place of the worker's concurrency per batch.
 """
 
 import asyncio
 import logging
+import time
 import traceback
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,7 +22,7 @@ from faktura.config import Settings
 from faktura.db import registry as tables  # noqa: F401 - every table, so foreign keys resolve
 from faktura.db.session import Database
 from faktura.jobs import service
-from faktura.jobs.kinds import JobContext, Registry, registry
+from faktura.jobs.kinds import JobBatch, JobContext, JobKind, Registry, registry
 from faktura.jobs.models import Job
 from faktura.worker import schedule
 
@@ -57,17 +59,24 @@ class JobWorker:
         self.lease = timedelta(seconds=settings.job_lease_seconds)
         self._transport = transport
 
-    async def _claim(self, limit: int) -> tuple[list[Job], int]:
-        """Due jobs leased to this worker, and how many were given up instead (see claim_due)."""
+    async def _claim(self, limit: int) -> tuple[list[list[Job]], int]:
+        """Up to `limit` runs of due jobs leased to this worker (a batched kind's jobs share a
+        run), and how many jobs were given up instead (see claim_due)."""
         async with self.db.transaction() as session:
-            return await service.claim_due(
-                session, self.registry.max_attempts(), limit=limit, lease=self.lease
+            return await service.claim_runs(
+                session,
+                self.registry.max_attempts(),
+                self.registry.batch_sizes(),
+                runs=limit,
+                lease=self.lease,
             )
 
-    async def _run(self, client: httpx.AsyncClient, job: Job) -> RunOutcome:
-        kind = self.registry.get(job.kind)
+    def _timeout(self, kind: JobKind) -> float:
+        return min(kind.timeout, self.lease * 0.9).total_seconds()
+
+    def _context(self, client: httpx.AsyncClient, job: Job) -> JobContext:
         assert job.lease_token is not None
-        ctx = JobContext(
+        return JobContext(
             job_id=job.id,
             kind=job.kind,
             payload=job.payload,
@@ -79,9 +88,44 @@ class JobWorker:
             settings=self.settings,
             http=client,
         )
+
+    async def _run_all(self, client: httpx.AsyncClient, jobs: list[Job]) -> list[RunOutcome]:
+        if self.registry.get(jobs[0].kind).batch is not None:
+            return await self._run_batch(client, jobs)
+        return [await self._run(client, job) for job in jobs]
+
+    async def _run_batch(self, client: httpx.AsyncClient, jobs: list[Job]) -> list[RunOutcome]:
+        kind = self.registry.get(jobs[0].kind)
+        assert kind.batch is not None
+        timeout = self._timeout(kind)
+        batch = JobBatch(
+            kind, [self._context(client, job) for job in jobs], self.db, time.monotonic() + timeout
+        )
+        error = None
         try:
-            timeout = min(kind.timeout, self.lease * 0.9).total_seconds()
-            await asyncio.wait_for(kind.handler(ctx), timeout)
+            await asyncio.wait_for(kind.batch(batch), timeout)
+        except Exception as exc:
+            if isinstance(exc, TimeoutError):
+                logger.warning("a batch of %d %s jobs timed out", len(jobs), kind.name)
+            else:
+                logger.exception("a batch of %d %s jobs failed", len(jobs), kind.name)
+            error = _describe(exc)
+        try:
+            await batch.end_the_rest(error)
+        except Exception:
+            # Their leases run out and the jobs run again: at least once.
+            logger.exception("could not record the end of a batch of %s jobs", kind.name)
+        for run in batch.runs:
+            if run.status == service.FAILED:
+                logger.error("job %s (%s) failed for good", run.job_id, kind.name)
+        return [RunOutcome(kind.name, run.status or "lost", run.result) for run in batch.runs]
+
+    async def _run(self, client: httpx.AsyncClient, job: Job) -> RunOutcome:
+        kind = self.registry.get(job.kind)
+        assert kind.handler is not None
+        ctx = self._context(client, job)
+        try:
+            await asyncio.wait_for(kind.handler(ctx), self._timeout(kind))
         except Exception as exc:
             if isinstance(exc, TimeoutError):
                 logger.warning("job %s (%s) timed out", job.id, job.kind)
@@ -93,7 +137,7 @@ class JobWorker:
                     status = await service.fail(
                         session,
                         job.id,
-                        job.lease_token,
+                        ctx.lease_token,
                         _describe(exc),
                         max_attempts=kind.max_attempts,
                         delay_after=kind.delay_after,
@@ -135,16 +179,17 @@ class JobWorker:
         outcomes: list[RunOutcome] = []
         async with self._client() as client:
             while True:
-                jobs, given_up = await self._claim(self.concurrency)
-                if not jobs and not given_up:
+                runs, given_up = await self._claim(self.concurrency)
+                if not runs and not given_up:
                     break
-                outcomes += await asyncio.gather(*(self._run(client, job) for job in jobs))
+                for ran in await asyncio.gather(*(self._run_all(client, jobs) for jobs in runs)):
+                    outcomes += ran
         return outcomes
 
     async def run_forever(self, stop: asyncio.Event, *, scheduler: bool = True) -> None:
         """Keep up to `concurrency` jobs running until `stop` is set, then let them finish.
         With `scheduler`, also enqueue each period's periodic jobs as periods begin."""
-        in_flight: set[asyncio.Task[RunOutcome]] = set()
+        in_flight: set[asyncio.Task[list[RunOutcome]]] = set()
         stopping = asyncio.create_task(stop.wait())
         poll = self.settings.worker_poll_seconds
         next_tick = 0.0
@@ -155,17 +200,16 @@ class JobWorker:
                     if scheduler and loop.time() >= next_tick:
                         next_tick = loop.time() + schedule.TICK_SECONDS
                         await schedule.tick_logged(self.db, self.settings, self.registry)
-                    jobs: list[Job] = []
-                    given_up = 0
+                    runs: list[list[Job]] = []
                     room = self.concurrency - len(in_flight)
                     if room > 0:
                         try:
-                            jobs, given_up = await self._claim(room)
+                            runs, _ = await self._claim(room)
                         except Exception:
                             logger.exception("could not claim jobs; trying again")
-                    for job in jobs:
-                        in_flight.add(asyncio.create_task(self._run(client, job)))
-                    if room > 0 and len(jobs) + given_up == room:
+                    for jobs in runs:
+                        in_flight.add(asyncio.create_task(self._run_all(client, jobs)))
+                    if room > 0 and len(runs) == room:
                         continue  # all it asked for: more may be due
                     await asyncio.wait(
                         {stopping, *in_flight}, timeout=poll, return_when=asyncio.FIRST_COMPLETED
