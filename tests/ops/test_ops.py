@@ -2,6 +2,7 @@
 
 import asyncio
 import re
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -12,6 +13,7 @@ from faktura.app import create_app
 from faktura.config import Settings
 from tests.accounts.factories import ApiClient
 from tests.assertions import assert_error
+from tests.customers.factories import create_customer
 from tests.listeners import closed_port, silent_listener
 
 
@@ -249,3 +251,47 @@ async def test_docs_render_offline_from_local_assets(http: httpx.AsyncClient) ->
     bundle = await http.get("/static-offline-docs/swagger-ui-bundle.js")
     assert bundle.status_code == 200
     assert len(bundle.content) > 100_000
+
+
+async def test_metrics_show_webhook_deliveries_and_endpoints(
+    api: ApiClient, http: httpx.AsyncClient, clock: list[datetime]
+) -> None:
+    """Pending and failed deliveries, the most overdue one's wait, endpoints by state: counted
+    over every account, so the figures are compared before and after this test's changes."""
+    before = _webhook_figures((await http.get("/metrics")).text)
+    endpoint = (
+        await api.post(
+            "/v1/webhook_endpoints",
+            json={"url": "https://hooks.example.com/faktura", "events": ["customer.created"]},
+        )
+    ).json()
+    await create_customer(api)
+    await create_customer(api)
+    disabled = (
+        await api.post(
+            "/v1/webhook_endpoints",
+            json={"url": "https://hooks.example.com/off", "events": ["customer.created"]},
+        )
+    ).json()
+    await api.patch(f"/v1/webhook_endpoints/{disabled['id']}", json={"is_active": False})
+    clock[0] += timedelta(minutes=10)
+
+    after = _webhook_figures((await http.get("/metrics")).text)
+
+    assert endpoint["is_active"] is True
+    assert after["pending"] - before["pending"] == 2
+    assert after["active"] - before["active"] == 1
+    assert after["disabled"] - before["disabled"] == 1
+    assert after["oldest_due"] >= 600
+
+
+def _webhook_figures(text: str) -> dict[str, float]:
+    wanted = {
+        "pending": 'faktura_webhook_deliveries{status="pending"}',
+        "failed": 'faktura_webhook_deliveries{status="failed"}',
+        "oldest_due": "faktura_webhook_oldest_due_seconds",
+        "active": 'faktura_webhook_endpoints{state="active"}',
+        "disabled": 'faktura_webhook_endpoints{state="disabled"}',
+    }
+    lines = dict(line.rsplit(" ", 1) for line in text.splitlines() if not line.startswith("#"))
+    return {name: float(lines.get(metric, "0")) for name, metric in wanted.items()}

@@ -1,7 +1,8 @@
-"""Prometheus metrics of the HTTP API and of the job queue, one registry per application.
+"""Prometheus metrics of the HTTP API, the job queue and webhook deliveries, one registry per
+application.
 
-The queue's figures are read from the database when scraped, so every process shows the same
-queue whichever worker runs the jobs.
+The queue's and the deliveries' figures are read from the database when scraped, so every
+process shows the same figures whichever worker runs the jobs.
 """
 
 from datetime import datetime
@@ -48,6 +49,37 @@ class Metrics:
             ["kind"],
             registry=self.registry,
         )
+        self.webhook_deliveries = Gauge(
+            "faktura_webhook_deliveries",
+            "Webhook deliveries by status: pending (waiting for an attempt, retries included) "
+            "and failed (out of attempts or endpoint disabled; kept until retried)",
+            ["status"],
+            registry=self.registry,
+        )
+        self.webhook_oldest_due = Gauge(
+            "faktura_webhook_oldest_due_seconds",
+            "How long the most overdue pending delivery has been due (0: none overdue)",
+            registry=self.registry,
+        )
+        self.webhook_endpoints = Gauge(
+            "faktura_webhook_endpoints",
+            "Webhook endpoints by state: active, or disabled (by hand or after failing too long)",
+            ["state"],
+            registry=self.registry,
+        )
+
+    def observe_webhooks(self, stats: dict[str, Any] | None, now: datetime) -> None:
+        for gauge in (self.webhook_deliveries, self.webhook_oldest_due, self.webhook_endpoints):
+            gauge.clear()
+        if stats is None:
+            return
+        self.webhook_deliveries.labels("pending").set(stats["pending"])
+        self.webhook_deliveries.labels("failed").set(stats["failed"])
+        oldest = stats["oldest_due"]
+        age = (now - oldest).total_seconds() if oldest is not None else 0.0
+        self.webhook_oldest_due.set(max(age, 0.0))
+        self.webhook_endpoints.labels("active").set(stats["active_endpoints"])
+        self.webhook_endpoints.labels("disabled").set(stats["disabled_endpoints"])
 
     def observe_jobs(self, stats: list[dict[str, Any]], now: datetime) -> None:
         for gauge in (self.jobs, self.jobs_retrying, self.jobs_oldest_due):

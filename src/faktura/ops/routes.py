@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+from typing import Any
 
 from fastapi import APIRouter, Request
 from sqlalchemy import text
@@ -12,6 +13,7 @@ from faktura.api.runtime import runtime_of
 from faktura.core.clock import utcnow
 from faktura.db.migrate import current_revision, head_revision
 from faktura.jobs import service as jobs_service
+from faktura.webhooks import service as webhooks_service
 
 logger = logging.getLogger("faktura.ops")
 
@@ -72,10 +74,12 @@ async def readyz(request: Request) -> Response:
 
 @router.get(
     "/metrics",
-    summary="Prometheus metrics: this process's HTTP requests, and the job queue",
+    summary="Prometheus metrics: this process's HTTP requests, the job queue and webhooks",
     description="The queue's figures (`faktura_jobs`, `faktura_jobs_retrying`, "
-    "`faktura_jobs_oldest_due_seconds`) are read from the database on each scrape; when it is "
-    "unreachable they are left out and the HTTP figures are still served.",
+    "`faktura_jobs_oldest_due_seconds`) and the webhooks' (`faktura_webhook_deliveries`, "
+    "`faktura_webhook_oldest_due_seconds`, `faktura_webhook_endpoints`) are read from the "
+    "database on each scrape, over every account; when it is unreachable they are left out and "
+    "the HTTP figures are still served.",
     response_class=Response,
     responses={
         200: {
@@ -86,12 +90,16 @@ async def readyz(request: Request) -> Response:
 )
 async def metrics(request: Request) -> Response:
     runtime = runtime_of(request)
-    stats = []
+    stats: list[dict[str, Any]] = []
+    webhooks: dict[str, Any] | None = None
     try:
         async with runtime.db.transaction(writes=False) as session:
             stats = await jobs_service.queue_stats(session)
+            webhooks = await webhooks_service.delivery_stats(session)
     except Exception:
         logger.warning("could not read the job queue for /metrics", exc_info=True)
-    runtime.metrics.observe_jobs(stats, utcnow())
+    now = utcnow()
+    runtime.metrics.observe_jobs(stats, now)
+    runtime.metrics.observe_webhooks(webhooks, now)
     body = runtime.metrics.render()
     return Response(body, media_type="text/plain; version=0.0.4; charset=utf-8")

@@ -4,7 +4,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -86,6 +86,30 @@ async def list_endpoints(
     session: AsyncSession, tenant: Tenant, params: PageParams
 ) -> Page[WebhookEndpoint]:
     return await paginate(session, _endpoints(tenant), WebhookEndpoint.id, params)
+
+
+async def delivery_stats(session: AsyncSession) -> dict[str, Any]:
+    """For operators (/metrics), over every account: deliveries waiting and given up, when the
+    oldest waiting one was due, and endpoints by state. Deliveries are counted through their
+    (endpoint, status) index, never by reading every delivered one."""
+    deliveries = await session.execute(
+        select(WebhookDelivery.status, func.count(), func.min(WebhookDelivery.next_attempt_at))
+        .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+        .where(WebhookDelivery.status.in_(("pending", "failed")))
+        .group_by(WebhookDelivery.status)
+    )
+    endpoints = await session.execute(
+        select(WebhookEndpoint.is_active, func.count()).group_by(WebhookEndpoint.is_active)
+    )
+    by_status = {status: (count, oldest) for status, count, oldest in deliveries}
+    by_state = {active: count for active, count in endpoints}
+    return {
+        "pending": by_status.get("pending", (0, None))[0],
+        "failed": by_status.get("failed", (0, None))[0],
+        "oldest_due": by_status.get("pending", (0, None))[1],
+        "active_endpoints": by_state.get(True, 0),
+        "disabled_endpoints": by_state.get(False, 0),
+    }
 
 
 async def _fail_pending_deliveries(
