@@ -6,7 +6,7 @@ UV_VERSION := 0.13.9
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast test-sqlite test-postgres lint format install system-deps clean migrate bench bench-smoke bench-compare wrk fuzz
+.PHONY: run test test-fast test-sqlite test-postgres lint format install system-deps clean migrate bench bench-smoke bench-compare wrk fuzz openapi-lint
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,20 @@ lint: install
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
 	$(BIN)/mypy
+
+# The OpenAPI document as served, checked by openapi-spec-validator and by Spectral's
+# `spectral:oas` ruleset (.spectral.yaml), which must report nothing, not even a warning.
+SPECTRAL_VERSION := 6.16.3
+SPECTRAL := var/tools/node_modules/.bin/spectral
+$(SPECTRAL):
+	@command -v npm >/dev/null || (apt-get install -y nodejs npm || (apt-get update && apt-get install -y nodejs npm))
+	npm install --silent --no-audit --no-fund --prefix var/tools @stoplight/spectral-cli@$(SPECTRAL_VERSION)
+
+openapi-lint: install $(SPECTRAL)
+	@mkdir -p var
+	$(BIN)/faktura openapi > var/openapi.json
+	$(BIN)/openapi-spec-validator var/openapi.json
+	$(SPECTRAL) lint var/openapi.json --ruleset .spectral.yaml --fail-severity=warn
 
 format: install
 	$(BIN)/ruff check --fix src tests

@@ -4,14 +4,18 @@ import asyncio
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from openapi_spec_validator import validate
 
+from faktura.api.openapi import EVENT_OBJECTS
 from faktura.app import create_app
 from faktura.config import Settings
+from faktura.events.catalog import EVENT_TYPES
 from tests.accounts.factories import ApiClient
+from tests.api.documented import schema_error
 from tests.assertions import assert_error
 from tests.customers.factories import create_customer
 from tests.listeners import closed_port, silent_listener
@@ -295,3 +299,32 @@ def _webhook_figures(text: str) -> dict[str, float]:
     }
     lines = dict(line.rsplit(" ", 1) for line in text.splitlines() if not line.startswith("#"))
     return {name: float(lines.get(metric, "0")) for name, metric in wanted.items()}
+
+
+async def test_webhooks_section_describes_each_event_as_delivered(
+    api: ApiClient, http: httpx.AsyncClient
+) -> None:
+    spec = (await http.get("/openapi.json")).json()
+    await create_customer(api)
+    event = (await api.get("/v1/events", params={"type": "customer.created"})).json()["data"][0]
+
+    def body_schema(event_type: str) -> dict[str, Any]:
+        operation = spec["webhooks"][event_type]["post"]
+        schema: dict[str, Any] = operation["requestBody"]["content"]["application/json"]["schema"]
+        return schema
+
+    assert sorted(spec["webhooks"]) == sorted(EVENT_TYPES)
+    assert set(EVENT_OBJECTS.values()) <= set(spec["components"]["schemas"])
+    assert {t.split(".")[0] for t in EVENT_TYPES} - set(EVENT_OBJECTS) == {
+        "account",
+        "api_key",
+        "webhook",
+    }
+    assert schema_error(spec, body_schema("customer.created"), event) is None
+    wrong_type = schema_error(spec, body_schema("customer.deleted"), event)
+    assert wrong_type is not None
+    assert wrong_type.startswith("type:")
+    not_a_customer = {**event, "data": {"object": {"id": event["object_id"]}}}
+    assert schema_error(spec, body_schema("customer.created"), not_a_customer) is not None
+    headers = [p["name"] for p in spec["webhooks"]["invoice.paid"]["post"]["parameters"]]
+    assert headers == ["webhook-id", "webhook-timestamp", "webhook-signature"]

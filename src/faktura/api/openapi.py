@@ -8,6 +8,7 @@ from fastapi.routing import APIRoute
 
 from faktura.api.schemas import ErrorResponse
 from faktura.core.types import SCHEMA_DESCRIPTION, SCHEMA_NAME
+from faktura.events.catalog import EVENT_TYPES, TEST_EVENT
 
 DESCRIPTION = """Faktura: invoices, quotes, credit notes and receipts; customers, items,
 payments, payment links and webhooks — with exact money and gapless numbering.
@@ -16,6 +17,8 @@ Authenticate with `Authorization: Bearer fk_test_…` (test mode) or `fk_live_�
 Every error has the shape of `ErrorResponse`. A POST with an `Idempotency-Key` header is
 carried out once however often it is sent (the answer is replayed, with
 `Idempotent-Replayed: true`)."""
+
+LICENSE = {"name": "Apache-2.0", "identifier": "Apache-2.0"}
 
 TAGS: list[dict[str, str]] = [
     {
@@ -168,6 +171,114 @@ def _lift_named(schema: dict[str, Any]) -> None:
         components[name] = named[name]
 
 
+# The schema of `data.object` by the event type's first part (`invoice.paid` → Document).
+EVENT_OBJECTS = {
+    "invoice": "Document",
+    "quote": "Document",
+    "credit_note": "Document",
+    "receipt": "Document",
+    "payment": "Payment",
+    "reconciliation": "Payment",
+    "message": "Message",
+    "payment_link": "PaymentLink",
+    "customer": "Customer",
+    "supplier": "Supplier",
+    "contact": "Contact",
+    "tag": "Tag",
+    "item": "Item",
+    "dispute": "Dispute",
+    "payment_plan": "PaymentPlan",
+    "webhook_endpoint": "WebhookEndpoint",
+}
+
+_DELIVERY_HEADERS = [
+    {
+        "name": "webhook-id",
+        "in": "header",
+        "required": True,
+        "description": "The event's id: the same on every retry, so a receiver deduplicates on it",
+        "schema": {"type": "string", "format": "uuid"},
+    },
+    {
+        "name": "webhook-timestamp",
+        "in": "header",
+        "required": True,
+        "description": "When this attempt was signed (Unix seconds); refuse one far from now",
+        "schema": {"type": "integer"},
+    },
+    {
+        "name": "webhook-signature",
+        "in": "header",
+        "required": True,
+        "description": "`v1,` + base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` "
+        "keyed by the endpoint's secret (Standard Webhooks); two, space-separated, for 24 hours "
+        "after a rotation",
+        "schema": {"type": "string"},
+    },
+]
+
+
+def _event_payload(event_type: str) -> dict[str, Any]:
+    """The body of a delivery of `event_type`: the Event, with its type fixed and its object's
+    schema named where the catalog knows it."""
+    resource = event_type.split(".", 1)[0]
+    data: dict[str, Any] = {
+        "type": "object",
+        "description": "The object as it was when the event happened",
+    }
+    if resource in EVENT_OBJECTS and not event_type.endswith(".deleted"):
+        data["properties"] = {
+            "object": {"$ref": f"#/components/schemas/{EVENT_OBJECTS[resource]}"},
+            "previous_attributes": {
+                "type": "object",
+                "description": "On updates: the changed fields' values before the change",
+            },
+        }
+        data["required"] = ["object"]
+    return {
+        "allOf": [
+            {"$ref": "#/components/schemas/Event"},
+            {
+                "type": "object",
+                "properties": {"type": {"type": "string", "const": event_type}, "data": data},
+            },
+        ]
+    }
+
+
+def _add_webhooks(schema: dict[str, Any]) -> None:
+    """One entry per event type of the catalog: what Faktura POSTs to a subscribed endpoint."""
+    webhooks: dict[str, Any] = {}
+    for event_type in sorted(EVENT_TYPES):
+        who = (
+            "the endpoint it is sent to, by `POST /v1/webhook_endpoints/{id}/test`"
+            if event_type == TEST_EVENT
+            else "every active endpoint subscribed to it or to `*`"
+        )
+        webhooks[event_type] = {
+            "post": {
+                "operationId": "on_" + event_type.replace(".", "_"),
+                "summary": f"The `{event_type}` event",
+                "description": f"Sent to {who}: the event exactly as `GET /v1/events/{{id}}` "
+                "shows it, signed by Standard Webhooks. Retried on anything but a 2xx answer "
+                "(docs/webhooks.md has the schedule).",
+                "tags": ["webhooks"],
+                "parameters": _DELIVERY_HEADERS,
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": _event_payload(event_type)}},
+                },
+                "responses": {
+                    "200": {
+                        "description": "Received. Any 2xx acknowledges the delivery; anything "
+                        "else, a redirect or no answer within 10 seconds is retried"
+                    }
+                },
+            }
+        }
+    schema["webhooks"] = webhooks
+
+
 def install(app: FastAPI) -> None:
     """Publish ErrorResponse under components/schemas, where every error response points, and
     the shared headers."""
@@ -184,6 +295,16 @@ def install(app: FastAPI) -> None:
             schemas["ErrorResponse"] = error_schema
             _lift_named(schema)
             _add_headers(schema)
+            _add_webhooks(schema)
+            base_url = app.state.runtime.settings.public_base_url
+            schema["servers"] = [
+                {"url": base_url, "description": "This server (FAKTURA_PUBLIC_URL)"}
+            ]
+            schema["info"]["contact"] = {
+                "name": "This server's documentation",
+                "url": f"{base_url}/docs",
+            }
+            schema["info"]["license"] = LICENSE
             app.openapi_schema = schema
         return app.openapi_schema
 
