@@ -7,7 +7,7 @@ call this module; it names here what they use of the others.
 """
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -36,6 +36,7 @@ from faktura.documents.lines import (
     total_lines,
 )
 from faktura.documents.models import Document
+from faktura.documents.output import document_out
 from faktura.documents.queries import DocumentFilters as DocumentFilters
 from faktura.documents.queries import get_document as get_document
 from faktura.documents.queries import list_documents as list_documents
@@ -547,3 +548,29 @@ async def record_sent(session: AsyncSession, tenant: Tenant, document_id: uuid.U
     await session.flush()
     await record_document_event(session, tenant, document, "sent")
     return document
+
+
+async def record_sent_all(
+    session: AsyncSession, tenant: Tenant, document_ids: Sequence[uuid.UUID]
+) -> None:
+    """`record_sent` for a batch of messages, a document id per message: the documents locked
+    together in id order, each one's `sent_at` written once, and a `{type}.sent` per message."""
+    await lock_invoices(session, tenant, list(document_ids))
+    now = utcnow()
+    documents = {}
+    for document_id in dict.fromkeys(document_ids):
+        document = await get_document(session, tenant, document_id, for_update=True)
+        document.sent_at = now
+        documents[document_id] = document
+    await session.flush()
+    shown = {document_id: document_out(document) for document_id, document in documents.items()}
+    for document_id in document_ids:
+        document = documents[document_id]
+        await record_event(
+            session,
+            tenant,
+            f"{document.type}.sent",
+            document.type,
+            document.id,
+            {"object": shown[document_id]},
+        )

@@ -399,20 +399,32 @@ Result = Outcome | TryLater | FailedBefore | NotTried
 
 
 async def record(session: AsyncSession, results: Mapping[Wanted, Result]) -> None:
-    """Record what became of each message that was `sending`; a message settled meanwhile (a
-    run that overran its lease) is left as it is."""
+    """Record what became of each message that was `sending` (a message settled meanwhile, by
+    a run that overran its lease, is left as it is). The documents of the messages sent are
+    locked together and written once each."""
     messages = await _locked_messages(session, list(results))
+    sent: dict[Tenant, list[Message]] = {}
     for wanted, result in results.items():
         message = messages.get(wanted.message_id)
         if message is None or message.status != service.SENDING:
             continue
         await _record_one(session, wanted.tenant, message, result)
+        if message.status == service.SENT:
+            sent.setdefault(wanted.tenant, []).append(message)
+    for tenant, went in sent.items():
+        await documents_service.record_sent_all(
+            session, tenant, [message.document_id for message in went]
+        )
+        for message in went:
+            await service.record_message_event(session, tenant, message, "sent")
     await session.flush()
 
 
 async def _record_one(
     session: AsyncSession, tenant: Tenant, message: Message, result: Result
 ) -> None:
+    """The message's new state (when it was sent, its document's and the events are the
+    caller's to write)."""
     now = utcnow()
     message.updated_at = now
     if isinstance(result, NotTried):
@@ -443,7 +455,7 @@ async def _record_outcome(
     session: AsyncSession, tenant: Tenant, message: Message, outcome: Outcome
 ) -> None:
     """Settle the message with what the server said (a transient answer here is the last
-    attempt's: the message failed)."""
+    attempt's: the message failed); `record` writes what a sent one brings."""
     message.last_response = outcome.response[:2000]
     if isinstance(outcome, Sent):
         message.status = service.SENT
@@ -455,8 +467,6 @@ async def _record_outcome(
         if outcome.refused:
             refused = "; ".join(f"{a}: {r}" for a, r in outcome.refused.items())
             message.error = f"refused: {refused}"
-        await documents_service.record_sent(session, tenant, message.document_id)
-        await service.record_message_event(session, tenant, message, "sent")
         return
     if isinstance(outcome, Refused) and outcome.recipients:
         for address, answer in outcome.recipients.items():

@@ -23,7 +23,8 @@ from faktura.core.errors import FakturaError
 from faktura.core.tenant import Tenant
 from faktura.einvoice import service as einvoice_service
 from faktura.email import delivery, reminders, service
-from faktura.email.smtp import Outcome, SmtpServer, Transient, deliver, mime_of
+from faktura.email.mime import message_of
+from faktura.email.smtp import Outcome, SmtpServer, Transient, deliver
 from faktura.jobs.kinds import JobBatch, JobContext, JobKind, PeriodicTask, Registry, every_interval
 from faktura.pdfs import service as pdfs_service
 from faktura.pdfs.render import RenderFailed
@@ -213,7 +214,7 @@ class _Delivery:
             return await asyncio.wait_for(
                 deliver(
                     outgoing.server,
-                    mime_of(outgoing.letter),
+                    message_of(outgoing.letter),
                     outgoing.sender,
                     outgoing.recipients,
                     seconds,

@@ -177,22 +177,30 @@ def _give_back(server: SmtpServer, client: aiosmtplib.SMTP) -> None:
 
 async def _send(
     client: aiosmtplib.SMTP,
-    message: EmailMessage,
+    message: EmailMessage | bytes,
     sender: str,
     recipients: list[str],
     seconds: float,
 ) -> tuple[dict[str, Any], str]:
-    errors, response = await client.send_message(
-        message, sender=sender, recipients=recipients, timeout=seconds
-    )
+    if isinstance(message, bytes):
+        errors, response = await client.sendmail(sender, recipients, message, timeout=seconds)
+    else:
+        errors, response = await client.send_message(
+            message, sender=sender, recipients=recipients, timeout=seconds
+        )
     return dict(errors), response
 
 
 async def deliver(
-    server: SmtpServer, message: EmailMessage, sender: str, recipients: list[str], seconds: float
+    server: SmtpServer,
+    message: EmailMessage | bytes,
+    sender: str,
+    recipients: list[str],
+    seconds: float,
 ) -> Outcome:
-    """One message over an open connection to `server` (or a new one); what it came to, never
-    an exception for the server's answers."""
+    """One message (as written out, or to be written by the SMTP client) over an open
+    connection to `server` (or a new one); what it came to, never an exception for the
+    server's answers."""
     client = _take_idle(server)
     try:
         if client is not None:
