@@ -6,7 +6,7 @@ UV_VERSION := 0.13.9
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast test-sqlite test-postgres lint format install system-deps clean migrate bench bench-smoke bench-compare wrk fuzz openapi-lint
+.PHONY: run test test-fast test-sqlite test-postgres lint format install system-deps clean migrate bench bench-smoke bench-compare wrk fuzz openapi-lint openapi-examples
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +68,10 @@ openapi-lint: install $(SPECTRAL)
 	$(BIN)/faktura openapi > var/openapi.json
 	$(BIN)/openapi-spec-validator var/openapi.json
 	$(SPECTRAL) lint var/openapi.json --ruleset .spectral.yaml --fail-severity=warn
+
+# The OpenAPI document's examples, recorded again from the tests' tour of the API (review the diff).
+openapi-examples: install
+	FAKTURA_WRITE_EXAMPLES=1 $(BIN)/pytest -p no:randomly -p no:xdist tests/api/test_openapi_examples.py
 
 format: install
 	$(BIN)/ruff check --fix src tests

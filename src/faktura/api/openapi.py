@@ -1,6 +1,8 @@
 """The OpenAPI document as generators and readers need it: short operation ids, the tags
 described, the shared error schema, and the headers every operation sends and takes."""
 
+import json
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
@@ -279,6 +281,27 @@ def _add_webhooks(schema: dict[str, Any]) -> None:
     schema["webhooks"] = webhooks
 
 
+# Each operation's request and answer, recorded from a tour of the API by the tests
+# (tests/api/example_tour.py), which also check that they stay true.
+EXAMPLES_PATH = Path(__file__).with_name("examples.json")
+
+
+def _add_examples(schema: dict[str, Any]) -> None:
+    examples = json.loads(EXAMPLES_PATH.read_text(encoding="utf-8"))
+    for methods in schema["paths"].values():
+        for operation in methods.values():
+            example = examples.get(operation["operationId"])
+            if example is None:
+                continue
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            if body is not None and "request" in example:
+                body["example"] = example["request"]
+            answer = operation["responses"].get(str(example["response"]["status"]), {})
+            content = answer.get("content", {}).get("application/json")
+            if content is not None:
+                content["example"] = example["response"]["body"]
+
+
 def install(app: FastAPI) -> None:
     """Publish ErrorResponse under components/schemas, where every error response points, and
     the shared headers."""
@@ -296,6 +319,7 @@ def install(app: FastAPI) -> None:
             _lift_named(schema)
             _add_headers(schema)
             _add_webhooks(schema)
+            _add_examples(schema)
             base_url = app.state.runtime.settings.public_base_url
             schema["servers"] = [
                 {"url": base_url, "description": "This server (FAKTURA_PUBLIC_URL)"}
