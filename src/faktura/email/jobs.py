@@ -13,6 +13,7 @@ import asyncio
 import logging
 import traceback
 import uuid
+import weakref
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
@@ -250,16 +251,35 @@ def outgoing_with(outgoing: delivery.Outgoing, attachments: list[Attachment]) ->
     )
 
 
+_turns: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _database_turn() -> asyncio.Lock:
+    """One batch of this process at a time decides or records (per event loop): that work is
+    the process's own CPU, which batches side by side would only share, all deciding together
+    and then all waiting on the mail servers together; taking turns, one batch's messages go
+    out while the next one's are decided."""
+    loop = asyncio.get_running_loop()
+    turn = _turns.get(loop)
+    if turn is None:
+        turn = _turns[loop] = asyncio.Lock()
+    return turn
+
+
 async def _deliver(batch: JobBatch) -> None:
     work = _Delivery(batch)
-    await _each_or_alone(batch, batch.runs, work.prepare)
+    async with _database_turn():
+        await _each_or_alone(batch, batch.runs, work.prepare)
     going = [run for run in batch.runs if run.job_id in work.outgoing]
     await work.attach(going)
     going = [run for run in going if run.job_id in work.outgoing]
     await work.send(going)
     answered = [run for run in batch.runs if run.job_id in work.results]
     if answered:
-        await _each_or_alone(batch, answered, work.record)
+        async with _database_turn():
+            await _each_or_alone(batch, answered, work.record)
 
 
 async def _send_reminders(ctx: JobContext) -> None:
