@@ -98,5 +98,22 @@ EXAMPLES ?= 25
 fuzz: install
 	$(BIN)/python -m bench.fuzz --db sqlite --db postgresql --max-examples $(EXAMPLES)
 
+# The Python SDK (sdk/python, docs in its README). Its models and resources are generated from
+# the OpenAPI document: `make sdk` writes them again; `make sdk-check` fails when the committed
+# ones differ from what this checkout's server generates, and lints the SDK (ruff, mypy strict);
+# `make sdk-test` runs its tests against a real server of its own.
+.PHONY: sdk sdk-check sdk-test
+sdk: install
+	$(BIN)/python sdk/python/generate.py
+
+sdk-check: install
+	$(BIN)/python sdk/python/generate.py --check
+	$(BIN)/ruff check sdk/python
+	$(BIN)/ruff format --check sdk/python
+	cd sdk/python && ../../$(BIN)/mypy
+
+sdk-test: install
+	cd sdk/python && ../../$(BIN)/pytest
+
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -221,27 +221,27 @@ class Schemas:
         if schema.get("allOf"):
             parts = schema["allOf"]
             return self.type_of(parts[0], inbound=inbound) if len(parts) == 1 else "Any"
-        kind = schema.get("type")
-        if isinstance(kind, list):
-            return self.union([self.type_of({**schema, "type": k}, inbound=inbound) for k in kind])
-        if kind == "string":
+        json_type = schema.get("type")
+        if isinstance(json_type, list):
+            return self.union([self.type_of({**schema, "type": k}, inbound=inbound) for k in json_type])
+        if json_type == "string":
             return {
                 "date": "dt.date",
                 "date-time": "dt.datetime",
                 "binary": "bytes",
             }.get(schema.get("format", ""), "str")
-        if kind == "integer":
+        if json_type == "integer":
             return "int"
-        if kind == "number":
+        if json_type == "number":
             return "Decimal | int | str" if inbound else "Decimal"
-        if kind == "boolean":
+        if json_type == "boolean":
             return "bool"
-        if kind == "null":
+        if json_type == "null":
             return "None"
-        if kind == "array":
+        if json_type == "array":
             item = self.type_of(schema.get("items"), inbound=inbound)
             return f"Sequence[{item}]" if inbound else f"builtins.list[{item}]"
-        if kind == "object" or "properties" in schema or "additionalProperties" in schema:
+        if json_type == "object" or "properties" in schema or "additionalProperties" in schema:
             extra = schema.get("additionalProperties")
             if isinstance(extra, dict) and extra and "properties" not in schema:
                 value = self.type_of(extra, inbound=inbound)

@@ -58,7 +58,7 @@ LINES: list[dict[str, Any]] = [
 ]
 
 
-def sync_scenario(client: Faktura, receiver: Receiver) -> None:  # noqa: PLR0915 - one long story
+def sync_scenario(client: Faktura, receiver: Receiver) -> None:
     today = dt.date.today()  # noqa: DTZ011 - the server's dates are the account's local ones
 
     # --- operations and the account -----------------------------------------------------------
@@ -166,7 +166,8 @@ def sync_scenario(client: Faktura, receiver: Receiver) -> None:  # noqa: PLR0915
 
     # --- invoices -----------------------------------------------------------------------------
     draft = client.invoices.create(customer_id=customer.id, line_items=LINES, status="draft")
-    assert draft.status == models.DocumentStatus.DRAFT and draft.number is None
+    assert draft.status == models.DocumentStatus.DRAFT
+    assert draft.number is None
     draft = client.invoices.update(draft.id, notes="Thank you", buyer_reference="PO-77")
     assert draft.notes == "Thank you"
     assert client.invoices.delete(draft.id).deleted is True
@@ -178,7 +179,8 @@ def sync_scenario(client: Faktura, receiver: Receiver) -> None:  # noqa: PLR0915
         buyer_reference="PO-78",
     )
     invoice = client.invoices.finalize(invoice.id)
-    assert invoice.status == models.DocumentStatus.PENDING and invoice.number
+    assert invoice.status == models.DocumentStatus.PENDING
+    assert invoice.number
     assert invoice.subtotal == Decimal("493.15")  # 300.00 + 49.90 + 1.5 × 95.50
     assert client.invoices.retrieve(invoice.id).total == invoice.total
     assert invoice.id in {d.id for d in client.invoices.list(customer_id=customer.id)}
@@ -187,7 +189,8 @@ def sync_scenario(client: Faktura, receiver: Receiver) -> None:  # noqa: PLR0915
     assert client.invoices.pdf_action(invoice.id, action="generate_pdf").pdf is not None
     assert client.invoices.pdf(invoice.id).startswith(b"%PDF")
     generated = client.invoices.action(invoice.id, action="generate_pdf")
-    assert isinstance(generated, models.Document) and generated.id == invoice.id
+    assert isinstance(generated, models.Document)
+    assert generated.id == invoice.id
     check = client.invoices.einvoice_check(invoice.id)
     assert check.ready, check.missing
     assert client.invoices.einvoice(invoice.id, format="ubl").lstrip().startswith(b"<?xml")
@@ -219,13 +222,15 @@ def sync_scenario(client: Faktura, receiver: Receiver) -> None:  # noqa: PLR0915
     receipt = client.receipts.create(customer_id=customer.id, line_items=LINES, status="draft")
     receipt = client.receipts.update(receipt.id, notes="Cash")
     receipt = client.receipts.finalize(receipt.id)
-    assert receipt.type == models.DocumentType.RECEIPT and receipt.number
+    assert receipt.type == models.DocumentType.RECEIPT
+    assert receipt.number
     assert client.receipts.retrieve(receipt.id).id == receipt.id
     assert receipt.id in {d.id for d in client.receipts.list()}
     assert client.receipts.pdf_action(receipt.id, action="generate_pdf").id == receipt.id
     assert client.receipts.pdf(receipt.id).startswith(b"%PDF")
     generated = client.receipts.action(receipt.id, action="generate_pdf")
-    assert isinstance(generated, models.Document) and generated.id == receipt.id
+    assert isinstance(generated, models.Document)
+    assert generated.id == receipt.id
     assert client.receipts.send(receipt.id).document_id == receipt.id
     assert client.receipts.cancel(receipt.id).status == models.DocumentStatus.CANCELLED
     receipt_draft = client.receipts.create(
@@ -248,7 +253,8 @@ def sync_scenario(client: Faktura, receiver: Receiver) -> None:  # noqa: PLR0915
     assert client.credit_notes.pdf_action(credit.id, action="generate_pdf").id == credit.id
     assert client.credit_notes.pdf(credit.id).startswith(b"%PDF")
     generated = client.credit_notes.action(credit.id, action="generate_pdf")
-    assert isinstance(generated, models.Document) and generated.id == credit.id
+    assert isinstance(generated, models.Document)
+    assert generated.id == credit.id
     assert client.credit_notes.einvoice_check(credit.id).ready
     assert client.credit_notes.einvoice(credit.id, format="cii").lstrip().startswith(b"<?xml")
     with pytest.raises(EXPECTED_ERRORS["retry_clearance_of_credit_note"]):
@@ -272,7 +278,8 @@ def sync_scenario(client: Faktura, receiver: Receiver) -> None:  # noqa: PLR0915
     assert client.quotes.pdf_action(quote.id, action="generate_pdf").id == quote.id
     assert client.quotes.pdf(quote.id).startswith(b"%PDF")
     generated = client.quotes.action(quote.id, action="generate_pdf")
-    assert isinstance(generated, models.Document) and generated.id == quote.id
+    assert isinstance(generated, models.Document)
+    assert generated.id == quote.id
     assert client.quotes.send(quote.id).document_id == quote.id
     assert client.quotes.accept(quote.id).status == models.DocumentStatus.ACCEPTED
     converted = client.quotes.convert(quote.id)
@@ -320,7 +327,8 @@ def sync_scenario(client: Faktura, receiver: Receiver) -> None:  # noqa: PLR0915
     assert template.id in {t.id for t in client.email_templates.list(stage="initial_send")}
     assert client.email_templates.update(template.id, name="Warm invoice").name == "Warm invoice"
     preview = client.email_templates.preview(template.id, document_id=invoice.id)
-    assert invoice.number is not None and invoice.number in preview.subject
+    assert invoice.number is not None
+    assert invoice.number in preview.subject
     assert template.id in {t.id for t in client.templates.list()}
     assert client.email_templates.delete(template.id).deleted is True
 
@@ -336,7 +344,8 @@ def sync_scenario(client: Faktura, receiver: Receiver) -> None:  # noqa: PLR0915
     aging = client.reports.aging(as_of=today)
     assert aging.as_of == today
     events = client.events.list(type="invoice.*", per_page=5)
-    assert events.data and all(e.type.startswith("invoice.") for e in events.data)
+    assert events.data
+    assert all(e.type.startswith("invoice.") for e in events.data)
     assert client.events.retrieve(events.data[0].id).id == events.data[0].id
     changes = client.accounting_changes.list(status="pending", per_page=10)
     marked = client.accounting_changes.update(
