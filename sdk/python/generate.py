@@ -223,7 +223,8 @@ class Schemas:
             return self.type_of(parts[0], inbound=inbound) if len(parts) == 1 else "Any"
         json_type = schema.get("type")
         if isinstance(json_type, list):
-            return self.union([self.type_of({**schema, "type": k}, inbound=inbound) for k in json_type])
+            each = [self.type_of({**schema, "type": k}, inbound=inbound) for k in json_type]
+            return self.union(each)
         if json_type == "string":
             return {
                 "date": "dt.date",

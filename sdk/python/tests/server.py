@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,7 +83,15 @@ class FakturaServer:
         key = self.cli("keys", "create", "--account", str(account["id"]), "--name", "SDK tests")
         return Credentials(account_id=str(account["id"]), api_key=str(key["key"]))
 
+    def create_accounts(self, *names: str) -> list[Credentials]:
+        """Accounts and a test key for each, the CLI calls of different accounts side by side
+        (each is a process of its own, seconds long)."""
+        with ThreadPoolExecutor(max_workers=len(names)) as pool:
+            return list(pool.map(self.create_account, names))
+
     def start(self) -> None:
+        """Migrates and starts `faktura serve`; `wait_until_ready` waits for it, so accounts can
+        be created meanwhile."""
         subprocess.run(
             [faktura_executable(), "migrate"],
             env=self.env,
@@ -97,8 +106,11 @@ class FakturaServer:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + 60
-        while True:  # readiness: the first answer of /healthz, within a minute
+
+    def wait_until_ready(self, timeout: float = 90) -> None:
+        assert self.process is not None
+        deadline = time.monotonic() + timeout
+        while True:  # readiness: the first answer of /healthz
             if self.process.poll() is not None:
                 raise RuntimeError(f"faktura serve exited: {self.log.read_text()}")
             try:
