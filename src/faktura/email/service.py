@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import Select, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -332,37 +332,39 @@ async def new_message(
     escalation_level: int = 0,
     payment_link_id: uuid.UUID | None = None,
 ) -> Message:
-    """The message row and its delivery job, in the caller's transaction."""
+    """The message row and its delivery job, written in the caller's transaction by two
+    INSERTs (no unit of work: a send request writes nothing else); the message is returned as
+    written, not added to the session."""
     message_id = uuid7()
     now = utcnow()
     due = max(scheduled_at, now)
-    message = Message(
-        id=message_id,
-        account_id=tenant.account_id,
-        livemode=tenant.livemode,
-        document_id=document_id,
-        customer_id=customer_id,
-        template_id=template_id,
-        stage=stage,
-        origin=origin,
-        reminder_key=reminder_key,
-        escalation_level=escalation_level,
-        status=SCHEDULED if due > now else QUEUED,
-        to_given=to,
-        cc_given=cc or [],
-        cc_self=cc_self,
-        attach_pdf=attach_pdf,
-        payment_link_id=payment_link_id,
-        to_addresses=[],
-        cc_addresses=[],
-        message_id_header=_message_id_header(message_id, sender),
-        scheduled_at=due,
-        attempts=0,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(message)
-    jobs.enqueue(
+    values: dict[str, Any] = {
+        "id": message_id,
+        "account_id": tenant.account_id,
+        "livemode": tenant.livemode,
+        "document_id": document_id,
+        "customer_id": customer_id,
+        "template_id": template_id,
+        "stage": stage,
+        "origin": origin,
+        "reminder_key": reminder_key,
+        "escalation_level": escalation_level,
+        "status": SCHEDULED if due > now else QUEUED,
+        "to_given": to,
+        "cc_given": cc or [],
+        "cc_self": cc_self,
+        "attach_pdf": attach_pdf,
+        "payment_link_id": payment_link_id,
+        "to_addresses": [],
+        "cc_addresses": [],
+        "message_id_header": _message_id_header(message_id, sender),
+        "scheduled_at": due,
+        "attempts": 0,
+        "created_at": now,
+        "updated_at": now,
+    }
+    await session.execute(insert(Message).values(**values))
+    await jobs.enqueue_now(
         session,
         DELIVER_KIND,
         {"message_id": str(message_id)},
@@ -370,8 +372,7 @@ async def new_message(
         run_at=due,
         dedupe_key=f"message:{message_id}",
     )
-    await session.flush()
-    return message
+    return Message(**values)
 
 
 async def send_document(
