@@ -226,11 +226,13 @@ class Schemas:
             each = [self.type_of({**schema, "type": k}, inbound=inbound) for k in json_type]
             return self.union(each)
         if json_type == "string":
-            return {
+            text = {
                 "date": "dt.date",
                 "date-time": "dt.datetime",
                 "binary": "bytes",
             }.get(schema.get("format", ""), "str")
+            # A caller may write a date as its ISO text as well.
+            return f"{text} | str" if inbound and text.startswith("dt.") else text
         if json_type == "integer":
             return "int"
         if json_type == "number":

@@ -33,7 +33,7 @@ class Seen:
     body: bytes
 
 
-TAG = {
+TAG: dict[str, Any] = {
     "id": "01a2412e-cb52-70a1-9860-a4535834b880",
     "object": "tag",
     "name": "vip",
