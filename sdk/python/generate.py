@@ -327,12 +327,17 @@ def render_models(document: dict[str, Any], schemas: Schemas) -> str:
                     field += "_"
                 used.add(field)
                 annotation = schemas.type_of(prop_schema, inbound=False)
-                if prop not in required and "None" not in split_union(annotation):
-                    annotation += " | None"
                 alias = f'Field(alias="{prop}")' if field != prop else ""
+                value = prop_schema.get("default") if isinstance(prop_schema, dict) else None
+                scalar = {str: "str", bool: "bool", int: "int"}.get(type(value))
                 if prop in required:
                     default = f" = {alias}" if alias else ""
+                elif scalar == annotation:  # `object: str = "document"`
+                    default = f" = Field(default={value!r}, alias={prop!r})" if alias else ""
+                    default = default or f" = {value!r}"
                 else:
+                    if "None" not in split_union(annotation):
+                        annotation += " | None"
                     default = f' = Field(default=None, alias="{prop}")' if alias else " = None"
                 out.append(f"    {field}: {annotation}{default}\n")
                 if isinstance(prop_schema, dict) and prop_schema.get("description"):

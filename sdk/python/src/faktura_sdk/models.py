@@ -19,7 +19,7 @@ class Account(FakturaModel):
 
     id: str
     """Account id"""
-    object: str | None = None
+    object: str = "account"
     name: str
     """Company name"""
     legal_name: str | None
@@ -108,7 +108,7 @@ class AccountingChange(FakturaModel):
 
     id: str
     """Change id, to pass to mark_synced or mark_failed"""
-    object: str | None = None
+    object: str = "accounting_change"
     change_type: str
     """What happened: the event type, e.g. `invoice.finalized`"""
     object_type: str
@@ -147,7 +147,7 @@ class AccountingChangesUpdate(FakturaModel):
 class AccountingChangesUpdated(FakturaModel):
     """AccountingChangesUpdated"""
 
-    object: str | None = None
+    object: str = "list"
     data: builtins.list[AccountingChange]
     """The changes, as they are now"""
 
@@ -212,7 +212,7 @@ class AgingCustomer(FakturaModel):
 class AgingReport(FakturaModel):
     """AgingReport"""
 
-    object: str | None = None
+    object: str = "aging"
     as_of: dt.date
     """Date the ages are counted to"""
     customer_id: str | None
@@ -244,7 +244,7 @@ class ApiKey(FakturaModel):
 
     id: str
     """Key id"""
-    object: str | None = None
+    object: str = "api_key"
     name: str
     """What the key is for"""
     mode: Annotated[Mode | str, OpenEnum(Mode)]
@@ -270,7 +270,7 @@ class ApiKey(FakturaModel):
 class ApiKeyCreate(FakturaModel):
     """ApiKeyCreate"""
 
-    name: str | None = None
+    name: str = "API key"
     """What the key is for"""
     mode: Annotated[Mode | str, OpenEnum(Mode)] | None = None
     """live or test; defaults to the mode of the key making the request"""
@@ -287,7 +287,7 @@ class ApiKeyCreated(FakturaModel):
 
     id: str
     """Key id"""
-    object: str | None = None
+    object: str = "api_key"
     name: str
     """What the key is for"""
     mode: Annotated[Mode | str, OpenEnum(Mode)]
@@ -315,7 +315,7 @@ class ApiKeyCreated(FakturaModel):
 class BalanceReport(FakturaModel):
     """BalanceReport"""
 
-    object: str | None = None
+    object: str = "balance"
     as_of: dt.date
     """Date that decides what is overdue"""
     customer_id: str | None
@@ -394,7 +394,7 @@ class BrandingPreview(FakturaModel):
 class BulkResult(FakturaModel):
     """BulkResult"""
 
-    object: str | None = None
+    object: str = "bulk_result"
     customers_matched: int
     """Distinct customers named in the request"""
     customers_changed: int
@@ -415,7 +415,7 @@ class BulkTags(FakturaModel):
 class ClearanceAuthorization(FakturaModel):
     """ClearanceAuthorization"""
 
-    object: str | None = None
+    object: str = "clearance_authorization"
     url: str
     """Send the account owner here: ITA asks them to grant Faktura access, then returns them to Faktura's callback, which keeps the tokens"""
     redirect_uri: str
@@ -461,8 +461,8 @@ class ClearanceProvider(FakturaEnum):
 class ClearanceSettingsDeleted(FakturaModel):
     """ClearanceSettingsDeleted"""
 
-    object: str | None = None
-    deleted: bool | None = None
+    object: str = "clearance_settings"
+    deleted: bool = True
     """Always true"""
 
 
@@ -473,7 +473,7 @@ class ClearanceSettingsIn(FakturaModel):
     """mydata: Greece's AADE; il_ita: the Israel Tax Authority (allocation numbers)"""
     environment: Annotated[ClearanceEnvironment | str, OpenEnum(ClearanceEnvironment)] | None = None
     """sandbox or production; test mode accepts only sandbox"""
-    require_before_send: bool | None = None
+    require_before_send: bool = False
     """Messages of a document awaiting clearance wait for it; one rejected or failed is not sent (the message fails with the reason)"""
     base_url: str | None = None
     """Reach the authority here instead of its own address (a test server)"""
@@ -488,7 +488,7 @@ class ClearanceSettingsIn(FakturaModel):
 class ClearanceSettingsOut(FakturaModel):
     """ClearanceSettingsOut"""
 
-    object: str | None = None
+    object: str = "clearance_settings"
     provider: Annotated[ClearanceProvider | str, OpenEnum(ClearanceProvider)]
     """The authority that clears this mode's documents"""
     environment: Annotated[ClearanceEnvironment | str, OpenEnum(ClearanceEnvironment)]
@@ -518,7 +518,7 @@ class Contact(FakturaModel):
 
     id: str
     """Contact id"""
-    object: str | None = None
+    object: str = "contact"
     customer_id: str
     """The customer it belongs to"""
     contact_name: str
@@ -564,9 +564,9 @@ class ContactCreate(FakturaModel):
     """Second phone number"""
     phone_type_secondary: Annotated[PhoneType | str, OpenEnum(PhoneType)] | None = None
     """Kind of the second phone"""
-    is_primary: bool | None = None
+    is_primary: bool = False
     """The customer's primary contact. Exactly one contact is primary; setting it demotes the previous one, and a customer's first contact is primary."""
-    escalation_level: int | None = None
+    escalation_level: int = 0
     """Who to reach first when collecting: 0 first, then 1…"""
     title: str | None = None
     """Job title"""
@@ -591,9 +591,9 @@ class ContactIn(FakturaModel):
     """Second phone number"""
     phone_type_secondary: Annotated[PhoneType | str, OpenEnum(PhoneType)] | None = None
     """Kind of the second phone"""
-    is_primary: bool | None = None
+    is_primary: bool = False
     """The customer's primary contact. Exactly one contact is primary; setting it demotes the previous one, and a customer's first contact is primary."""
-    escalation_level: int | None = None
+    escalation_level: int = 0
     """Who to reach first when collecting: 0 first, then 1…"""
     title: str | None = None
     """Job title"""
@@ -858,7 +858,7 @@ class Customer(FakturaModel):
     """Creation time (UTC)"""
     updated_at: dt.datetime
     """Last change (UTC)"""
-    object: str | None = None
+    object: str = "customer"
     reminders_enabled: bool
     """Whether the account's reminder policy sends this customer reminders"""
     contacts: builtins.list[Contact]
@@ -898,7 +898,7 @@ class CustomerCreate(FakturaModel):
     """At least one contact. The one marked is_primary (at most one), else the first, is the primary contact."""
     tags: builtins.list[str] | None = None
     """Tag ids or names; unknown names are created"""
-    reminders_enabled: bool | None = None
+    reminders_enabled: bool = True
     """false: the account's reminder policy sends this customer nothing"""
 
 
@@ -953,7 +953,7 @@ class Dispute(FakturaModel):
 
     id: str
     """Dispute id"""
-    object: str | None = None
+    object: str = "dispute"
     invoice_id: str
     """Disputed invoice"""
     amount: Decimal
@@ -1003,7 +1003,7 @@ class Document(FakturaModel):
 
     id: str
     """Document id"""
-    object: str | None = None
+    object: str = "document"
     type: Annotated[DocumentType | str, OpenEnum(DocumentType)]
     """invoice, quote, credit_note or receipt"""
     number: str | None
@@ -1151,7 +1151,7 @@ class DocumentCreate(FakturaModel):
     """The buyer's purchase order number (EN 16931 BT-13)"""
     related_document_id: str | None = None
     """Credit notes: the invoice they reduce (required)"""
-    source_type: str | None = None
+    source_type: str = "api"
     """`import` for documents brought from another system"""
     amount_due: Decimal | None = None
     """Invoices: what is still due, 0 to the total; the rest was paid outside Faktura and is recorded as external_payment_amount"""
@@ -1163,9 +1163,9 @@ class DocumentCreate(FakturaModel):
     """Which of the account's `payment_methods` the customer is asked to pay with (seed 001's `paymentmethodId` is accepted too); the account's first if omitted, none if it has none"""
     locale: str | None = None
     """BCP 47 locale the PDF and emails speak, e.g. he-IL; null: the customer's, else the account's"""
-    generate_pdf: bool | None = None
+    generate_pdf: bool = False
     """Render and archive the PDF in this request (an issued document's PDF is otherwise archived by a background job right after; a draft's is never stored)"""
-    send_email: bool | None = None
+    send_email: bool = False
     """Email it to the customer after this request, as `POST …/send` with its defaults would (the message is in GET /v1/messages?document_id=)"""
 
 
@@ -1260,7 +1260,7 @@ class DocumentUpdate(FakturaModel):
 class EinvoiceCheck(FakturaModel):
     """EinvoiceCheck"""
 
-    object: str | None = None
+    object: str = "einvoice_check"
     ready: bool
     """Whether the document makes a valid e-invoice now"""
     missing: builtins.list[MissingTerm]
@@ -1279,7 +1279,7 @@ class ElectronicAddress(FakturaModel):
 class EmailSettings(FakturaModel):
     """EmailSettings"""
 
-    object: str | None = None
+    object: str = "email_settings"
     from_name: str | None
     """Display name of the sender"""
     from_address: str | None
@@ -1320,10 +1320,10 @@ class EmailTemplate(FakturaModel):
 
     id: str
     """Template id (a system template's never changes)"""
-    object: str | None = None
+    object: str = "email_template"
     system: bool
     """A template of Faktura's (read-only) or the account's own"""
-    type: str | None = None
+    type: str = "email"
     """Always email (seed 003)"""
     name: str
     """What the template is for"""
@@ -1352,7 +1352,7 @@ class EmailTemplateCreate(FakturaModel):
     """What the template is for"""
     stage: Annotated[EmailStage | str, OpenEnum(EmailStage)]
     """When the template is used: initial_send (an invoice), reminder (before or on the due date), overdue, receipt, quote, credit_note, payment_link"""
-    locale: str | None = None
+    locale: str = "en"
     """Language of the template, e.g. he or el-GR"""
     subject: str
     """Subject line; Jinja2 (sandboxed); the variables are in docs/email.md"""
@@ -1367,8 +1367,8 @@ class EmailTemplateDeleted(FakturaModel):
 
     id: str
     """The template's id"""
-    object: str | None = None
-    deleted: bool | None = None
+    object: str = "email_template"
+    deleted: bool = True
     """Always true"""
 
 
@@ -1444,7 +1444,7 @@ class Event(FakturaModel):
 
     id: str
     """Event id; also the webhook-id of its deliveries"""
-    object: str | None = None
+    object: str = "event"
     type: Annotated[EventType | str, OpenEnum(EventType)]
     """Event type, e.g. `invoice.finalized`"""
     object_type: str
@@ -1470,7 +1470,6 @@ class EventSubscription(FakturaEnum):
     CONTACT_CREATED = "contact.created"
     CONTACT_DELETED = "contact.deleted"
     CONTACT_UPDATED = "contact.updated"
-    CREDIT_NOTE_CANCELLED = "credit_note.cancelled"
     CREDIT_NOTE_CLEARANCE_FAILED = "credit_note.clearance_failed"
     CREDIT_NOTE_CLEARED = "credit_note.cleared"
     CREDIT_NOTE_CREATED = "credit_note.created"
@@ -1550,7 +1549,6 @@ class EventType(FakturaEnum):
     CONTACT_CREATED = "contact.created"
     CONTACT_DELETED = "contact.deleted"
     CONTACT_UPDATED = "contact.updated"
-    CREDIT_NOTE_CANCELLED = "credit_note.cancelled"
     CREDIT_NOTE_CLEARANCE_FAILED = "credit_note.clearance_failed"
     CREDIT_NOTE_CLEARED = "credit_note.cleared"
     CREDIT_NOTE_CREATED = "credit_note.created"
@@ -1665,7 +1663,7 @@ class Item(FakturaModel):
 
     id: str
     """Item id"""
-    object: str | None = None
+    object: str = "item"
     name: str
     """Name shown on documents"""
     description: str | None
@@ -1715,7 +1713,7 @@ class ItemCreate(FakturaModel):
     """included: unit_price is gross (VAT inside); excluded: VAT is added on top; exempt: no VAT"""
     vat_rate_id: str | None = None
     """Id of one of the account's vat_rates (see GET /v1/account)"""
-    active: bool | None = None
+    active: bool = True
     """Offered for new documents; false archives it"""
 
 
@@ -1724,7 +1722,7 @@ class ItemDeleted(FakturaModel):
 
     id: str
     """Item id"""
-    object: str | None = None
+    object: str = "item"
     deleted: bool
     """True when the item was removed"""
     archived: bool
@@ -2107,7 +2105,7 @@ class Message(FakturaModel):
 
     id: str
     """Message id"""
-    object: str | None = None
+    object: str = "message"
     livemode: bool
     """False for test mode: never sent through a real server"""
     document_id: str
@@ -2197,13 +2195,13 @@ class Mode(FakturaEnum):
 class MydataOptions(FakturaModel):
     """MydataOptions"""
 
-    supply: str | None = None
+    supply: str = "services"
     """What the account sells: picks the invoice type (1.x goods, 2.x services) and the default income classification (category1_1 or category1_3)"""
     income_classification: IncomeClassification | None = None
     """The classification of every row; by default the category of `supply` and the type of the buyer (E3_561_001 Greek business, E3_561_005 EU, E3_561_006 abroad, E3_561_003 retail)"""
     vat_exemption_category: int | None = None
     """myDATA's VAT exemption category (1–31) of rows without VAT; required when a document has one"""
-    payment_method: int | None = None
+    payment_method: int = 5
     """myDATA's payment method type of invoices (5: on credit)"""
 
 
@@ -2292,7 +2290,7 @@ class Payment(FakturaModel):
 
     id: str
     """Payment id"""
-    object: str | None = None
+    object: str = "payment"
     amount: Decimal
     """Amount received"""
     currency: str
@@ -2346,7 +2344,7 @@ class PaymentCreate(FakturaModel):
     """ISO 4217; the invoice's or customer's currency if omitted"""
     payment_date: dt.date
     """When the money was received"""
-    payment_method: str | None = None
+    payment_method: str = "other"
     """One of ach, check, wire, card, cash, bit, other, or the id or name of one of the account's payment_methods"""
     payer_name: str | None = None
     """Who paid"""
@@ -2362,7 +2360,7 @@ class PaymentCreate(FakturaModel):
     """Apply the payment (up to its amount) to this one invoice"""
     allocations: builtins.list[AllocationIn] | None = None
     """Apply parts of the payment to several invoices"""
-    reviewed: bool | None = None
+    reviewed: bool = False
     """Whether someone has checked this payment"""
     installments: int | None = None
     """A card payment the acquirer splits into this many installments (its split, not a Faktura payment plan)"""
@@ -2373,7 +2371,7 @@ class PaymentLink(FakturaModel):
 
     id: str
     """Payment link id"""
-    object: str | None = None
+    object: str = "payment_link"
     url: str
     """The hosted payment page, FAKTURA_PUBLIC_URL/pay/<token>; the token holds 256 random bits"""
     status: Annotated[PaymentLinkStatus | str, OpenEnum(PaymentLinkStatus)]
@@ -2415,11 +2413,11 @@ class PaymentLinkCreate(FakturaModel):
     """The invoice to pay: issued, with money due, not paid, cancelled or in dispute"""
     amount: Decimal | None = None
     """What the link asks for, at most the invoice's amount due; the amount due when omitted"""
-    expiry_hours: int | None = None
+    expiry_hours: int = 72
     """Hours until the link expires (1–8760)"""
-    installments: int | None = None
+    installments: int = 1
     """The most card installments the payer may choose (1–36)"""
-    single_use: bool | None = None
+    single_use: bool = True
     """Completed by its first payment; false: usable until the invoice is paid or the link expires"""
     metadata: dict[str, Any] | None = None
     """Your own key-value pairs"""
@@ -2439,7 +2437,7 @@ class PaymentPlan(FakturaModel):
 
     id: str
     """Payment plan id"""
-    object: str | None = None
+    object: str = "payment_plan"
     invoice_id: str
     """Invoice paid in installments"""
     status: str
@@ -2523,17 +2521,17 @@ class PhoneType(FakturaEnum):
 class ProviderAccountDeleted(FakturaModel):
     """ProviderAccountDeleted"""
 
-    object: str | None = None
+    object: str = "payment_provider"
     provider: str
     """The provider removed"""
-    deleted: bool | None = None
+    deleted: bool = True
     """Always true"""
 
 
 class ProviderAccountList(FakturaModel):
     """ProviderAccountList"""
 
-    object: str | None = None
+    object: str = "list"
     data: builtins.list[ProviderAccountOut]
     """The providers of this mode, by name"""
 
@@ -2541,7 +2539,7 @@ class ProviderAccountList(FakturaModel):
 class ProviderAccountOut(FakturaModel):
     """ProviderAccountOut"""
 
-    object: str | None = None
+    object: str = "payment_provider"
     provider: str
     """stripe"""
     livemode: bool
@@ -2623,14 +2621,14 @@ class ReminderStepIn(FakturaModel):
     """Template stage; default: reminder before or on the due date, overdue after"""
     template_id: str | None = None
     """A template instead of a stage"""
-    escalation_level: int | None = None
+    escalation_level: int = 0
     """Goes to the primary contact and the contacts of this level or lower"""
 
 
 class Reminders(FakturaModel):
     """Reminders"""
 
-    object: str | None = None
+    object: str = "reminder_policy"
     enabled: bool
     """Whether reminders are sent"""
     send_hour: int
@@ -2644,9 +2642,9 @@ class Reminders(FakturaModel):
 class RemindersUpdate(FakturaModel):
     """RemindersUpdate"""
 
-    enabled: bool | None = None
+    enabled: bool = True
     """Whether reminders are sent"""
-    send_hour: int | None = None
+    send_hour: int = 9
     """Hour of the day they go out, in the account's time zone"""
     steps: builtins.list[ReminderStepIn] | None = None
     """The steps (replaced whole)"""
@@ -2661,13 +2659,13 @@ class SendAction(FakturaModel):
     """Recipients; omitted: the customer's primary contact (else the customer's email), looked up when the message goes out"""
     cc: builtins.list[str] | None = None
     """Copy recipients"""
-    cc_self: bool | None = None
+    cc_self: bool = False
     """Copy the account (its reply-to address, else its email)"""
     scheduled_date: dt.datetime | None = None
     """When to send (ISO 8601 with offset); omitted, null or past: now"""
-    attach_pdf: bool | None = None
+    attach_pdf: bool = True
     """Attach the document's PDF"""
-    include_payment_link: bool | None = None
+    include_payment_link: bool = False
     """Invoices: create a payment link for the amount due (valid 72 hours from when the message goes out) and print it in the message (`payment_link_url`)"""
     pdf_base64: str | None = None
     """Ignored by send"""
@@ -2682,13 +2680,13 @@ class SendRequest(FakturaModel):
     """Recipients; omitted: the customer's primary contact (else the customer's email), looked up when the message goes out"""
     cc: builtins.list[str] | None = None
     """Copy recipients"""
-    cc_self: bool | None = None
+    cc_self: bool = False
     """Copy the account (its reply-to address, else its email)"""
     scheduled_date: dt.datetime | None = None
     """When to send (ISO 8601 with offset); omitted, null or past: now"""
-    attach_pdf: bool | None = None
+    attach_pdf: bool = True
     """Attach the document's PDF"""
-    include_payment_link: bool | None = None
+    include_payment_link: bool = False
     """Invoices: create a payment link for the amount due (valid 72 hours from when the message goes out) and print it in the message (`payment_link_url`)"""
 
 
@@ -2762,7 +2760,7 @@ class Supplier(FakturaModel):
     """Creation time (UTC)"""
     updated_at: dt.datetime
     """Last change (UTC)"""
-    object: str | None = None
+    object: str = "supplier"
 
 
 class SupplierCreate(FakturaModel):
@@ -2828,7 +2826,7 @@ class Suppression(FakturaModel):
 
     id: str
     """Suppression id"""
-    object: str | None = None
+    object: str = "email_suppression"
     email: str
     """The address (lower case)"""
     reason: str
@@ -2844,7 +2842,7 @@ class SuppressionCreate(FakturaModel):
 
     email: str
     """An address to stop sending to (a bounce seen elsewhere)"""
-    reason: str | None = None
+    reason: str = "added through the API"
     """Why"""
 
 
@@ -2853,8 +2851,8 @@ class SuppressionDeleted(FakturaModel):
 
     email: str
     """The address; messages to it go out again"""
-    object: str | None = None
-    deleted: bool | None = None
+    object: str = "email_suppression"
+    deleted: bool = True
     """Always true"""
 
 
@@ -2863,7 +2861,7 @@ class Tag(FakturaModel):
 
     id: str
     """Tag id"""
-    object: str | None = None
+    object: str = "tag"
     name: str
     """Name"""
     customer_count: int
@@ -2922,7 +2920,7 @@ class TaxBreakdown(FakturaModel):
 class TemplatePreview(FakturaModel):
     """TemplatePreview"""
 
-    object: str | None = None
+    object: str = "email_preview"
     subject: str
     """Rendered subject"""
     html_body: str
@@ -2960,7 +2958,7 @@ class VatRateIn(FakturaModel):
     """Label, e.g. 'Standard'"""
     rate: Decimal
     """Percentage: 17 means 17 %"""
-    category: str | None = None
+    category: str = "S"
     """EN 16931 VAT category (UNCL 5305): S standard, Z zero, E exempt, AE reverse charge, K intra-EU, G export, O outside scope, L/M Canary/Ceuta"""
 
 
@@ -2994,7 +2992,7 @@ class WebhookDelivery(FakturaModel):
 
     id: str
     """Delivery id"""
-    object: str | None = None
+    object: str = "webhook_delivery"
     endpoint_id: str
     """Endpoint it goes to"""
     event_id: str
@@ -3036,7 +3034,7 @@ class WebhookEndpoint(FakturaModel):
 
     id: str
     """Endpoint id"""
-    object: str | None = None
+    object: str = "webhook_endpoint"
     url: str
     """Where events are POSTed"""
     events: builtins.list[str]
@@ -3064,7 +3062,7 @@ class WebhookEndpointCreate(FakturaModel):
     """Event types to receive (see the catalog in docs/webhooks.md), or `["*"]` for all"""
     description: str | None = None
     """What the endpoint is for"""
-    is_active: bool | None = None
+    is_active: bool = True
     """Whether events are delivered to it"""
 
 
@@ -3073,7 +3071,7 @@ class WebhookEndpointDeleted(FakturaModel):
 
     id: str
     """Endpoint id"""
-    object: str | None = None
+    object: str = "webhook_endpoint"
     deleted: bool
     """Always true"""
 
@@ -3098,7 +3096,7 @@ class WebhookEndpointWithSecret(FakturaModel):
 
     id: str
     """Endpoint id"""
-    object: str | None = None
+    object: str = "webhook_endpoint"
     url: str
     """Where events are POSTed"""
     events: builtins.list[str]
