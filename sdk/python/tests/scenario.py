@@ -395,3 +395,5 @@ async def async_scenario(client: AsyncFaktura) -> None:
         await client.customers.retrieve(str(uuid.uuid4()))
     cancelled = await client.invoices.cancel(invoice.id)
     assert cancelled.status == models.DocumentStatus.CANCELLED
+    assert client.last_response is not None
+    assert client.last_response.operation_id == "cancel_invoice"

@@ -99,6 +99,9 @@ class FakturaServer:
             timeout=120,
             check=True,
         )
+        self._spawn()
+
+    def _spawn(self) -> None:
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
                 [faktura_executable(), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
@@ -110,9 +113,17 @@ class FakturaServer:
     def wait_until_ready(self, timeout: float = 90) -> None:
         assert self.process is not None
         deadline = time.monotonic() + timeout
+        respawns = 2  # the free port may be taken between finding it and binding it
         while True:  # readiness: the first answer of /healthz
             if self.process.poll() is not None:
-                raise RuntimeError(f"faktura serve exited: {self.log.read_text()}")
+                log = self.log.read_text()
+                if "in use" not in log or not respawns:
+                    raise RuntimeError(f"faktura serve exited: {log}")
+                respawns -= 1
+                self.port = free_port()
+                self.base_url = f"http://127.0.0.1:{self.port}"
+                self.env["FAKTURA_PUBLIC_URL"] = self.base_url
+                self._spawn()
             try:
                 if httpx.get(f"{self.base_url}/healthz", timeout=1).status_code == 200:
                     return

@@ -3,6 +3,7 @@ response."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -10,8 +11,9 @@ import httpx
 import pytest
 
 import faktura_sdk
-from faktura_sdk import ERROR_CLASSES, Faktura, models
+from faktura_sdk import ERROR_CLASSES, AsyncFaktura, Faktura, models
 from faktura_sdk._json import loads
+from tests.scripted import TAG
 from tests.server import Credentials, FakturaServer
 
 TEST_KEY = "fk_test_" + "c" * 32
@@ -196,3 +198,23 @@ def test_the_last_response_and_idempotent_replays(
         with pytest.raises(faktura_sdk.ValidationError) as raised:
             client.invoices.list(per_page=500)
         assert raised.value.param == "per_page"
+
+
+def test_the_last_response_is_each_asyncio_tasks_own() -> None:
+    async def handler(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(0)  # let the other task's request interleave
+        return httpx.Response(200, json={**TAG, "id": request.url.path.rsplit("/", 1)[-1]})
+
+    async def fetch(client: AsyncFaktura, tag_id: str) -> str | None:
+        for _ in range(5):
+            await client.tags.retrieve(tag_id)
+            await asyncio.sleep(0)
+        response = client.last_response
+        return None if response is None else response.http_response.request.url.path
+
+    async def run() -> list[str | None]:
+        http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+        async with AsyncFaktura(TEST_KEY, "http://faktura.test", http_client=http) as client:
+            return list(await asyncio.gather(fetch(client, "a"), fetch(client, "b")))
+
+    assert asyncio.run(run()) == ["/v1/tags/a", "/v1/tags/b"]
