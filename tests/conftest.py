@@ -22,9 +22,19 @@ from faktura.config import Settings
 from faktura.core.clock import set_clock
 from faktura.db.migrate import upgrade_to_head
 from faktura.db.session import Database, database_from_url
-from tests import declared, read_only
+from tests import declared, emitted, read_only
 from tests.accounts.factories import ApiClient, create_account_with_key
 from tests.documents.factories import assert_documents_rendered
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    emitted.hand_over(session)
+    emitted.check(session)
+
+
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: the controller hears of each worker's end
+def pytest_testnodedown(node: object) -> None:
+    emitted.collect(node)
 
 
 def _worker() -> str:

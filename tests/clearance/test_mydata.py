@@ -526,3 +526,28 @@ async def test_a_rejected_document_corrected_is_submitted_again(
     assert ("GET", "/RequestTransmittedDocs") in aade.requests  # asked first: never sent twice
     assert_error(twice, 409, "invalid_state")
     assert_error(unknown, 404, "not_found")
+
+
+async def test_a_rejected_credit_note_is_shown_with_its_own_event(
+    api: ApiClient, db: Database, settings: Settings, aade: FakeAade
+) -> None:
+    rates = await greek_seller(api, aade)
+    invoice = await _issue(api, rates, await greek_buyer(api))
+    await _submit(api, db, settings)
+    credit = await api.post(
+        "/v1/credit_notes",
+        json={
+            "related_document_id": invoice["id"],
+            "line_items": [line(unit_price="50.00", vat_rate_id=rates["Standard"])],
+        },
+    )
+    assert credit.status_code == 201, credit.text
+    aade.next_answers.append("reject")
+
+    await _submit(api, db, settings)
+
+    shown = (await api.get(f"/v1/credit_notes/{credit.json()['id']}")).json()
+    assert shown["clearance"]["status"] == "rejected"
+    [event] = await _events(api, "credit_note.clearance_failed")
+    assert event["object_id"] == shown["id"]
+    assert await _events(api, "invoice.clearance_failed") == []

@@ -8,6 +8,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from pypdf import PdfWriter
 
 from faktura.config import Settings
@@ -33,7 +34,7 @@ def _b64(data: bytes) -> str:
 
 
 async def _document(api: ApiClient, document: dict[str, Any]) -> dict[str, Any]:
-    response = await api.get(f"/v1/invoices/{document['id']}")
+    response = await api.get(f"/v1/documents/{document['id']}")
     result: dict[str, Any] = exact(response)
     return result
 
@@ -257,15 +258,29 @@ async def test_another_accounts_or_an_unknown_document_is_404(api: ApiClient) ->
     assert (await _document(api, invoice))["pdf"]["status"] == "pending"
 
 
+@pytest.mark.parametrize(
+    ("path", "doc_type"),
+    [
+        ("invoices", "invoice"),
+        ("quotes", "quote"),
+        ("credit_notes", "credit_note"),
+        ("receipts", "receipt"),
+    ],
+)
 async def test_a_render_that_keeps_failing_is_retried_then_reported_and_the_document_stays(
-    api: ApiClient, db: Database, settings: Settings, clock: list[Any]
+    api: ApiClient, db: Database, settings: Settings, clock: list[Any], path: str, doc_type: str
 ) -> None:
     png = image("PNG")
     account = exact(await api.post("/v1/account/logo", json={"logo_base64": _b64(png)}))
     # The store loses the logo: every render of this account now fails.
     sha256 = account["branding"]["logo"]["sha256"]
     logo_file = settings.files_dir / "logos" / str(api.account_id) / sha256
-    invoice = await create_document(api)
+    reduces: dict[str, Any] = {}
+    if doc_type == "credit_note":  # a credit note names the invoice it reduces: archived first
+        reduced = await create_document(api)
+        await run_archive_jobs(db, settings, api.account_id)
+        reduces = {"related_document_id": reduced["id"], "customer_id": reduced["customer_id"]}
+    invoice = await create_document(api, path, **reduces)
     logo_file.unlink()
     before = await _document(api, invoice)
 
@@ -281,7 +296,7 @@ async def test_a_render_that_keeps_failing_is_retried_then_reported_and_the_docu
     assert {k: v for k, v in after.items() if k not in ("pdf", "updated_at")} == {
         k: v for k, v in before.items() if k not in ("pdf", "updated_at")
     }
-    failed = await events(api, "invoice.pdf_failed")
+    failed = await events(api, f"{doc_type}.pdf_failed")
     assert [e["data"]["object"]["id"] for e in failed] == [invoice["id"]]
     assert failed[0]["data"]["object"]["pdf"]["status"] == "failed"
 

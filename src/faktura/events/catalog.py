@@ -19,7 +19,12 @@ EVENT_TYPES: frozenset[str] = frozenset(
     {
         *(f"invoice.{a}" for a in (*_DOCUMENT_ACTIONS, *_CLEARANCE_ACTIONS, "paid", "overdue")),
         *(f"quote.{a}" for a in (*_DOCUMENT_ACTIONS, "accepted", "declined", "converted")),
-        *(f"credit_note.{a}" for a in (*_DOCUMENT_ACTIONS, *_CLEARANCE_ACTIONS)),
+        # A credit note is never cancelled: it stays issued, and another document corrects it.
+        *(
+            f"credit_note.{a}"
+            for a in (*_DOCUMENT_ACTIONS, *_CLEARANCE_ACTIONS)
+            if a != "cancelled"
+        ),
         *(f"receipt.{a}" for a in _DOCUMENT_ACTIONS),
         *(f"payment.{a}" for a in ("created", "matched", "refunded")),
         *(f"message.{a}" for a in ("sent", "failed", "bounced")),

@@ -17,6 +17,7 @@ from faktura.core.errors import NotFound
 from faktura.core.ids import uuid7
 from faktura.core.tenant import Tenant, current_request_id
 from faktura.db.pagination import Page, PageParams, paginate, tenant_rows
+from faktura.events.catalog import EVENT_TYPES
 from faktura.events.models import Event
 
 Consumer = Callable[[AsyncSession, Event], Awaitable[object]]
@@ -44,6 +45,8 @@ async def record_event(
     `data` is the object as the API shows it (JSON-ready: decimals as strings are not needed,
     the JSON column keeps what the encoder gives).
     """
+    if event_type not in EVENT_TYPES:
+        raise ValueError(f"event type {event_type!r} is not in the catalog (events/catalog.py)")
     event = Event(
         id=uuid7(),
         account_id=tenant.account_id,
