@@ -521,7 +521,7 @@ def render_resources(document: dict[str, Any], schemas: Schemas) -> str:
         "from decimal import Decimal\n"
         "from typing import Annotated, Any, Literal, Unpack, cast\n\n"
         "from ._base_client import NOT_GIVEN, AsyncAPIClient, NotGiven, RequestOptions, "
-        "SyncAPIClient, path_param\n"
+        "SyncAPIClient, WholeBody, path_param\n"
         "from ._models import OpenEnum\n"
         "from ._pagination import AsyncPaginator, SyncPage, sync_page\n"
         "from ._resource import AsyncResource, SyncResource\n"
@@ -591,7 +591,7 @@ def render_method(operation: Operation, asynchronous: bool) -> str:
     path_expr = f'f"{path}"' if operation.path_args else repr(path)
     query = "{" + ", ".join(f"{wire!r}: {name}" for name, wire in operation.query_args) + "}"
     if operation.body_whole:
-        body = "{'__body__': " + operation.body_whole + "}"
+        body = f"WholeBody({operation.body_whole})"
     else:
         body = "{" + ", ".join(f"{wire!r}: {name}" for name, wire in operation.body_args) + "}"
 

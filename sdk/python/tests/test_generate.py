@@ -29,6 +29,15 @@ assert callable(client.invoices.remind)
 assert callable(client.widgets.list)
 assert callable(client.invoices.cancel_invoice) and callable(client.invoices.cancel_of_invoice)
 assert OPERATIONS["remind_invoice"] == ("POST", "/v1/invoices/{document_id}/remind")
+import httpx, json
+sent = []
+def answer(request):
+    sent.append(request)
+    return httpx.Response(202)
+http = httpx.Client(transport=httpx.MockTransport(answer))
+mocked = faktura_sdk.Faktura("fk_test_x", http_client=http)
+assert mocked.widgets.create(body=[1, "two"]) is None
+assert json.loads(sent[0].content) == [1, "two"]
 print("ok")
 """
 
@@ -53,7 +62,17 @@ def changed(document: dict[str, Any]) -> dict[str, Any]:
         "post": {**copy.deepcopy(finalize), "operationId": "cancel_of_invoice"}
     }
     list_tags = copy.deepcopy(paths["/v1/tags"]["get"])
-    paths["/v1/widgets"] = {"get": {**list_tags, "operationId": "list_widgets"}}
+    paths["/v1/widgets"] = {
+        "get": {**list_tags, "operationId": "list_widgets"},
+        "post": {  # a body that is an array, not an object's fields
+            "operationId": "create_widgets",
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": {"type": "array", "items": {}}}},
+            },
+            "responses": {"202": {"description": "Accepted"}},
+        },
+    }
     return changed
 
 

@@ -134,3 +134,17 @@ def test_back_off_doubles_with_jitter_and_honours_retry_after() -> None:
     assert base._retry_delay(0, dated) == 0  # a date in the past: at once
     too_long = httpx.Response(429, headers={"Retry-After": "3600"})
     assert not base._should_retry(too_long, faktura_sdk.RateLimitError("x", status=429))
+
+
+def test_a_request_that_cannot_be_sent_is_not_retried() -> None:
+    seen: list[httpx.Request] = []
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        raise httpx.LocalProtocolError("Illegal header value")
+
+    http = httpx.Client(transport=httpx.MockTransport(refuse))
+    client = Faktura(KEY, "http://faktura.test", http_client=http, initial_retry_delay=30)
+    with pytest.raises(faktura_sdk.APIConnectionError, match="Illegal header"):
+        client.tags.list()
+    assert len(seen) == 1

@@ -41,6 +41,8 @@ T = TypeVar("T")
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_MAX_RETRIES = 2
+# Failures of the connection that another attempt may not meet; a malformed URL or header would.
+RETRYABLE_TRANSPORT_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
 # A Retry-After longer than this is not waited out: the error is raised for the caller to decide.
 MAX_RETRY_AFTER = 60.0
 
@@ -83,6 +85,13 @@ class APIResponse:
     @property
     def idempotent_replayed(self) -> bool:
         return bool(self.http_response.headers.get("idempotent-replayed") == "true")
+
+
+@dataclass(frozen=True)
+class WholeBody:
+    """A request body that is not an object of named fields (an array, say): sent as it is."""
+
+    value: Any
 
 
 def path_param(value: Any) -> str:
@@ -173,7 +182,7 @@ class BaseClient:
         method: str,
         path: str,
         query: Mapping[str, Any] | None,
-        body: Mapping[str, Any] | None,
+        body: Mapping[str, Any] | WholeBody | None,
         body_required: bool,
         options: RequestOptions,
     ) -> tuple[str, dict[str, Any], bytes | None, dict[str, str], str | None]:
@@ -185,8 +194,8 @@ class BaseClient:
             {k: _json.query_value(v) for k, v in (options.get("extra_query") or {}).items()}
         )
         payload: Any
-        if body is not None and "__body__" in body:  # a body that is not one object's fields
-            payload = body["__body__"]
+        if isinstance(body, WholeBody):
+            payload = body.value
             content = None if payload is NOT_GIVEN else _json.dumps(payload)
         else:
             payload = clean(body or {})
@@ -252,7 +261,7 @@ class SyncAPIClient(BaseClient):
         *,
         cast_to: Any,
         query: Mapping[str, Any] | None = None,
-        body: Mapping[str, Any] | None = None,
+        body: Mapping[str, Any] | WholeBody | None = None,
         body_required: bool = False,
         options: RequestOptions,
     ) -> Any:
@@ -265,7 +274,7 @@ class SyncAPIClient(BaseClient):
         method: str,
         path: str,
         query: Mapping[str, Any] | None,
-        body: Mapping[str, Any] | None,
+        body: Mapping[str, Any] | WholeBody | None,
         body_required: bool,
         options: RequestOptions,
     ) -> httpx.Response:
@@ -286,7 +295,7 @@ class SyncAPIClient(BaseClient):
             try:
                 response = self._http.send(request)
             except httpx.TransportError as exc:
-                if attempt < retries:
+                if attempt < retries and isinstance(exc, RETRYABLE_TRANSPORT_ERRORS):
                     time.sleep(self._retry_delay(attempt, None))
                     attempt += 1
                     continue
@@ -327,7 +336,7 @@ class AsyncAPIClient(BaseClient):
         *,
         cast_to: Any,
         query: Mapping[str, Any] | None = None,
-        body: Mapping[str, Any] | None = None,
+        body: Mapping[str, Any] | WholeBody | None = None,
         body_required: bool = False,
         options: RequestOptions,
     ) -> Any:
@@ -340,7 +349,7 @@ class AsyncAPIClient(BaseClient):
         method: str,
         path: str,
         query: Mapping[str, Any] | None,
-        body: Mapping[str, Any] | None,
+        body: Mapping[str, Any] | WholeBody | None,
         body_required: bool,
         options: RequestOptions,
     ) -> httpx.Response:
@@ -361,7 +370,7 @@ class AsyncAPIClient(BaseClient):
             try:
                 response = await self._http.send(request)
             except httpx.TransportError as exc:
-                if attempt < retries:
+                if attempt < retries and isinstance(exc, RETRYABLE_TRANSPORT_ERRORS):
                     await asyncio.sleep(self._retry_delay(attempt, None))
                     attempt += 1
                     continue
@@ -391,6 +400,7 @@ __all__ = [
     "NotGiven",
     "RequestOptions",
     "SyncAPIClient",
+    "WholeBody",
     "clean",
     "parse_as",
     "path_param",
