@@ -386,7 +386,11 @@ class Operation:
         self.body_required = False
         used = set(OPTION_NAMES)
 
-        def add(wire: str, schema: Any, required: bool, where: str) -> str:
+        self.descriptions: dict[str, str] = {}
+
+        def add(
+            wire: str, schema: Any, required: bool, where: str, description: str | None = None
+        ) -> str:
             name = identifier(wire)
             if name in used:
                 name = f"{name}_{where}"
@@ -395,12 +399,21 @@ class Operation:
             used.add(name)
             annotation = schemas.type_of(schema, inbound=True)
             self.arguments.append((name, wire, annotation, required))
+            text = description or (schema.get("description") if isinstance(schema, dict) else None)
+            if text:
+                self.descriptions[name] = " ".join(str(text).split())
             return name
 
         parameters = op.get("parameters", [])
         for parameter in parameters:
             if parameter["in"] == "path":
-                name = add(parameter["name"], parameter.get("schema"), True, "path")
+                name = add(
+                    parameter["name"],
+                    parameter.get("schema"),
+                    True,
+                    "path",
+                    parameter.get("description"),
+                )
                 self.path_args.append((name, parameter["name"]))
         for parameter in parameters:
             if parameter["in"] == "query":
@@ -409,6 +422,7 @@ class Operation:
                     parameter.get("schema"),
                     bool(parameter.get("required")),
                     "query",
+                    parameter.get("description"),
                 )
                 self.query_args.append((name, parameter["name"]))
         body = (op.get("requestBody") or {}).get("content", {}).get("application/json")
@@ -435,6 +449,11 @@ class Operation:
         lines = [self.op.get("summary") or self.operation_id.replace("_", " ").capitalize()]
         if self.op.get("description"):
             lines += ["", self.op["description"]]
+        if self.descriptions:
+            lines += ["", "Arguments:"]
+            for name, _wire, _annotation, _required in self.arguments:
+                if name in self.descriptions:
+                    lines.append(f"    {name}: {self.descriptions[name]}")
         lines += ["", f"`{self.method} {self.path}` (operation `{self.operation_id}`)."]
         return "\n".join(lines)
 

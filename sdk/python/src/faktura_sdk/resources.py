@@ -170,6 +170,10 @@ class AccountResource(SyncResource):
 
         Renders a document of the account (any status), or a sample invoice, with the account's branding or the `branding` given (tried, not saved). Nothing is stored.
 
+        Arguments:
+            branding: Branding to try (not saved); the account's when omitted
+            document_id: A document of this account to show; a sample invoice when omitted
+
         `POST /v1/account/branding/preview` (operation `preview_branding`).
         """
         return cast(
@@ -265,6 +269,15 @@ class AccountResource(SyncResource):
 
         Invoices and credit notes issued from now on are submitted by a job right after issue (docs/clearance.md). Credentials are write-only. A test-mode key clears at the sandbox only (production: 422).
 
+        Arguments:
+            provider: mydata: Greece's AADE; il_ita: the Israel Tax Authority (allocation numbers)
+            environment: sandbox or production; test mode accepts only sandbox
+            require_before_send: Messages of a document awaiting clearance wait for it; one rejected or failed is not sent (the message fails with the reason)
+            base_url: Reach the authority here instead of its own address (a test server)
+            credentials: Write-only; required the first time and when the provider changes, otherwise the stored ones are kept
+            mydata: What myDATA needs beyond the document
+            il_ita: What the Israel Tax Authority needs
+
         `PUT /v1/account/clearance` (operation `set_clearance_settings`).
         """
         return cast(
@@ -302,6 +315,12 @@ class AccountResource(SyncResource):
 
         Stripe's keys of the key's mode (test keys with a test-mode API key, live keys with a live one: 422 otherwise). New payment links of this mode are then paid through Stripe. Secrets are write-only. Point a Stripe webhook endpoint at `webhook_url`.
 
+        Arguments:
+            secret_key: The Stripe secret (or restricted) key of this mode: sk_test_… for test mode, sk_live_… for live mode. Write-only: stored encrypted, never shown again
+            publishable_key: The publishable key of the same mode, for Stripe.js on the hosted page
+            webhook_secret: The signing secret of the Stripe webhook endpoint you point at `webhook_url`. Write-only. Without it notifications are refused and payments are learnt only when the payer returns or the pending check runs
+            api_base_url: Reach Stripe's API here instead (a mock such as localstripe, for tests)
+
         `PUT /v1/account/payment_providers/{provider}` (operation `set_payment_provider`).
         """
         return cast(
@@ -333,6 +352,11 @@ class AccountResource(SyncResource):
         """Set the reminder policy
 
         Replaces the policy. Each step is sent once per invoice (by its id: keep the ids of steps you keep), at `send_hour` in the account's time zone on the due date plus `offset_days`. 404 for a template_id that is not a template.
+
+        Arguments:
+            enabled: Whether reminders are sent
+            send_hour: Hour of the day they go out, in the account's time zone
+            steps: The steps (replaced whole)
 
         `PUT /v1/account/reminders` (operation `set_reminders`).
         """
@@ -394,6 +418,26 @@ class AccountResource(SyncResource):
     ) -> Account:
         """Update the account
 
+        Arguments:
+            name: Company name
+            legal_name: Registered legal name
+            tax_id: VAT or tax number
+            email: Billing contact email
+            phone: Phone
+            website: Website
+            address: Postal address (replaced whole)
+            electronic_address: Where e-invoices reach the account (its Peppol participant id, EN 16931 BT-34); null removes it
+            default_currency: ISO 4217 code of new documents
+            locale: BCP 47 locale, e.g. he-IL
+            timezone: IANA time zone, e.g. Asia/Jerusalem
+            numbering: Numbering rules per document type; omitted fields are kept
+            branding: Branding (replaced whole)
+            vat_rates: The account's VAT rates (the list is replaced)
+            payment_methods: Payment methods offered (the list is replaced)
+            billers: Billers issuing documents (the list is replaced)
+            issue_receipts: Issue a numbered receipt for every payment recorded
+            einvoice_attachment: Emails of invoices and credit notes carry their e-invoice in this format (facturx replaces the PDF); null: none
+
         `PATCH /v1/account` (operation `update_account`).
         """
         return cast(
@@ -441,6 +485,12 @@ class AccountResource(SyncResource):
 
         Only the fields given change. The SMTP password is stored encrypted and never returned; an smtp given without a password keeps the stored one for the same URL. The account's server is used in live mode only.
 
+        Arguments:
+            from_name: Display name of the sender; null: the account's name
+            from_address: Sender address; null: FAKTURA_SMTP_FROM. Your mail server must be allowed to send for its domain (SPF, DKIM)
+            reply_to: Where replies go; null: the account's email
+            smtp: The account's own mail server for live mode; null: the server's
+
         `PATCH /v1/account/email_settings` (operation `update_email_settings`).
         """
         return cast(
@@ -465,6 +515,9 @@ class AccountResource(SyncResource):
         """Upload the logo printed on documents
 
         PNG or JPEG, at most 1 MiB and 16 to 4000 pixels a side; SVG is refused. Documents archived before keep the logo they were printed with.
+
+        Arguments:
+            logo_base64: The logo, base64: PNG or JPEG, at most 1 MiB, 16 to 4000 pixels a side (SVG is refused: it can carry scripts and links)
 
         `POST /v1/account/logo` (operation `upload_logo`).
         """
@@ -504,6 +557,16 @@ class AccountingChangesResource(SyncResource):
 
         Every change to an invoice, payment, credit note or customer, newest first, with the status of its sync to an external ledger. A ledger pulls `status=pending`, books the changes, then marks them synced or failed.
 
+        Arguments:
+            status: Only changes with this sync status
+            object_type: Only changes to this kind of object
+            page: Page number, 1-based
+            per_page: Objects per page (1–100, 25 if omitted)
+            limit: The same as per_page (Stripe's name for it)
+            starting_after: Keyset cursor: the id of the last object already seen. The next page is returned at the cost of the first, and `page` is ignored.
+            ending_before: Keyset cursor backwards: the id of the first object of the page you have; the objects just newer than it, still newest first. `has_more` then says whether newer ones remain.
+            include_total: Count every match for `total`. Without it a numbered page counts up to 1,000 matches and answers total null beyond; keyset pages never count.
+
         `GET /v1/accounting/changes` (operation `list_accounting_changes`).
         """
         return sync_page(
@@ -535,6 +598,11 @@ class AccountingChangesResource(SyncResource):
         """Mark accounting changes synced or failed
 
         All of `change_ids` are updated, or none (404 when one is unknown).
+
+        Arguments:
+            action: mark_synced: the ledger took the changes; mark_failed: it could not
+            change_ids: Ids of the changes (at most 1,000)
+            error_message: Why the ledger failed (mark_failed only)
 
         `POST /v1/accounting/changes` (operation `update_accounting_changes`).
         """
@@ -595,6 +663,13 @@ class ApiKeysResource(SyncResource):
 
         The secret `key` is in this response only: a retry with the same Idempotency-Key replays it with `key` redacted. A key can create keys of its own mode only, with scopes it has itself, on a plan no higher than its own (the default).
 
+        Arguments:
+            name: What the key is for
+            mode: live or test; defaults to the mode of the key making the request
+            scopes: Scopes, e.g. ['customers:read', 'documents:write'] or ['*']
+            plan: Rate-limit plan; the server default if omitted
+            description: Notes
+
         `POST /v1/api_keys` (operation `create_api_key`).
         """
         return cast(
@@ -628,6 +703,14 @@ class ApiKeysResource(SyncResource):
         **options: Unpack[RequestOptions],
     ) -> SyncPage[ApiKey]:
         """List the API keys of this mode
+
+        Arguments:
+            page: Page number, 1-based
+            per_page: Objects per page (1–100, 25 if omitted)
+            limit: The same as per_page (Stripe's name for it)
+            starting_after: Keyset cursor: the id of the last object already seen. The next page is returned at the cost of the first, and `page` is ignored.
+            ending_before: Keyset cursor backwards: the id of the first object of the page you have; the objects just newer than it, still newest first. `has_more` then says whether newer ones remain.
+            include_total: Count every match for `total`. Without it a numbered page counts up to 1,000 matches and answers total null beyond; keyset pages never count.
 
         `GET /v1/api_keys` (operation `list_api_keys`).
         """
@@ -687,6 +770,21 @@ class ContactsResource(SyncResource):
     ) -> Contact:
         """Create a contact
 
+        Adds a contact to the customer named by `customer_id` (a supplier's id is 404) and records `contact.created`. With `is_primary: true` it becomes the customer's primary contact and the old one is demoted.
+
+        Arguments:
+            contact_name: Full name
+            email: Email address (validated)
+            phone: Main phone number
+            phone_type: Kind of the main phone
+            phone_secondary: Second phone number
+            phone_type_secondary: Kind of the second phone
+            is_primary: The customer's primary contact. Exactly one contact is primary; setting it demotes the previous one, and a customer's first contact is primary.
+            escalation_level: Who to reach first when collecting: 0 first, then 1…
+            title: Job title
+            notes: Free text
+            customer_id: The customer the contact belongs to
+
         `POST /v1/contacts` (operation `create_contact`).
         """
         return cast(
@@ -719,6 +817,9 @@ class ContactsResource(SyncResource):
 
         The last contact of a customer cannot be deleted (409 invalid_state). Deleting the primary contact makes the oldest remaining contact primary.
 
+        Arguments:
+            contact_id: Id of the contact
+
         `DELETE /v1/contacts/{contact_id}` (operation `delete_contact`).
         """
         return cast(
@@ -746,6 +847,17 @@ class ContactsResource(SyncResource):
     ) -> SyncPage[Contact]:
         """List contacts
 
+        Contacts of every customer, or of one with `customer_id`, newest first. Page with `page` or the `starting_after`/`ending_before` cursors. Needs `customers:read`.
+
+        Arguments:
+            customer_id: Only this customer's contacts
+            page: Page number, 1-based
+            per_page: Objects per page (1–100, 25 if omitted)
+            limit: The same as per_page (Stripe's name for it)
+            starting_after: Keyset cursor: the id of the last object already seen. The next page is returned at the cost of the first, and `page` is ignored.
+            ending_before: Keyset cursor backwards: the id of the first object of the page you have; the objects just newer than it, still newest first. `has_more` then says whether newer ones remain.
+            include_total: Count every match for `total`. Without it a numbered page counts up to 1,000 matches and answers total null beyond; keyset pages never count.
+
         `GET /v1/contacts` (operation `list_contacts`).
         """
         return sync_page(
@@ -767,6 +879,11 @@ class ContactsResource(SyncResource):
 
     def retrieve(self, contact_id: str, **options: Unpack[RequestOptions]) -> Contact:
         """Retrieve a contact
+
+        One contact, with the id of its customer. Needs `customers:read`.
+
+        Arguments:
+            contact_id: Id of the contact
 
         `GET /v1/contacts/{contact_id}` (operation `retrieve_contact`).
         """
@@ -798,6 +915,21 @@ class ContactsResource(SyncResource):
         **options: Unpack[RequestOptions],
     ) -> Contact:
         """Update a contact
+
+        Only the fields given change; the customer stays. `is_primary: true` demotes the customer's old primary contact; `is_primary: false` on the primary contact is 422 (make another one primary instead). Records `contact.updated`.
+
+        Arguments:
+            contact_id: Id of the contact
+            contact_name: Full name
+            email: Email address (validated)
+            phone: Main phone number
+            phone_type: Kind of the main phone
+            phone_secondary: Second phone number
+            phone_type_secondary: Kind of the second phone
+            is_primary: true makes this the primary contact and demotes the previous one. The primary contact cannot be set to false: make another contact primary instead.
+            escalation_level: Who to reach first when collecting: 0 first, then 1…
+            title: Job title
+            notes: Free text
 
         `PATCH /v1/contacts/{contact_id}` (operation `update_contact`).
         """
@@ -847,6 +979,17 @@ class CreditNotesResource(SyncResource):
         """Act on a credit note (seed form of the PDF actions and of send)
 
         `POST /v1/credit_notes/{id}?action=generate_pdf|upload_pdf|delete_pdf|send`: the same as `POST …/pdf` with that action (upload_pdf takes `pdf_base64` in the body), or `POST …/send` (the body's send fields) answering 202.
+
+        Arguments:
+            action: The action to take
+            template_id: A system or account template; omitted: the account's template of the document type's stage in the document's language, else the system's
+            to: Recipients; omitted: the customer's primary contact (else the customer's email), looked up when the message goes out
+            cc: Copy recipients
+            cc_self: Copy the account (its reply-to address, else its email)
+            scheduled_date: When to send (ISO 8601 with offset); omitted, null or past: now
+            attach_pdf: Attach the document's PDF
+            include_payment_link: Invoices: create a payment link for the amount due (valid 72 hours from when the message goes out) and print it in the message (`payment_link_url`)
+            pdf_base64: Ignored by send
 
         `POST /v1/credit_notes/{document_id}` (operation `action_credit_note`).
         """
@@ -907,6 +1050,34 @@ class CreditNotesResource(SyncResource):
 
         Issued and numbered at once, unless `status: draft` is given.
 
+        Arguments:
+            customer_id: The customer (must belong to this account). Required, except on a credit note naming its invoice in related_document_id, which takes the invoice's customer
+            customer_name: Name printed; the customer's if omitted
+            customer_address: Address printed; the customer's if omitted
+            currency: ISO 4217; if omitted, a credit note's invoice's currency, else the customer's
+            issue_date: Date of issue; today if omitted
+            due_date: Payment due date (invoices); 30 days after issue if omitted
+            vat_type: Default VAT type of the lines
+            line_items: The lines; or give `amount` alone
+            amount: Legacy single amount. With line_items, their total must match it within one minor unit
+            tax_amount: US style: one tax amount for the whole document instead of VAT rates on lines
+            discount_amount: Document discount; lowers the VAT base, pro rata over rates
+            number: Your own number (unique per type); assigned from the sequence when omitted
+            invoice_number: Alias of `number`
+            status: `draft` creates a draft; `cancelled` issues the document and cancels it (imports of void documents); any other status of the type issues it, and its status then follows its money (an invoice with nothing due is `paid` whatever was asked)
+            notes: Notes printed on the document
+            buyer_reference: The buyer's reference for routing the invoice (EN 16931 BT-10; Germany's Leitweg-ID for public buyers)
+            purchase_order: The buyer's purchase order number (EN 16931 BT-13)
+            related_document_id: Credit notes: the invoice they reduce (required)
+            source_type: `import` for documents brought from another system
+            amount_due: Invoices: what is still due, 0 to the total; the rest was paid outside Faktura and is recorded as external_payment_amount
+            tax_rate: Display-only effective tax rate as a fraction from 0 to 1 (0.0875 for 8.75 %), up to 6 decimals; shown as given, never used in the totals (tax_amount and the lines' VAT are)
+            biller_id: Which of the account's `billers` issues it (seed 001's `billerId` is accepted too); the account's first biller if omitted, none if it has none
+            payment_method_id: Which of the account's `payment_methods` the customer is asked to pay with (seed 001's `paymentmethodId` is accepted too); the account's first if omitted, none if it has none
+            locale: BCP 47 locale the PDF and emails speak, e.g. he-IL; null: the customer's, else the account's
+            generate_pdf: Render and archive the PDF in this request (an issued document's PDF is otherwise archived by a background job right after; a draft's is never stored)
+            send_email: Email it to the customer after this request, as `POST …/send` with its defaults would (the message is in GET /v1/messages?document_id=)
+
         `POST /v1/credit_notes` (operation `create_credit_note`).
         """
         return cast(
@@ -952,6 +1123,11 @@ class CreditNotesResource(SyncResource):
     def delete(self, document_id: str, **options: Unpack[RequestOptions]) -> DeletedResponse:
         """Delete a draft credit note
 
+        Deletes a draft credit note and records `credit_note.deleted`. An issued credit note is never deleted (409 invalid_state).
+
+        Arguments:
+            document_id: Id of the credit note
+
         `DELETE /v1/credit_notes/{document_id}` (operation `delete_credit_note`).
         """
         return cast(
@@ -975,6 +1151,9 @@ class CreditNotesResource(SyncResource):
         """Export a credit note as an e-invoice
 
         UBL 2.1 with Peppol BIS Billing 3.0 identifiers, CII D16B, or Factur-X (the archived PDF as PDF/A-3 carrying the CII), with EN 16931 content. 409 for a draft; 422 `validation_error` whose details name each missing business term and the field that supplies it (see …/einvoice/check).
+
+        Arguments:
+            format: ubl (UBL 2.1, Peppol BIS Billing 3.0), cii (UN/CEFACT CII D16B, EN 16931 profile) or facturx (the PDF as PDF/A-3 with the CII attached, Factur-X EN 16931)
 
         `GET /v1/credit_notes/{document_id}/einvoice` (operation `einvoice_of_credit_note`).
         """
@@ -1013,6 +1192,9 @@ class CreditNotesResource(SyncResource):
 
         Gives the draft its number from the gapless sequence.
 
+        Arguments:
+            document_id: Id of the credit note
+
         `POST /v1/credit_notes/{document_id}/finalize` (operation `finalize_credit_note`).
         """
         return cast(
@@ -1046,6 +1228,24 @@ class CreditNotesResource(SyncResource):
         **options: Unpack[RequestOptions],
     ) -> SyncPage[Document]:
         """List credit notes
+
+        The credit notes of this account and mode, newest first, drafts included. Filter by status, customer, issue or due date, number, or a search of number and customer name; page with `page` or the `starting_after`/`ending_before` cursors. Needs `documents:read`.
+
+        Arguments:
+            page: Page number, 1-based
+            per_page: Objects per page (1–100, 25 if omitted)
+            limit: The same as per_page (Stripe's name for it)
+            starting_after: Keyset cursor: the id of the last object already seen. The next page is returned at the cost of the first, and `page` is ignored.
+            ending_before: Keyset cursor backwards: the id of the first object of the page you have; the objects just newer than it, still newest first. `has_more` then says whether newer ones remain.
+            include_total: Count every match for `total`. Without it a numbered page counts up to 1,000 matches and answers total null beyond; keyset pages never count.
+            status: Only these statuses; repeat or comma-separate for several
+            customer_id: Only this customer's documents
+            from_: Issue date on or after, `YYYY-MM-DD`
+            to: Issue date on or before, `YYYY-MM-DD`
+            due_from: Due date on or after, `YYYY-MM-DD`
+            due_to: Due date on or before, `YYYY-MM-DD`
+            number: Exactly this number
+            search: Substring of number or customer name
 
         `GET /v1/credit_notes` (operation `list_credit_notes`).
         """
@@ -1101,6 +1301,10 @@ class CreditNotesResource(SyncResource):
     ) -> Document:
         """Generate, upload or delete the PDF of a credit note
 
+        Arguments:
+            action: generate_pdf: render and archive now (409 over an uploaded PDF; again over a generated one changes nothing while the document is unchanged); upload_pdf: keep your own PDF instead; delete_pdf: forget the PDF (it is generated again)
+            pdf_base64: upload_pdf: the PDF, base64 (standard alphabet); a real PDF of at most 10 MiB
+
         `POST /v1/credit_notes/{document_id}/pdf` (operation `pdf_action_credit_note`).
         """
         return cast(
@@ -1118,6 +1322,11 @@ class CreditNotesResource(SyncResource):
 
     def retrieve(self, document_id: str, **options: Unpack[RequestOptions]) -> Document:
         """Retrieve a credit note
+
+        The credit note with its lines and totals. The id of another type of document is 404. Needs `documents:read`.
+
+        Arguments:
+            document_id: Id of the credit note
 
         `GET /v1/credit_notes/{document_id}` (operation `retrieve_credit_note`).
         """
@@ -1166,6 +1375,15 @@ class CreditNotesResource(SyncResource):
         """Email a credit note
 
         202 with the message, written in this request and sent by a background job after it. A draft is issued (numbered) first, in this request. Recipients not given are the customer's primary contact (else its email), looked up when the message goes out. 409 for a cancelled document; 404 for a template_id that is neither a system template nor the account's.
+
+        Arguments:
+            template_id: A system or account template; omitted: the account's template of the document type's stage in the document's language, else the system's
+            to: Recipients; omitted: the customer's primary contact (else the customer's email), looked up when the message goes out
+            cc: Copy recipients
+            cc_self: Copy the account (its reply-to address, else its email)
+            scheduled_date: When to send (ISO 8601 with offset); omitted, null or past: now
+            attach_pdf: Attach the document's PDF
+            include_payment_link: Invoices: create a payment link for the amount due (valid 72 hours from when the message goes out) and print it in the message (`payment_link_url`)
 
         `POST /v1/credit_notes/{document_id}/send` (operation `send_credit_note`).
         """
@@ -1220,6 +1438,29 @@ class CreditNotesResource(SyncResource):
 
         A draft changes freely. Once issued only notes, due_date and customer_address change (and, on imported documents, amount, amount_due and external_payment_amount).
 
+        Arguments:
+            document_id: Id of the credit note
+            customer_id: Drafts only
+            customer_name: Drafts only
+            customer_address: Always editable
+            currency: Drafts only
+            issue_date: Drafts only
+            due_date: Always editable
+            tax_rate: Always editable. Display-only effective tax rate as a fraction from 0 to 1 (0.0875 for 8.75 %), up to 6 decimals; shown as given, never used in the totals (tax_amount and the lines' VAT are)
+            biller_id: Drafts only; null for none. One of the account's billers
+            payment_method_id: Drafts only; null for none. One of the account's payment_methods
+            locale: Drafts only. BCP 47 locale the PDF and emails speak, e.g. he-IL; null: the customer's, else the account's
+            vat_type: Drafts only
+            line_items: Drafts only; replaces all lines
+            tax_amount: Drafts only
+            discount_amount: Drafts only
+            notes: Always editable
+            buyer_reference: The buyer's reference (BT-10); always editable
+            purchase_order: The buyer's purchase order number (BT-13); always editable
+            amount: Imported documents: the total
+            amount_due: Imported documents: ≤ amount
+            external_payment_amount: Imported documents: paid outside Faktura, ≤ amount
+
         `PATCH /v1/credit_notes/{document_id}` (operation `update_credit_note`).
         """
         return cast(
@@ -1272,6 +1513,11 @@ class CustomersResource(SyncResource):
 
         All or nothing: an unknown id (customer or tag) answers 404 naming it and nothing changes.
 
+        Arguments:
+            customer_ids: Customers to change (at most 1000); all must exist
+            add_tag_ids: Tags to add to each customer
+            remove_tag_ids: Tags to remove from each customer
+
         `POST /v1/customers/bulk_tags` (operation `bulk_tag_customers`).
         """
         return cast(
@@ -1315,6 +1561,23 @@ class CustomersResource(SyncResource):
 
         With at least one contact. Tags are given by id or name; unknown names are created.
 
+        Arguments:
+            company_name: Company or person name. `name` is accepted as an alias on input (not both at once).
+            email: Billing email address (validated)
+            phone: Phone number
+            tax_id: VAT or tax number, checked for the address country where a standard check exists (EU VAT numbers, also with their prefix such as DE or EL; IL; US EIN; GB; CH; NO); kept as given
+            address: Postal address
+            electronic_address: Where e-invoices reach it: its Peppol participant id (EN 16931 BT-49)
+            currency: ISO 4217 code of its documents; the account's currency if omitted
+            timezone: IANA time zone, e.g. America/New_York; null means the account's
+            locale: BCP 47 locale, e.g. he-IL; null: account's
+            external_id: Your own id for it, unique per account and mode. Seed 003's `customer_id` is accepted as its alias (not both at once)
+            notes: Free text
+            metadata: Your own key-value pairs: up to 50 keys of at most 40 characters, string values of at most 500 characters
+            contacts: At least one contact. The one marked is_primary (at most one), else the first, is the primary contact.
+            tags: Tag ids or names; unknown names are created
+            reminders_enabled: false: the account's reminder policy sends this customer nothing
+
         `POST /v1/customers` (operation `create_customer`).
         """
         return cast(
@@ -1351,6 +1614,9 @@ class CustomersResource(SyncResource):
 
         Refused with 409 invalid_state once the customer has issued documents or recorded payments.
 
+        Arguments:
+            customer_id: Id of the customer
+
         `DELETE /v1/customers/{customer_id}` (operation `delete_customer`).
         """
         return cast(
@@ -1382,6 +1648,21 @@ class CustomersResource(SyncResource):
     ) -> SyncPage[Customer]:
         """List customers
 
+        Customers of this account and mode, newest first, each with its contacts and tags; filter by search, tag, external_id or creation time. Page with `page` or the `starting_after`/`ending_before` cursors. Needs `customers:read`.
+
+        Arguments:
+            search: Case-insensitive substring of the company name, email, tax id (also without separators), external_id, or a contact's name or email
+            tag: Only customers with this tag (id or name)
+            external_id: Only the one with this external_id
+            created_from: Created at or after: a date (from its start, UTC) or a timestamp
+            created_to: Created at or before: a date (to its end, UTC) or a timestamp
+            page: Page number, 1-based
+            per_page: Objects per page (1–100, 25 if omitted)
+            limit: The same as per_page (Stripe's name for it)
+            starting_after: Keyset cursor: the id of the last object already seen. The next page is returned at the cost of the first, and `page` is ignored.
+            ending_before: Keyset cursor backwards: the id of the first object of the page you have; the objects just newer than it, still newest first. `has_more` then says whether newer ones remain.
+            include_total: Count every match for `total`. Without it a numbered page counts up to 1,000 matches and answers total null beyond; keyset pages never count.
+
         `GET /v1/customers` (operation `list_customers`).
         """
         return sync_page(
@@ -1407,6 +1688,11 @@ class CustomersResource(SyncResource):
 
     def retrieve(self, customer_id: str, **options: Unpack[RequestOptions]) -> Customer:
         """Retrieve a customer
+
+        The customer with its contacts (oldest first) and tags. A supplier's id is 404 here. Needs `customers:read`.
+
+        Arguments:
+            customer_id: Id of the customer
 
         `GET /v1/customers/{customer_id}` (operation `retrieve_customer`).
         """
@@ -1446,6 +1732,25 @@ class CustomersResource(SyncResource):
         """Update a customer, its tags and contacts
 
         Only the fields given change. `contacts[]` upserts (with id: change, without: add), `delete_contact_ids[]` deletes; contacts not mentioned are untouched. The whole request succeeds or nothing changes. 409 conflict when another customer has the `external_id`; 409 invalid_state when no contact would be left.
+
+        Arguments:
+            customer_id: Id of the customer
+            company_name: Company or person name. `name` is accepted as an alias on input (not both at once).
+            email: Billing email address (validated)
+            phone: Phone number
+            tax_id: VAT or tax number (checked, see create)
+            address: Postal address (replaced whole)
+            electronic_address: Where e-invoices reach it (Peppol participant id); null removes it
+            currency: ISO 4217 code of its documents
+            timezone: IANA time zone; null means the account's
+            locale: BCP 47 locale; null means the account's
+            external_id: Your own id, unique per account and mode
+            notes: Free text
+            metadata: Keys to set; a key set to null is removed, and metadata: null removes all
+            reminders_enabled: false: the account's reminder policy sends this customer nothing
+            tags: Replaces all tags: ids or names, unknown names are created
+            contacts: Upsert: an entry with id changes that contact, one without adds a contact; contacts not listed are untouched
+            delete_contact_ids: Contacts to delete; the last contact of a customer cannot be deleted
 
         `PATCH /v1/customers/{customer_id}` (operation `update_customer`).
         """
@@ -1498,6 +1803,16 @@ class DisputesResource(SyncResource):
     ) -> SyncPage[Dispute]:
         """List disputes
 
+        Arguments:
+            invoice_id: Only this invoice's disputes
+            status: Only disputes in this status
+            page: Page number, 1-based
+            per_page: Objects per page (1–100, 25 if omitted)
+            limit: The same as per_page (Stripe's name for it)
+            starting_after: Keyset cursor: the id of the last object already seen. The next page is returned at the cost of the first, and `page` is ignored.
+            ending_before: Keyset cursor backwards: the id of the first object of the page you have; the objects just newer than it, still newest first. `has_more` then says whether newer ones remain.
+            include_total: Count every match for `total`. Without it a numbered page counts up to 1,000 matches and answers total null beyond; keyset pages never count.
+
         `GET /v1/disputes` (operation `list_disputes`).
         """
         return sync_page(
@@ -1531,6 +1846,12 @@ class DisputesResource(SyncResource):
 
         The invoice becomes `in_dispute`: payments still count, its status holds until the dispute is resolved.
 
+        Arguments:
+            invoice_id: The issued invoice the customer disputes
+            amount: Amount disputed; the invoice's whole amount_due if omitted
+            reason: What the customer says
+            notes: Internal notes
+
         `POST /v1/disputes` (operation `open_dispute`).
         """
         return cast(
@@ -1557,6 +1878,10 @@ class DisputesResource(SyncResource):
         """Resolve a dispute
 
         `upheld` issues a credit note for the disputed amount (capped at what is still due); `rejected` leaves the invoice owed. The invoice's status follows its money again.
+
+        Arguments:
+            outcome: upheld: a credit note for the disputed amount is issued; rejected: the invoice is owed as it was
+            notes: Internal notes
 
         `POST /v1/disputes/{dispute_id}/resolve` (operation `resolve_dispute`).
         """
@@ -1615,6 +1940,25 @@ class DocumentsResource(SyncResource):
     ) -> SyncPage[Document]:
         """List documents of every type
 
+        Invoices, quotes, credit notes and receipts together, newest first, with the filters of each type's list and `type` to narrow it; page with `page` or the `starting_after`/`ending_before` cursors. Needs `documents:read`.
+
+        Arguments:
+            type: Only this type
+            page: Page number, 1-based
+            per_page: Objects per page (1–100, 25 if omitted)
+            limit: The same as per_page (Stripe's name for it)
+            starting_after: Keyset cursor: the id of the last object already seen. The next page is returned at the cost of the first, and `page` is ignored.
+            ending_before: Keyset cursor backwards: the id of the first object of the page you have; the objects just newer than it, still newest first. `has_more` then says whether newer ones remain.
+            include_total: Count every match for `total`. Without it a numbered page counts up to 1,000 matches and answers total null beyond; keyset pages never count.
+            status: Only these statuses; repeat or comma-separate for several
+            customer_id: Only this customer's documents
+            from_: Issue date on or after, `YYYY-MM-DD`
+            to: Issue date on or before, `YYYY-MM-DD`
+            due_from: Due date on or after, `YYYY-MM-DD`
+            due_to: Due date on or before, `YYYY-MM-DD`
+            number: Exactly this number
+            search: Substring of number or customer name
+
         `GET /v1/documents` (operation `list_documents`).
         """
         return sync_page(
@@ -1645,6 +1989,11 @@ class DocumentsResource(SyncResource):
     def retrieve(self, document_id: str, **options: Unpack[RequestOptions]) -> Document:
         """Retrieve a document of any type
 
+        The document with this id whatever its type, as its own path shows it; `type` says which it is. Needs `documents:read`.
+
+        Arguments:
+            document_id: Id of the document
+
         `GET /v1/documents/{document_id}` (operation `retrieve_document`).
         """
         return cast(
@@ -1668,6 +2017,10 @@ class EmailSuppressionsResource(SyncResource):
         """Suppress an address
 
         Stop sending to an address (a bounce your mail provider reported). Suppressing one already suppressed answers the existing record.
+
+        Arguments:
+            email: An address to stop sending to (a bounce seen elsewhere)
+            reason: Why
 
         `POST /v1/email_suppressions` (operation `create_suppression`).
         """
@@ -1716,6 +2069,15 @@ class EmailSuppressionsResource(SyncResource):
 
         Addresses a mail server refused for good: messages to them are `suppressed`.
 
+        Arguments:
+            email: Only this address
+            page: Page number, 1-based
+            per_page: Objects per page (1–100, 25 if omitted)
+            limit: The same as per_page (Stripe's name for it)
+            starting_after: Keyset cursor: the id of the last object already seen. The next page is returned at the cost of the first, and `page` is ignored.
+            ending_before: Keyset cursor backwards: the id of the first object of the page you have; the objects just newer than it, still newest first. `has_more` then says whether newer ones remain.
+            include_total: Count every match for `total`. Without it a numbered page counts up to 1,000 matches and answers total null beyond; keyset pages never count.
+
         `GET /v1/email_suppressions` (operation `list_suppressions`).
         """
         return sync_page(
@@ -1753,6 +2115,14 @@ class EmailTemplatesResource(SyncResource):
         """Create an email template
 
         Refused (422, naming the part and line) when it does not render the sample invoice: a syntax error, an unknown variable, unsafe attribute access. 409 past 200 templates.
+
+        Arguments:
+            name: What the template is for
+            stage: When the template is used: initial_send (an invoice), reminder (before or on the due date), overdue, receipt, quote, credit_note, payment_link
+            locale: Language of the template, e.g. he or el-GR
+            subject: Subject line; Jinja2 (sandboxed); the variables are in docs/email.md
+            html_body: HTML body; Jinja2 (sandboxed); the variables are in docs/email.md
+            text_body: Plain-text body; Jinja2 (sandboxed); the variables are in docs/email.md. Omitted: made from the HTML
 
         `POST /v1/email_templates` (operation `create_email_template`).
         """
@@ -1811,6 +2181,16 @@ class EmailTemplatesResource(SyncResource):
 
         The account's templates (newest first), then the system's (by stage and language).
 
+        Arguments:
+            stage: Only this stage's
+            locale: Only this language's
+            page: Page number, 1-based
+            per_page: Objects per page (1–100, 25 if omitted)
+            limit: The same as per_page (Stripe's name for it)
+            starting_after: Keyset cursor: the id of the last object already seen. The next page is returned at the cost of the first, and `page` is ignored.
+            ending_before: Keyset cursor backwards: the id of the first object of the page you have; the objects just newer than it, still newest first. `has_more` then says whether newer ones remain.
+            include_total: Count every match for `total`. Without it a numbered page counts up to 1,000 matches and answers total null beyond; keyset pages never count.
+
         `GET /v1/email_templates` (operation `list_email_templates`).
         """
         return sync_page(
@@ -1841,6 +2221,9 @@ class EmailTemplatesResource(SyncResource):
         """Render an email template
 
         With a document of the account, or the sample invoice. 422 when the template does not render that document.
+
+        Arguments:
+            document_id: A document of the account to render with; the sample invoice if omitted
 
         `POST /v1/email_templates/{template_id}/preview` (operation `preview_email_template`).
         """
@@ -1889,6 +2272,14 @@ class EmailTemplatesResource(SyncResource):
 
         Only the fields given change; checked like a new one. 409 for a system template.
 
+        Arguments:
+            name: What the template is for
+            stage: When the template is used: initial_send (an invoice), reminder (before or on the due date), overdue, receipt, quote, credit_note, payment_link
+            locale: Language
+            subject: Subject line
+            html_body: HTML body
+            text_body: Plain-text body; null: made from the HTML
+
         `PATCH /v1/email_templates/{template_id}` (operation `update_email_template`).
         """
         return cast(
@@ -1929,6 +2320,16 @@ class EventsResource(SyncResource):
         **options: Unpack[RequestOptions],
     ) -> SyncPage[Event]:
         """List events
+
+        Arguments:
+            type: Only this type, or a family such as `invoice.*`
+            object_id: Only events about this object
+            page: Page number, 1-based
+            per_page: Objects per page (1–100, 25 if omitted)
+            limit: The same as per_page (Stripe's name for it)
+            starting_after: Keyset cursor: the id of the last object already seen. The next page is returned at the cost of the first, and `page` is ignored.
+            ending_before: Keyset cursor backwards: the id of the first object of the page you have; the objects just newer than it, still newest first. `has_more` then says whether newer ones remain.
+            include_total: Count every match for `total`. Without it a numbered page counts up to 1,000 matches and answers total null beyond; keyset pages never count.
 
         `GET /v1/events` (operation `list_events`).
         """
@@ -1989,6 +2390,17 @@ class InvoicesResource(SyncResource):
 
         `POST /v1/invoices/{id}?action=generate_pdf|upload_pdf|delete_pdf|send`: the same as `POST …/pdf` with that action (upload_pdf takes `pdf_base64` in the body), or `POST …/send` (the body's send fields) answering 202.
 
+        Arguments:
+            action: The action to take
+            template_id: A system or account template; omitted: the account's template of the document type's stage in the document's language, else the system's
+            to: Recipients; omitted: the customer's primary contact (else the customer's email), looked up when the message goes out
+            cc: Copy recipients
+            cc_self: Copy the account (its reply-to address, else its email)
+            scheduled_date: When to send (ISO 8601 with offset); omitted, null or past: now
+            attach_pdf: Attach the document's PDF
+            include_payment_link: Invoices: create a payment link for the amount due (valid 72 hours from when the message goes out) and print it in the message (`payment_link_url`)
+            pdf_base64: Ignored by send
+
         `POST /v1/invoices/{document_id}` (operation `action_invoice`).
         """
         return cast(
@@ -2021,6 +2433,12 @@ class InvoicesResource(SyncResource):
         **options: Unpack[RequestOptions],
     ) -> Document:
         """Cancel an invoice
+
+        Cancels a pending or overdue invoice and records `invoice.cancelled`, keeping the optional `reason` as `cancellation_reason`. Any other status is 409 invalid_state: a draft is deleted instead, and an invoice with payments or credit notes is corrected with a credit note.
+
+        Arguments:
+            document_id: Id of the invoice
+            reason: Why it is cancelled; kept as `cancellation_reason` and in the `.cancelled` event
 
         `POST /v1/invoices/{document_id}/cancel` (operation `cancel_invoice`).
         """
@@ -2071,6 +2489,34 @@ class InvoicesResource(SyncResource):
 
         Issued and numbered at once, unless `status: draft` is given.
 
+        Arguments:
+            customer_id: The customer (must belong to this account). Required, except on a credit note naming its invoice in related_document_id, which takes the invoice's customer
+            customer_name: Name printed; the customer's if omitted
+            customer_address: Address printed; the customer's if omitted
+            currency: ISO 4217; if omitted, a credit note's invoice's currency, else the customer's
+            issue_date: Date of issue; today if omitted
+            due_date: Payment due date (invoices); 30 days after issue if omitted
+            vat_type: Default VAT type of the lines
+            line_items: The lines; or give `amount` alone
+            amount: Legacy single amount. With line_items, their total must match it within one minor unit
+            tax_amount: US style: one tax amount for the whole document instead of VAT rates on lines
+            discount_amount: Document discount; lowers the VAT base, pro rata over rates
+            number: Your own number (unique per type); assigned from the sequence when omitted
+            invoice_number: Alias of `number`
+            status: `draft` creates a draft; `cancelled` issues the document and cancels it (imports of void documents); any other status of the type issues it, and its status then follows its money (an invoice with nothing due is `paid` whatever was asked)
+            notes: Notes printed on the document
+            buyer_reference: The buyer's reference for routing the invoice (EN 16931 BT-10; Germany's Leitweg-ID for public buyers)
+            purchase_order: The buyer's purchase order number (EN 16931 BT-13)
+            related_document_id: Credit notes: the invoice they reduce (required)
+            source_type: `import` for documents brought from another system
+            amount_due: Invoices: what is still due, 0 to the total; the rest was paid outside Faktura and is recorded as external_payment_amount
+            tax_rate: Display-only effective tax rate as a fraction from 0 to 1 (0.0875 for 8.75 %), up to 6 decimals; shown as given, never used in the totals (tax_amount and the lines' VAT are)
+            biller_id: Which of the account's `billers` issues it (seed 001's `billerId` is accepted too); the account's first biller if omitted, none if it has none
+            payment_method_id: Which of the account's `payment_methods` the customer is asked to pay with (seed 001's `paymentmethodId` is accepted too); the account's first if omitted, none if it has none
+            locale: BCP 47 locale the PDF and emails speak, e.g. he-IL; null: the customer's, else the account's
+            generate_pdf: Render and archive the PDF in this request (an issued document's PDF is otherwise archived by a background job right after; a draft's is never stored)
+            send_email: Email it to the customer after this request, as `POST …/send` with its defaults would (the message is in GET /v1/messages?document_id=)
+
         `POST /v1/invoices` (operation `create_invoice`).
         """
         return cast(
@@ -2116,6 +2562,11 @@ class InvoicesResource(SyncResource):
     def delete(self, document_id: str, **options: Unpack[RequestOptions]) -> DeletedResponse:
         """Delete a draft invoice
 
+        Deletes a draft invoice and records `invoice.deleted`. An issued invoice is 409 invalid_state: cancel it instead.
+
+        Arguments:
+            document_id: Id of the invoice
+
         `DELETE /v1/invoices/{document_id}` (operation `delete_invoice`).
         """
         return cast(
@@ -2139,6 +2590,9 @@ class InvoicesResource(SyncResource):
         """Export an invoice as an e-invoice
 
         UBL 2.1 with Peppol BIS Billing 3.0 identifiers, CII D16B, or Factur-X (the archived PDF as PDF/A-3 carrying the CII), with EN 16931 content. 409 for a draft; 422 `validation_error` whose details name each missing business term and the field that supplies it (see …/einvoice/check).
+
+        Arguments:
+            format: ubl (UBL 2.1, Peppol BIS Billing 3.0), cii (UN/CEFACT CII D16B, EN 16931 profile) or facturx (the PDF as PDF/A-3 with the CII attached, Factur-X EN 16931)
 
         `GET /v1/invoices/{document_id}/einvoice` (operation `einvoice_of_invoice`).
         """
@@ -2177,6 +2631,9 @@ class InvoicesResource(SyncResource):
 
         Gives the draft its number from the gapless sequence.
 
+        Arguments:
+            document_id: Id of the invoice
+
         `POST /v1/invoices/{document_id}/finalize` (operation `finalize_invoice`).
         """
         return cast(
@@ -2210,6 +2667,24 @@ class InvoicesResource(SyncResource):
         **options: Unpack[RequestOptions],
     ) -> SyncPage[Document]:
         """List invoices
+
+        The invoices of this account and mode, newest first, drafts included. Filter by status, customer, issue or due date, number, or a search of number and customer name; page with `page` or the `starting_after`/`ending_before` cursors. Needs `documents:read`.
+
+        Arguments:
+            page: Page number, 1-based
+            per_page: Objects per page (1–100, 25 if omitted)
+            limit: The same as per_page (Stripe's name for it)
+            starting_after: Keyset cursor: the id of the last object already seen. The next page is returned at the cost of the first, and `page` is ignored.
+            ending_before: Keyset cursor backwards: the id of the first object of the page you have; the objects just newer than it, still newest first. `has_more` then says whether newer ones remain.
+            include_total: Count every match for `total`. Without it a numbered page counts up to 1,000 matches and answers total null beyond; keyset pages never count.
+            status: Only these statuses; repeat or comma-separate for several
+            customer_id: Only this customer's documents
+            from_: Issue date on or after, `YYYY-MM-DD`
+            to: Issue date on or before, `YYYY-MM-DD`
+            due_from: Due date on or after, `YYYY-MM-DD`
+            due_to: Due date on or before, `YYYY-MM-DD`
+            number: Exactly this number
+            search: Substring of number or customer name
 
         `GET /v1/invoices` (operation `list_invoices`).
         """
@@ -2265,6 +2740,10 @@ class InvoicesResource(SyncResource):
     ) -> Document:
         """Generate, upload or delete the PDF of an invoice
 
+        Arguments:
+            action: generate_pdf: render and archive now (409 over an uploaded PDF; again over a generated one changes nothing while the document is unchanged); upload_pdf: keep your own PDF instead; delete_pdf: forget the PDF (it is generated again)
+            pdf_base64: upload_pdf: the PDF, base64 (standard alphabet); a real PDF of at most 10 MiB
+
         `POST /v1/invoices/{document_id}/pdf` (operation `pdf_action_invoice`).
         """
         return cast(
@@ -2282,6 +2761,11 @@ class InvoicesResource(SyncResource):
 
     def retrieve(self, document_id: str, **options: Unpack[RequestOptions]) -> Document:
         """Retrieve an invoice
+
+        The invoice with its lines and totals. The id of another type of document is 404. Needs `documents:read`.
+
+        Arguments:
+            document_id: Id of the invoice
 
         `GET /v1/invoices/{document_id}` (operation `retrieve_invoice`).
         """
@@ -2330,6 +2814,15 @@ class InvoicesResource(SyncResource):
         """Email an invoice
 
         202 with the message, written in this request and sent by a background job after it. A draft is issued (numbered) first, in this request. Recipients not given are the customer's primary contact (else its email), looked up when the message goes out. 409 for a cancelled document; 404 for a template_id that is neither a system template nor the account's.
+
+        Arguments:
+            template_id: A system or account template; omitted: the account's template of the document type's stage in the document's language, else the system's
+            to: Recipients; omitted: the customer's primary contact (else the customer's email), looked up when the message goes out
+            cc: Copy recipients
+            cc_self: Copy the account (its reply-to address, else its email)
+            scheduled_date: When to send (ISO 8601 with offset); omitted, null or past: now
+            attach_pdf: Attach the document's PDF
+            include_payment_link: Invoices: create a payment link for the amount due (valid 72 hours from when the message goes out) and print it in the message (`payment_link_url`)
 
         `POST /v1/invoices/{document_id}/send` (operation `send_invoice`).
         """
@@ -2383,6 +2876,29 @@ class InvoicesResource(SyncResource):
         """Update an invoice
 
         A draft changes freely. Once issued only notes, due_date and customer_address change (and, on imported documents, amount, amount_due and external_payment_amount).
+
+        Arguments:
+            document_id: Id of the invoice
+            customer_id: Drafts only
+            customer_name: Drafts only
+            customer_address: Always editable
+            currency: Drafts only
+            issue_date: Drafts only
+            due_date: Always editable
+            tax_rate: Always editable. Display-only effective tax rate as a fraction from 0 to 1 (0.0875 for 8.75 %), up to 6 decimals; shown as given, never used in the totals (tax_amount and the lines' VAT are)
+            biller_id: Drafts only; null for none. One of the account's billers
+            payment_method_id: Drafts only; null for none. One of the account's payment_methods
+            locale: Drafts only. BCP 47 locale the PDF and emails speak, e.g. he-IL; null: the customer's, else the account's
+            vat_type: Drafts only
+            line_items: Drafts only; replaces all lines
+            tax_amount: Drafts only
+            discount_amount: Drafts only
+            notes: Always editable
+            buyer_reference: The buyer's reference (BT-10); always editable
+            purchase_order: The buyer's purchase order number (BT-13); always editable
+            amount: Imported documents: the total
+            amount_due: Imported documents: ≤ amount
+            external_payment_amount: Imported documents: paid outside Faktura, ≤ amount
 
         `PATCH /v1/invoices/{document_id}` (operation `update_invoice`).
         """
@@ -2440,6 +2956,18 @@ class ItemsResource(SyncResource):
         **options: Unpack[RequestOptions],
     ) -> Item:
         """Create an item
+
+        Arguments:
+            name: Name shown on documents
+            description: Longer description
+            unit_price: Price of one unit: exact, at most 8 decimals, zero or more; a number or a numeric string
+            currency: ISO 4217 code of unit_price; the account's currency if omitted
+            unit: The unit in words, e.g. hour, piece, kg
+            unit_code: UN/ECE Recommendation 20 unit code, e.g. HUR (hour), H87 (piece), KGM (kg)
+            sku: Stock keeping unit, unique per account and mode when given
+            vat_type: included: unit_price is gross (VAT inside); excluded: VAT is added on top; exempt: no VAT
+            vat_rate_id: Id of one of the account's vat_rates (see GET /v1/account)
+            active: Offered for new documents; false archives it
 
         `POST /v1/items` (operation `create_item`).
         """
@@ -2500,6 +3028,16 @@ class ItemsResource(SyncResource):
     ) -> SyncPage[Item]:
         """List items
 
+        Arguments:
+            search: Case-insensitive substring of the name, sku or description
+            active: Only active (true) or archived (false) items
+            page: Page number, 1-based
+            per_page: Objects per page (1–100, 25 if omitted)
+            limit: The same as per_page (Stripe's name for it)
+            starting_after: Keyset cursor: the id of the last object already seen. The next page is returned at the cost of the first, and `page` is ignored.
+            ending_before: Keyset cursor backwards: the id of the first object of the page you have; the objects just newer than it, still newest first. `has_more` then says whether newer ones remain.
+            include_total: Count every match for `total`. Without it a numbered page counts up to 1,000 matches and answers total null beyond; keyset pages never count.
+
         `GET /v1/items` (operation `list_items`).
         """
         return sync_page(
@@ -2555,6 +3093,18 @@ class ItemsResource(SyncResource):
         """Update an item
 
         Only the fields given change. 409 conflict when another item has the `sku`.
+
+        Arguments:
+            name: Name
+            description: Longer description
+            unit_price: Price of one unit: exact, at most 8 decimals, zero or more; a number or a numeric string
+            currency: ISO 4217 code of unit_price
+            unit: The unit in words, e.g. hour, piece, kg
+            unit_code: UN/ECE Recommendation 20 unit code, e.g. HUR (hour), H87 (piece), KGM (kg)
+            sku: Stock keeping unit, unique per account and mode when given
+            vat_type: included: unit_price is gross (VAT inside); excluded: VAT is added on top; exempt: no VAT
+            vat_rate_id: Id of one of the account's vat_rates (see GET /v1/account)
+            active: Offered for new documents; false archives it
 
         `PATCH /v1/items/{item_id}` (operation `update_item`).
         """
@@ -2621,6 +3171,19 @@ class MessagesResource(SyncResource):
         **options: Unpack[RequestOptions],
     ) -> SyncPage[Message]:
         """List messages
+
+        Arguments:
+            document_id: Only this document's
+            customer_id: Only this customer's
+            status: Only messages in this status
+            from_: Created on or after this day (UTC)
+            to: Created on or before this day (UTC)
+            page: Page number, 1-based
+            per_page: Objects per page (1–100, 25 if omitted)
+            limit: The same as per_page (Stripe's name for it)
+            starting_after: Keyset cursor: the id of the last object already seen. The next page is returned at the cost of the first, and `page` is ignored.
+            ending_before: Keyset cursor backwards: the id of the first object of the page you have; the objects just newer than it, still newest first. `has_more` then says whether newer ones remain.
+            include_total: Count every match for `total`. Without it a numbered page counts up to 1,000 matches and answers total null beyond; keyset pages never count.
 
         `GET /v1/messages` (operation `list_messages`).
         """
@@ -2715,6 +3278,14 @@ class PaymentLinksResource(SyncResource):
 
         A link to the hosted payment page of one issued invoice. 404 when the invoice is not this account's; 409 invalid_state for a draft, a paid, cancelled or disputed invoice, or a live-mode link while no live provider is configured; 422 when `amount` is above the amount due.
 
+        Arguments:
+            document_id: The invoice to pay: issued, with money due, not paid, cancelled or in dispute
+            amount: What the link asks for, at most the invoice's amount due; the amount due when omitted
+            expiry_hours: Hours until the link expires (1–8760)
+            installments: The most card installments the payer may choose (1–36)
+            single_use: Completed by its first payment; false: usable until the invoice is paid or the link expires
+            metadata: Your own key-value pairs
+
         `POST /v1/payment_links` (operation `create_payment_link`).
         """
         return cast(
@@ -2769,6 +3340,16 @@ class PaymentLinksResource(SyncResource):
         **options: Unpack[RequestOptions],
     ) -> SyncPage[PaymentLink]:
         """List payment links
+
+        Arguments:
+            document_id: Only links of this invoice
+            status: Only links in this status
+            page: Page number, 1-based
+            per_page: Objects per page (1–100, 25 if omitted)
+            limit: The same as per_page (Stripe's name for it)
+            starting_after: Keyset cursor: the id of the last object already seen. The next page is returned at the cost of the first, and `page` is ignored.
+            ending_before: Keyset cursor backwards: the id of the first object of the page you have; the objects just newer than it, still newest first. `has_more` then says whether newer ones remain.
+            include_total: Count every match for `total`. Without it a numbered page counts up to 1,000 matches and answers total null beyond; keyset pages never count.
 
         `GET /v1/payment_links` (operation `list_payment_links`).
         """
@@ -2842,6 +3423,13 @@ class PaymentPlansResource(SyncResource):
 
         Installments must add up exactly to the invoice's amount_due (or `count` + `interval` generates them, the remainder on the last). The invoice becomes `in_payment_plan` until it is paid or the plan is cancelled.
 
+        Arguments:
+            invoice_id: The issued invoice to pay in installments
+            installments: Installments summing exactly to the invoice's amount_due, in date order
+            count: Or: this many equal installments (remainder on the last)
+            interval: With count: time between installments
+            first_due_date: With count: due date of the first installment (today if omitted)
+
         `POST /v1/payment_plans` (operation `enroll_payment_plan`).
         """
         return cast(
@@ -2877,6 +3465,16 @@ class PaymentPlansResource(SyncResource):
         **options: Unpack[RequestOptions],
     ) -> SyncPage[PaymentPlan]:
         """List payment plans
+
+        Arguments:
+            invoice_id: Only this invoice's plans
+            status: Only plans in this status
+            page: Page number, 1-based
+            per_page: Objects per page (1–100, 25 if omitted)
+            limit: The same as per_page (Stripe's name for it)
+            starting_after: Keyset cursor: the id of the last object already seen. The next page is returned at the cost of the first, and `page` is ignored.
+            ending_before: Keyset cursor backwards: the id of the first object of the page you have; the objects just newer than it, still newest first. `has_more` then says whether newer ones remain.
+            include_total: Count every match for `total`. Without it a numbered page counts up to 1,000 matches and answers total null beyond; keyset pages never count.
 
         `GET /v1/payment_plans` (operation `list_payment_plans`).
         """
@@ -2937,6 +3535,22 @@ class PaymentsResource(SyncResource):
     ) -> SyncPage[Payment]:
         """List payments
 
+        Payments and unmatched reconciliation records, newest first; `matched=false` lists what still needs matching to an invoice. Page with `page` or the `starting_after`/`ending_before` cursors. Needs `payments:read`.
+
+        Arguments:
+            matched: false: what still needs matching
+            reviewed: Only reviewed or unreviewed payments
+            customer_id: Only this customer's payments
+            invoice_id: Only payments applied to it
+            from_: Payment date on or after, `YYYY-MM-DD`
+            to: Payment date on or before, `YYYY-MM-DD`
+            page: Page number, 1-based
+            per_page: Objects per page (1–100, 25 if omitted)
+            limit: The same as per_page (Stripe's name for it)
+            starting_after: Keyset cursor: the id of the last object already seen. The next page is returned at the cost of the first, and `page` is ignored.
+            ending_before: Keyset cursor backwards: the id of the first object of the page you have; the objects just newer than it, still newest first. `has_more` then says whether newer ones remain.
+            include_total: Count every match for `total`. Without it a numbered page counts up to 1,000 matches and answers total null beyond; keyset pages never count.
+
         `GET /v1/payments` (operation `list_payments`).
         """
         return sync_page(
@@ -2983,6 +3597,21 @@ class PaymentsResource(SyncResource):
 
         Applied to `invoice_id` (as much as it has due) or to `allocations`; the rest stays on the payment as unapplied credit. Without either it is an unmatched reconciliation record.
 
+        Arguments:
+            amount: Amount received, > 0, in major units (`200.00` is two hundred), with at most the currency's decimals; what the invoices named do not take stays on the payment as `unapplied_amount`
+            currency: ISO 4217; the invoice's or customer's currency if omitted
+            payment_date: When the money was received
+            payment_method: One of ach, check, wire, card, cash, bit, other, or the id or name of one of the account's payment_methods
+            payer_name: Who paid
+            payer_reference: Bank reference, check number…
+            external_payment_id: Your id of the payment, unique per account; generated when omitted
+            customer_id: Payer; taken from the invoices when omitted
+            notes: Notes
+            invoice_id: Apply the payment (up to its amount) to this one invoice
+            allocations: Apply parts of the payment to several invoices
+            reviewed: Whether someone has checked this payment
+            installments: A card payment the acquirer splits into this many installments (its split, not a Faktura payment plan)
+
         `POST /v1/payments` (operation `record_payment`).
         """
         return cast(
@@ -3025,6 +3654,12 @@ class PaymentsResource(SyncResource):
 
         Never more than was paid; the invoices it paid become partial or pending again. Safe to retry with an Idempotency-Key.
 
+        Arguments:
+            payment_id: Id of the payment
+            amount: Amount to refund; all that is refundable when omitted
+            reason: Why
+            invoice_id: Take the refund back from this invoice's allocation; otherwise unapplied money first, then allocations latest first
+
         `POST /v1/payments/{payment_id}/refund` (operation `refund_payment`).
         """
         return cast(
@@ -3042,6 +3677,11 @@ class PaymentsResource(SyncResource):
 
     def retrieve(self, payment_id: str, **options: Unpack[RequestOptions]) -> Payment:
         """Retrieve a payment
+
+        The payment with its allocations to invoices, unapplied amount, refunds and receipt. Needs `payments:read`.
+
+        Arguments:
+            payment_id: Id of the payment
 
         `GET /v1/payments/{payment_id}` (operation `retrieve_payment`).
         """
@@ -3072,6 +3712,15 @@ class PaymentsResource(SyncResource):
 
         `invoice_id` matches the payment (up to the invoice's amount due); `invoice_id: null` unmatches it, reversing its allocations. 409 invalid_state when there is nothing to match (no unapplied money, or nothing due on the invoice).
 
+        Arguments:
+            payment_id: Id of the payment
+            invoice_id: Match the payment to this invoice; null unmatches it (reversing its allocations)
+            payer_name: Who paid
+            payer_reference: Bank reference
+            reviewed: Whether someone has checked it
+            notes: Notes
+            allocations: Apply more of the unapplied amount to invoices
+
         `PATCH /v1/payments/{payment_id}` (operation `update_payment`).
         """
         return cast(
@@ -3100,6 +3749,11 @@ class QuotesResource(SyncResource):
 
     def accept(self, document_id: str, **options: Unpack[RequestOptions]) -> Document:
         """Accept a quote (records quote.accepted)
+
+        Only a pending quote is accepted: it becomes `accepted` and `quote.accepted` is recorded. A quote in any other status is 409 invalid_state. An accepted quote can then be converted into an invoice.
+
+        Arguments:
+            document_id: Id of the quote
 
         `POST /v1/quotes/{document_id}/accept` (operation `accept_quote`).
         """
@@ -3132,6 +3786,17 @@ class QuotesResource(SyncResource):
         """Act on a quote (seed form of the PDF actions and of send)
 
         `POST /v1/quotes/{id}?action=generate_pdf|upload_pdf|delete_pdf|send`: the same as `POST …/pdf` with that action (upload_pdf takes `pdf_base64` in the body), or `POST …/send` (the body's send fields) answering 202.
+
+        Arguments:
+            action: The action to take
+            template_id: A system or account template; omitted: the account's template of the document type's stage in the document's language, else the system's
+            to: Recipients; omitted: the customer's primary contact (else the customer's email), looked up when the message goes out
+            cc: Copy recipients
+            cc_self: Copy the account (its reply-to address, else its email)
+            scheduled_date: When to send (ISO 8601 with offset); omitted, null or past: now
+            attach_pdf: Attach the document's PDF
+            include_payment_link: Invoices: create a payment link for the amount due (valid 72 hours from when the message goes out) and print it in the message (`payment_link_url`)
+            pdf_base64: Ignored by send
 
         `POST /v1/quotes/{document_id}` (operation `action_quote`).
         """
@@ -3166,6 +3831,12 @@ class QuotesResource(SyncResource):
     ) -> Document:
         """Cancel a quote
 
+        Cancels a pending, accepted or declined quote and records `quote.cancelled`, keeping the optional `reason` as `cancellation_reason`. A draft (delete it instead), a converted or an already cancelled quote is 409 invalid_state.
+
+        Arguments:
+            document_id: Id of the quote
+            reason: Why it is cancelled; kept as `cancellation_reason` and in the `.cancelled` event
+
         `POST /v1/quotes/{document_id}/cancel` (operation `cancel_quote`).
         """
         return cast(
@@ -3184,6 +3855,9 @@ class QuotesResource(SyncResource):
         """Convert an accepted quote into an invoice
 
         Creates and issues an invoice with the quote's lines; the two are linked through related_document_id.
+
+        Arguments:
+            document_id: Id of the accepted quote
 
         `POST /v1/quotes/{document_id}/convert` (operation `convert_quote`).
         """
@@ -3233,6 +3907,34 @@ class QuotesResource(SyncResource):
 
         Issued and numbered at once, unless `status: draft` is given.
 
+        Arguments:
+            customer_id: The customer (must belong to this account). Required, except on a credit note naming its invoice in related_document_id, which takes the invoice's customer
+            customer_name: Name printed; the customer's if omitted
+            customer_address: Address printed; the customer's if omitted
+            currency: ISO 4217; if omitted, a credit note's invoice's currency, else the customer's
+            issue_date: Date of issue; today if omitted
+            due_date: Payment due date (invoices); 30 days after issue if omitted
+            vat_type: Default VAT type of the lines
+            line_items: The lines; or give `amount` alone
+            amount: Legacy single amount. With line_items, their total must match it within one minor unit
+            tax_amount: US style: one tax amount for the whole document instead of VAT rates on lines
+            discount_amount: Document discount; lowers the VAT base, pro rata over rates
+            number: Your own number (unique per type); assigned from the sequence when omitted
+            invoice_number: Alias of `number`
+            status: `draft` creates a draft; `cancelled` issues the document and cancels it (imports of void documents); any other status of the type issues it, and its status then follows its money (an invoice with nothing due is `paid` whatever was asked)
+            notes: Notes printed on the document
+            buyer_reference: The buyer's reference for routing the invoice (EN 16931 BT-10; Germany's Leitweg-ID for public buyers)
+            purchase_order: The buyer's purchase order number (EN 16931 BT-13)
+            related_document_id: Credit notes: the invoice they reduce (required)
+            source_type: `import` for documents brought from another system
+            amount_due: Invoices: what is still due, 0 to the total; the rest was paid outside Faktura and is recorded as external_payment_amount
+            tax_rate: Display-only effective tax rate as a fraction from 0 to 1 (0.0875 for 8.75 %), up to 6 decimals; shown as given, never used in the totals (tax_amount and the lines' VAT are)
+            biller_id: Which of the account's `billers` issues it (seed 001's `billerId` is accepted too); the account's first biller if omitted, none if it has none
+            payment_method_id: Which of the account's `payment_methods` the customer is asked to pay with (seed 001's `paymentmethodId` is accepted too); the account's first if omitted, none if it has none
+            locale: BCP 47 locale the PDF and emails speak, e.g. he-IL; null: the customer's, else the account's
+            generate_pdf: Render and archive the PDF in this request (an issued document's PDF is otherwise archived by a background job right after; a draft's is never stored)
+            send_email: Email it to the customer after this request, as `POST …/send` with its defaults would (the message is in GET /v1/messages?document_id=)
+
         `POST /v1/quotes` (operation `create_quote`).
         """
         return cast(
@@ -3278,6 +3980,11 @@ class QuotesResource(SyncResource):
     def decline(self, document_id: str, **options: Unpack[RequestOptions]) -> Document:
         """Decline a quote
 
+        Only a pending quote is declined: it becomes `declined` and `quote.declined` is recorded. A quote in any other status is 409 invalid_state.
+
+        Arguments:
+            document_id: Id of the quote
+
         `POST /v1/quotes/{document_id}/decline` (operation `decline_quote`).
         """
         return cast(
@@ -3293,6 +4000,11 @@ class QuotesResource(SyncResource):
 
     def delete(self, document_id: str, **options: Unpack[RequestOptions]) -> DeletedResponse:
         """Delete a draft quote
+
+        Deletes a draft quote and records `quote.deleted`. An issued quote is 409 invalid_state: cancel it instead.
+
+        Arguments:
+            document_id: Id of the quote
 
         `DELETE /v1/quotes/{document_id}` (operation `delete_quote`).
         """
@@ -3311,6 +4023,9 @@ class QuotesResource(SyncResource):
         """Issue a draft quote
 
         Gives the draft its number from the gapless sequence.
+
+        Arguments:
+            document_id: Id of the quote
 
         `POST /v1/quotes/{document_id}/finalize` (operation `finalize_quote`).
         """
@@ -3345,6 +4060,24 @@ class QuotesResource(SyncResource):
         **options: Unpack[RequestOptions],
     ) -> SyncPage[Document]:
         """List quotes
+
+        The quotes of this account and mode, newest first, drafts included. Filter by status, customer, issue or due date, number, or a search of number and customer name; page with `page` or the `starting_after`/`ending_before` cursors. Needs `documents:read`.
+
+        Arguments:
+            page: Page number, 1-based
+            per_page: Objects per page (1–100, 25 if omitted)
+            limit: The same as per_page (Stripe's name for it)
+            starting_after: Keyset cursor: the id of the last object already seen. The next page is returned at the cost of the first, and `page` is ignored.
+            ending_before: Keyset cursor backwards: the id of the first object of the page you have; the objects just newer than it, still newest first. `has_more` then says whether newer ones remain.
+            include_total: Count every match for `total`. Without it a numbered page counts up to 1,000 matches and answers total null beyond; keyset pages never count.
+            status: Only these statuses; repeat or comma-separate for several
+            customer_id: Only this customer's documents
+            from_: Issue date on or after, `YYYY-MM-DD`
+            to: Issue date on or before, `YYYY-MM-DD`
+            due_from: Due date on or after, `YYYY-MM-DD`
+            due_to: Due date on or before, `YYYY-MM-DD`
+            number: Exactly this number
+            search: Substring of number or customer name
 
         `GET /v1/quotes` (operation `list_quotes`).
         """
@@ -3400,6 +4133,10 @@ class QuotesResource(SyncResource):
     ) -> Document:
         """Generate, upload or delete the PDF of a quote
 
+        Arguments:
+            action: generate_pdf: render and archive now (409 over an uploaded PDF; again over a generated one changes nothing while the document is unchanged); upload_pdf: keep your own PDF instead; delete_pdf: forget the PDF (it is generated again)
+            pdf_base64: upload_pdf: the PDF, base64 (standard alphabet); a real PDF of at most 10 MiB
+
         `POST /v1/quotes/{document_id}/pdf` (operation `pdf_action_quote`).
         """
         return cast(
@@ -3417,6 +4154,11 @@ class QuotesResource(SyncResource):
 
     def retrieve(self, document_id: str, **options: Unpack[RequestOptions]) -> Document:
         """Retrieve a quote
+
+        The quote with its lines and totals. The id of another type of document is 404. Needs `documents:read`.
+
+        Arguments:
+            document_id: Id of the quote
 
         `GET /v1/quotes/{document_id}` (operation `retrieve_quote`).
         """
@@ -3447,6 +4189,15 @@ class QuotesResource(SyncResource):
         """Email a quote
 
         202 with the message, written in this request and sent by a background job after it. A draft is issued (numbered) first, in this request. Recipients not given are the customer's primary contact (else its email), looked up when the message goes out. 409 for a cancelled document; 404 for a template_id that is neither a system template nor the account's.
+
+        Arguments:
+            template_id: A system or account template; omitted: the account's template of the document type's stage in the document's language, else the system's
+            to: Recipients; omitted: the customer's primary contact (else the customer's email), looked up when the message goes out
+            cc: Copy recipients
+            cc_self: Copy the account (its reply-to address, else its email)
+            scheduled_date: When to send (ISO 8601 with offset); omitted, null or past: now
+            attach_pdf: Attach the document's PDF
+            include_payment_link: Invoices: create a payment link for the amount due (valid 72 hours from when the message goes out) and print it in the message (`payment_link_url`)
 
         `POST /v1/quotes/{document_id}/send` (operation `send_quote`).
         """
@@ -3500,6 +4251,29 @@ class QuotesResource(SyncResource):
         """Update a quote
 
         A draft changes freely. Once issued only notes, due_date and customer_address change (and, on imported documents, amount, amount_due and external_payment_amount).
+
+        Arguments:
+            document_id: Id of the quote
+            customer_id: Drafts only
+            customer_name: Drafts only
+            customer_address: Always editable
+            currency: Drafts only
+            issue_date: Drafts only
+            due_date: Always editable
+            tax_rate: Always editable. Display-only effective tax rate as a fraction from 0 to 1 (0.0875 for 8.75 %), up to 6 decimals; shown as given, never used in the totals (tax_amount and the lines' VAT are)
+            biller_id: Drafts only; null for none. One of the account's billers
+            payment_method_id: Drafts only; null for none. One of the account's payment_methods
+            locale: Drafts only. BCP 47 locale the PDF and emails speak, e.g. he-IL; null: the customer's, else the account's
+            vat_type: Drafts only
+            line_items: Drafts only; replaces all lines
+            tax_amount: Drafts only
+            discount_amount: Drafts only
+            notes: Always editable
+            buyer_reference: The buyer's reference (BT-10); always editable
+            purchase_order: The buyer's purchase order number (BT-13); always editable
+            amount: Imported documents: the total
+            amount_due: Imported documents: ≤ amount
+            external_payment_amount: Imported documents: paid outside Faktura, ≤ amount
 
         `PATCH /v1/quotes/{document_id}` (operation `update_quote`).
         """
@@ -3560,6 +4334,17 @@ class ReceiptsResource(SyncResource):
 
         `POST /v1/receipts/{id}?action=generate_pdf|upload_pdf|delete_pdf|send`: the same as `POST …/pdf` with that action (upload_pdf takes `pdf_base64` in the body), or `POST …/send` (the body's send fields) answering 202.
 
+        Arguments:
+            action: The action to take
+            template_id: A system or account template; omitted: the account's template of the document type's stage in the document's language, else the system's
+            to: Recipients; omitted: the customer's primary contact (else the customer's email), looked up when the message goes out
+            cc: Copy recipients
+            cc_self: Copy the account (its reply-to address, else its email)
+            scheduled_date: When to send (ISO 8601 with offset); omitted, null or past: now
+            attach_pdf: Attach the document's PDF
+            include_payment_link: Invoices: create a payment link for the amount due (valid 72 hours from when the message goes out) and print it in the message (`payment_link_url`)
+            pdf_base64: Ignored by send
+
         `POST /v1/receipts/{document_id}` (operation `action_receipt`).
         """
         return cast(
@@ -3592,6 +4377,12 @@ class ReceiptsResource(SyncResource):
         **options: Unpack[RequestOptions],
     ) -> Document:
         """Cancel a receipt
+
+        Cancels an issued receipt and records `receipt.cancelled`, keeping the optional `reason` as `cancellation_reason`. A draft (delete it instead) or an already cancelled receipt is 409 invalid_state.
+
+        Arguments:
+            document_id: Id of the receipt
+            reason: Why it is cancelled; kept as `cancellation_reason` and in the `.cancelled` event
 
         `POST /v1/receipts/{document_id}/cancel` (operation `cancel_receipt`).
         """
@@ -3642,6 +4433,34 @@ class ReceiptsResource(SyncResource):
 
         Issued and numbered at once, unless `status: draft` is given.
 
+        Arguments:
+            customer_id: The customer (must belong to this account). Required, except on a credit note naming its invoice in related_document_id, which takes the invoice's customer
+            customer_name: Name printed; the customer's if omitted
+            customer_address: Address printed; the customer's if omitted
+            currency: ISO 4217; if omitted, a credit note's invoice's currency, else the customer's
+            issue_date: Date of issue; today if omitted
+            due_date: Payment due date (invoices); 30 days after issue if omitted
+            vat_type: Default VAT type of the lines
+            line_items: The lines; or give `amount` alone
+            amount: Legacy single amount. With line_items, their total must match it within one minor unit
+            tax_amount: US style: one tax amount for the whole document instead of VAT rates on lines
+            discount_amount: Document discount; lowers the VAT base, pro rata over rates
+            number: Your own number (unique per type); assigned from the sequence when omitted
+            invoice_number: Alias of `number`
+            status: `draft` creates a draft; `cancelled` issues the document and cancels it (imports of void documents); any other status of the type issues it, and its status then follows its money (an invoice with nothing due is `paid` whatever was asked)
+            notes: Notes printed on the document
+            buyer_reference: The buyer's reference for routing the invoice (EN 16931 BT-10; Germany's Leitweg-ID for public buyers)
+            purchase_order: The buyer's purchase order number (EN 16931 BT-13)
+            related_document_id: Credit notes: the invoice they reduce (required)
+            source_type: `import` for documents brought from another system
+            amount_due: Invoices: what is still due, 0 to the total; the rest was paid outside Faktura and is recorded as external_payment_amount
+            tax_rate: Display-only effective tax rate as a fraction from 0 to 1 (0.0875 for 8.75 %), up to 6 decimals; shown as given, never used in the totals (tax_amount and the lines' VAT are)
+            biller_id: Which of the account's `billers` issues it (seed 001's `billerId` is accepted too); the account's first biller if omitted, none if it has none
+            payment_method_id: Which of the account's `payment_methods` the customer is asked to pay with (seed 001's `paymentmethodId` is accepted too); the account's first if omitted, none if it has none
+            locale: BCP 47 locale the PDF and emails speak, e.g. he-IL; null: the customer's, else the account's
+            generate_pdf: Render and archive the PDF in this request (an issued document's PDF is otherwise archived by a background job right after; a draft's is never stored)
+            send_email: Email it to the customer after this request, as `POST …/send` with its defaults would (the message is in GET /v1/messages?document_id=)
+
         `POST /v1/receipts` (operation `create_receipt`).
         """
         return cast(
@@ -3687,6 +4506,11 @@ class ReceiptsResource(SyncResource):
     def delete(self, document_id: str, **options: Unpack[RequestOptions]) -> DeletedResponse:
         """Delete a draft receipt
 
+        Deletes a draft receipt and records `receipt.deleted`. An issued receipt is 409 invalid_state: cancel it instead.
+
+        Arguments:
+            document_id: Id of the receipt
+
         `DELETE /v1/receipts/{document_id}` (operation `delete_receipt`).
         """
         return cast(
@@ -3704,6 +4528,9 @@ class ReceiptsResource(SyncResource):
         """Issue a draft receipt
 
         Gives the draft its number from the gapless sequence.
+
+        Arguments:
+            document_id: Id of the receipt
 
         `POST /v1/receipts/{document_id}/finalize` (operation `finalize_receipt`).
         """
@@ -3738,6 +4565,24 @@ class ReceiptsResource(SyncResource):
         **options: Unpack[RequestOptions],
     ) -> SyncPage[Document]:
         """List receipts
+
+        The receipts of this account and mode, newest first, drafts included. Filter by status, customer, issue or due date, number, or a search of number and customer name; page with `page` or the `starting_after`/`ending_before` cursors. Needs `documents:read`.
+
+        Arguments:
+            page: Page number, 1-based
+            per_page: Objects per page (1–100, 25 if omitted)
+            limit: The same as per_page (Stripe's name for it)
+            starting_after: Keyset cursor: the id of the last object already seen. The next page is returned at the cost of the first, and `page` is ignored.
+            ending_before: Keyset cursor backwards: the id of the first object of the page you have; the objects just newer than it, still newest first. `has_more` then says whether newer ones remain.
+            include_total: Count every match for `total`. Without it a numbered page counts up to 1,000 matches and answers total null beyond; keyset pages never count.
+            status: Only these statuses; repeat or comma-separate for several
+            customer_id: Only this customer's documents
+            from_: Issue date on or after, `YYYY-MM-DD`
+            to: Issue date on or before, `YYYY-MM-DD`
+            due_from: Due date on or after, `YYYY-MM-DD`
+            due_to: Due date on or before, `YYYY-MM-DD`
+            number: Exactly this number
+            search: Substring of number or customer name
 
         `GET /v1/receipts` (operation `list_receipts`).
         """
@@ -3793,6 +4638,10 @@ class ReceiptsResource(SyncResource):
     ) -> Document:
         """Generate, upload or delete the PDF of a receipt
 
+        Arguments:
+            action: generate_pdf: render and archive now (409 over an uploaded PDF; again over a generated one changes nothing while the document is unchanged); upload_pdf: keep your own PDF instead; delete_pdf: forget the PDF (it is generated again)
+            pdf_base64: upload_pdf: the PDF, base64 (standard alphabet); a real PDF of at most 10 MiB
+
         `POST /v1/receipts/{document_id}/pdf` (operation `pdf_action_receipt`).
         """
         return cast(
@@ -3810,6 +4659,11 @@ class ReceiptsResource(SyncResource):
 
     def retrieve(self, document_id: str, **options: Unpack[RequestOptions]) -> Document:
         """Retrieve a receipt
+
+        The receipt with its lines and totals. The id of another type of document is 404. Needs `documents:read`.
+
+        Arguments:
+            document_id: Id of the receipt
 
         `GET /v1/receipts/{document_id}` (operation `retrieve_receipt`).
         """
@@ -3840,6 +4694,15 @@ class ReceiptsResource(SyncResource):
         """Email a receipt
 
         202 with the message, written in this request and sent by a background job after it. A draft is issued (numbered) first, in this request. Recipients not given are the customer's primary contact (else its email), looked up when the message goes out. 409 for a cancelled document; 404 for a template_id that is neither a system template nor the account's.
+
+        Arguments:
+            template_id: A system or account template; omitted: the account's template of the document type's stage in the document's language, else the system's
+            to: Recipients; omitted: the customer's primary contact (else the customer's email), looked up when the message goes out
+            cc: Copy recipients
+            cc_self: Copy the account (its reply-to address, else its email)
+            scheduled_date: When to send (ISO 8601 with offset); omitted, null or past: now
+            attach_pdf: Attach the document's PDF
+            include_payment_link: Invoices: create a payment link for the amount due (valid 72 hours from when the message goes out) and print it in the message (`payment_link_url`)
 
         `POST /v1/receipts/{document_id}/send` (operation `send_receipt`).
         """
@@ -3894,6 +4757,29 @@ class ReceiptsResource(SyncResource):
 
         A draft changes freely. Once issued only notes, due_date and customer_address change (and, on imported documents, amount, amount_due and external_payment_amount).
 
+        Arguments:
+            document_id: Id of the receipt
+            customer_id: Drafts only
+            customer_name: Drafts only
+            customer_address: Always editable
+            currency: Drafts only
+            issue_date: Drafts only
+            due_date: Always editable
+            tax_rate: Always editable. Display-only effective tax rate as a fraction from 0 to 1 (0.0875 for 8.75 %), up to 6 decimals; shown as given, never used in the totals (tax_amount and the lines' VAT are)
+            biller_id: Drafts only; null for none. One of the account's billers
+            payment_method_id: Drafts only; null for none. One of the account's payment_methods
+            locale: Drafts only. BCP 47 locale the PDF and emails speak, e.g. he-IL; null: the customer's, else the account's
+            vat_type: Drafts only
+            line_items: Drafts only; replaces all lines
+            tax_amount: Drafts only
+            discount_amount: Drafts only
+            notes: Always editable
+            buyer_reference: The buyer's reference (BT-10); always editable
+            purchase_order: The buyer's purchase order number (BT-13); always editable
+            amount: Imported documents: the total
+            amount_due: Imported documents: ≤ amount
+            external_payment_amount: Imported documents: paid outside Faktura, ≤ amount
+
         `PATCH /v1/receipts/{document_id}` (operation `update_receipt`).
         """
         return cast(
@@ -3943,6 +4829,10 @@ class ReportsResource(SyncResource):
     ) -> AgingReport:
         """Amounts due by days past due, per currency and customer
 
+        Arguments:
+            as_of: Date the ages are counted to; today in the account's time zone if omitted
+            customer_id: Only this customer
+
         `GET /v1/reports/aging` (operation `aging_report`).
         """
         return cast(
@@ -3965,6 +4855,10 @@ class ReportsResource(SyncResource):
         **options: Unpack[RequestOptions],
     ) -> BalanceReport:
         """What is owed, per currency
+
+        Arguments:
+            as_of: Date that decides what is overdue; today in the account's time zone if omitted
+            customer_id: Only this customer
 
         `GET /v1/reports/balance` (operation `balance_report`).
         """
@@ -4003,6 +4897,22 @@ class SuppliersResource(SyncResource):
     ) -> Supplier:
         """Create a supplier
 
+        A supplier takes the customer fields but no contacts or tags; its tax id is checked like a customer's and its `external_id` is unique among suppliers (409 conflict). Records `supplier.created`.
+
+        Arguments:
+            company_name: Company or person name. `name` is accepted as an alias on input (not both at once).
+            email: Billing email address (validated)
+            phone: Phone number
+            tax_id: VAT or tax number, checked for the address country where a standard check exists (EU VAT numbers, also with their prefix such as DE or EL; IL; US EIN; GB; CH; NO); kept as given
+            address: Postal address
+            electronic_address: Where e-invoices reach it: its Peppol participant id (EN 16931 BT-49)
+            currency: ISO 4217 code of its documents; the account's currency if omitted
+            timezone: IANA time zone, e.g. America/New_York; null means the account's
+            locale: BCP 47 locale, e.g. he-IL; null: account's
+            external_id: Your own id for it, unique per account and mode
+            notes: Free text
+            metadata: Your own key-value pairs: up to 50 keys of at most 40 characters, string values of at most 500 characters
+
         `POST /v1/suppliers` (operation `create_supplier`).
         """
         return cast(
@@ -4034,6 +4944,11 @@ class SuppliersResource(SyncResource):
     def delete(self, supplier_id: str, **options: Unpack[RequestOptions]) -> DeletedResponse:
         """Delete a supplier
 
+        Removes the supplier and records `supplier.deleted`. A customer's id is 404 here.
+
+        Arguments:
+            supplier_id: Id of the supplier
+
         `DELETE /v1/suppliers/{supplier_id}` (operation `delete_supplier`).
         """
         return cast(
@@ -4064,6 +4979,20 @@ class SuppliersResource(SyncResource):
     ) -> SyncPage[Supplier]:
         """List suppliers
 
+        Suppliers of this account and mode, newest first; filter by search, external_id or creation time. Page with `page` or the `starting_after`/`ending_before` cursors. Needs `customers:read`.
+
+        Arguments:
+            search: Case-insensitive substring of the company name, email, tax id or external_id
+            external_id: Only the one with this external_id
+            created_from: Created at or after: a date (from its start, UTC) or a timestamp
+            created_to: Created at or before: a date (to its end, UTC) or a timestamp
+            page: Page number, 1-based
+            per_page: Objects per page (1–100, 25 if omitted)
+            limit: The same as per_page (Stripe's name for it)
+            starting_after: Keyset cursor: the id of the last object already seen. The next page is returned at the cost of the first, and `page` is ignored.
+            ending_before: Keyset cursor backwards: the id of the first object of the page you have; the objects just newer than it, still newest first. `has_more` then says whether newer ones remain.
+            include_total: Count every match for `total`. Without it a numbered page counts up to 1,000 matches and answers total null beyond; keyset pages never count.
+
         `GET /v1/suppliers` (operation `list_suppliers`).
         """
         return sync_page(
@@ -4088,6 +5017,11 @@ class SuppliersResource(SyncResource):
 
     def retrieve(self, supplier_id: str, **options: Unpack[RequestOptions]) -> Supplier:
         """Retrieve a supplier
+
+        One supplier. A customer's id is 404 here. Needs `customers:read`.
+
+        Arguments:
+            supplier_id: Id of the supplier
 
         `GET /v1/suppliers/{supplier_id}` (operation `retrieve_supplier`).
         """
@@ -4124,6 +5058,21 @@ class SuppliersResource(SyncResource):
 
         Only the fields given change. 409 conflict when another supplier has the `external_id`.
 
+        Arguments:
+            supplier_id: Id of the supplier
+            company_name: Company or person name. `name` is accepted as an alias on input (not both at once).
+            email: Billing email address (validated)
+            phone: Phone number
+            tax_id: VAT or tax number (checked, see create)
+            address: Postal address (replaced whole)
+            electronic_address: Where e-invoices reach it (Peppol participant id); null removes it
+            currency: ISO 4217 code of its documents
+            timezone: IANA time zone; null means the account's
+            locale: BCP 47 locale; null means the account's
+            external_id: Your own id, unique per account and mode
+            notes: Free text
+            metadata: Keys to set; a key set to null is removed, and metadata: null removes all
+
         `PATCH /v1/suppliers/{supplier_id}` (operation `update_supplier`).
         """
         return cast(
@@ -4159,6 +5108,11 @@ class TagsResource(SyncResource):
     def create(self, *, name: str, **options: Unpack[RequestOptions]) -> Tag:
         """Create a tag
 
+        Names are unique regardless of case: a name already taken (`VIP` and `vip` are one tag) is 409 conflict. Records `tag.created`.
+
+        Arguments:
+            name: Name, unique per account and mode regardless of case
+
         `POST /v1/tags` (operation `create_tag`).
         """
         return cast(
@@ -4178,6 +5132,9 @@ class TagsResource(SyncResource):
         """Delete a tag
 
         The tag is removed from every customer carrying it.
+
+        Arguments:
+            tag_id: Id of the tag
 
         `DELETE /v1/tags/{tag_id}` (operation `delete_tag`).
         """
@@ -4205,6 +5162,16 @@ class TagsResource(SyncResource):
     ) -> SyncPage[Tag]:
         """List tags
 
+        Tags of this account and mode, newest first, each with `customer_count`. Page with `page` or the `starting_after`/`ending_before` cursors. Needs `customers:read`.
+
+        Arguments:
+            page: Page number, 1-based
+            per_page: Objects per page (1–100, 25 if omitted)
+            limit: The same as per_page (Stripe's name for it)
+            starting_after: Keyset cursor: the id of the last object already seen. The next page is returned at the cost of the first, and `page` is ignored.
+            ending_before: Keyset cursor backwards: the id of the first object of the page you have; the objects just newer than it, still newest first. `has_more` then says whether newer ones remain.
+            include_total: Count every match for `total`. Without it a numbered page counts up to 1,000 matches and answers total null beyond; keyset pages never count.
+
         `GET /v1/tags` (operation `list_tags`).
         """
         return sync_page(
@@ -4226,6 +5193,12 @@ class TagsResource(SyncResource):
     def rename(self, tag_id: str, *, name: str, **options: Unpack[RequestOptions]) -> Tag:
         """Rename a tag
 
+        Renaming into a name another tag has, in any case, is 409 conflict. Records `tag.updated` (and no event per customer); the same name again changes nothing.
+
+        Arguments:
+            tag_id: Id of the tag
+            name: New name, unique per account and mode regardless of case
+
         `PATCH /v1/tags/{tag_id}` (operation `rename_tag`).
         """
         return cast(
@@ -4243,6 +5216,11 @@ class TagsResource(SyncResource):
 
     def retrieve(self, tag_id: str, **options: Unpack[RequestOptions]) -> Tag:
         """Retrieve a tag
+
+        The tag with the number of customers carrying it. Needs `customers:read`.
+
+        Arguments:
+            tag_id: Id of the tag
 
         `GET /v1/tags/{tag_id}` (operation `retrieve_tag`).
         """
@@ -4263,6 +5241,10 @@ class TagsResource(SyncResource):
         """Tag customers
 
         All or nothing: an unknown customer id answers 404 naming it and nothing changes. `customers_changed` counts the customers that did not have the tag yet.
+
+        Arguments:
+            tag_id: Id of the tag
+            customer_ids: Customers to tag or untag (at most 1000); all must exist
 
         `POST /v1/tags/{tag_id}/customers` (operation `tag_customers`).
         """
@@ -4285,6 +5267,10 @@ class TagsResource(SyncResource):
         """Untag customers
 
         Takes a JSON body like POST. All or nothing; `customers_changed` counts the customers that had the tag.
+
+        Arguments:
+            tag_id: Id of the tag
+            customer_ids: Customers to tag or untag (at most 1000); all must exist
 
         `DELETE /v1/tags/{tag_id}/customers` (operation `untag_customers`).
         """
@@ -4320,6 +5306,14 @@ class TemplatesResource(SyncResource):
 
         Seed 003's list: the email templates of stage initial_send, the account's and the system's.
 
+        Arguments:
+            page: Page number, 1-based
+            per_page: Objects per page (1–100, 25 if omitted)
+            limit: The same as per_page (Stripe's name for it)
+            starting_after: Keyset cursor: the id of the last object already seen. The next page is returned at the cost of the first, and `page` is ignored.
+            ending_before: Keyset cursor backwards: the id of the first object of the page you have; the objects just newer than it, still newest first. `has_more` then says whether newer ones remain.
+            include_total: Count every match for `total`. Without it a numbered page counts up to 1,000 matches and answers total null beyond; keyset pages never count.
+
         `GET /v1/templates` (operation `list_send_templates`).
         """
         return sync_page(
@@ -4345,6 +5339,9 @@ class WebhookDeliveriesResource(SyncResource):
     def retrieve(self, delivery_id: str, **options: Unpack[RequestOptions]) -> WebhookDelivery:
         """Retrieve a webhook delivery
 
+        Arguments:
+            delivery_id: Webhook delivery id
+
         `GET /v1/webhook_deliveries/{delivery_id}` (operation `retrieve_webhook_delivery`).
         """
         return cast(
@@ -4362,6 +5359,9 @@ class WebhookDeliveriesResource(SyncResource):
         """Retry a delivery now
 
         Queues the delivery to be sent again at once, with the same webhook-id, whether it is pending, delivered or failed.
+
+        Arguments:
+            delivery_id: Webhook delivery id
 
         `POST /v1/webhook_deliveries/{delivery_id}/retry` (operation `retry_webhook_delivery`).
         """
@@ -4393,6 +5393,12 @@ class WebhookEndpointsResource(SyncResource):
 
         The signing secret is in this response only (and in rotate_secret's).
 
+        Arguments:
+            url: Where events are POSTed: an https:// URL of a public host (plain http and private addresses only for hosts the operator allows in FAKTURA_WEBHOOK_ALLOW_HOSTS)
+            events: Event types to receive (see the catalog in docs/webhooks.md), or `["*"]` for all
+            description: What the endpoint is for
+            is_active: Whether events are delivered to it
+
         `POST /v1/webhook_endpoints` (operation `create_webhook_endpoint`).
         """
         return cast(
@@ -4417,6 +5423,9 @@ class WebhookEndpointsResource(SyncResource):
         """Delete a webhook endpoint
 
         Its pending deliveries are dropped with it.
+
+        Arguments:
+            endpoint_id: Webhook endpoint id
 
         `DELETE /v1/webhook_endpoints/{endpoint_id}` (operation `delete_webhook_endpoint`).
         """
@@ -4443,6 +5452,14 @@ class WebhookEndpointsResource(SyncResource):
         **options: Unpack[RequestOptions],
     ) -> SyncPage[WebhookEndpoint]:
         """List webhook endpoints
+
+        Arguments:
+            page: Page number, 1-based
+            per_page: Objects per page (1–100, 25 if omitted)
+            limit: The same as per_page (Stripe's name for it)
+            starting_after: Keyset cursor: the id of the last object already seen. The next page is returned at the cost of the first, and `page` is ignored.
+            ending_before: Keyset cursor backwards: the id of the first object of the page you have; the objects just newer than it, still newest first. `has_more` then says whether newer ones remain.
+            include_total: Count every match for `total`. Without it a numbered page counts up to 1,000 matches and answers total null beyond; keyset pages never count.
 
         `GET /v1/webhook_endpoints` (operation `list_webhook_endpoints`).
         """
@@ -4479,6 +5496,16 @@ class WebhookEndpointsResource(SyncResource):
 
         Newest first, each with every attempt (status, duration, response excerpt).
 
+        Arguments:
+            endpoint_id: Webhook endpoint id
+            status: Only deliveries in this status
+            page: Page number, 1-based
+            per_page: Objects per page (1–100, 25 if omitted)
+            limit: The same as per_page (Stripe's name for it)
+            starting_after: Keyset cursor: the id of the last object already seen. The next page is returned at the cost of the first, and `page` is ignored.
+            ending_before: Keyset cursor backwards: the id of the first object of the page you have; the objects just newer than it, still newest first. `has_more` then says whether newer ones remain.
+            include_total: Count every match for `total`. Without it a numbered page counts up to 1,000 matches and answers total null beyond; keyset pages never count.
+
         `GET /v1/webhook_endpoints/{endpoint_id}/deliveries` (operation `list_webhook_deliveries`).
         """
         return sync_page(
@@ -4501,6 +5528,9 @@ class WebhookEndpointsResource(SyncResource):
     def retrieve(self, endpoint_id: str, **options: Unpack[RequestOptions]) -> WebhookEndpoint:
         """Retrieve a webhook endpoint
 
+        Arguments:
+            endpoint_id: Webhook endpoint id
+
         `GET /v1/webhook_endpoints/{endpoint_id}` (operation `retrieve_webhook_endpoint`).
         """
         return cast(
@@ -4521,6 +5551,9 @@ class WebhookEndpointsResource(SyncResource):
 
         Returns the new secret. For 24 hours every delivery carries two signatures, one with the new secret and one with the old, so receivers can switch without a gap.
 
+        Arguments:
+            endpoint_id: Webhook endpoint id
+
         `POST /v1/webhook_endpoints/{endpoint_id}/rotate_secret` (operation `rotate_webhook_secret`).
         """
         return cast(
@@ -4540,6 +5573,9 @@ class WebhookEndpointsResource(SyncResource):
         """Send a test event
 
         Queues a `webhook.test` event for this endpoint only; the worker sends it.
+
+        Arguments:
+            endpoint_id: Webhook endpoint id
 
         `POST /v1/webhook_endpoints/{endpoint_id}/test` (operation `send_webhook_test_event`).
         """
@@ -4565,6 +5601,13 @@ class WebhookEndpointsResource(SyncResource):
         **options: Unpack[RequestOptions],
     ) -> WebhookEndpoint:
         """Update a webhook endpoint
+
+        Arguments:
+            endpoint_id: Webhook endpoint id
+            url: Where events are POSTed: an https:// URL of a public host (plain http and private addresses only for hosts the operator allows in FAKTURA_WEBHOOK_ALLOW_HOSTS)
+            events: Event types to receive (see the catalog in docs/webhooks.md), or `["*"]` for all
+            description: What the endpoint is for
+            is_active: false stops deliveries (pending ones fail); true starts them again
 
         `PATCH /v1/webhook_endpoints/{endpoint_id}` (operation `update_webhook_endpoint`).
         """
@@ -4726,6 +5769,10 @@ class AsyncAccountResource(AsyncResource):
 
         Renders a document of the account (any status), or a sample invoice, with the account's branding or the `branding` given (tried, not saved). Nothing is stored.
 
+        Arguments:
+            branding: Branding to try (not saved); the account's when omitted
+            document_id: A document of this account to show; a sample invoice when omitted
+
         `POST /v1/account/branding/preview` (operation `preview_branding`).
         """
         return cast(
@@ -4821,6 +5868,15 @@ class AsyncAccountResource(AsyncResource):
 
         Invoices and credit notes issued from now on are submitted by a job right after issue (docs/clearance.md). Credentials are write-only. A test-mode key clears at the sandbox only (production: 422).
 
+        Arguments:
+            provider: mydata: Greece's AADE; il_ita: the Israel Tax Authority (allocation numbers)
+            environment: sandbox or production; test mode accepts only sandbox
+            require_before_send: Messages of a document awaiting clearance wait for it; one rejected or failed is not sent (the message fails with the reason)
+            base_url: Reach the authority here instead of its own address (a test server)
+            credentials: Write-only; required the first time and when the provider changes, otherwise the stored ones are kept
+            mydata: What myDATA needs beyond the document
+            il_ita: What the Israel Tax Authority needs
+
         `PUT /v1/account/clearance` (operation `set_clearance_settings`).
         """
         return cast(
@@ -4858,6 +5914,12 @@ class AsyncAccountResource(AsyncResource):
 
         Stripe's keys of the key's mode (test keys with a test-mode API key, live keys with a live one: 422 otherwise). New payment links of this mode are then paid through Stripe. Secrets are write-only. Point a Stripe webhook endpoint at `webhook_url`.
 
+        Arguments:
+            secret_key: The Stripe secret (or restricted) key of this mode: sk_test_… for test mode, sk_live_… for live mode. Write-only: stored encrypted, never shown again
+            publishable_key: The publishable key of the same mode, for Stripe.js on the hosted page
+            webhook_secret: The signing secret of the Stripe webhook endpoint you point at `webhook_url`. Write-only. Without it notifications are refused and payments are learnt only when the payer returns or the pending check runs
+            api_base_url: Reach Stripe's API here instead (a mock such as localstripe, for tests)
+
         `PUT /v1/account/payment_providers/{provider}` (operation `set_payment_provider`).
         """
         return cast(
@@ -4889,6 +5951,11 @@ class AsyncAccountResource(AsyncResource):
         """Set the reminder policy
 
         Replaces the policy. Each step is sent once per invoice (by its id: keep the ids of steps you keep), at `send_hour` in the account's time zone on the due date plus `offset_days`. 404 for a template_id that is not a template.
+
+        Arguments:
+            enabled: Whether reminders are sent
+            send_hour: Hour of the day they go out, in the account's time zone
+            steps: The steps (replaced whole)
 
         `PUT /v1/account/reminders` (operation `set_reminders`).
         """
@@ -4950,6 +6017,26 @@ class AsyncAccountResource(AsyncResource):
     ) -> Account:
         """Update the account
 
+        Arguments:
+            name: Company name
+            legal_name: Registered legal name
+            tax_id: VAT or tax number
+            email: Billing contact email
+            phone: Phone
+            website: Website
+            address: Postal address (replaced whole)
+            electronic_address: Where e-invoices reach the account (its Peppol participant id, EN 16931 BT-34); null removes it
+            default_currency: ISO 4217 code of new documents
+            locale: BCP 47 locale, e.g. he-IL
+            timezone: IANA time zone, e.g. Asia/Jerusalem
+            numbering: Numbering rules per document type; omitted fields are kept
+            branding: Branding (replaced whole)
+            vat_rates: The account's VAT rates (the list is replaced)
+            payment_methods: Payment methods offered (the list is replaced)
+            billers: Billers issuing documents (the list is replaced)
+            issue_receipts: Issue a numbered receipt for every payment recorded
+            einvoice_attachment: Emails of invoices and credit notes carry their e-invoice in this format (facturx replaces the PDF); null: none
+
         `PATCH /v1/account` (operation `update_account`).
         """
         return cast(
@@ -4997,6 +6084,12 @@ class AsyncAccountResource(AsyncResource):
 
         Only the fields given change. The SMTP password is stored encrypted and never returned; an smtp given without a password keeps the stored one for the same URL. The account's server is used in live mode only.
 
+        Arguments:
+            from_name: Display name of the sender; null: the account's name
+            from_address: Sender address; null: FAKTURA_SMTP_FROM. Your mail server must be allowed to send for its domain (SPF, DKIM)
+            reply_to: Where replies go; null: the account's email
+            smtp: The account's own mail server for live mode; null: the server's
+
         `PATCH /v1/account/email_settings` (operation `update_email_settings`).
         """
         return cast(
@@ -5021,6 +6114,9 @@ class AsyncAccountResource(AsyncResource):
         """Upload the logo printed on documents
 
         PNG or JPEG, at most 1 MiB and 16 to 4000 pixels a side; SVG is refused. Documents archived before keep the logo they were printed with.
+
+        Arguments:
+            logo_base64: The logo, base64: PNG or JPEG, at most 1 MiB, 16 to 4000 pixels a side (SVG is refused: it can carry scripts and links)
 
         `POST /v1/account/logo` (operation `upload_logo`).
         """
@@ -5060,6 +6156,16 @@ class AsyncAccountingChangesResource(AsyncResource):
 
         Every change to an invoice, payment, credit note or customer, newest first, with the status of its sync to an external ledger. A ledger pulls `status=pending`, books the changes, then marks them synced or failed.
 
+        Arguments:
+            status: Only changes with this sync status
+            object_type: Only changes to this kind of object
+            page: Page number, 1-based
+            per_page: Objects per page (1–100, 25 if omitted)
+            limit: The same as per_page (Stripe's name for it)
+            starting_after: Keyset cursor: the id of the last object already seen. The next page is returned at the cost of the first, and `page` is ignored.
+            ending_before: Keyset cursor backwards: the id of the first object of the page you have; the objects just newer than it, still newest first. `has_more` then says whether newer ones remain.
+            include_total: Count every match for `total`. Without it a numbered page counts up to 1,000 matches and answers total null beyond; keyset pages never count.
+
         `GET /v1/accounting/changes` (operation `list_accounting_changes`).
         """
         return AsyncPaginator(
@@ -5091,6 +6197,11 @@ class AsyncAccountingChangesResource(AsyncResource):
         """Mark accounting changes synced or failed
 
         All of `change_ids` are updated, or none (404 when one is unknown).
+
+        Arguments:
+            action: mark_synced: the ledger took the changes; mark_failed: it could not
+            change_ids: Ids of the changes (at most 1,000)
+            error_message: Why the ledger failed (mark_failed only)
 
         `POST /v1/accounting/changes` (operation `update_accounting_changes`).
         """
@@ -5151,6 +6262,13 @@ class AsyncApiKeysResource(AsyncResource):
 
         The secret `key` is in this response only: a retry with the same Idempotency-Key replays it with `key` redacted. A key can create keys of its own mode only, with scopes it has itself, on a plan no higher than its own (the default).
 
+        Arguments:
+            name: What the key is for
+            mode: live or test; defaults to the mode of the key making the request
+            scopes: Scopes, e.g. ['customers:read', 'documents:write'] or ['*']
+            plan: Rate-limit plan; the server default if omitted
+            description: Notes
+
         `POST /v1/api_keys` (operation `create_api_key`).
         """
         return cast(
@@ -5184,6 +6302,14 @@ class AsyncApiKeysResource(AsyncResource):
         **options: Unpack[RequestOptions],
     ) -> AsyncPaginator[ApiKey]:
         """List the API keys of this mode
+
+        Arguments:
+            page: Page number, 1-based
+            per_page: Objects per page (1–100, 25 if omitted)
+            limit: The same as per_page (Stripe's name for it)
+            starting_after: Keyset cursor: the id of the last object already seen. The next page is returned at the cost of the first, and `page` is ignored.
+            ending_before: Keyset cursor backwards: the id of the first object of the page you have; the objects just newer than it, still newest first. `has_more` then says whether newer ones remain.
+            include_total: Count every match for `total`. Without it a numbered page counts up to 1,000 matches and answers total null beyond; keyset pages never count.
 
         `GET /v1/api_keys` (operation `list_api_keys`).
         """
@@ -5243,6 +6369,21 @@ class AsyncContactsResource(AsyncResource):
     ) -> Contact:
         """Create a contact
 
+        Adds a contact to the customer named by `customer_id` (a supplier's id is 404) and records `contact.created`. With `is_primary: true` it becomes the customer's primary contact and the old one is demoted.
+
+        Arguments:
+            contact_name: Full name
+            email: Email address (validated)
+            phone: Main phone number
+            phone_type: Kind of the main phone
+            phone_secondary: Second phone number
+            phone_type_secondary: Kind of the second phone
+            is_primary: The customer's primary contact. Exactly one contact is primary; setting it demotes the previous one, and a customer's first contact is primary.
+            escalation_level: Who to reach first when collecting: 0 first, then 1…
+            title: Job title
+            notes: Free text
+            customer_id: The customer the contact belongs to
+
         `POST /v1/contacts` (operation `create_contact`).
         """
         return cast(
@@ -5275,6 +6416,9 @@ class AsyncContactsResource(AsyncResource):
 
         The last contact of a customer cannot be deleted (409 invalid_state). Deleting the primary contact makes the oldest remaining contact primary.
 
+        Arguments:
+            contact_id: Id of the contact
+
         `DELETE /v1/contacts/{contact_id}` (operation `delete_contact`).
         """
         return cast(
@@ -5302,6 +6446,17 @@ class AsyncContactsResource(AsyncResource):
     ) -> AsyncPaginator[Contact]:
         """List contacts
 
+        Contacts of every customer, or of one with `customer_id`, newest first. Page with `page` or the `starting_after`/`ending_before` cursors. Needs `customers:read`.
+
+        Arguments:
+            customer_id: Only this customer's contacts
+            page: Page number, 1-based
+            per_page: Objects per page (1–100, 25 if omitted)
+            limit: The same as per_page (Stripe's name for it)
+            starting_after: Keyset cursor: the id of the last object already seen. The next page is returned at the cost of the first, and `page` is ignored.
+            ending_before: Keyset cursor backwards: the id of the first object of the page you have; the objects just newer than it, still newest first. `has_more` then says whether newer ones remain.
+            include_total: Count every match for `total`. Without it a numbered page counts up to 1,000 matches and answers total null beyond; keyset pages never count.
+
         `GET /v1/contacts` (operation `list_contacts`).
         """
         return AsyncPaginator(
@@ -5323,6 +6478,11 @@ class AsyncContactsResource(AsyncResource):
 
     async def retrieve(self, contact_id: str, **options: Unpack[RequestOptions]) -> Contact:
         """Retrieve a contact
+
+        One contact, with the id of its customer. Needs `customers:read`.
+
+        Arguments:
+            contact_id: Id of the contact
 
         `GET /v1/contacts/{contact_id}` (operation `retrieve_contact`).
         """
@@ -5354,6 +6514,21 @@ class AsyncContactsResource(AsyncResource):
         **options: Unpack[RequestOptions],
     ) -> Contact:
         """Update a contact
+
+        Only the fields given change; the customer stays. `is_primary: true` demotes the customer's old primary contact; `is_primary: false` on the primary contact is 422 (make another one primary instead). Records `contact.updated`.
+
+        Arguments:
+            contact_id: Id of the contact
+            contact_name: Full name
+            email: Email address (validated)
+            phone: Main phone number
+            phone_type: Kind of the main phone
+            phone_secondary: Second phone number
+            phone_type_secondary: Kind of the second phone
+            is_primary: true makes this the primary contact and demotes the previous one. The primary contact cannot be set to false: make another contact primary instead.
+            escalation_level: Who to reach first when collecting: 0 first, then 1…
+            title: Job title
+            notes: Free text
 
         `PATCH /v1/contacts/{contact_id}` (operation `update_contact`).
         """
@@ -5403,6 +6578,17 @@ class AsyncCreditNotesResource(AsyncResource):
         """Act on a credit note (seed form of the PDF actions and of send)
 
         `POST /v1/credit_notes/{id}?action=generate_pdf|upload_pdf|delete_pdf|send`: the same as `POST …/pdf` with that action (upload_pdf takes `pdf_base64` in the body), or `POST …/send` (the body's send fields) answering 202.
+
+        Arguments:
+            action: The action to take
+            template_id: A system or account template; omitted: the account's template of the document type's stage in the document's language, else the system's
+            to: Recipients; omitted: the customer's primary contact (else the customer's email), looked up when the message goes out
+            cc: Copy recipients
+            cc_self: Copy the account (its reply-to address, else its email)
+            scheduled_date: When to send (ISO 8601 with offset); omitted, null or past: now
+            attach_pdf: Attach the document's PDF
+            include_payment_link: Invoices: create a payment link for the amount due (valid 72 hours from when the message goes out) and print it in the message (`payment_link_url`)
+            pdf_base64: Ignored by send
 
         `POST /v1/credit_notes/{document_id}` (operation `action_credit_note`).
         """
@@ -5463,6 +6649,34 @@ class AsyncCreditNotesResource(AsyncResource):
 
         Issued and numbered at once, unless `status: draft` is given.
 
+        Arguments:
+            customer_id: The customer (must belong to this account). Required, except on a credit note naming its invoice in related_document_id, which takes the invoice's customer
+            customer_name: Name printed; the customer's if omitted
+            customer_address: Address printed; the customer's if omitted
+            currency: ISO 4217; if omitted, a credit note's invoice's currency, else the customer's
+            issue_date: Date of issue; today if omitted
+            due_date: Payment due date (invoices); 30 days after issue if omitted
+            vat_type: Default VAT type of the lines
+            line_items: The lines; or give `amount` alone
+            amount: Legacy single amount. With line_items, their total must match it within one minor unit
+            tax_amount: US style: one tax amount for the whole document instead of VAT rates on lines
+            discount_amount: Document discount; lowers the VAT base, pro rata over rates
+            number: Your own number (unique per type); assigned from the sequence when omitted
+            invoice_number: Alias of `number`
+            status: `draft` creates a draft; `cancelled` issues the document and cancels it (imports of void documents); any other status of the type issues it, and its status then follows its money (an invoice with nothing due is `paid` whatever was asked)
+            notes: Notes printed on the document
+            buyer_reference: The buyer's reference for routing the invoice (EN 16931 BT-10; Germany's Leitweg-ID for public buyers)
+            purchase_order: The buyer's purchase order number (EN 16931 BT-13)
+            related_document_id: Credit notes: the invoice they reduce (required)
+            source_type: `import` for documents brought from another system
+            amount_due: Invoices: what is still due, 0 to the total; the rest was paid outside Faktura and is recorded as external_payment_amount
+            tax_rate: Display-only effective tax rate as a fraction from 0 to 1 (0.0875 for 8.75 %), up to 6 decimals; shown as given, never used in the totals (tax_amount and the lines' VAT are)
+            biller_id: Which of the account's `billers` issues it (seed 001's `billerId` is accepted too); the account's first biller if omitted, none if it has none
+            payment_method_id: Which of the account's `payment_methods` the customer is asked to pay with (seed 001's `paymentmethodId` is accepted too); the account's first if omitted, none if it has none
+            locale: BCP 47 locale the PDF and emails speak, e.g. he-IL; null: the customer's, else the account's
+            generate_pdf: Render and archive the PDF in this request (an issued document's PDF is otherwise archived by a background job right after; a draft's is never stored)
+            send_email: Email it to the customer after this request, as `POST …/send` with its defaults would (the message is in GET /v1/messages?document_id=)
+
         `POST /v1/credit_notes` (operation `create_credit_note`).
         """
         return cast(
@@ -5508,6 +6722,11 @@ class AsyncCreditNotesResource(AsyncResource):
     async def delete(self, document_id: str, **options: Unpack[RequestOptions]) -> DeletedResponse:
         """Delete a draft credit note
 
+        Deletes a draft credit note and records `credit_note.deleted`. An issued credit note is never deleted (409 invalid_state).
+
+        Arguments:
+            document_id: Id of the credit note
+
         `DELETE /v1/credit_notes/{document_id}` (operation `delete_credit_note`).
         """
         return cast(
@@ -5531,6 +6750,9 @@ class AsyncCreditNotesResource(AsyncResource):
         """Export a credit note as an e-invoice
 
         UBL 2.1 with Peppol BIS Billing 3.0 identifiers, CII D16B, or Factur-X (the archived PDF as PDF/A-3 carrying the CII), with EN 16931 content. 409 for a draft; 422 `validation_error` whose details name each missing business term and the field that supplies it (see …/einvoice/check).
+
+        Arguments:
+            format: ubl (UBL 2.1, Peppol BIS Billing 3.0), cii (UN/CEFACT CII D16B, EN 16931 profile) or facturx (the PDF as PDF/A-3 with the CII attached, Factur-X EN 16931)
 
         `GET /v1/credit_notes/{document_id}/einvoice` (operation `einvoice_of_credit_note`).
         """
@@ -5571,6 +6793,9 @@ class AsyncCreditNotesResource(AsyncResource):
 
         Gives the draft its number from the gapless sequence.
 
+        Arguments:
+            document_id: Id of the credit note
+
         `POST /v1/credit_notes/{document_id}/finalize` (operation `finalize_credit_note`).
         """
         return cast(
@@ -5604,6 +6829,24 @@ class AsyncCreditNotesResource(AsyncResource):
         **options: Unpack[RequestOptions],
     ) -> AsyncPaginator[Document]:
         """List credit notes
+
+        The credit notes of this account and mode, newest first, drafts included. Filter by status, customer, issue or due date, number, or a search of number and customer name; page with `page` or the `starting_after`/`ending_before` cursors. Needs `documents:read`.
+
+        Arguments:
+            page: Page number, 1-based
+            per_page: Objects per page (1–100, 25 if omitted)
+            limit: The same as per_page (Stripe's name for it)
+            starting_after: Keyset cursor: the id of the last object already seen. The next page is returned at the cost of the first, and `page` is ignored.
+            ending_before: Keyset cursor backwards: the id of the first object of the page you have; the objects just newer than it, still newest first. `has_more` then says whether newer ones remain.
+            include_total: Count every match for `total`. Without it a numbered page counts up to 1,000 matches and answers total null beyond; keyset pages never count.
+            status: Only these statuses; repeat or comma-separate for several
+            customer_id: Only this customer's documents
+            from_: Issue date on or after, `YYYY-MM-DD`
+            to: Issue date on or before, `YYYY-MM-DD`
+            due_from: Due date on or after, `YYYY-MM-DD`
+            due_to: Due date on or before, `YYYY-MM-DD`
+            number: Exactly this number
+            search: Substring of number or customer name
 
         `GET /v1/credit_notes` (operation `list_credit_notes`).
         """
@@ -5659,6 +6902,10 @@ class AsyncCreditNotesResource(AsyncResource):
     ) -> Document:
         """Generate, upload or delete the PDF of a credit note
 
+        Arguments:
+            action: generate_pdf: render and archive now (409 over an uploaded PDF; again over a generated one changes nothing while the document is unchanged); upload_pdf: keep your own PDF instead; delete_pdf: forget the PDF (it is generated again)
+            pdf_base64: upload_pdf: the PDF, base64 (standard alphabet); a real PDF of at most 10 MiB
+
         `POST /v1/credit_notes/{document_id}/pdf` (operation `pdf_action_credit_note`).
         """
         return cast(
@@ -5676,6 +6923,11 @@ class AsyncCreditNotesResource(AsyncResource):
 
     async def retrieve(self, document_id: str, **options: Unpack[RequestOptions]) -> Document:
         """Retrieve a credit note
+
+        The credit note with its lines and totals. The id of another type of document is 404. Needs `documents:read`.
+
+        Arguments:
+            document_id: Id of the credit note
 
         `GET /v1/credit_notes/{document_id}` (operation `retrieve_credit_note`).
         """
@@ -5726,6 +6978,15 @@ class AsyncCreditNotesResource(AsyncResource):
         """Email a credit note
 
         202 with the message, written in this request and sent by a background job after it. A draft is issued (numbered) first, in this request. Recipients not given are the customer's primary contact (else its email), looked up when the message goes out. 409 for a cancelled document; 404 for a template_id that is neither a system template nor the account's.
+
+        Arguments:
+            template_id: A system or account template; omitted: the account's template of the document type's stage in the document's language, else the system's
+            to: Recipients; omitted: the customer's primary contact (else the customer's email), looked up when the message goes out
+            cc: Copy recipients
+            cc_self: Copy the account (its reply-to address, else its email)
+            scheduled_date: When to send (ISO 8601 with offset); omitted, null or past: now
+            attach_pdf: Attach the document's PDF
+            include_payment_link: Invoices: create a payment link for the amount due (valid 72 hours from when the message goes out) and print it in the message (`payment_link_url`)
 
         `POST /v1/credit_notes/{document_id}/send` (operation `send_credit_note`).
         """
@@ -5780,6 +7041,29 @@ class AsyncCreditNotesResource(AsyncResource):
 
         A draft changes freely. Once issued only notes, due_date and customer_address change (and, on imported documents, amount, amount_due and external_payment_amount).
 
+        Arguments:
+            document_id: Id of the credit note
+            customer_id: Drafts only
+            customer_name: Drafts only
+            customer_address: Always editable
+            currency: Drafts only
+            issue_date: Drafts only
+            due_date: Always editable
+            tax_rate: Always editable. Display-only effective tax rate as a fraction from 0 to 1 (0.0875 for 8.75 %), up to 6 decimals; shown as given, never used in the totals (tax_amount and the lines' VAT are)
+            biller_id: Drafts only; null for none. One of the account's billers
+            payment_method_id: Drafts only; null for none. One of the account's payment_methods
+            locale: Drafts only. BCP 47 locale the PDF and emails speak, e.g. he-IL; null: the customer's, else the account's
+            vat_type: Drafts only
+            line_items: Drafts only; replaces all lines
+            tax_amount: Drafts only
+            discount_amount: Drafts only
+            notes: Always editable
+            buyer_reference: The buyer's reference (BT-10); always editable
+            purchase_order: The buyer's purchase order number (BT-13); always editable
+            amount: Imported documents: the total
+            amount_due: Imported documents: ≤ amount
+            external_payment_amount: Imported documents: paid outside Faktura, ≤ amount
+
         `PATCH /v1/credit_notes/{document_id}` (operation `update_credit_note`).
         """
         return cast(
@@ -5832,6 +7116,11 @@ class AsyncCustomersResource(AsyncResource):
 
         All or nothing: an unknown id (customer or tag) answers 404 naming it and nothing changes.
 
+        Arguments:
+            customer_ids: Customers to change (at most 1000); all must exist
+            add_tag_ids: Tags to add to each customer
+            remove_tag_ids: Tags to remove from each customer
+
         `POST /v1/customers/bulk_tags` (operation `bulk_tag_customers`).
         """
         return cast(
@@ -5875,6 +7164,23 @@ class AsyncCustomersResource(AsyncResource):
 
         With at least one contact. Tags are given by id or name; unknown names are created.
 
+        Arguments:
+            company_name: Company or person name. `name` is accepted as an alias on input (not both at once).
+            email: Billing email address (validated)
+            phone: Phone number
+            tax_id: VAT or tax number, checked for the address country where a standard check exists (EU VAT numbers, also with their prefix such as DE or EL; IL; US EIN; GB; CH; NO); kept as given
+            address: Postal address
+            electronic_address: Where e-invoices reach it: its Peppol participant id (EN 16931 BT-49)
+            currency: ISO 4217 code of its documents; the account's currency if omitted
+            timezone: IANA time zone, e.g. America/New_York; null means the account's
+            locale: BCP 47 locale, e.g. he-IL; null: account's
+            external_id: Your own id for it, unique per account and mode. Seed 003's `customer_id` is accepted as its alias (not both at once)
+            notes: Free text
+            metadata: Your own key-value pairs: up to 50 keys of at most 40 characters, string values of at most 500 characters
+            contacts: At least one contact. The one marked is_primary (at most one), else the first, is the primary contact.
+            tags: Tag ids or names; unknown names are created
+            reminders_enabled: false: the account's reminder policy sends this customer nothing
+
         `POST /v1/customers` (operation `create_customer`).
         """
         return cast(
@@ -5911,6 +7217,9 @@ class AsyncCustomersResource(AsyncResource):
 
         Refused with 409 invalid_state once the customer has issued documents or recorded payments.
 
+        Arguments:
+            customer_id: Id of the customer
+
         `DELETE /v1/customers/{customer_id}` (operation `delete_customer`).
         """
         return cast(
@@ -5942,6 +7251,21 @@ class AsyncCustomersResource(AsyncResource):
     ) -> AsyncPaginator[Customer]:
         """List customers
 
+        Customers of this account and mode, newest first, each with its contacts and tags; filter by search, tag, external_id or creation time. Page with `page` or the `starting_after`/`ending_before` cursors. Needs `customers:read`.
+
+        Arguments:
+            search: Case-insensitive substring of the company name, email, tax id (also without separators), external_id, or a contact's name or email
+            tag: Only customers with this tag (id or name)
+            external_id: Only the one with this external_id
+            created_from: Created at or after: a date (from its start, UTC) or a timestamp
+            created_to: Created at or before: a date (to its end, UTC) or a timestamp
+            page: Page number, 1-based
+            per_page: Objects per page (1–100, 25 if omitted)
+            limit: The same as per_page (Stripe's name for it)
+            starting_after: Keyset cursor: the id of the last object already seen. The next page is returned at the cost of the first, and `page` is ignored.
+            ending_before: Keyset cursor backwards: the id of the first object of the page you have; the objects just newer than it, still newest first. `has_more` then says whether newer ones remain.
+            include_total: Count every match for `total`. Without it a numbered page counts up to 1,000 matches and answers total null beyond; keyset pages never count.
+
         `GET /v1/customers` (operation `list_customers`).
         """
         return AsyncPaginator(
@@ -5967,6 +7291,11 @@ class AsyncCustomersResource(AsyncResource):
 
     async def retrieve(self, customer_id: str, **options: Unpack[RequestOptions]) -> Customer:
         """Retrieve a customer
+
+        The customer with its contacts (oldest first) and tags. A supplier's id is 404 here. Needs `customers:read`.
+
+        Arguments:
+            customer_id: Id of the customer
 
         `GET /v1/customers/{customer_id}` (operation `retrieve_customer`).
         """
@@ -6006,6 +7335,25 @@ class AsyncCustomersResource(AsyncResource):
         """Update a customer, its tags and contacts
 
         Only the fields given change. `contacts[]` upserts (with id: change, without: add), `delete_contact_ids[]` deletes; contacts not mentioned are untouched. The whole request succeeds or nothing changes. 409 conflict when another customer has the `external_id`; 409 invalid_state when no contact would be left.
+
+        Arguments:
+            customer_id: Id of the customer
+            company_name: Company or person name. `name` is accepted as an alias on input (not both at once).
+            email: Billing email address (validated)
+            phone: Phone number
+            tax_id: VAT or tax number (checked, see create)
+            address: Postal address (replaced whole)
+            electronic_address: Where e-invoices reach it (Peppol participant id); null removes it
+            currency: ISO 4217 code of its documents
+            timezone: IANA time zone; null means the account's
+            locale: BCP 47 locale; null means the account's
+            external_id: Your own id, unique per account and mode
+            notes: Free text
+            metadata: Keys to set; a key set to null is removed, and metadata: null removes all
+            reminders_enabled: false: the account's reminder policy sends this customer nothing
+            tags: Replaces all tags: ids or names, unknown names are created
+            contacts: Upsert: an entry with id changes that contact, one without adds a contact; contacts not listed are untouched
+            delete_contact_ids: Contacts to delete; the last contact of a customer cannot be deleted
 
         `PATCH /v1/customers/{customer_id}` (operation `update_customer`).
         """
@@ -6058,6 +7406,16 @@ class AsyncDisputesResource(AsyncResource):
     ) -> AsyncPaginator[Dispute]:
         """List disputes
 
+        Arguments:
+            invoice_id: Only this invoice's disputes
+            status: Only disputes in this status
+            page: Page number, 1-based
+            per_page: Objects per page (1–100, 25 if omitted)
+            limit: The same as per_page (Stripe's name for it)
+            starting_after: Keyset cursor: the id of the last object already seen. The next page is returned at the cost of the first, and `page` is ignored.
+            ending_before: Keyset cursor backwards: the id of the first object of the page you have; the objects just newer than it, still newest first. `has_more` then says whether newer ones remain.
+            include_total: Count every match for `total`. Without it a numbered page counts up to 1,000 matches and answers total null beyond; keyset pages never count.
+
         `GET /v1/disputes` (operation `list_disputes`).
         """
         return AsyncPaginator(
@@ -6091,6 +7449,12 @@ class AsyncDisputesResource(AsyncResource):
 
         The invoice becomes `in_dispute`: payments still count, its status holds until the dispute is resolved.
 
+        Arguments:
+            invoice_id: The issued invoice the customer disputes
+            amount: Amount disputed; the invoice's whole amount_due if omitted
+            reason: What the customer says
+            notes: Internal notes
+
         `POST /v1/disputes` (operation `open_dispute`).
         """
         return cast(
@@ -6117,6 +7481,10 @@ class AsyncDisputesResource(AsyncResource):
         """Resolve a dispute
 
         `upheld` issues a credit note for the disputed amount (capped at what is still due); `rejected` leaves the invoice owed. The invoice's status follows its money again.
+
+        Arguments:
+            outcome: upheld: a credit note for the disputed amount is issued; rejected: the invoice is owed as it was
+            notes: Internal notes
 
         `POST /v1/disputes/{dispute_id}/resolve` (operation `resolve_dispute`).
         """
@@ -6175,6 +7543,25 @@ class AsyncDocumentsResource(AsyncResource):
     ) -> AsyncPaginator[Document]:
         """List documents of every type
 
+        Invoices, quotes, credit notes and receipts together, newest first, with the filters of each type's list and `type` to narrow it; page with `page` or the `starting_after`/`ending_before` cursors. Needs `documents:read`.
+
+        Arguments:
+            type: Only this type
+            page: Page number, 1-based
+            per_page: Objects per page (1–100, 25 if omitted)
+            limit: The same as per_page (Stripe's name for it)
+            starting_after: Keyset cursor: the id of the last object already seen. The next page is returned at the cost of the first, and `page` is ignored.
+            ending_before: Keyset cursor backwards: the id of the first object of the page you have; the objects just newer than it, still newest first. `has_more` then says whether newer ones remain.
+            include_total: Count every match for `total`. Without it a numbered page counts up to 1,000 matches and answers total null beyond; keyset pages never count.
+            status: Only these statuses; repeat or comma-separate for several
+            customer_id: Only this customer's documents
+            from_: Issue date on or after, `YYYY-MM-DD`
+            to: Issue date on or before, `YYYY-MM-DD`
+            due_from: Due date on or after, `YYYY-MM-DD`
+            due_to: Due date on or before, `YYYY-MM-DD`
+            number: Exactly this number
+            search: Substring of number or customer name
+
         `GET /v1/documents` (operation `list_documents`).
         """
         return AsyncPaginator(
@@ -6205,6 +7592,11 @@ class AsyncDocumentsResource(AsyncResource):
     async def retrieve(self, document_id: str, **options: Unpack[RequestOptions]) -> Document:
         """Retrieve a document of any type
 
+        The document with this id whatever its type, as its own path shows it; `type` says which it is. Needs `documents:read`.
+
+        Arguments:
+            document_id: Id of the document
+
         `GET /v1/documents/{document_id}` (operation `retrieve_document`).
         """
         return cast(
@@ -6228,6 +7620,10 @@ class AsyncEmailSuppressionsResource(AsyncResource):
         """Suppress an address
 
         Stop sending to an address (a bounce your mail provider reported). Suppressing one already suppressed answers the existing record.
+
+        Arguments:
+            email: An address to stop sending to (a bounce seen elsewhere)
+            reason: Why
 
         `POST /v1/email_suppressions` (operation `create_suppression`).
         """
@@ -6276,6 +7672,15 @@ class AsyncEmailSuppressionsResource(AsyncResource):
 
         Addresses a mail server refused for good: messages to them are `suppressed`.
 
+        Arguments:
+            email: Only this address
+            page: Page number, 1-based
+            per_page: Objects per page (1–100, 25 if omitted)
+            limit: The same as per_page (Stripe's name for it)
+            starting_after: Keyset cursor: the id of the last object already seen. The next page is returned at the cost of the first, and `page` is ignored.
+            ending_before: Keyset cursor backwards: the id of the first object of the page you have; the objects just newer than it, still newest first. `has_more` then says whether newer ones remain.
+            include_total: Count every match for `total`. Without it a numbered page counts up to 1,000 matches and answers total null beyond; keyset pages never count.
+
         `GET /v1/email_suppressions` (operation `list_suppressions`).
         """
         return AsyncPaginator(
@@ -6313,6 +7718,14 @@ class AsyncEmailTemplatesResource(AsyncResource):
         """Create an email template
 
         Refused (422, naming the part and line) when it does not render the sample invoice: a syntax error, an unknown variable, unsafe attribute access. 409 past 200 templates.
+
+        Arguments:
+            name: What the template is for
+            stage: When the template is used: initial_send (an invoice), reminder (before or on the due date), overdue, receipt, quote, credit_note, payment_link
+            locale: Language of the template, e.g. he or el-GR
+            subject: Subject line; Jinja2 (sandboxed); the variables are in docs/email.md
+            html_body: HTML body; Jinja2 (sandboxed); the variables are in docs/email.md
+            text_body: Plain-text body; Jinja2 (sandboxed); the variables are in docs/email.md. Omitted: made from the HTML
 
         `POST /v1/email_templates` (operation `create_email_template`).
         """
@@ -6373,6 +7786,16 @@ class AsyncEmailTemplatesResource(AsyncResource):
 
         The account's templates (newest first), then the system's (by stage and language).
 
+        Arguments:
+            stage: Only this stage's
+            locale: Only this language's
+            page: Page number, 1-based
+            per_page: Objects per page (1–100, 25 if omitted)
+            limit: The same as per_page (Stripe's name for it)
+            starting_after: Keyset cursor: the id of the last object already seen. The next page is returned at the cost of the first, and `page` is ignored.
+            ending_before: Keyset cursor backwards: the id of the first object of the page you have; the objects just newer than it, still newest first. `has_more` then says whether newer ones remain.
+            include_total: Count every match for `total`. Without it a numbered page counts up to 1,000 matches and answers total null beyond; keyset pages never count.
+
         `GET /v1/email_templates` (operation `list_email_templates`).
         """
         return AsyncPaginator(
@@ -6403,6 +7826,9 @@ class AsyncEmailTemplatesResource(AsyncResource):
         """Render an email template
 
         With a document of the account, or the sample invoice. 422 when the template does not render that document.
+
+        Arguments:
+            document_id: A document of the account to render with; the sample invoice if omitted
 
         `POST /v1/email_templates/{template_id}/preview` (operation `preview_email_template`).
         """
@@ -6451,6 +7877,14 @@ class AsyncEmailTemplatesResource(AsyncResource):
 
         Only the fields given change; checked like a new one. 409 for a system template.
 
+        Arguments:
+            name: What the template is for
+            stage: When the template is used: initial_send (an invoice), reminder (before or on the due date), overdue, receipt, quote, credit_note, payment_link
+            locale: Language
+            subject: Subject line
+            html_body: HTML body
+            text_body: Plain-text body; null: made from the HTML
+
         `PATCH /v1/email_templates/{template_id}` (operation `update_email_template`).
         """
         return cast(
@@ -6491,6 +7925,16 @@ class AsyncEventsResource(AsyncResource):
         **options: Unpack[RequestOptions],
     ) -> AsyncPaginator[Event]:
         """List events
+
+        Arguments:
+            type: Only this type, or a family such as `invoice.*`
+            object_id: Only events about this object
+            page: Page number, 1-based
+            per_page: Objects per page (1–100, 25 if omitted)
+            limit: The same as per_page (Stripe's name for it)
+            starting_after: Keyset cursor: the id of the last object already seen. The next page is returned at the cost of the first, and `page` is ignored.
+            ending_before: Keyset cursor backwards: the id of the first object of the page you have; the objects just newer than it, still newest first. `has_more` then says whether newer ones remain.
+            include_total: Count every match for `total`. Without it a numbered page counts up to 1,000 matches and answers total null beyond; keyset pages never count.
 
         `GET /v1/events` (operation `list_events`).
         """
@@ -6551,6 +7995,17 @@ class AsyncInvoicesResource(AsyncResource):
 
         `POST /v1/invoices/{id}?action=generate_pdf|upload_pdf|delete_pdf|send`: the same as `POST …/pdf` with that action (upload_pdf takes `pdf_base64` in the body), or `POST …/send` (the body's send fields) answering 202.
 
+        Arguments:
+            action: The action to take
+            template_id: A system or account template; omitted: the account's template of the document type's stage in the document's language, else the system's
+            to: Recipients; omitted: the customer's primary contact (else the customer's email), looked up when the message goes out
+            cc: Copy recipients
+            cc_self: Copy the account (its reply-to address, else its email)
+            scheduled_date: When to send (ISO 8601 with offset); omitted, null or past: now
+            attach_pdf: Attach the document's PDF
+            include_payment_link: Invoices: create a payment link for the amount due (valid 72 hours from when the message goes out) and print it in the message (`payment_link_url`)
+            pdf_base64: Ignored by send
+
         `POST /v1/invoices/{document_id}` (operation `action_invoice`).
         """
         return cast(
@@ -6583,6 +8038,12 @@ class AsyncInvoicesResource(AsyncResource):
         **options: Unpack[RequestOptions],
     ) -> Document:
         """Cancel an invoice
+
+        Cancels a pending or overdue invoice and records `invoice.cancelled`, keeping the optional `reason` as `cancellation_reason`. Any other status is 409 invalid_state: a draft is deleted instead, and an invoice with payments or credit notes is corrected with a credit note.
+
+        Arguments:
+            document_id: Id of the invoice
+            reason: Why it is cancelled; kept as `cancellation_reason` and in the `.cancelled` event
 
         `POST /v1/invoices/{document_id}/cancel` (operation `cancel_invoice`).
         """
@@ -6633,6 +8094,34 @@ class AsyncInvoicesResource(AsyncResource):
 
         Issued and numbered at once, unless `status: draft` is given.
 
+        Arguments:
+            customer_id: The customer (must belong to this account). Required, except on a credit note naming its invoice in related_document_id, which takes the invoice's customer
+            customer_name: Name printed; the customer's if omitted
+            customer_address: Address printed; the customer's if omitted
+            currency: ISO 4217; if omitted, a credit note's invoice's currency, else the customer's
+            issue_date: Date of issue; today if omitted
+            due_date: Payment due date (invoices); 30 days after issue if omitted
+            vat_type: Default VAT type of the lines
+            line_items: The lines; or give `amount` alone
+            amount: Legacy single amount. With line_items, their total must match it within one minor unit
+            tax_amount: US style: one tax amount for the whole document instead of VAT rates on lines
+            discount_amount: Document discount; lowers the VAT base, pro rata over rates
+            number: Your own number (unique per type); assigned from the sequence when omitted
+            invoice_number: Alias of `number`
+            status: `draft` creates a draft; `cancelled` issues the document and cancels it (imports of void documents); any other status of the type issues it, and its status then follows its money (an invoice with nothing due is `paid` whatever was asked)
+            notes: Notes printed on the document
+            buyer_reference: The buyer's reference for routing the invoice (EN 16931 BT-10; Germany's Leitweg-ID for public buyers)
+            purchase_order: The buyer's purchase order number (EN 16931 BT-13)
+            related_document_id: Credit notes: the invoice they reduce (required)
+            source_type: `import` for documents brought from another system
+            amount_due: Invoices: what is still due, 0 to the total; the rest was paid outside Faktura and is recorded as external_payment_amount
+            tax_rate: Display-only effective tax rate as a fraction from 0 to 1 (0.0875 for 8.75 %), up to 6 decimals; shown as given, never used in the totals (tax_amount and the lines' VAT are)
+            biller_id: Which of the account's `billers` issues it (seed 001's `billerId` is accepted too); the account's first biller if omitted, none if it has none
+            payment_method_id: Which of the account's `payment_methods` the customer is asked to pay with (seed 001's `paymentmethodId` is accepted too); the account's first if omitted, none if it has none
+            locale: BCP 47 locale the PDF and emails speak, e.g. he-IL; null: the customer's, else the account's
+            generate_pdf: Render and archive the PDF in this request (an issued document's PDF is otherwise archived by a background job right after; a draft's is never stored)
+            send_email: Email it to the customer after this request, as `POST …/send` with its defaults would (the message is in GET /v1/messages?document_id=)
+
         `POST /v1/invoices` (operation `create_invoice`).
         """
         return cast(
@@ -6678,6 +8167,11 @@ class AsyncInvoicesResource(AsyncResource):
     async def delete(self, document_id: str, **options: Unpack[RequestOptions]) -> DeletedResponse:
         """Delete a draft invoice
 
+        Deletes a draft invoice and records `invoice.deleted`. An issued invoice is 409 invalid_state: cancel it instead.
+
+        Arguments:
+            document_id: Id of the invoice
+
         `DELETE /v1/invoices/{document_id}` (operation `delete_invoice`).
         """
         return cast(
@@ -6701,6 +8195,9 @@ class AsyncInvoicesResource(AsyncResource):
         """Export an invoice as an e-invoice
 
         UBL 2.1 with Peppol BIS Billing 3.0 identifiers, CII D16B, or Factur-X (the archived PDF as PDF/A-3 carrying the CII), with EN 16931 content. 409 for a draft; 422 `validation_error` whose details name each missing business term and the field that supplies it (see …/einvoice/check).
+
+        Arguments:
+            format: ubl (UBL 2.1, Peppol BIS Billing 3.0), cii (UN/CEFACT CII D16B, EN 16931 profile) or facturx (the PDF as PDF/A-3 with the CII attached, Factur-X EN 16931)
 
         `GET /v1/invoices/{document_id}/einvoice` (operation `einvoice_of_invoice`).
         """
@@ -6741,6 +8238,9 @@ class AsyncInvoicesResource(AsyncResource):
 
         Gives the draft its number from the gapless sequence.
 
+        Arguments:
+            document_id: Id of the invoice
+
         `POST /v1/invoices/{document_id}/finalize` (operation `finalize_invoice`).
         """
         return cast(
@@ -6774,6 +8274,24 @@ class AsyncInvoicesResource(AsyncResource):
         **options: Unpack[RequestOptions],
     ) -> AsyncPaginator[Document]:
         """List invoices
+
+        The invoices of this account and mode, newest first, drafts included. Filter by status, customer, issue or due date, number, or a search of number and customer name; page with `page` or the `starting_after`/`ending_before` cursors. Needs `documents:read`.
+
+        Arguments:
+            page: Page number, 1-based
+            per_page: Objects per page (1–100, 25 if omitted)
+            limit: The same as per_page (Stripe's name for it)
+            starting_after: Keyset cursor: the id of the last object already seen. The next page is returned at the cost of the first, and `page` is ignored.
+            ending_before: Keyset cursor backwards: the id of the first object of the page you have; the objects just newer than it, still newest first. `has_more` then says whether newer ones remain.
+            include_total: Count every match for `total`. Without it a numbered page counts up to 1,000 matches and answers total null beyond; keyset pages never count.
+            status: Only these statuses; repeat or comma-separate for several
+            customer_id: Only this customer's documents
+            from_: Issue date on or after, `YYYY-MM-DD`
+            to: Issue date on or before, `YYYY-MM-DD`
+            due_from: Due date on or after, `YYYY-MM-DD`
+            due_to: Due date on or before, `YYYY-MM-DD`
+            number: Exactly this number
+            search: Substring of number or customer name
 
         `GET /v1/invoices` (operation `list_invoices`).
         """
@@ -6829,6 +8347,10 @@ class AsyncInvoicesResource(AsyncResource):
     ) -> Document:
         """Generate, upload or delete the PDF of an invoice
 
+        Arguments:
+            action: generate_pdf: render and archive now (409 over an uploaded PDF; again over a generated one changes nothing while the document is unchanged); upload_pdf: keep your own PDF instead; delete_pdf: forget the PDF (it is generated again)
+            pdf_base64: upload_pdf: the PDF, base64 (standard alphabet); a real PDF of at most 10 MiB
+
         `POST /v1/invoices/{document_id}/pdf` (operation `pdf_action_invoice`).
         """
         return cast(
@@ -6846,6 +8368,11 @@ class AsyncInvoicesResource(AsyncResource):
 
     async def retrieve(self, document_id: str, **options: Unpack[RequestOptions]) -> Document:
         """Retrieve an invoice
+
+        The invoice with its lines and totals. The id of another type of document is 404. Needs `documents:read`.
+
+        Arguments:
+            document_id: Id of the invoice
 
         `GET /v1/invoices/{document_id}` (operation `retrieve_invoice`).
         """
@@ -6896,6 +8423,15 @@ class AsyncInvoicesResource(AsyncResource):
         """Email an invoice
 
         202 with the message, written in this request and sent by a background job after it. A draft is issued (numbered) first, in this request. Recipients not given are the customer's primary contact (else its email), looked up when the message goes out. 409 for a cancelled document; 404 for a template_id that is neither a system template nor the account's.
+
+        Arguments:
+            template_id: A system or account template; omitted: the account's template of the document type's stage in the document's language, else the system's
+            to: Recipients; omitted: the customer's primary contact (else the customer's email), looked up when the message goes out
+            cc: Copy recipients
+            cc_self: Copy the account (its reply-to address, else its email)
+            scheduled_date: When to send (ISO 8601 with offset); omitted, null or past: now
+            attach_pdf: Attach the document's PDF
+            include_payment_link: Invoices: create a payment link for the amount due (valid 72 hours from when the message goes out) and print it in the message (`payment_link_url`)
 
         `POST /v1/invoices/{document_id}/send` (operation `send_invoice`).
         """
@@ -6949,6 +8485,29 @@ class AsyncInvoicesResource(AsyncResource):
         """Update an invoice
 
         A draft changes freely. Once issued only notes, due_date and customer_address change (and, on imported documents, amount, amount_due and external_payment_amount).
+
+        Arguments:
+            document_id: Id of the invoice
+            customer_id: Drafts only
+            customer_name: Drafts only
+            customer_address: Always editable
+            currency: Drafts only
+            issue_date: Drafts only
+            due_date: Always editable
+            tax_rate: Always editable. Display-only effective tax rate as a fraction from 0 to 1 (0.0875 for 8.75 %), up to 6 decimals; shown as given, never used in the totals (tax_amount and the lines' VAT are)
+            biller_id: Drafts only; null for none. One of the account's billers
+            payment_method_id: Drafts only; null for none. One of the account's payment_methods
+            locale: Drafts only. BCP 47 locale the PDF and emails speak, e.g. he-IL; null: the customer's, else the account's
+            vat_type: Drafts only
+            line_items: Drafts only; replaces all lines
+            tax_amount: Drafts only
+            discount_amount: Drafts only
+            notes: Always editable
+            buyer_reference: The buyer's reference (BT-10); always editable
+            purchase_order: The buyer's purchase order number (BT-13); always editable
+            amount: Imported documents: the total
+            amount_due: Imported documents: ≤ amount
+            external_payment_amount: Imported documents: paid outside Faktura, ≤ amount
 
         `PATCH /v1/invoices/{document_id}` (operation `update_invoice`).
         """
@@ -7006,6 +8565,18 @@ class AsyncItemsResource(AsyncResource):
         **options: Unpack[RequestOptions],
     ) -> Item:
         """Create an item
+
+        Arguments:
+            name: Name shown on documents
+            description: Longer description
+            unit_price: Price of one unit: exact, at most 8 decimals, zero or more; a number or a numeric string
+            currency: ISO 4217 code of unit_price; the account's currency if omitted
+            unit: The unit in words, e.g. hour, piece, kg
+            unit_code: UN/ECE Recommendation 20 unit code, e.g. HUR (hour), H87 (piece), KGM (kg)
+            sku: Stock keeping unit, unique per account and mode when given
+            vat_type: included: unit_price is gross (VAT inside); excluded: VAT is added on top; exempt: no VAT
+            vat_rate_id: Id of one of the account's vat_rates (see GET /v1/account)
+            active: Offered for new documents; false archives it
 
         `POST /v1/items` (operation `create_item`).
         """
@@ -7066,6 +8637,16 @@ class AsyncItemsResource(AsyncResource):
     ) -> AsyncPaginator[Item]:
         """List items
 
+        Arguments:
+            search: Case-insensitive substring of the name, sku or description
+            active: Only active (true) or archived (false) items
+            page: Page number, 1-based
+            per_page: Objects per page (1–100, 25 if omitted)
+            limit: The same as per_page (Stripe's name for it)
+            starting_after: Keyset cursor: the id of the last object already seen. The next page is returned at the cost of the first, and `page` is ignored.
+            ending_before: Keyset cursor backwards: the id of the first object of the page you have; the objects just newer than it, still newest first. `has_more` then says whether newer ones remain.
+            include_total: Count every match for `total`. Without it a numbered page counts up to 1,000 matches and answers total null beyond; keyset pages never count.
+
         `GET /v1/items` (operation `list_items`).
         """
         return AsyncPaginator(
@@ -7121,6 +8702,18 @@ class AsyncItemsResource(AsyncResource):
         """Update an item
 
         Only the fields given change. 409 conflict when another item has the `sku`.
+
+        Arguments:
+            name: Name
+            description: Longer description
+            unit_price: Price of one unit: exact, at most 8 decimals, zero or more; a number or a numeric string
+            currency: ISO 4217 code of unit_price
+            unit: The unit in words, e.g. hour, piece, kg
+            unit_code: UN/ECE Recommendation 20 unit code, e.g. HUR (hour), H87 (piece), KGM (kg)
+            sku: Stock keeping unit, unique per account and mode when given
+            vat_type: included: unit_price is gross (VAT inside); excluded: VAT is added on top; exempt: no VAT
+            vat_rate_id: Id of one of the account's vat_rates (see GET /v1/account)
+            active: Offered for new documents; false archives it
 
         `PATCH /v1/items/{item_id}` (operation `update_item`).
         """
@@ -7187,6 +8780,19 @@ class AsyncMessagesResource(AsyncResource):
         **options: Unpack[RequestOptions],
     ) -> AsyncPaginator[Message]:
         """List messages
+
+        Arguments:
+            document_id: Only this document's
+            customer_id: Only this customer's
+            status: Only messages in this status
+            from_: Created on or after this day (UTC)
+            to: Created on or before this day (UTC)
+            page: Page number, 1-based
+            per_page: Objects per page (1–100, 25 if omitted)
+            limit: The same as per_page (Stripe's name for it)
+            starting_after: Keyset cursor: the id of the last object already seen. The next page is returned at the cost of the first, and `page` is ignored.
+            ending_before: Keyset cursor backwards: the id of the first object of the page you have; the objects just newer than it, still newest first. `has_more` then says whether newer ones remain.
+            include_total: Count every match for `total`. Without it a numbered page counts up to 1,000 matches and answers total null beyond; keyset pages never count.
 
         `GET /v1/messages` (operation `list_messages`).
         """
@@ -7284,6 +8890,14 @@ class AsyncPaymentLinksResource(AsyncResource):
 
         A link to the hosted payment page of one issued invoice. 404 when the invoice is not this account's; 409 invalid_state for a draft, a paid, cancelled or disputed invoice, or a live-mode link while no live provider is configured; 422 when `amount` is above the amount due.
 
+        Arguments:
+            document_id: The invoice to pay: issued, with money due, not paid, cancelled or in dispute
+            amount: What the link asks for, at most the invoice's amount due; the amount due when omitted
+            expiry_hours: Hours until the link expires (1–8760)
+            installments: The most card installments the payer may choose (1–36)
+            single_use: Completed by its first payment; false: usable until the invoice is paid or the link expires
+            metadata: Your own key-value pairs
+
         `POST /v1/payment_links` (operation `create_payment_link`).
         """
         return cast(
@@ -7338,6 +8952,16 @@ class AsyncPaymentLinksResource(AsyncResource):
         **options: Unpack[RequestOptions],
     ) -> AsyncPaginator[PaymentLink]:
         """List payment links
+
+        Arguments:
+            document_id: Only links of this invoice
+            status: Only links in this status
+            page: Page number, 1-based
+            per_page: Objects per page (1–100, 25 if omitted)
+            limit: The same as per_page (Stripe's name for it)
+            starting_after: Keyset cursor: the id of the last object already seen. The next page is returned at the cost of the first, and `page` is ignored.
+            ending_before: Keyset cursor backwards: the id of the first object of the page you have; the objects just newer than it, still newest first. `has_more` then says whether newer ones remain.
+            include_total: Count every match for `total`. Without it a numbered page counts up to 1,000 matches and answers total null beyond; keyset pages never count.
 
         `GET /v1/payment_links` (operation `list_payment_links`).
         """
@@ -7411,6 +9035,13 @@ class AsyncPaymentPlansResource(AsyncResource):
 
         Installments must add up exactly to the invoice's amount_due (or `count` + `interval` generates them, the remainder on the last). The invoice becomes `in_payment_plan` until it is paid or the plan is cancelled.
 
+        Arguments:
+            invoice_id: The issued invoice to pay in installments
+            installments: Installments summing exactly to the invoice's amount_due, in date order
+            count: Or: this many equal installments (remainder on the last)
+            interval: With count: time between installments
+            first_due_date: With count: due date of the first installment (today if omitted)
+
         `POST /v1/payment_plans` (operation `enroll_payment_plan`).
         """
         return cast(
@@ -7446,6 +9077,16 @@ class AsyncPaymentPlansResource(AsyncResource):
         **options: Unpack[RequestOptions],
     ) -> AsyncPaginator[PaymentPlan]:
         """List payment plans
+
+        Arguments:
+            invoice_id: Only this invoice's plans
+            status: Only plans in this status
+            page: Page number, 1-based
+            per_page: Objects per page (1–100, 25 if omitted)
+            limit: The same as per_page (Stripe's name for it)
+            starting_after: Keyset cursor: the id of the last object already seen. The next page is returned at the cost of the first, and `page` is ignored.
+            ending_before: Keyset cursor backwards: the id of the first object of the page you have; the objects just newer than it, still newest first. `has_more` then says whether newer ones remain.
+            include_total: Count every match for `total`. Without it a numbered page counts up to 1,000 matches and answers total null beyond; keyset pages never count.
 
         `GET /v1/payment_plans` (operation `list_payment_plans`).
         """
@@ -7506,6 +9147,22 @@ class AsyncPaymentsResource(AsyncResource):
     ) -> AsyncPaginator[Payment]:
         """List payments
 
+        Payments and unmatched reconciliation records, newest first; `matched=false` lists what still needs matching to an invoice. Page with `page` or the `starting_after`/`ending_before` cursors. Needs `payments:read`.
+
+        Arguments:
+            matched: false: what still needs matching
+            reviewed: Only reviewed or unreviewed payments
+            customer_id: Only this customer's payments
+            invoice_id: Only payments applied to it
+            from_: Payment date on or after, `YYYY-MM-DD`
+            to: Payment date on or before, `YYYY-MM-DD`
+            page: Page number, 1-based
+            per_page: Objects per page (1–100, 25 if omitted)
+            limit: The same as per_page (Stripe's name for it)
+            starting_after: Keyset cursor: the id of the last object already seen. The next page is returned at the cost of the first, and `page` is ignored.
+            ending_before: Keyset cursor backwards: the id of the first object of the page you have; the objects just newer than it, still newest first. `has_more` then says whether newer ones remain.
+            include_total: Count every match for `total`. Without it a numbered page counts up to 1,000 matches and answers total null beyond; keyset pages never count.
+
         `GET /v1/payments` (operation `list_payments`).
         """
         return AsyncPaginator(
@@ -7552,6 +9209,21 @@ class AsyncPaymentsResource(AsyncResource):
 
         Applied to `invoice_id` (as much as it has due) or to `allocations`; the rest stays on the payment as unapplied credit. Without either it is an unmatched reconciliation record.
 
+        Arguments:
+            amount: Amount received, > 0, in major units (`200.00` is two hundred), with at most the currency's decimals; what the invoices named do not take stays on the payment as `unapplied_amount`
+            currency: ISO 4217; the invoice's or customer's currency if omitted
+            payment_date: When the money was received
+            payment_method: One of ach, check, wire, card, cash, bit, other, or the id or name of one of the account's payment_methods
+            payer_name: Who paid
+            payer_reference: Bank reference, check number…
+            external_payment_id: Your id of the payment, unique per account; generated when omitted
+            customer_id: Payer; taken from the invoices when omitted
+            notes: Notes
+            invoice_id: Apply the payment (up to its amount) to this one invoice
+            allocations: Apply parts of the payment to several invoices
+            reviewed: Whether someone has checked this payment
+            installments: A card payment the acquirer splits into this many installments (its split, not a Faktura payment plan)
+
         `POST /v1/payments` (operation `record_payment`).
         """
         return cast(
@@ -7594,6 +9266,12 @@ class AsyncPaymentsResource(AsyncResource):
 
         Never more than was paid; the invoices it paid become partial or pending again. Safe to retry with an Idempotency-Key.
 
+        Arguments:
+            payment_id: Id of the payment
+            amount: Amount to refund; all that is refundable when omitted
+            reason: Why
+            invoice_id: Take the refund back from this invoice's allocation; otherwise unapplied money first, then allocations latest first
+
         `POST /v1/payments/{payment_id}/refund` (operation `refund_payment`).
         """
         return cast(
@@ -7611,6 +9289,11 @@ class AsyncPaymentsResource(AsyncResource):
 
     async def retrieve(self, payment_id: str, **options: Unpack[RequestOptions]) -> Payment:
         """Retrieve a payment
+
+        The payment with its allocations to invoices, unapplied amount, refunds and receipt. Needs `payments:read`.
+
+        Arguments:
+            payment_id: Id of the payment
 
         `GET /v1/payments/{payment_id}` (operation `retrieve_payment`).
         """
@@ -7641,6 +9324,15 @@ class AsyncPaymentsResource(AsyncResource):
 
         `invoice_id` matches the payment (up to the invoice's amount due); `invoice_id: null` unmatches it, reversing its allocations. 409 invalid_state when there is nothing to match (no unapplied money, or nothing due on the invoice).
 
+        Arguments:
+            payment_id: Id of the payment
+            invoice_id: Match the payment to this invoice; null unmatches it (reversing its allocations)
+            payer_name: Who paid
+            payer_reference: Bank reference
+            reviewed: Whether someone has checked it
+            notes: Notes
+            allocations: Apply more of the unapplied amount to invoices
+
         `PATCH /v1/payments/{payment_id}` (operation `update_payment`).
         """
         return cast(
@@ -7669,6 +9361,11 @@ class AsyncQuotesResource(AsyncResource):
 
     async def accept(self, document_id: str, **options: Unpack[RequestOptions]) -> Document:
         """Accept a quote (records quote.accepted)
+
+        Only a pending quote is accepted: it becomes `accepted` and `quote.accepted` is recorded. A quote in any other status is 409 invalid_state. An accepted quote can then be converted into an invoice.
+
+        Arguments:
+            document_id: Id of the quote
 
         `POST /v1/quotes/{document_id}/accept` (operation `accept_quote`).
         """
@@ -7701,6 +9398,17 @@ class AsyncQuotesResource(AsyncResource):
         """Act on a quote (seed form of the PDF actions and of send)
 
         `POST /v1/quotes/{id}?action=generate_pdf|upload_pdf|delete_pdf|send`: the same as `POST …/pdf` with that action (upload_pdf takes `pdf_base64` in the body), or `POST …/send` (the body's send fields) answering 202.
+
+        Arguments:
+            action: The action to take
+            template_id: A system or account template; omitted: the account's template of the document type's stage in the document's language, else the system's
+            to: Recipients; omitted: the customer's primary contact (else the customer's email), looked up when the message goes out
+            cc: Copy recipients
+            cc_self: Copy the account (its reply-to address, else its email)
+            scheduled_date: When to send (ISO 8601 with offset); omitted, null or past: now
+            attach_pdf: Attach the document's PDF
+            include_payment_link: Invoices: create a payment link for the amount due (valid 72 hours from when the message goes out) and print it in the message (`payment_link_url`)
+            pdf_base64: Ignored by send
 
         `POST /v1/quotes/{document_id}` (operation `action_quote`).
         """
@@ -7735,6 +9443,12 @@ class AsyncQuotesResource(AsyncResource):
     ) -> Document:
         """Cancel a quote
 
+        Cancels a pending, accepted or declined quote and records `quote.cancelled`, keeping the optional `reason` as `cancellation_reason`. A draft (delete it instead), a converted or an already cancelled quote is 409 invalid_state.
+
+        Arguments:
+            document_id: Id of the quote
+            reason: Why it is cancelled; kept as `cancellation_reason` and in the `.cancelled` event
+
         `POST /v1/quotes/{document_id}/cancel` (operation `cancel_quote`).
         """
         return cast(
@@ -7753,6 +9467,9 @@ class AsyncQuotesResource(AsyncResource):
         """Convert an accepted quote into an invoice
 
         Creates and issues an invoice with the quote's lines; the two are linked through related_document_id.
+
+        Arguments:
+            document_id: Id of the accepted quote
 
         `POST /v1/quotes/{document_id}/convert` (operation `convert_quote`).
         """
@@ -7802,6 +9519,34 @@ class AsyncQuotesResource(AsyncResource):
 
         Issued and numbered at once, unless `status: draft` is given.
 
+        Arguments:
+            customer_id: The customer (must belong to this account). Required, except on a credit note naming its invoice in related_document_id, which takes the invoice's customer
+            customer_name: Name printed; the customer's if omitted
+            customer_address: Address printed; the customer's if omitted
+            currency: ISO 4217; if omitted, a credit note's invoice's currency, else the customer's
+            issue_date: Date of issue; today if omitted
+            due_date: Payment due date (invoices); 30 days after issue if omitted
+            vat_type: Default VAT type of the lines
+            line_items: The lines; or give `amount` alone
+            amount: Legacy single amount. With line_items, their total must match it within one minor unit
+            tax_amount: US style: one tax amount for the whole document instead of VAT rates on lines
+            discount_amount: Document discount; lowers the VAT base, pro rata over rates
+            number: Your own number (unique per type); assigned from the sequence when omitted
+            invoice_number: Alias of `number`
+            status: `draft` creates a draft; `cancelled` issues the document and cancels it (imports of void documents); any other status of the type issues it, and its status then follows its money (an invoice with nothing due is `paid` whatever was asked)
+            notes: Notes printed on the document
+            buyer_reference: The buyer's reference for routing the invoice (EN 16931 BT-10; Germany's Leitweg-ID for public buyers)
+            purchase_order: The buyer's purchase order number (EN 16931 BT-13)
+            related_document_id: Credit notes: the invoice they reduce (required)
+            source_type: `import` for documents brought from another system
+            amount_due: Invoices: what is still due, 0 to the total; the rest was paid outside Faktura and is recorded as external_payment_amount
+            tax_rate: Display-only effective tax rate as a fraction from 0 to 1 (0.0875 for 8.75 %), up to 6 decimals; shown as given, never used in the totals (tax_amount and the lines' VAT are)
+            biller_id: Which of the account's `billers` issues it (seed 001's `billerId` is accepted too); the account's first biller if omitted, none if it has none
+            payment_method_id: Which of the account's `payment_methods` the customer is asked to pay with (seed 001's `paymentmethodId` is accepted too); the account's first if omitted, none if it has none
+            locale: BCP 47 locale the PDF and emails speak, e.g. he-IL; null: the customer's, else the account's
+            generate_pdf: Render and archive the PDF in this request (an issued document's PDF is otherwise archived by a background job right after; a draft's is never stored)
+            send_email: Email it to the customer after this request, as `POST …/send` with its defaults would (the message is in GET /v1/messages?document_id=)
+
         `POST /v1/quotes` (operation `create_quote`).
         """
         return cast(
@@ -7847,6 +9592,11 @@ class AsyncQuotesResource(AsyncResource):
     async def decline(self, document_id: str, **options: Unpack[RequestOptions]) -> Document:
         """Decline a quote
 
+        Only a pending quote is declined: it becomes `declined` and `quote.declined` is recorded. A quote in any other status is 409 invalid_state.
+
+        Arguments:
+            document_id: Id of the quote
+
         `POST /v1/quotes/{document_id}/decline` (operation `decline_quote`).
         """
         return cast(
@@ -7862,6 +9612,11 @@ class AsyncQuotesResource(AsyncResource):
 
     async def delete(self, document_id: str, **options: Unpack[RequestOptions]) -> DeletedResponse:
         """Delete a draft quote
+
+        Deletes a draft quote and records `quote.deleted`. An issued quote is 409 invalid_state: cancel it instead.
+
+        Arguments:
+            document_id: Id of the quote
 
         `DELETE /v1/quotes/{document_id}` (operation `delete_quote`).
         """
@@ -7880,6 +9635,9 @@ class AsyncQuotesResource(AsyncResource):
         """Issue a draft quote
 
         Gives the draft its number from the gapless sequence.
+
+        Arguments:
+            document_id: Id of the quote
 
         `POST /v1/quotes/{document_id}/finalize` (operation `finalize_quote`).
         """
@@ -7914,6 +9672,24 @@ class AsyncQuotesResource(AsyncResource):
         **options: Unpack[RequestOptions],
     ) -> AsyncPaginator[Document]:
         """List quotes
+
+        The quotes of this account and mode, newest first, drafts included. Filter by status, customer, issue or due date, number, or a search of number and customer name; page with `page` or the `starting_after`/`ending_before` cursors. Needs `documents:read`.
+
+        Arguments:
+            page: Page number, 1-based
+            per_page: Objects per page (1–100, 25 if omitted)
+            limit: The same as per_page (Stripe's name for it)
+            starting_after: Keyset cursor: the id of the last object already seen. The next page is returned at the cost of the first, and `page` is ignored.
+            ending_before: Keyset cursor backwards: the id of the first object of the page you have; the objects just newer than it, still newest first. `has_more` then says whether newer ones remain.
+            include_total: Count every match for `total`. Without it a numbered page counts up to 1,000 matches and answers total null beyond; keyset pages never count.
+            status: Only these statuses; repeat or comma-separate for several
+            customer_id: Only this customer's documents
+            from_: Issue date on or after, `YYYY-MM-DD`
+            to: Issue date on or before, `YYYY-MM-DD`
+            due_from: Due date on or after, `YYYY-MM-DD`
+            due_to: Due date on or before, `YYYY-MM-DD`
+            number: Exactly this number
+            search: Substring of number or customer name
 
         `GET /v1/quotes` (operation `list_quotes`).
         """
@@ -7969,6 +9745,10 @@ class AsyncQuotesResource(AsyncResource):
     ) -> Document:
         """Generate, upload or delete the PDF of a quote
 
+        Arguments:
+            action: generate_pdf: render and archive now (409 over an uploaded PDF; again over a generated one changes nothing while the document is unchanged); upload_pdf: keep your own PDF instead; delete_pdf: forget the PDF (it is generated again)
+            pdf_base64: upload_pdf: the PDF, base64 (standard alphabet); a real PDF of at most 10 MiB
+
         `POST /v1/quotes/{document_id}/pdf` (operation `pdf_action_quote`).
         """
         return cast(
@@ -7986,6 +9766,11 @@ class AsyncQuotesResource(AsyncResource):
 
     async def retrieve(self, document_id: str, **options: Unpack[RequestOptions]) -> Document:
         """Retrieve a quote
+
+        The quote with its lines and totals. The id of another type of document is 404. Needs `documents:read`.
+
+        Arguments:
+            document_id: Id of the quote
 
         `GET /v1/quotes/{document_id}` (operation `retrieve_quote`).
         """
@@ -8016,6 +9801,15 @@ class AsyncQuotesResource(AsyncResource):
         """Email a quote
 
         202 with the message, written in this request and sent by a background job after it. A draft is issued (numbered) first, in this request. Recipients not given are the customer's primary contact (else its email), looked up when the message goes out. 409 for a cancelled document; 404 for a template_id that is neither a system template nor the account's.
+
+        Arguments:
+            template_id: A system or account template; omitted: the account's template of the document type's stage in the document's language, else the system's
+            to: Recipients; omitted: the customer's primary contact (else the customer's email), looked up when the message goes out
+            cc: Copy recipients
+            cc_self: Copy the account (its reply-to address, else its email)
+            scheduled_date: When to send (ISO 8601 with offset); omitted, null or past: now
+            attach_pdf: Attach the document's PDF
+            include_payment_link: Invoices: create a payment link for the amount due (valid 72 hours from when the message goes out) and print it in the message (`payment_link_url`)
 
         `POST /v1/quotes/{document_id}/send` (operation `send_quote`).
         """
@@ -8069,6 +9863,29 @@ class AsyncQuotesResource(AsyncResource):
         """Update a quote
 
         A draft changes freely. Once issued only notes, due_date and customer_address change (and, on imported documents, amount, amount_due and external_payment_amount).
+
+        Arguments:
+            document_id: Id of the quote
+            customer_id: Drafts only
+            customer_name: Drafts only
+            customer_address: Always editable
+            currency: Drafts only
+            issue_date: Drafts only
+            due_date: Always editable
+            tax_rate: Always editable. Display-only effective tax rate as a fraction from 0 to 1 (0.0875 for 8.75 %), up to 6 decimals; shown as given, never used in the totals (tax_amount and the lines' VAT are)
+            biller_id: Drafts only; null for none. One of the account's billers
+            payment_method_id: Drafts only; null for none. One of the account's payment_methods
+            locale: Drafts only. BCP 47 locale the PDF and emails speak, e.g. he-IL; null: the customer's, else the account's
+            vat_type: Drafts only
+            line_items: Drafts only; replaces all lines
+            tax_amount: Drafts only
+            discount_amount: Drafts only
+            notes: Always editable
+            buyer_reference: The buyer's reference (BT-10); always editable
+            purchase_order: The buyer's purchase order number (BT-13); always editable
+            amount: Imported documents: the total
+            amount_due: Imported documents: ≤ amount
+            external_payment_amount: Imported documents: paid outside Faktura, ≤ amount
 
         `PATCH /v1/quotes/{document_id}` (operation `update_quote`).
         """
@@ -8129,6 +9946,17 @@ class AsyncReceiptsResource(AsyncResource):
 
         `POST /v1/receipts/{id}?action=generate_pdf|upload_pdf|delete_pdf|send`: the same as `POST …/pdf` with that action (upload_pdf takes `pdf_base64` in the body), or `POST …/send` (the body's send fields) answering 202.
 
+        Arguments:
+            action: The action to take
+            template_id: A system or account template; omitted: the account's template of the document type's stage in the document's language, else the system's
+            to: Recipients; omitted: the customer's primary contact (else the customer's email), looked up when the message goes out
+            cc: Copy recipients
+            cc_self: Copy the account (its reply-to address, else its email)
+            scheduled_date: When to send (ISO 8601 with offset); omitted, null or past: now
+            attach_pdf: Attach the document's PDF
+            include_payment_link: Invoices: create a payment link for the amount due (valid 72 hours from when the message goes out) and print it in the message (`payment_link_url`)
+            pdf_base64: Ignored by send
+
         `POST /v1/receipts/{document_id}` (operation `action_receipt`).
         """
         return cast(
@@ -8161,6 +9989,12 @@ class AsyncReceiptsResource(AsyncResource):
         **options: Unpack[RequestOptions],
     ) -> Document:
         """Cancel a receipt
+
+        Cancels an issued receipt and records `receipt.cancelled`, keeping the optional `reason` as `cancellation_reason`. A draft (delete it instead) or an already cancelled receipt is 409 invalid_state.
+
+        Arguments:
+            document_id: Id of the receipt
+            reason: Why it is cancelled; kept as `cancellation_reason` and in the `.cancelled` event
 
         `POST /v1/receipts/{document_id}/cancel` (operation `cancel_receipt`).
         """
@@ -8211,6 +10045,34 @@ class AsyncReceiptsResource(AsyncResource):
 
         Issued and numbered at once, unless `status: draft` is given.
 
+        Arguments:
+            customer_id: The customer (must belong to this account). Required, except on a credit note naming its invoice in related_document_id, which takes the invoice's customer
+            customer_name: Name printed; the customer's if omitted
+            customer_address: Address printed; the customer's if omitted
+            currency: ISO 4217; if omitted, a credit note's invoice's currency, else the customer's
+            issue_date: Date of issue; today if omitted
+            due_date: Payment due date (invoices); 30 days after issue if omitted
+            vat_type: Default VAT type of the lines
+            line_items: The lines; or give `amount` alone
+            amount: Legacy single amount. With line_items, their total must match it within one minor unit
+            tax_amount: US style: one tax amount for the whole document instead of VAT rates on lines
+            discount_amount: Document discount; lowers the VAT base, pro rata over rates
+            number: Your own number (unique per type); assigned from the sequence when omitted
+            invoice_number: Alias of `number`
+            status: `draft` creates a draft; `cancelled` issues the document and cancels it (imports of void documents); any other status of the type issues it, and its status then follows its money (an invoice with nothing due is `paid` whatever was asked)
+            notes: Notes printed on the document
+            buyer_reference: The buyer's reference for routing the invoice (EN 16931 BT-10; Germany's Leitweg-ID for public buyers)
+            purchase_order: The buyer's purchase order number (EN 16931 BT-13)
+            related_document_id: Credit notes: the invoice they reduce (required)
+            source_type: `import` for documents brought from another system
+            amount_due: Invoices: what is still due, 0 to the total; the rest was paid outside Faktura and is recorded as external_payment_amount
+            tax_rate: Display-only effective tax rate as a fraction from 0 to 1 (0.0875 for 8.75 %), up to 6 decimals; shown as given, never used in the totals (tax_amount and the lines' VAT are)
+            biller_id: Which of the account's `billers` issues it (seed 001's `billerId` is accepted too); the account's first biller if omitted, none if it has none
+            payment_method_id: Which of the account's `payment_methods` the customer is asked to pay with (seed 001's `paymentmethodId` is accepted too); the account's first if omitted, none if it has none
+            locale: BCP 47 locale the PDF and emails speak, e.g. he-IL; null: the customer's, else the account's
+            generate_pdf: Render and archive the PDF in this request (an issued document's PDF is otherwise archived by a background job right after; a draft's is never stored)
+            send_email: Email it to the customer after this request, as `POST …/send` with its defaults would (the message is in GET /v1/messages?document_id=)
+
         `POST /v1/receipts` (operation `create_receipt`).
         """
         return cast(
@@ -8256,6 +10118,11 @@ class AsyncReceiptsResource(AsyncResource):
     async def delete(self, document_id: str, **options: Unpack[RequestOptions]) -> DeletedResponse:
         """Delete a draft receipt
 
+        Deletes a draft receipt and records `receipt.deleted`. An issued receipt is 409 invalid_state: cancel it instead.
+
+        Arguments:
+            document_id: Id of the receipt
+
         `DELETE /v1/receipts/{document_id}` (operation `delete_receipt`).
         """
         return cast(
@@ -8273,6 +10140,9 @@ class AsyncReceiptsResource(AsyncResource):
         """Issue a draft receipt
 
         Gives the draft its number from the gapless sequence.
+
+        Arguments:
+            document_id: Id of the receipt
 
         `POST /v1/receipts/{document_id}/finalize` (operation `finalize_receipt`).
         """
@@ -8307,6 +10177,24 @@ class AsyncReceiptsResource(AsyncResource):
         **options: Unpack[RequestOptions],
     ) -> AsyncPaginator[Document]:
         """List receipts
+
+        The receipts of this account and mode, newest first, drafts included. Filter by status, customer, issue or due date, number, or a search of number and customer name; page with `page` or the `starting_after`/`ending_before` cursors. Needs `documents:read`.
+
+        Arguments:
+            page: Page number, 1-based
+            per_page: Objects per page (1–100, 25 if omitted)
+            limit: The same as per_page (Stripe's name for it)
+            starting_after: Keyset cursor: the id of the last object already seen. The next page is returned at the cost of the first, and `page` is ignored.
+            ending_before: Keyset cursor backwards: the id of the first object of the page you have; the objects just newer than it, still newest first. `has_more` then says whether newer ones remain.
+            include_total: Count every match for `total`. Without it a numbered page counts up to 1,000 matches and answers total null beyond; keyset pages never count.
+            status: Only these statuses; repeat or comma-separate for several
+            customer_id: Only this customer's documents
+            from_: Issue date on or after, `YYYY-MM-DD`
+            to: Issue date on or before, `YYYY-MM-DD`
+            due_from: Due date on or after, `YYYY-MM-DD`
+            due_to: Due date on or before, `YYYY-MM-DD`
+            number: Exactly this number
+            search: Substring of number or customer name
 
         `GET /v1/receipts` (operation `list_receipts`).
         """
@@ -8362,6 +10250,10 @@ class AsyncReceiptsResource(AsyncResource):
     ) -> Document:
         """Generate, upload or delete the PDF of a receipt
 
+        Arguments:
+            action: generate_pdf: render and archive now (409 over an uploaded PDF; again over a generated one changes nothing while the document is unchanged); upload_pdf: keep your own PDF instead; delete_pdf: forget the PDF (it is generated again)
+            pdf_base64: upload_pdf: the PDF, base64 (standard alphabet); a real PDF of at most 10 MiB
+
         `POST /v1/receipts/{document_id}/pdf` (operation `pdf_action_receipt`).
         """
         return cast(
@@ -8379,6 +10271,11 @@ class AsyncReceiptsResource(AsyncResource):
 
     async def retrieve(self, document_id: str, **options: Unpack[RequestOptions]) -> Document:
         """Retrieve a receipt
+
+        The receipt with its lines and totals. The id of another type of document is 404. Needs `documents:read`.
+
+        Arguments:
+            document_id: Id of the receipt
 
         `GET /v1/receipts/{document_id}` (operation `retrieve_receipt`).
         """
@@ -8409,6 +10306,15 @@ class AsyncReceiptsResource(AsyncResource):
         """Email a receipt
 
         202 with the message, written in this request and sent by a background job after it. A draft is issued (numbered) first, in this request. Recipients not given are the customer's primary contact (else its email), looked up when the message goes out. 409 for a cancelled document; 404 for a template_id that is neither a system template nor the account's.
+
+        Arguments:
+            template_id: A system or account template; omitted: the account's template of the document type's stage in the document's language, else the system's
+            to: Recipients; omitted: the customer's primary contact (else the customer's email), looked up when the message goes out
+            cc: Copy recipients
+            cc_self: Copy the account (its reply-to address, else its email)
+            scheduled_date: When to send (ISO 8601 with offset); omitted, null or past: now
+            attach_pdf: Attach the document's PDF
+            include_payment_link: Invoices: create a payment link for the amount due (valid 72 hours from when the message goes out) and print it in the message (`payment_link_url`)
 
         `POST /v1/receipts/{document_id}/send` (operation `send_receipt`).
         """
@@ -8463,6 +10369,29 @@ class AsyncReceiptsResource(AsyncResource):
 
         A draft changes freely. Once issued only notes, due_date and customer_address change (and, on imported documents, amount, amount_due and external_payment_amount).
 
+        Arguments:
+            document_id: Id of the receipt
+            customer_id: Drafts only
+            customer_name: Drafts only
+            customer_address: Always editable
+            currency: Drafts only
+            issue_date: Drafts only
+            due_date: Always editable
+            tax_rate: Always editable. Display-only effective tax rate as a fraction from 0 to 1 (0.0875 for 8.75 %), up to 6 decimals; shown as given, never used in the totals (tax_amount and the lines' VAT are)
+            biller_id: Drafts only; null for none. One of the account's billers
+            payment_method_id: Drafts only; null for none. One of the account's payment_methods
+            locale: Drafts only. BCP 47 locale the PDF and emails speak, e.g. he-IL; null: the customer's, else the account's
+            vat_type: Drafts only
+            line_items: Drafts only; replaces all lines
+            tax_amount: Drafts only
+            discount_amount: Drafts only
+            notes: Always editable
+            buyer_reference: The buyer's reference (BT-10); always editable
+            purchase_order: The buyer's purchase order number (BT-13); always editable
+            amount: Imported documents: the total
+            amount_due: Imported documents: ≤ amount
+            external_payment_amount: Imported documents: paid outside Faktura, ≤ amount
+
         `PATCH /v1/receipts/{document_id}` (operation `update_receipt`).
         """
         return cast(
@@ -8512,6 +10441,10 @@ class AsyncReportsResource(AsyncResource):
     ) -> AgingReport:
         """Amounts due by days past due, per currency and customer
 
+        Arguments:
+            as_of: Date the ages are counted to; today in the account's time zone if omitted
+            customer_id: Only this customer
+
         `GET /v1/reports/aging` (operation `aging_report`).
         """
         return cast(
@@ -8534,6 +10467,10 @@ class AsyncReportsResource(AsyncResource):
         **options: Unpack[RequestOptions],
     ) -> BalanceReport:
         """What is owed, per currency
+
+        Arguments:
+            as_of: Date that decides what is overdue; today in the account's time zone if omitted
+            customer_id: Only this customer
 
         `GET /v1/reports/balance` (operation `balance_report`).
         """
@@ -8572,6 +10509,22 @@ class AsyncSuppliersResource(AsyncResource):
     ) -> Supplier:
         """Create a supplier
 
+        A supplier takes the customer fields but no contacts or tags; its tax id is checked like a customer's and its `external_id` is unique among suppliers (409 conflict). Records `supplier.created`.
+
+        Arguments:
+            company_name: Company or person name. `name` is accepted as an alias on input (not both at once).
+            email: Billing email address (validated)
+            phone: Phone number
+            tax_id: VAT or tax number, checked for the address country where a standard check exists (EU VAT numbers, also with their prefix such as DE or EL; IL; US EIN; GB; CH; NO); kept as given
+            address: Postal address
+            electronic_address: Where e-invoices reach it: its Peppol participant id (EN 16931 BT-49)
+            currency: ISO 4217 code of its documents; the account's currency if omitted
+            timezone: IANA time zone, e.g. America/New_York; null means the account's
+            locale: BCP 47 locale, e.g. he-IL; null: account's
+            external_id: Your own id for it, unique per account and mode
+            notes: Free text
+            metadata: Your own key-value pairs: up to 50 keys of at most 40 characters, string values of at most 500 characters
+
         `POST /v1/suppliers` (operation `create_supplier`).
         """
         return cast(
@@ -8603,6 +10556,11 @@ class AsyncSuppliersResource(AsyncResource):
     async def delete(self, supplier_id: str, **options: Unpack[RequestOptions]) -> DeletedResponse:
         """Delete a supplier
 
+        Removes the supplier and records `supplier.deleted`. A customer's id is 404 here.
+
+        Arguments:
+            supplier_id: Id of the supplier
+
         `DELETE /v1/suppliers/{supplier_id}` (operation `delete_supplier`).
         """
         return cast(
@@ -8633,6 +10591,20 @@ class AsyncSuppliersResource(AsyncResource):
     ) -> AsyncPaginator[Supplier]:
         """List suppliers
 
+        Suppliers of this account and mode, newest first; filter by search, external_id or creation time. Page with `page` or the `starting_after`/`ending_before` cursors. Needs `customers:read`.
+
+        Arguments:
+            search: Case-insensitive substring of the company name, email, tax id or external_id
+            external_id: Only the one with this external_id
+            created_from: Created at or after: a date (from its start, UTC) or a timestamp
+            created_to: Created at or before: a date (to its end, UTC) or a timestamp
+            page: Page number, 1-based
+            per_page: Objects per page (1–100, 25 if omitted)
+            limit: The same as per_page (Stripe's name for it)
+            starting_after: Keyset cursor: the id of the last object already seen. The next page is returned at the cost of the first, and `page` is ignored.
+            ending_before: Keyset cursor backwards: the id of the first object of the page you have; the objects just newer than it, still newest first. `has_more` then says whether newer ones remain.
+            include_total: Count every match for `total`. Without it a numbered page counts up to 1,000 matches and answers total null beyond; keyset pages never count.
+
         `GET /v1/suppliers` (operation `list_suppliers`).
         """
         return AsyncPaginator(
@@ -8657,6 +10629,11 @@ class AsyncSuppliersResource(AsyncResource):
 
     async def retrieve(self, supplier_id: str, **options: Unpack[RequestOptions]) -> Supplier:
         """Retrieve a supplier
+
+        One supplier. A customer's id is 404 here. Needs `customers:read`.
+
+        Arguments:
+            supplier_id: Id of the supplier
 
         `GET /v1/suppliers/{supplier_id}` (operation `retrieve_supplier`).
         """
@@ -8693,6 +10670,21 @@ class AsyncSuppliersResource(AsyncResource):
 
         Only the fields given change. 409 conflict when another supplier has the `external_id`.
 
+        Arguments:
+            supplier_id: Id of the supplier
+            company_name: Company or person name. `name` is accepted as an alias on input (not both at once).
+            email: Billing email address (validated)
+            phone: Phone number
+            tax_id: VAT or tax number (checked, see create)
+            address: Postal address (replaced whole)
+            electronic_address: Where e-invoices reach it (Peppol participant id); null removes it
+            currency: ISO 4217 code of its documents
+            timezone: IANA time zone; null means the account's
+            locale: BCP 47 locale; null means the account's
+            external_id: Your own id, unique per account and mode
+            notes: Free text
+            metadata: Keys to set; a key set to null is removed, and metadata: null removes all
+
         `PATCH /v1/suppliers/{supplier_id}` (operation `update_supplier`).
         """
         return cast(
@@ -8728,6 +10720,11 @@ class AsyncTagsResource(AsyncResource):
     async def create(self, *, name: str, **options: Unpack[RequestOptions]) -> Tag:
         """Create a tag
 
+        Names are unique regardless of case: a name already taken (`VIP` and `vip` are one tag) is 409 conflict. Records `tag.created`.
+
+        Arguments:
+            name: Name, unique per account and mode regardless of case
+
         `POST /v1/tags` (operation `create_tag`).
         """
         return cast(
@@ -8747,6 +10744,9 @@ class AsyncTagsResource(AsyncResource):
         """Delete a tag
 
         The tag is removed from every customer carrying it.
+
+        Arguments:
+            tag_id: Id of the tag
 
         `DELETE /v1/tags/{tag_id}` (operation `delete_tag`).
         """
@@ -8774,6 +10774,16 @@ class AsyncTagsResource(AsyncResource):
     ) -> AsyncPaginator[Tag]:
         """List tags
 
+        Tags of this account and mode, newest first, each with `customer_count`. Page with `page` or the `starting_after`/`ending_before` cursors. Needs `customers:read`.
+
+        Arguments:
+            page: Page number, 1-based
+            per_page: Objects per page (1–100, 25 if omitted)
+            limit: The same as per_page (Stripe's name for it)
+            starting_after: Keyset cursor: the id of the last object already seen. The next page is returned at the cost of the first, and `page` is ignored.
+            ending_before: Keyset cursor backwards: the id of the first object of the page you have; the objects just newer than it, still newest first. `has_more` then says whether newer ones remain.
+            include_total: Count every match for `total`. Without it a numbered page counts up to 1,000 matches and answers total null beyond; keyset pages never count.
+
         `GET /v1/tags` (operation `list_tags`).
         """
         return AsyncPaginator(
@@ -8795,6 +10805,12 @@ class AsyncTagsResource(AsyncResource):
     async def rename(self, tag_id: str, *, name: str, **options: Unpack[RequestOptions]) -> Tag:
         """Rename a tag
 
+        Renaming into a name another tag has, in any case, is 409 conflict. Records `tag.updated` (and no event per customer); the same name again changes nothing.
+
+        Arguments:
+            tag_id: Id of the tag
+            name: New name, unique per account and mode regardless of case
+
         `PATCH /v1/tags/{tag_id}` (operation `rename_tag`).
         """
         return cast(
@@ -8812,6 +10828,11 @@ class AsyncTagsResource(AsyncResource):
 
     async def retrieve(self, tag_id: str, **options: Unpack[RequestOptions]) -> Tag:
         """Retrieve a tag
+
+        The tag with the number of customers carrying it. Needs `customers:read`.
+
+        Arguments:
+            tag_id: Id of the tag
 
         `GET /v1/tags/{tag_id}` (operation `retrieve_tag`).
         """
@@ -8832,6 +10853,10 @@ class AsyncTagsResource(AsyncResource):
         """Tag customers
 
         All or nothing: an unknown customer id answers 404 naming it and nothing changes. `customers_changed` counts the customers that did not have the tag yet.
+
+        Arguments:
+            tag_id: Id of the tag
+            customer_ids: Customers to tag or untag (at most 1000); all must exist
 
         `POST /v1/tags/{tag_id}/customers` (operation `tag_customers`).
         """
@@ -8854,6 +10879,10 @@ class AsyncTagsResource(AsyncResource):
         """Untag customers
 
         Takes a JSON body like POST. All or nothing; `customers_changed` counts the customers that had the tag.
+
+        Arguments:
+            tag_id: Id of the tag
+            customer_ids: Customers to tag or untag (at most 1000); all must exist
 
         `DELETE /v1/tags/{tag_id}/customers` (operation `untag_customers`).
         """
@@ -8889,6 +10918,14 @@ class AsyncTemplatesResource(AsyncResource):
 
         Seed 003's list: the email templates of stage initial_send, the account's and the system's.
 
+        Arguments:
+            page: Page number, 1-based
+            per_page: Objects per page (1–100, 25 if omitted)
+            limit: The same as per_page (Stripe's name for it)
+            starting_after: Keyset cursor: the id of the last object already seen. The next page is returned at the cost of the first, and `page` is ignored.
+            ending_before: Keyset cursor backwards: the id of the first object of the page you have; the objects just newer than it, still newest first. `has_more` then says whether newer ones remain.
+            include_total: Count every match for `total`. Without it a numbered page counts up to 1,000 matches and answers total null beyond; keyset pages never count.
+
         `GET /v1/templates` (operation `list_send_templates`).
         """
         return AsyncPaginator(
@@ -8916,6 +10953,9 @@ class AsyncWebhookDeliveriesResource(AsyncResource):
     ) -> WebhookDelivery:
         """Retrieve a webhook delivery
 
+        Arguments:
+            delivery_id: Webhook delivery id
+
         `GET /v1/webhook_deliveries/{delivery_id}` (operation `retrieve_webhook_delivery`).
         """
         return cast(
@@ -8933,6 +10973,9 @@ class AsyncWebhookDeliveriesResource(AsyncResource):
         """Retry a delivery now
 
         Queues the delivery to be sent again at once, with the same webhook-id, whether it is pending, delivered or failed.
+
+        Arguments:
+            delivery_id: Webhook delivery id
 
         `POST /v1/webhook_deliveries/{delivery_id}/retry` (operation `retry_webhook_delivery`).
         """
@@ -8964,6 +11007,12 @@ class AsyncWebhookEndpointsResource(AsyncResource):
 
         The signing secret is in this response only (and in rotate_secret's).
 
+        Arguments:
+            url: Where events are POSTed: an https:// URL of a public host (plain http and private addresses only for hosts the operator allows in FAKTURA_WEBHOOK_ALLOW_HOSTS)
+            events: Event types to receive (see the catalog in docs/webhooks.md), or `["*"]` for all
+            description: What the endpoint is for
+            is_active: Whether events are delivered to it
+
         `POST /v1/webhook_endpoints` (operation `create_webhook_endpoint`).
         """
         return cast(
@@ -8991,6 +11040,9 @@ class AsyncWebhookEndpointsResource(AsyncResource):
 
         Its pending deliveries are dropped with it.
 
+        Arguments:
+            endpoint_id: Webhook endpoint id
+
         `DELETE /v1/webhook_endpoints/{endpoint_id}` (operation `delete_webhook_endpoint`).
         """
         return cast(
@@ -9016,6 +11068,14 @@ class AsyncWebhookEndpointsResource(AsyncResource):
         **options: Unpack[RequestOptions],
     ) -> AsyncPaginator[WebhookEndpoint]:
         """List webhook endpoints
+
+        Arguments:
+            page: Page number, 1-based
+            per_page: Objects per page (1–100, 25 if omitted)
+            limit: The same as per_page (Stripe's name for it)
+            starting_after: Keyset cursor: the id of the last object already seen. The next page is returned at the cost of the first, and `page` is ignored.
+            ending_before: Keyset cursor backwards: the id of the first object of the page you have; the objects just newer than it, still newest first. `has_more` then says whether newer ones remain.
+            include_total: Count every match for `total`. Without it a numbered page counts up to 1,000 matches and answers total null beyond; keyset pages never count.
 
         `GET /v1/webhook_endpoints` (operation `list_webhook_endpoints`).
         """
@@ -9052,6 +11112,16 @@ class AsyncWebhookEndpointsResource(AsyncResource):
 
         Newest first, each with every attempt (status, duration, response excerpt).
 
+        Arguments:
+            endpoint_id: Webhook endpoint id
+            status: Only deliveries in this status
+            page: Page number, 1-based
+            per_page: Objects per page (1–100, 25 if omitted)
+            limit: The same as per_page (Stripe's name for it)
+            starting_after: Keyset cursor: the id of the last object already seen. The next page is returned at the cost of the first, and `page` is ignored.
+            ending_before: Keyset cursor backwards: the id of the first object of the page you have; the objects just newer than it, still newest first. `has_more` then says whether newer ones remain.
+            include_total: Count every match for `total`. Without it a numbered page counts up to 1,000 matches and answers total null beyond; keyset pages never count.
+
         `GET /v1/webhook_endpoints/{endpoint_id}/deliveries` (operation `list_webhook_deliveries`).
         """
         return AsyncPaginator(
@@ -9076,6 +11146,9 @@ class AsyncWebhookEndpointsResource(AsyncResource):
     ) -> WebhookEndpoint:
         """Retrieve a webhook endpoint
 
+        Arguments:
+            endpoint_id: Webhook endpoint id
+
         `GET /v1/webhook_endpoints/{endpoint_id}` (operation `retrieve_webhook_endpoint`).
         """
         return cast(
@@ -9096,6 +11169,9 @@ class AsyncWebhookEndpointsResource(AsyncResource):
 
         Returns the new secret. For 24 hours every delivery carries two signatures, one with the new secret and one with the old, so receivers can switch without a gap.
 
+        Arguments:
+            endpoint_id: Webhook endpoint id
+
         `POST /v1/webhook_endpoints/{endpoint_id}/rotate_secret` (operation `rotate_webhook_secret`).
         """
         return cast(
@@ -9115,6 +11191,9 @@ class AsyncWebhookEndpointsResource(AsyncResource):
         """Send a test event
 
         Queues a `webhook.test` event for this endpoint only; the worker sends it.
+
+        Arguments:
+            endpoint_id: Webhook endpoint id
 
         `POST /v1/webhook_endpoints/{endpoint_id}/test` (operation `send_webhook_test_event`).
         """
@@ -9140,6 +11219,13 @@ class AsyncWebhookEndpointsResource(AsyncResource):
         **options: Unpack[RequestOptions],
     ) -> WebhookEndpoint:
         """Update a webhook endpoint
+
+        Arguments:
+            endpoint_id: Webhook endpoint id
+            url: Where events are POSTed: an https:// URL of a public host (plain http and private addresses only for hosts the operator allows in FAKTURA_WEBHOOK_ALLOW_HOSTS)
+            events: Event types to receive (see the catalog in docs/webhooks.md), or `["*"]` for all
+            description: What the endpoint is for
+            is_active: false stops deliveries (pending ones fail); true starts them again
 
         `PATCH /v1/webhook_endpoints/{endpoint_id}` (operation `update_webhook_endpoint`).
         """
