@@ -302,6 +302,22 @@ def _add_examples(schema: dict[str, Any]) -> None:
                 content["example"] = example["response"]["body"]
 
 
+def _plain_optional_bodies(schema: dict[str, Any]) -> None:
+    """An optional body (`/finalize`, `/cancel`, …) is declared as its schema, not as "that
+    schema or null": the body may be left out either way, and generators (openapi-python-client)
+    send a left-out `X | null` body as an unserialisable value."""
+    for methods in schema["paths"].values():
+        for operation in methods.values():
+            body = operation.get("requestBody")
+            if body is None or body.get("required"):
+                continue
+            for media in body["content"].values():
+                options = media["schema"].get("anyOf", [])
+                kept = [option for option in options if option.get("type") != "null"]
+                if len(options) == 2 and len(kept) == 1:
+                    media["schema"] = kept[0]
+
+
 def install(app: FastAPI) -> None:
     """Publish ErrorResponse under components/schemas, where every error response points, and
     the shared headers."""
@@ -318,6 +334,7 @@ def install(app: FastAPI) -> None:
             schemas["ErrorResponse"] = error_schema
             _lift_named(schema)
             _add_headers(schema)
+            _plain_optional_bodies(schema)
             _add_webhooks(schema)
             _add_examples(schema)
             base_url = app.state.runtime.settings.public_base_url
