@@ -5,6 +5,7 @@ Consumers of the log (webhooks' fan-out, the accounting feed) register themselve
 its rows there: a committed change always reaches it, a rolled-back one never does.
 """
 
+import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -19,6 +20,8 @@ from faktura.core.tenant import Tenant, current_request_id
 from faktura.db.pagination import Page, PageParams, paginate, tenant_rows
 from faktura.events.catalog import EVENT_TYPES
 from faktura.events.models import Event
+
+logger = logging.getLogger(__name__)
 
 Consumer = Callable[[AsyncSession, Event], Awaitable[object]]
 _consumers: dict[str, Consumer] = {}
@@ -46,7 +49,9 @@ async def record_event(
     the JSON column keeps what the encoder gives).
     """
     if event_type not in EVENT_TYPES:
-        raise ValueError(f"event type {event_type!r} is not in the catalog (events/catalog.py)")
+        # A bug (the tests fail on it, tests/emitted.py); recorded all the same, since refusing
+        # would undo the change it reports.
+        logger.error("event type %r is not in the catalog (events/catalog.py)", event_type)
     event = Event(
         id=uuid7(),
         account_id=tenant.account_id,
