@@ -1,10 +1,10 @@
 """The event catalog (events/catalog.py) lists what Faktura records, and only that.
 
 Recording a type outside the catalog fails the test that does it (the note below refuses it,
-in the request's transaction). The other half is checked over a whole run of the suite: every event the tests cause is noted (by an event
-consumer, the mechanism webhooks use), each worker hands its notes to the controller, and a
-run of the whole suite fails when a catalog type was never recorded — a type nothing emits any
-more, or an emitter no test reaches.
+in the request's transaction). The other half is checked over a whole run of the suite: every
+event the tests cause is noted (by an event consumer, the mechanism webhooks use), each worker
+hands its notes to the controller, and a run of the whole suite fails when a catalog type was
+never recorded — a type nothing emits any more, or an emitter no test reaches.
 """
 
 from pathlib import Path
