@@ -2,8 +2,9 @@
 document again (docs/clearance.md)."""
 
 import uuid
+from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
@@ -111,7 +112,7 @@ def _add_retry(doc_type: str) -> None:
         "whether it has the document already).",
     )
     async def retry(
-        document_id: uuid.UUID,
+        document_id: Annotated[uuid.UUID, Path(description=f"Id of the {label(doc_type)}")],
         principal: Principal = Depends(require_scope("documents:write")),
         session: AsyncSession = Depends(get_session),
     ) -> Response:

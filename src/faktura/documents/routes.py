@@ -5,9 +5,9 @@ One set of routes, made once per type: the four types share one implementation.
 
 import dataclasses
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
@@ -43,10 +43,14 @@ async def list_filters(
         None, description="Only these statuses; repeat or comma-separate for several"
     ),
     customer_id: uuid.UUID | None = Query(None, description="Only this customer's documents"),
-    issued_from: IsoDate | None = Query(None, alias="from", description="Issue date on or after"),
-    issued_to: IsoDate | None = Query(None, alias="to", description="Issue date on or before"),
-    due_from: IsoDate | None = Query(None, description="Due date on or after"),
-    due_to: IsoDate | None = Query(None, description="Due date on or before"),
+    issued_from: IsoDate | None = Query(
+        None, alias="from", description="Issue date on or after, `YYYY-MM-DD`"
+    ),
+    issued_to: IsoDate | None = Query(
+        None, alias="to", description="Issue date on or before, `YYYY-MM-DD`"
+    ),
+    due_from: IsoDate | None = Query(None, description="Due date on or after, `YYYY-MM-DD`"),
+    due_to: IsoDate | None = Query(None, description="Due date on or before, `YYYY-MM-DD`"),
     number: Text | None = Query(None, max_length=64, description="Exactly this number"),
     search: Text | None = Query(
         None, min_length=1, max_length=200, description="Substring of number or customer name"
@@ -89,10 +93,30 @@ async def _list(
     return json_response(page.as_response())
 
 
+_CANCELLED_EVENT = (
+    "records `{doc_type}.cancelled`, keeping the optional `reason` as `cancellation_reason`."
+)
+_CANCEL_DESCRIPTIONS = {
+    "invoice": "Cancels a pending or overdue invoice and "
+    + _CANCELLED_EVENT.format(doc_type="invoice")
+    + " Any other status is 409 invalid_state: a draft is deleted instead, and an invoice "
+    "with payments or credit notes is corrected with a credit note.",
+    "quote": "Cancels a pending, accepted or declined quote and "
+    + _CANCELLED_EVENT.format(doc_type="quote")
+    + " A draft (delete it instead), a converted or an already cancelled quote is 409 "
+    "invalid_state.",
+    "receipt": "Cancels an issued receipt and "
+    + _CANCELLED_EVENT.format(doc_type="receipt")
+    + " A draft (delete it instead) or an already cancelled receipt is 409 invalid_state.",
+}
+
+
 def _add_routes(target: APIRouter, doc_type: str) -> None:
     path = f"/{PATHS[doc_type]}"
     name = service.label(doc_type)
     a_name = article(name)
+    plural = PATHS[doc_type].replace("_", " ")
+    document_id_path = Path(description=f"Id of the {name}")
 
     @target.post(
         path,
@@ -123,8 +147,12 @@ def _add_routes(target: APIRouter, doc_type: str) -> None:
     @target.get(
         path,
         response_model=ListResponse[schemas.Document],
-        summary=f"List {PATHS[doc_type].replace('_', ' ')}",
+        summary=f"List {plural}",
         name=f"list_{PATHS[doc_type]}",
+        description=f"The {plural} of this account and mode, newest first, drafts included. "
+        "Filter by status, customer, issue or due date, number, or a search of number and "
+        "customer name; page with `page` or the `starting_after`/`ending_before` cursors. "
+        "Needs `documents:read`.",
     )
     async def list_of_type(
         params: PageParams = Depends(page_params),
@@ -139,9 +167,11 @@ def _add_routes(target: APIRouter, doc_type: str) -> None:
         response_model=schemas.Document,
         summary=f"Retrieve {a_name}",
         name=f"retrieve_{doc_type}",
+        description=f"The {name} with its lines and totals. The id of another type of "
+        "document is 404. Needs `documents:read`.",
     )
     async def retrieve(
-        document_id: uuid.UUID,
+        document_id: Annotated[uuid.UUID, document_id_path],
         principal: Principal = Depends(read),
         session: AsyncSession = Depends(get_session),
     ) -> Response:
@@ -165,7 +195,7 @@ def _add_routes(target: APIRouter, doc_type: str) -> None:
         "external_payment_amount).",
     )
     async def update(
-        document_id: uuid.UUID,
+        document_id: Annotated[uuid.UUID, document_id_path],
         body: schemas.DocumentUpdate,
         principal: Principal = Depends(write),
         session: AsyncSession = Depends(get_session),
@@ -183,9 +213,15 @@ def _add_routes(target: APIRouter, doc_type: str) -> None:
         responses={
             409: {"description": "invalid_state: issued documents are cancelled, not deleted"}
         },
+        description=f"Deletes a draft {name} and records `{doc_type}.deleted`. "
+        + (
+            "An issued credit note is never deleted (409 invalid_state)."
+            if doc_type == "credit_note"
+            else f"An issued {name} is 409 invalid_state: cancel it instead."
+        ),
     )
     async def delete(
-        document_id: uuid.UUID,
+        document_id: Annotated[uuid.UUID, document_id_path],
         principal: Principal = Depends(write),
         session: AsyncSession = Depends(get_session),
     ) -> Response:
@@ -200,7 +236,7 @@ def _add_routes(target: APIRouter, doc_type: str) -> None:
         description="Gives the draft its number from the gapless sequence.",
     )
     async def finalize(
-        document_id: uuid.UUID,
+        document_id: Annotated[uuid.UUID, document_id_path],
         body: NoFields | None = None,
         principal: Principal = Depends(write),
         session: AsyncSession = Depends(get_session),
@@ -215,9 +251,10 @@ def _add_routes(target: APIRouter, doc_type: str) -> None:
             response_model=schemas.Document,
             summary=f"Cancel {a_name}",
             name=f"cancel_{doc_type}",
+            description=_CANCEL_DESCRIPTIONS[doc_type],
         )
         async def cancel(
-            document_id: uuid.UUID,
+            document_id: Annotated[uuid.UUID, document_id_path],
             body: schemas.DocumentCancel | None = None,
             principal: Principal = Depends(write),
             session: AsyncSession = Depends(get_session),
@@ -239,9 +276,16 @@ def _quote_action(action: str, outcome: str, summary: str) -> None:
         response_model=schemas.Document,
         summary=summary,
         name=f"{action}_quote",
+        description=f"Only a pending quote is {outcome}: it becomes `{outcome}` and "
+        f"`quote.{outcome}` is recorded. A quote in any other status is 409 invalid_state."
+        + (
+            " An accepted quote can then be converted into an invoice."
+            if outcome == "accepted"
+            else ""
+        ),
     )
     async def respond(
-        document_id: uuid.UUID,
+        document_id: Annotated[uuid.UUID, Path(description="Id of the quote")],
         body: NoFields | None = None,
         principal: Principal = Depends(write),
         session: AsyncSession = Depends(get_session),
@@ -263,7 +307,7 @@ _quote_action("decline", "declined", "Decline a quote")
     "linked through related_document_id.",
 )
 async def convert_quote(
-    document_id: uuid.UUID,
+    document_id: Annotated[uuid.UUID, Path(description="Id of the accepted quote")],
     body: NoFields | None = None,
     principal: Principal = Depends(write),
     session: AsyncSession = Depends(get_session),
@@ -276,6 +320,9 @@ async def convert_quote(
     "/documents",
     response_model=ListResponse[schemas.Document],
     summary="List documents of every type",
+    description="Invoices, quotes, credit notes and receipts together, newest first, with the "
+    "filters of each type's list and `type` to narrow it; page with `page` or the "
+    "`starting_after`/`ending_before` cursors. Needs `documents:read`.",
 )
 async def list_documents(
     params: PageParams = Depends(page_params),
@@ -291,9 +338,11 @@ async def list_documents(
     "/documents/{document_id}",
     response_model=schemas.Document,
     summary="Retrieve a document of any type",
+    description="The document with this id whatever its type, as its own path shows it; "
+    "`type` says which it is. Needs `documents:read`.",
 )
 async def retrieve_document(
-    document_id: uuid.UUID,
+    document_id: Annotated[uuid.UUID, Path(description="Id of the document")],
     principal: Principal = Depends(read),
     session: AsyncSession = Depends(get_session),
 ) -> Response:

@@ -3,7 +3,7 @@
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
@@ -54,6 +54,7 @@ _XML: dict[int | str, dict[str, Any]] = {
 def _add_routes(target: APIRouter, doc_type: str) -> None:
     path = f"/{PATHS[doc_type]}/{{document_id}}/einvoice"
     a_name = article(label(doc_type))
+    document_id_path = Path(description=f"Id of the {label(doc_type)}")
 
     @target.get(
         path,
@@ -68,7 +69,7 @@ def _add_routes(target: APIRouter, doc_type: str) -> None:
     )
     async def einvoice(
         request: Request,
-        document_id: uuid.UUID,
+        document_id: Annotated[uuid.UUID, document_id_path],
         format: Format = Query(
             "ubl",
             description="ubl (UBL 2.1, Peppol BIS Billing 3.0), cii (UN/CEFACT CII D16B, EN "
@@ -97,7 +98,7 @@ def _add_routes(target: APIRouter, doc_type: str) -> None:
         "exporting. 409 for a draft.",
     )
     async def check(
-        document_id: uuid.UUID,
+        document_id: Annotated[uuid.UUID, document_id_path],
         principal: Principal = Depends(read),
         session: AsyncSession = Depends(get_session),
     ) -> Response:

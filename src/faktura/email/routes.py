@@ -3,9 +3,9 @@ settings and reminder policy."""
 
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
@@ -31,6 +31,11 @@ from faktura.pdfs.schemas import PdfActionName, pdf_base64_problem
 router = api_router("email")
 read = require_scope("documents:read")
 write = require_scope("documents:write")
+
+MessageId = Annotated[uuid.UUID, Path(description="Id of the message")]
+TemplateId = Annotated[
+    uuid.UUID, Path(description="Id of an email template: the account's or a system template")
+]
 
 _SEND_ERRORS = error_responses(409)
 _SEND_DESCRIPTION = (
@@ -64,6 +69,7 @@ def _add_routes(target: APIRouter, doc_type: str) -> None:
     path = f"/{PATHS[doc_type]}/{{document_id}}"
     name = label(doc_type)
     a_name = article(name)
+    document_id_path = Path(description=f"Id of the {name}")
 
     @target.post(
         f"{path}/send",
@@ -76,7 +82,7 @@ def _add_routes(target: APIRouter, doc_type: str) -> None:
     )
     async def send(
         request: Request,
-        document_id: uuid.UUID,
+        document_id: Annotated[uuid.UUID, document_id_path],
         body: schemas.SendRequest,
         principal: Principal = Depends(write),
         session: AsyncSession = Depends(get_session),
@@ -95,7 +101,7 @@ def _add_routes(target: APIRouter, doc_type: str) -> None:
     )
     async def action(
         request: Request,
-        document_id: uuid.UUID,
+        document_id: Annotated[uuid.UUID, document_id_path],
         action: Literal[PdfActionName, "send"] = Query(description="The action to take"),
         body: schemas.SendAction | None = None,
         principal: Principal = Depends(write),
@@ -124,17 +130,25 @@ for _doc_type in PATHS:
 # Messages
 
 
-@router.get("/messages", response_model=ListResponse[schemas.Message], summary="List messages")
+@router.get(
+    "/messages",
+    response_model=ListResponse[schemas.Message],
+    summary="List messages",
+    description="Every email Faktura wrote for this account and mode — sends, scheduled sends "
+    "and reminders — newest first, whatever its status. Filter by document, customer, status "
+    "or creation day; page with `page` or the `starting_after`/`ending_before` cursors. Needs "
+    "`documents:read`.",
+)
 async def list_messages(
     params: PageParams = Depends(page_params),
     document_id: uuid.UUID | None = Query(None, description="Only this document's"),
     customer_id: uuid.UUID | None = Query(None, description="Only this customer's"),
     status: MessageStatus | None = Query(None, description="Only messages in this status"),
     created_from: IsoDate | None = Query(
-        None, alias="from", description="Created on or after this day (UTC)"
+        None, alias="from", description="Created on or after this day (UTC), `YYYY-MM-DD`"
     ),
     created_to: IsoDate | None = Query(
-        None, alias="to", description="Created on or before this day (UTC)"
+        None, alias="to", description="Created on or before this day (UTC), `YYYY-MM-DD`"
     ),
     principal: Principal = Depends(read),
     session: AsyncSession = Depends(get_session),
@@ -154,9 +168,15 @@ def _day_start(day: date | None) -> datetime | None:
     return None if day is None else datetime.combine(day, time(), UTC)
 
 
-@router.get("/messages/{message_id}", response_model=schemas.Message, summary="Retrieve a message")
+@router.get(
+    "/messages/{message_id}",
+    response_model=schemas.Message,
+    summary="Retrieve a message",
+    description="What went out, or will: sender, recipients, subject and bodies as rendered, "
+    "its status, attempts and the mail server's last answer. Needs `documents:read`.",
+)
 async def retrieve_message(
-    message_id: uuid.UUID,
+    message_id: MessageId,
     principal: Principal = Depends(read),
     session: AsyncSession = Depends(get_session),
 ) -> Response:
@@ -171,7 +191,7 @@ async def retrieve_message(
     description="Only a scheduled or queued message: 409 once it is being sent or settled.",
 )
 async def cancel_message(
-    message_id: uuid.UUID,
+    message_id: MessageId,
     principal: Principal = Depends(write),
     session: AsyncSession = Depends(get_session),
 ) -> Response:
@@ -263,9 +283,11 @@ async def create_email_template(
     "/email_templates/{template_id}",
     response_model=schemas.EmailTemplate,
     summary="Retrieve an email template",
+    description="One of the account's templates or a system template (read-only, fixed id). "
+    "Needs `documents:read`.",
 )
 async def retrieve_email_template(
-    template_id: uuid.UUID,
+    template_id: TemplateId,
     principal: Principal = Depends(read),
     session: AsyncSession = Depends(get_session),
 ) -> Response:
@@ -281,7 +303,7 @@ async def retrieve_email_template(
     description="Only the fields given change; checked like a new one. 409 for a system template.",
 )
 async def update_email_template(
-    template_id: uuid.UUID,
+    template_id: TemplateId,
     body: schemas.EmailTemplateUpdate,
     principal: Principal = Depends(write),
     session: AsyncSession = Depends(get_session),
@@ -299,7 +321,7 @@ async def update_email_template(
     "a system template.",
 )
 async def delete_email_template(
-    template_id: uuid.UUID,
+    template_id: TemplateId,
     principal: Principal = Depends(write),
     session: AsyncSession = Depends(get_session),
 ) -> Response:
@@ -315,7 +337,7 @@ async def delete_email_template(
     "does not render that document.",
 )
 async def preview_email_template(
-    template_id: uuid.UUID,
+    template_id: TemplateId,
     body: schemas.TemplatePreviewRequest,
     principal: Principal = Depends(read),
     session: AsyncSession = Depends(get_session),
@@ -370,9 +392,12 @@ async def create_suppression(
     "/email_suppressions/{email}",
     response_model=schemas.SuppressionDeleted,
     summary="Send to an address again",
+    description="Removes the address from this mode's suppressed addresses, so later messages "
+    "reach it again; messages already suppressed stay so. 404 when it is not suppressed. Needs "
+    "`documents:write`.",
 )
 async def delete_suppression(
-    email: str,
+    email: Annotated[str, Path(description="The suppressed address, in any case")],
     principal: Principal = Depends(write),
     session: AsyncSession = Depends(get_session),
 ) -> Response:
@@ -387,6 +412,8 @@ async def delete_suppression(
     "/account/email_settings",
     response_model=schemas.EmailSettings,
     summary="Retrieve how documents are emailed",
+    description="The account's sender name and address, reply-to, and its own SMTP server if "
+    "any; the password is never shown, only whether one is set. Needs `account:read`.",
 )
 async def get_email_settings(
     principal: Principal = Depends(require_scope("account:read")),
@@ -420,6 +447,9 @@ async def update_email_settings(
     "/account/reminders",
     response_model=schemas.Reminders,
     summary="Retrieve the reminder policy",
+    description="Whether reminders are on, the hour they go out in the account's time zone, "
+    "and the steps: each an offset in days from an invoice's due date, with its stage, "
+    "template and escalation level. Needs `account:read`.",
 )
 async def get_reminders(
     principal: Principal = Depends(require_scope("account:read")),

@@ -2,9 +2,9 @@
 
 import re
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
@@ -103,6 +103,7 @@ def _add_routes(target: APIRouter, doc_type: str) -> None:
     path = f"/{PATHS[doc_type]}/{{document_id}}"
     name = label(doc_type)
     a_name = article(name)
+    document_id_path = Path(description=f"Id of the {name}")
 
     @target.get(
         f"{path}/pdf",
@@ -116,7 +117,7 @@ def _add_routes(target: APIRouter, doc_type: str) -> None:
     )
     async def pdf(
         request: Request,
-        document_id: uuid.UUID,
+        document_id: Annotated[uuid.UUID, document_id_path],
         principal: Principal = Depends(read),
         session: AsyncSession = Depends(get_session),
     ) -> Response:
@@ -150,10 +151,14 @@ def _add_routes(target: APIRouter, doc_type: str) -> None:
         responses=ACTIONS_409,
         summary=f"Generate, upload or delete the PDF of {a_name}",
         name=f"pdf_action_{doc_type}",
+        description="`generate_pdf` renders and archives the PDF now; `upload_pdf` keeps your "
+        "own PDF (`pdf_base64`, at most 10 MiB) instead; `delete_pdf` forgets the stored one, "
+        "which goes back to `pending` for the job to render again. A draft has no stored PDF "
+        "(409 invalid_state). Answers the document. Needs `documents:write`.",
     )
     async def pdf_action(
         request: Request,
-        document_id: uuid.UUID,
+        document_id: Annotated[uuid.UUID, document_id_path],
         body: PdfAction,
         principal: Principal = Depends(write),
         session: AsyncSession = Depends(get_session),
@@ -191,7 +196,12 @@ async def upload_logo(
 
 
 @account_router.delete(
-    "/account/logo", response_model=Account, summary="Remove the logo from documents"
+    "/account/logo",
+    response_model=Account,
+    summary="Remove the logo from documents",
+    description="PDFs rendered from now on carry no logo; documents archived before keep the "
+    "logo they were printed with. Records `account.updated` in both modes. Needs "
+    "`account:write`.",
 )
 async def remove_logo(
     principal: Principal = Depends(require_scope("account:write")),
