@@ -2,8 +2,9 @@
 
 import uuid
 from datetime import date, datetime
+from typing import Annotated
 
-from fastapi import Depends, Query
+from fastapi import Depends, Path, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
@@ -26,6 +27,11 @@ routers = (customers_router, contacts_router, tags_router, suppliers_router)
 
 read = require_scope("customers:read")
 write = require_scope("customers:write")
+
+CustomerId = Annotated[uuid.UUID, Path(description="Id of the customer")]
+ContactId = Annotated[uuid.UUID, Path(description="Id of the contact")]
+TagId = Annotated[uuid.UUID, Path(description="Id of the tag")]
+SupplierId = Annotated[uuid.UUID, Path(description="Id of the supplier")]
 
 _SEARCH = Query(
     None,
@@ -76,7 +82,12 @@ async def create_customer(
 
 
 @customers_router.get(
-    "/customers", response_model=ListResponse[schemas.Customer], summary="List customers"
+    "/customers",
+    response_model=ListResponse[schemas.Customer],
+    summary="List customers",
+    description="Customers of this account and mode, newest first, each with its contacts and "
+    "tags; filter by search, tag, external_id or creation time. Page with `page` or the "
+    "`starting_after`/`ending_before` cursors. Needs `customers:read`.",
 )
 async def list_customers(
     params: PageParams = Depends(page_params),
@@ -120,10 +131,14 @@ async def bulk_tag_customers(
 
 
 @customers_router.get(
-    "/customers/{customer_id}", response_model=schemas.Customer, summary="Retrieve a customer"
+    "/customers/{customer_id}",
+    response_model=schemas.Customer,
+    summary="Retrieve a customer",
+    description="The customer with its contacts (oldest first) and tags. A supplier's id is "
+    "404 here. Needs `customers:read`.",
 )
 async def retrieve_customer(
-    customer_id: uuid.UUID,
+    customer_id: CustomerId,
     principal: Principal = Depends(read),
     session: AsyncSession = Depends(get_session),
 ) -> Response:
@@ -142,7 +157,7 @@ async def retrieve_customer(
     "`external_id`; 409 invalid_state when no contact would be left.",
 )
 async def update_customer(
-    customer_id: uuid.UUID,
+    customer_id: CustomerId,
     body: schemas.CustomerUpdate,
     principal: Principal = Depends(write),
     session: AsyncSession = Depends(get_session),
@@ -160,7 +175,7 @@ async def update_customer(
     "recorded payments.",
 )
 async def delete_customer(
-    customer_id: uuid.UUID,
+    customer_id: CustomerId,
     principal: Principal = Depends(write),
     session: AsyncSession = Depends(get_session),
 ) -> Response:
@@ -172,7 +187,13 @@ async def delete_customer(
 
 
 @contacts_router.post(
-    "/contacts", response_model=schemas.Contact, status_code=201, summary="Create a contact"
+    "/contacts",
+    response_model=schemas.Contact,
+    status_code=201,
+    summary="Create a contact",
+    description="Adds a contact to the customer named by `customer_id` (a supplier's id is "
+    "404) and records `contact.created`. With `is_primary: true` it becomes the customer's "
+    "primary contact and the old one is demoted.",
 )
 async def create_contact(
     body: schemas.ContactCreate,
@@ -184,7 +205,11 @@ async def create_contact(
 
 
 @contacts_router.get(
-    "/contacts", response_model=ListResponse[schemas.Contact], summary="List contacts"
+    "/contacts",
+    response_model=ListResponse[schemas.Contact],
+    summary="List contacts",
+    description="Contacts of every customer, or of one with `customer_id`, newest first. Page "
+    "with `page` or the `starting_after`/`ending_before` cursors. Needs `customers:read`.",
 )
 async def list_contacts(
     params: PageParams = Depends(page_params),
@@ -197,10 +222,13 @@ async def list_contacts(
 
 
 @contacts_router.get(
-    "/contacts/{contact_id}", response_model=schemas.Contact, summary="Retrieve a contact"
+    "/contacts/{contact_id}",
+    response_model=schemas.Contact,
+    summary="Retrieve a contact",
+    description="One contact, with the id of its customer. Needs `customers:read`.",
 )
 async def retrieve_contact(
-    contact_id: uuid.UUID,
+    contact_id: ContactId,
     principal: Principal = Depends(read),
     session: AsyncSession = Depends(get_session),
 ) -> Response:
@@ -209,10 +237,15 @@ async def retrieve_contact(
 
 
 @contacts_router.patch(
-    "/contacts/{contact_id}", response_model=schemas.Contact, summary="Update a contact"
+    "/contacts/{contact_id}",
+    response_model=schemas.Contact,
+    summary="Update a contact",
+    description="Only the fields given change; the customer stays. `is_primary: true` demotes "
+    "the customer's old primary contact; `is_primary: false` on the primary contact is 422 "
+    "(make another one primary instead). Records `contact.updated`.",
 )
 async def update_contact(
-    contact_id: uuid.UUID,
+    contact_id: ContactId,
     body: schemas.ContactUpdate,
     principal: Principal = Depends(write),
     session: AsyncSession = Depends(get_session),
@@ -230,7 +263,7 @@ async def update_contact(
     "Deleting the primary contact makes the oldest remaining contact primary.",
 )
 async def delete_contact(
-    contact_id: uuid.UUID,
+    contact_id: ContactId,
     principal: Principal = Depends(write),
     session: AsyncSession = Depends(get_session),
 ) -> Response:
@@ -241,7 +274,13 @@ async def delete_contact(
 # Tags
 
 
-@tags_router.get("/tags", response_model=ListResponse[schemas.Tag], summary="List tags")
+@tags_router.get(
+    "/tags",
+    response_model=ListResponse[schemas.Tag],
+    summary="List tags",
+    description="Tags of this account and mode, newest first, each with `customer_count`. Page "
+    "with `page` or the `starting_after`/`ending_before` cursors. Needs `customers:read`.",
+)
 async def list_tags(
     params: PageParams = Depends(page_params),
     principal: Principal = Depends(read),
@@ -253,7 +292,14 @@ async def list_tags(
     )
 
 
-@tags_router.post("/tags", response_model=schemas.Tag, status_code=201, summary="Create a tag")
+@tags_router.post(
+    "/tags",
+    response_model=schemas.Tag,
+    status_code=201,
+    summary="Create a tag",
+    description="Names are unique regardless of case: a name already taken (`VIP` and `vip` "
+    "are one tag) is 409 conflict. Records `tag.created`.",
+)
 async def create_tag(
     body: schemas.TagCreate,
     principal: Principal = Depends(write),
@@ -263,9 +309,14 @@ async def create_tag(
     return json_response(schemas.tag_out(tag, 0), status_code=201)
 
 
-@tags_router.get("/tags/{tag_id}", response_model=schemas.Tag, summary="Retrieve a tag")
+@tags_router.get(
+    "/tags/{tag_id}",
+    response_model=schemas.Tag,
+    summary="Retrieve a tag",
+    description="The tag with the number of customers carrying it. Needs `customers:read`.",
+)
 async def retrieve_tag(
-    tag_id: uuid.UUID,
+    tag_id: TagId,
     principal: Principal = Depends(read),
     session: AsyncSession = Depends(get_session),
 ) -> Response:
@@ -278,9 +329,11 @@ async def retrieve_tag(
     response_model=schemas.Tag,
     responses=error_responses(409),
     summary="Rename a tag",
+    description="Renaming into a name another tag has, in any case, is 409 conflict. Records "
+    "`tag.updated` (and no event per customer); the same name again changes nothing.",
 )
 async def rename_tag(
-    tag_id: uuid.UUID,
+    tag_id: TagId,
     body: schemas.TagUpdate,
     principal: Principal = Depends(write),
     session: AsyncSession = Depends(get_session),
@@ -297,7 +350,7 @@ async def rename_tag(
     description="The tag is removed from every customer carrying it.",
 )
 async def delete_tag(
-    tag_id: uuid.UUID,
+    tag_id: TagId,
     principal: Principal = Depends(write),
     session: AsyncSession = Depends(get_session),
 ) -> Response:
@@ -313,7 +366,7 @@ async def delete_tag(
     "changes. `customers_changed` counts the customers that did not have the tag yet.",
 )
 async def tag_customers(
-    tag_id: uuid.UUID,
+    tag_id: TagId,
     body: schemas.TagCustomers,
     principal: Principal = Depends(write),
     session: AsyncSession = Depends(get_session),
@@ -333,7 +386,7 @@ async def tag_customers(
     "customers that had the tag.",
 )
 async def untag_customers(
-    tag_id: uuid.UUID,
+    tag_id: TagId,
     body: schemas.TagCustomers,
     principal: Principal = Depends(write),
     session: AsyncSession = Depends(get_session),
@@ -348,7 +401,13 @@ async def untag_customers(
 
 
 @suppliers_router.post(
-    "/suppliers", response_model=schemas.Supplier, status_code=201, summary="Create a supplier"
+    "/suppliers",
+    response_model=schemas.Supplier,
+    status_code=201,
+    summary="Create a supplier",
+    description="A supplier takes the customer fields but no contacts or tags; its tax id is "
+    "checked like a customer's and its `external_id` is unique among suppliers (409 conflict). "
+    "Records `supplier.created`.",
 )
 async def create_supplier(
     body: schemas.SupplierCreate,
@@ -360,7 +419,12 @@ async def create_supplier(
 
 
 @suppliers_router.get(
-    "/suppliers", response_model=ListResponse[schemas.Supplier], summary="List suppliers"
+    "/suppliers",
+    response_model=ListResponse[schemas.Supplier],
+    summary="List suppliers",
+    description="Suppliers of this account and mode, newest first; filter by search, "
+    "external_id or creation time. Page with `page` or the `starting_after`/`ending_before` "
+    "cursors. Needs `customers:read`.",
 )
 async def list_suppliers(
     params: PageParams = Depends(page_params),
@@ -387,10 +451,13 @@ async def list_suppliers(
 
 
 @suppliers_router.get(
-    "/suppliers/{supplier_id}", response_model=schemas.Supplier, summary="Retrieve a supplier"
+    "/suppliers/{supplier_id}",
+    response_model=schemas.Supplier,
+    summary="Retrieve a supplier",
+    description="One supplier. A customer's id is 404 here. Needs `customers:read`.",
 )
 async def retrieve_supplier(
-    supplier_id: uuid.UUID,
+    supplier_id: SupplierId,
     principal: Principal = Depends(read),
     session: AsyncSession = Depends(get_session),
 ) -> Response:
@@ -407,7 +474,7 @@ async def retrieve_supplier(
     "`external_id`.",
 )
 async def update_supplier(
-    supplier_id: uuid.UUID,
+    supplier_id: SupplierId,
     body: schemas.SupplierUpdate,
     principal: Principal = Depends(write),
     session: AsyncSession = Depends(get_session),
@@ -417,10 +484,13 @@ async def update_supplier(
 
 
 @suppliers_router.delete(
-    "/suppliers/{supplier_id}", response_model=DeletedResponse, summary="Delete a supplier"
+    "/suppliers/{supplier_id}",
+    response_model=DeletedResponse,
+    summary="Delete a supplier",
+    description="Removes the supplier and records `supplier.deleted`. A customer's id is 404 here.",
 )
 async def delete_supplier(
-    supplier_id: uuid.UUID,
+    supplier_id: SupplierId,
     principal: Principal = Depends(write),
     session: AsyncSession = Depends(get_session),
 ) -> Response:
