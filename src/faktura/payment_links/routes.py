@@ -1,9 +1,9 @@
 """/v1/payment_links."""
 
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
@@ -22,6 +22,11 @@ from faktura.payment_links.schemas import LinkStatus
 router = api_router("payment_links")
 read = require_scope("payments:read")
 write = require_scope("payments:write")
+
+LinkId = Annotated[uuid.UUID, Path(description="Id of the payment link")]
+Provider = Annotated[
+    Literal["stripe"], Path(description="The payment provider; `stripe` is the only one")
+]
 
 
 def _shown(request: Request, link: PaymentLink) -> schemas.PaymentLink:
@@ -54,6 +59,9 @@ async def create_payment_link(
     "/payment_links",
     response_model=ListResponse[schemas.PaymentLink],
     summary="List payment links",
+    description="Payment links of this account and mode, newest first; filter by invoice or "
+    "status (`?status=expired` finds active links past `expires_at`). Page with `page` or the "
+    "`starting_after`/`ending_before` cursors. Needs `payments:read`.",
 )
 async def list_payment_links(
     request: Request,
@@ -72,10 +80,12 @@ async def list_payment_links(
     "/payment_links/{link_id}",
     response_model=schemas.PaymentLink,
     summary="Retrieve a payment link",
+    description="The link with its hosted page's `url` and its status as of now: `active`, "
+    "`completed`, `expired` or `deactivated`. Needs `payments:read`.",
 )
 async def retrieve_payment_link(
     request: Request,
-    link_id: uuid.UUID,
+    link_id: LinkId,
     principal: Principal = Depends(read),
     session: AsyncSession = Depends(get_session),
 ) -> Response:
@@ -93,7 +103,7 @@ async def retrieve_payment_link(
 )
 async def deactivate_payment_link(
     request: Request,
-    link_id: uuid.UUID,
+    link_id: LinkId,
     principal: Principal = Depends(write),
     session: AsyncSession = Depends(get_session),
 ) -> Response:
@@ -109,6 +119,9 @@ async def deactivate_payment_link(
     "/account/payment_providers",
     response_model=schemas.ProviderAccountList,
     summary="List the payment providers configured for this mode",
+    description="The providers whose credentials this mode holds, each with its `webhook_url`; "
+    "of the secrets only the secret key's last four characters are shown. Not paged; the "
+    "built-in test provider is not listed. Needs `account:read`.",
 )
 async def list_payment_providers(
     request: Request,
@@ -132,7 +145,7 @@ async def list_payment_providers(
 )
 async def set_payment_provider(
     request: Request,
-    provider: Literal["stripe"],
+    provider: Provider,
     body: schemas.StripeAccountIn,
     principal: Principal = Depends(require_scope("account:write")),
     session: AsyncSession = Depends(get_session),
@@ -150,7 +163,7 @@ async def set_payment_provider(
     "are refused (live mode). 404 when it is not configured.",
 )
 async def remove_payment_provider(
-    provider: Literal["stripe"],
+    provider: Provider,
     principal: Principal = Depends(require_scope("account:write")),
     session: AsyncSession = Depends(get_session),
 ) -> Response:

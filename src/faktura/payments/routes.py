@@ -1,8 +1,9 @@
 """/v1/payments and refunds."""
 
 import uuid
+from typing import Annotated
 
-from fastapi import Depends, Query
+from fastapi import Depends, Path, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
@@ -18,6 +19,8 @@ from faktura.payments import schemas, service
 router = api_router("payments")
 read = require_scope("payments:read")
 write = require_scope("payments:write")
+
+PaymentId = Annotated[uuid.UUID, Path(description="Id of the payment")]
 
 
 @router.post(
@@ -38,15 +41,26 @@ async def record_payment(
     return json_response(schemas.payment_out(payment), status_code=201)
 
 
-@router.get("/payments", response_model=ListResponse[schemas.Payment], summary="List payments")
+@router.get(
+    "/payments",
+    response_model=ListResponse[schemas.Payment],
+    summary="List payments",
+    description="Payments and unmatched reconciliation records, newest first; "
+    "`matched=false` lists what still needs matching to an invoice. Page with `page` or the "
+    "`starting_after`/`ending_before` cursors. Needs `payments:read`.",
+)
 async def list_payments(
     params: PageParams = Depends(page_params),
     matched: bool | None = Query(None, description="false: what still needs matching"),
     reviewed: bool | None = Query(None, description="Only reviewed or unreviewed payments"),
     customer_id: uuid.UUID | None = Query(None, description="Only this customer's payments"),
     invoice_id: uuid.UUID | None = Query(None, description="Only payments applied to it"),
-    paid_from: IsoDate | None = Query(None, alias="from", description="Payment date on or after"),
-    paid_to: IsoDate | None = Query(None, alias="to", description="Payment date on or before"),
+    paid_from: IsoDate | None = Query(
+        None, alias="from", description="Payment date on or after, `YYYY-MM-DD`"
+    ),
+    paid_to: IsoDate | None = Query(
+        None, alias="to", description="Payment date on or before, `YYYY-MM-DD`"
+    ),
     principal: Principal = Depends(read),
     session: AsyncSession = Depends(get_session),
 ) -> Response:
@@ -55,9 +69,15 @@ async def list_payments(
     return json_response(page.as_response([schemas.payment_out(p) for p in page.items]))
 
 
-@router.get("/payments/{payment_id}", response_model=schemas.Payment, summary="Retrieve a payment")
+@router.get(
+    "/payments/{payment_id}",
+    response_model=schemas.Payment,
+    summary="Retrieve a payment",
+    description="The payment with its allocations to invoices, unapplied amount, refunds and "
+    "receipt. Needs `payments:read`.",
+)
 async def retrieve_payment(
-    payment_id: uuid.UUID,
+    payment_id: PaymentId,
     principal: Principal = Depends(read),
     session: AsyncSession = Depends(get_session),
 ) -> Response:
@@ -75,7 +95,7 @@ async def retrieve_payment(
     "is nothing to match (no unapplied money, or nothing due on the invoice).",
 )
 async def update_payment(
-    payment_id: uuid.UUID,
+    payment_id: PaymentId,
     body: schemas.PaymentUpdate,
     principal: Principal = Depends(write),
     session: AsyncSession = Depends(get_session),
@@ -92,7 +112,7 @@ async def update_payment(
     "pending again. Safe to retry with an Idempotency-Key.",
 )
 async def refund_payment(
-    payment_id: uuid.UUID,
+    payment_id: PaymentId,
     body: schemas.RefundCreate,
     principal: Principal = Depends(write),
     session: AsyncSession = Depends(get_session),

@@ -2,9 +2,9 @@
 
 import uuid
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import Depends, Query
+from fastapi import Depends, Path, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
@@ -21,6 +21,9 @@ from faktura.receivables import schemas, service
 router = api_router("receivables")
 read = require_scope("payments:read")
 write = require_scope("payments:write")
+
+DisputeId = Annotated[uuid.UUID, Path(description="Id of the dispute")]
+PlanId = Annotated[uuid.UUID, Path(description="Id of the payment plan")]
 
 
 async def _today(session: AsyncSession, principal: Principal) -> date:
@@ -46,7 +49,14 @@ async def open_dispute(
     return json_response(schemas.dispute_out(dispute, currency), status_code=201)
 
 
-@router.get("/disputes", response_model=ListResponse[schemas.Dispute], summary="List disputes")
+@router.get(
+    "/disputes",
+    response_model=ListResponse[schemas.Dispute],
+    summary="List disputes",
+    description="Disputes of this account and mode, open and resolved, newest first; filter by "
+    "invoice or status. Page with `page` or the `starting_after`/`ending_before` cursors. Needs "
+    "`payments:read`.",
+)
 async def list_disputes(
     params: PageParams = Depends(page_params),
     invoice_id: uuid.UUID | None = Query(None, description="Only this invoice's disputes"),
@@ -66,9 +76,15 @@ async def list_disputes(
     return json_response(page.as_response(items))
 
 
-@router.get("/disputes/{dispute_id}", response_model=schemas.Dispute, summary="Retrieve a dispute")
+@router.get(
+    "/disputes/{dispute_id}",
+    response_model=schemas.Dispute,
+    summary="Retrieve a dispute",
+    description="One dispute with its invoice, amount, reason and status (`open`, `upheld` or "
+    "`rejected`), and the credit note issued when it was upheld. Needs `payments:read`.",
+)
 async def retrieve_dispute(
-    dispute_id: uuid.UUID,
+    dispute_id: DisputeId,
     principal: Principal = Depends(read),
     session: AsyncSession = Depends(get_session),
 ) -> Response:
@@ -86,7 +102,7 @@ async def retrieve_dispute(
     "its money again.",
 )
 async def resolve_dispute(
-    dispute_id: uuid.UUID,
+    dispute_id: DisputeId,
     body: schemas.DisputeResolve,
     principal: Principal = Depends(write),
     session: AsyncSession = Depends(get_session),
@@ -116,7 +132,12 @@ async def enroll_payment_plan(
 
 
 @router.get(
-    "/payment_plans", response_model=ListResponse[schemas.PaymentPlan], summary="List payment plans"
+    "/payment_plans",
+    response_model=ListResponse[schemas.PaymentPlan],
+    summary="List payment plans",
+    description="Payment plans of this account and mode, newest first, each with its "
+    "installments as of today in the account's time zone; filter by invoice or status. Page "
+    "with `page` or the `starting_after`/`ending_before` cursors. Needs `payments:read`.",
 )
 async def list_payment_plans(
     params: PageParams = Depends(page_params),
@@ -142,9 +163,12 @@ async def list_payment_plans(
     "/payment_plans/{plan_id}",
     response_model=schemas.PaymentPlan,
     summary="Retrieve a payment plan, with each installment's state",
+    description="Payments fill the installments in date order; each shows what it has received "
+    "and its status (paid, partial, pending, or overdue once its due date has passed in the "
+    "account's time zone), and the plan counts its overdue installments. Needs `payments:read`.",
 )
 async def retrieve_payment_plan(
-    plan_id: uuid.UUID,
+    plan_id: PlanId,
     principal: Principal = Depends(read),
     session: AsyncSession = Depends(get_session),
 ) -> Response:
@@ -160,7 +184,7 @@ async def retrieve_payment_plan(
     description="The invoice's status follows its money again.",
 )
 async def cancel_payment_plan(
-    plan_id: uuid.UUID,
+    plan_id: PlanId,
     body: NoFields | None = None,
     principal: Principal = Depends(write),
     session: AsyncSession = Depends(get_session),

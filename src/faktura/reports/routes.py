@@ -29,12 +29,17 @@ async def _as_of(session: AsyncSession, principal: Principal, as_of: date | None
 
 
 @router.get(
-    "/reports/balance", response_model=schemas.BalanceReport, summary="What is owed, per currency"
+    "/reports/balance",
+    response_model=schemas.BalanceReport,
+    summary="What is owed, per currency",
+    description="Per currency: the amount due of open invoices (pending, overdue, partial, in "
+    "dispute, in a payment plan), the part of it overdue on `as_of`, unapplied payment credit "
+    "and the number of open invoices. Sums, not pages. Needs `reports:read`.",
 )
 async def balance_report(
     as_of: IsoDate | None = Query(
         None,
-        description="Date that decides what is overdue; today "
+        description="Date that decides what is overdue, `YYYY-MM-DD`; today "
         "in the account's time zone if omitted",
     ),
     customer_id: uuid.UUID | None = Query(None, description="Only this customer"),
@@ -52,11 +57,15 @@ async def balance_report(
     "/reports/aging",
     response_model=schemas.AgingReport,
     summary="Amounts due by days past due, per currency and customer",
+    description="Per currency, and per customer inside it, the amount due of open invoices "
+    "split into not yet due on `as_of` and 1–30, 31–60, 61–90 and over 90 days past due. "
+    "Sums, not pages. Needs `reports:read`.",
 )
 async def aging_report(
     as_of: IsoDate | None = Query(
         None,
-        description="Date the ages are counted to; today in the account's time zone if omitted",
+        description="Date the ages are counted to, `YYYY-MM-DD`; today in the account's time "
+        "zone if omitted",
     ),
     customer_id: uuid.UUID | None = Query(None, description="Only this customer"),
     principal: Principal = Depends(read),
