@@ -1,8 +1,9 @@
 """/v1/account and /v1/api_keys."""
 
 import uuid
+from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
@@ -20,7 +21,14 @@ from faktura.core.jsoncodec import dumps
 router = api_router("account")
 
 
-@router.get("/account", response_model=schemas.Account, summary="Retrieve the account")
+@router.get(
+    "/account",
+    response_model=schemas.Account,
+    summary="Retrieve the account",
+    description="The business this key belongs to: company details, currency, locale, time "
+    "zone, numbering, branding, VAT rates, payment methods and billers. One account serves both "
+    "modes. Needs `account:read`.",
+)
 async def retrieve_account(
     principal: Principal = Depends(require_scope("account:read")),
     session: AsyncSession = Depends(get_session),
@@ -29,7 +37,15 @@ async def retrieve_account(
     return json_response(schemas.account_out(account))
 
 
-@router.patch("/account", response_model=schemas.Account, summary="Update the account")
+@router.patch(
+    "/account",
+    response_model=schemas.Account,
+    summary="Update the account",
+    description="Only the fields given change; `numbering` is merged, while `address`, "
+    "`branding` and the lists with ids (`vat_rates`, `payment_methods`, `billers`) are replaced "
+    "whole (keep an entry's `id` to keep it). The account is shared by both modes, so "
+    "`account.updated` is recorded in both. Needs `account:write`.",
+)
 async def update_account(
     body: schemas.AccountUpdate,
     principal: Principal = Depends(require_scope("account:write")),
@@ -73,6 +89,9 @@ async def create_api_key(
     "/api_keys",
     response_model=ListResponse[schemas.ApiKey],
     summary="List the API keys of this mode",
+    description="The keys of the calling key's mode, revoked ones included, newest first; "
+    "secrets are never shown, only `redacted`. Page with `page` or the "
+    "`starting_after`/`ending_before` cursors. Needs `keys:write`.",
 )
 async def list_api_keys(
     params: PageParams = Depends(page_params),
@@ -93,7 +112,7 @@ async def list_api_keys(
 )
 async def revoke_api_key(
     request: Request,
-    key_id: uuid.UUID,
+    key_id: Annotated[uuid.UUID, Path(description="Id of the API key (not its secret)")],
     principal: Principal = Depends(require_scope("keys:write")),
     session: AsyncSession = Depends(get_session),
 ) -> Response:

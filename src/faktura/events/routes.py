@@ -1,8 +1,9 @@
 """/v1/events."""
 
 import uuid
+from typing import Annotated
 
-from fastapi import Depends, Query
+from fastapi import Depends, Path, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
@@ -19,7 +20,15 @@ from faktura.events import service as events_service
 router = api_router("events")
 
 
-@router.get("/events", response_model=ListResponse[schemas.Event], summary="List events")
+@router.get(
+    "/events",
+    response_model=ListResponse[schemas.Event],
+    summary="List events",
+    description="The event log of this account and mode, newest first: every state change, "
+    "recorded in the same transaction as the change and delivered as webhooks. Filter by `type` "
+    "or `object_id`; page with `page` or the `starting_after`/`ending_before` cursors. Needs "
+    "`webhooks:read`.",
+)
 async def list_events(
     params: PageParams = Depends(page_params),
     type: Text | None = Query(
@@ -35,9 +44,15 @@ async def list_events(
     return json_response(page.as_response([schemas.event_out(e) for e in page.items]))
 
 
-@router.get("/events/{event_id}", response_model=schemas.Event, summary="Retrieve an event")
+@router.get(
+    "/events/{event_id}",
+    response_model=schemas.Event,
+    summary="Retrieve an event",
+    description="One event, exactly as a webhook delivers it, with the object in `data.object` "
+    "as the API showed it then. Needs `webhooks:read`.",
+)
 async def retrieve_event(
-    event_id: uuid.UUID,
+    event_id: Annotated[uuid.UUID, Path(description="Id of the event")],
     principal: Principal = Depends(require_scope("webhooks:read")),
     session: AsyncSession = Depends(get_session),
 ) -> Response:

@@ -1,8 +1,9 @@
 """/v1/items."""
 
 import uuid
+from typing import Annotated
 
-from fastapi import Depends, Query
+from fastapi import Depends, Path, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
@@ -19,8 +20,18 @@ router = api_router("items")
 read = require_scope("items:read")
 write = require_scope("items:write")
 
+ItemId = Annotated[uuid.UUID, Path(description="Id of the item")]
 
-@router.post("/items", response_model=schemas.Item, status_code=201, summary="Create an item")
+
+@router.post(
+    "/items",
+    response_model=schemas.Item,
+    status_code=201,
+    summary="Create an item",
+    description="A product or service to put on document lines, with its price and VAT "
+    "settings; the currency is the account's default when omitted. A `sku` another item has is "
+    "409 conflict. Records `item.created`.",
+)
 async def create_item(
     body: schemas.ItemCreate,
     principal: Principal = Depends(write),
@@ -30,7 +41,14 @@ async def create_item(
     return json_response(schemas.item_out(item), status_code=201)
 
 
-@router.get("/items", response_model=ListResponse[schemas.Item], summary="List items")
+@router.get(
+    "/items",
+    response_model=ListResponse[schemas.Item],
+    summary="List items",
+    description="Items of this account and mode, newest first, archived ones included unless "
+    "`active` is given; `search` narrows by name, sku or description. Page with `page` or the "
+    "`starting_after`/`ending_before` cursors. Needs `items:read`.",
+)
 async def list_items(
     params: PageParams = Depends(page_params),
     search: Text | None = Query(
@@ -47,9 +65,14 @@ async def list_items(
     return json_response(page.as_response([schemas.item_out(i) for i in page.items]))
 
 
-@router.get("/items/{item_id}", response_model=schemas.Item, summary="Retrieve an item")
+@router.get(
+    "/items/{item_id}",
+    response_model=schemas.Item,
+    summary="Retrieve an item",
+    description="One item, archived or not. Needs `items:read`.",
+)
 async def retrieve_item(
-    item_id: uuid.UUID,
+    item_id: ItemId,
     principal: Principal = Depends(read),
     session: AsyncSession = Depends(get_session),
 ) -> Response:
@@ -65,7 +88,7 @@ async def retrieve_item(
     description="Only the fields given change. 409 conflict when another item has the `sku`.",
 )
 async def update_item(
-    item_id: uuid.UUID,
+    item_id: ItemId,
     body: schemas.ItemUpdate,
     principal: Principal = Depends(write),
     session: AsyncSession = Depends(get_session),
@@ -82,7 +105,7 @@ async def update_item(
     "so the documents keep it.",
 )
 async def delete_item(
-    item_id: uuid.UUID,
+    item_id: ItemId,
     principal: Principal = Depends(write),
     session: AsyncSession = Depends(get_session),
 ) -> Response:

@@ -23,7 +23,12 @@ router = APIRouter(tags=["operations"])
 READY_WITHIN_SECONDS = 2.0
 
 
-@router.get("/healthz", summary="Liveness: the process answers")
+@router.get(
+    "/healthz",
+    summary="Liveness: the process answers",
+    description='Always `{"status": "ok"}` while the process serves requests; it reads '
+    "nothing, not even the database (see `/readyz`). No API key needed.",
+)
 async def healthz() -> Response:
     return json_response({"status": "ok"})
 

@@ -61,6 +61,9 @@ async def create_webhook_endpoint(
     "/webhook_endpoints",
     response_model=ListResponse[schemas.WebhookEndpoint],
     summary="List webhook endpoints",
+    description="Endpoints of this account and mode, newest first, without their secrets; "
+    "disabled ones included, with `disabled_reason` when Faktura disabled them. Page with "
+    "`page` or the `starting_after`/`ending_before` cursors. Needs `webhooks:read`.",
 )
 async def list_webhook_endpoints(
     params: PageParams = Depends(page_params),
@@ -75,6 +78,8 @@ async def list_webhook_endpoints(
     "/webhook_endpoints/{endpoint_id}",
     response_model=schemas.WebhookEndpoint,
     summary="Retrieve a webhook endpoint",
+    description="The endpoint's URL, subscribed events and state; its signing secret is never "
+    "shown again after create and rotate_secret. Needs `webhooks:read`.",
 )
 async def retrieve_webhook_endpoint(
     endpoint_id: EndpointId,
@@ -89,6 +94,10 @@ async def retrieve_webhook_endpoint(
     "/webhook_endpoints/{endpoint_id}",
     response_model=schemas.WebhookEndpoint,
     summary="Update a webhook endpoint",
+    description="Only the fields given change; records `webhook_endpoint.updated` when "
+    "something did. `is_active: false` stops deliveries and fails the pending ones; "
+    "`is_active: true` starts them again and clears `disabled_reason`. A new `url` is checked "
+    "like on create (422).",
 )
 async def update_webhook_endpoint(
     endpoint_id: EndpointId,
@@ -178,6 +187,9 @@ async def list_webhook_deliveries(
     "/webhook_deliveries/{delivery_id}",
     response_model=schemas.WebhookDelivery,
     summary="Retrieve a webhook delivery",
+    description="One delivery of an event to an endpoint: its status (`pending`, `delivered` or "
+    "`failed`), when it is next tried, and every attempt with its HTTP status, duration and "
+    "response excerpt. Needs `webhooks:read`.",
 )
 async def retrieve_webhook_delivery(
     delivery_id: DeliveryId,
