@@ -64,8 +64,9 @@ class FakturaError(Exception):
         parts = [self.message]
         if self.code:
             parts.insert(0, f"{self.status} {self.code}:")
-        if self.details:
-            parts.append("(" + "; ".join(f"{d.field}: {d.message}" for d in self.details) + ")")
+        unsaid = [d for d in self.details if f"{d.field}: {d.message}" not in self.message]
+        if unsaid:
+            parts.append("(" + "; ".join(f"{d.field}: {d.message}" for d in unsaid) + ")")
         if self.request_id:
             parts.append(f"[{self.request_id}]")
         return " ".join(parts)
