@@ -26,6 +26,7 @@ from decimal import Decimal
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import jinja2
 import segno
@@ -198,7 +199,9 @@ _UNUSED_UA_RULES = re.compile(
 
 @cache
 def _document_class() -> type:
-    """WeasyPrint's HTML, with its user-agent stylesheet less the rules above."""
+    """WeasyPrint's HTML, with its user-agent stylesheet less the rules above, made from the
+    tree `html_tree` reads when it can (WeasyPrint parses the HTML itself otherwise)."""
+    import cssselect2  # type: ignore[import-untyped]
     from weasyprint import CSS, HTML
     from weasyprint.css.counters import CounterStyle
     from weasyprint.html import UA
@@ -207,10 +210,71 @@ def _document_class() -> type:
     stylesheet = CSS(string=_UNUSED_UA_RULES.sub("", UA), counter_style=CounterStyle())
 
     class TrimmedHTML(HTML):  # type: ignore[misc]
+        def __init__(self, html: str, url_fetcher: Any) -> None:
+            tree = html_tree(html)
+            if tree is None:
+                super().__init__(string=html, base_url=SCHEME, url_fetcher=url_fetcher)
+                return
+            # What HTML.__init__ sets from the tree it parses (the template has no <base>).
+            self.base_url = SCHEME
+            self.url_fetcher = url_fetcher
+            self.media_type = "print"
+            self.wrapper_element = cssselect2.ElementWrapper.from_html_root(
+                tree, content_language=None
+            )
+            self.etree_element = self.wrapper_element.etree_element
+
         def _ua_stylesheets(self, forms: bool = False) -> list[Any]:
             return [stylesheet]
 
     return TrimmedHTML
+
+
+_SVG = "{http://www.w3.org/2000/svg}"
+# An attribute value holding a tab or a line break: an XML parser would turn it into a space.
+_ATTRIBUTE_WHITESPACE = re.compile(r'="[^"]*[\t\n\r][^"]*"')
+
+
+def html_tree(html: str) -> ElementTree.Element | None:
+    """The element tree an HTML5 parser (WeasyPrint's, tinyhtml5) makes of the template's
+    output, read by expat instead: tinyhtml5 is pure Python and took a tenth of a render.
+
+    The template is written so that it is also well-formed XML; what HTML's tree construction
+    does differently with it is done here: the whitespace around <head> and after </body>, the
+    <tbody> around a table's rows, the SVG namespace of the QR code. None when the text is not
+    XML (a control character a user typed, a line break in an attribute): WeasyPrint parses
+    it then. tests/pdfs/test_html_tree.py holds the two trees equal."""
+    if _ATTRIBUTE_WHITESPACE.search(html):
+        return None
+    try:
+        # No entity a user wrote reaches expat: Jinja escaped every & and < of theirs.
+        root = ElementTree.fromstring(html)  # noqa: S314
+    except ElementTree.ParseError:
+        return None
+    if root.tag != "html" or [child.tag for child in root] != ["head", "body"]:
+        return None
+    body = root[1]
+    # Whitespace before <head> is dropped; after </body> and </html> it goes into the body.
+    root.text = None
+    trailing = (body.tail or "") + html[html.rindex("</html>") + len("</html>") :]
+    body.tail = None
+    last = body[-1] if len(body) else None
+    if last is not None:
+        last.tail = (last.tail or "") + trailing
+    else:
+        body.text = (body.text or "") + trailing
+    for element in list(body.iter()):
+        if element.tag == "table" and len(element) and element[0].tag == "tr":
+            if any(child.tag != "tr" for child in element):
+                return None
+            rows = list(element)
+            for row in rows:
+                element.remove(row)
+            ElementTree.SubElement(element, "tbody").extend(rows)
+        elif element.tag == "svg":
+            for drawn in element.iter():
+                drawn.tag = _SVG + drawn.tag
+    return root
 
 
 @cache
@@ -243,7 +307,7 @@ def render_pdf(printable: Printable) -> bytes:
             stylesheet, css = _stylesheet(printable.layout, printable.color, rtl)
             identifier = hashlib.sha256(f"{css}\n{html}".encode()).digest()[:16]
             fetcher = _assets_class()(printable.logo)
-            document = _document_class()(string=html, base_url=SCHEME, url_fetcher=fetcher)
+            document = _document_class()(html, fetcher)
             pdf = document.write_pdf(
                 stylesheets=[stylesheet],
                 font_config=_font_config(),
