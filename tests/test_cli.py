@@ -11,8 +11,11 @@ import httpx
 import pytest
 
 from faktura.app import create_app
+from faktura.cli.jobs import JobStatus
 from faktura.config import Settings
+from faktura.core.types import values_of
 from faktura.db.migrate import upgrade_to_head
+from faktura.jobs.service import STATUSES
 from tests.customers.factories import customer_body
 
 pytestmark = pytest.mark.slow  # starts processes: `make test-fast` leaves it out
@@ -473,3 +476,17 @@ async def test_export_writes_every_object_the_api_lists(tmp_path: Path) -> None:
     assert settings["account"]["name"] == "Shop"
     assert settings["account/clearance"] is None
     assert len(after["data"]) == 2  # the export's own keys are gone
+
+
+def test_options_with_choices_show_and_check_them(tmp_path: Path) -> None:
+    """Metavars list the choices; another value is a usage error, as JSON under --json."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'choices.db'}"
+    help_text = faktura(url, "keys", "create", "--help").stdout
+
+    refused = faktura(url, "keys", "create", "--account", "x", "--mode", "staging", "--json")
+
+    assert "test|live" in help_text
+    assert "basic|pro|enterprise" in help_text
+    assert refused.returncode == 2
+    assert json.loads(refused.stderr)["error"]["code"] == "usage_error"
+    assert values_of(JobStatus) == STATUSES

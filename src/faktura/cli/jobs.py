@@ -1,6 +1,6 @@
 """`faktura jobs run-due | list | retry`."""
 
-from typing import Any
+from typing import Any, Literal
 
 import typer
 
@@ -14,6 +14,9 @@ from faktura.cli.common import (
     wire,
 )
 from faktura.config import Settings
+
+# The statuses of jobs.service.STATUSES, as choices of `jobs list --status` (a test holds them).
+JobStatus = Literal["queued", "running", "succeeded", "failed"]
 
 app = typer.Typer(help="Background jobs: list, retry, run what is due.", no_args_is_help=True)
 
@@ -56,9 +59,7 @@ def run_due(as_json: bool = JSON_OPTION) -> None:
 
 @app.command("list")
 def list_jobs(
-    status: str | None = typer.Option(
-        None, help="queued, running, succeeded or failed (default: all)"
-    ),
+    status: JobStatus | None = typer.Option(None, help="Only jobs in this status (default: all)"),
     kind: str | None = typer.Option(None, help="Only jobs of this kind"),
     limit: int = typer.Option(50, min=1, max=1000, help="Newest first, at most this many"),
     as_json: bool = JSON_OPTION,

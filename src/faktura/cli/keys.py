@@ -1,11 +1,11 @@
 """`faktura keys create | list | revoke | rotate`."""
 
-from typing import Any
+from typing import Any, Literal
 
 import typer
 
 from faktura.cli.common import JSON_OPTION, account_id, emit, in_transaction, parse_id, run
-from faktura.config import Settings
+from faktura.config import Plan, Settings
 
 app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 
@@ -21,9 +21,11 @@ def key_out(key: Any) -> dict[str, Any]:
 @app.command("create")
 def create(
     account: str = typer.Option(..., help="Account id"),
-    mode: str = typer.Option("test", help="test or live"),
+    mode: Literal["test", "live"] = typer.Option("test", help="Mode of the key"),
     scopes: str = typer.Option("*", help="Comma-separated scopes"),
-    plan: str | None = typer.Option(None, help="basic, pro, enterprise or unlimited"),
+    plan: Plan | None = typer.Option(
+        None, help="Rate-limit plan (the server's default if omitted)"
+    ),
     name: str = typer.Option("CLI key", help="What the key is for"),
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -44,8 +46,6 @@ async def create_key(
     from faktura.accounts.service import get_account
     from faktura.core.errors import ValidationFailed
 
-    if mode not in ("test", "live"):
-        raise typer.BadParameter("must be test or live", param_hint="--mode")
     # Checked before the database is opened; issue_api_key checks them again.
     try:
         scope_list = api_keys.check_scopes([s.strip() for s in scopes.split(",") if s.strip()])
