@@ -346,7 +346,32 @@ def render_models(document: dict[str, Any], schemas: Schemas) -> str:
     out.append("\n\n")
     for name in models:
         out.append(f"{name}.model_rebuild()\n")
+    out.append("\nEVENT_OBJECTS: dict[str, type[FakturaModel]] = {\n")
+    for event_type, key in sorted(event_objects(document, schemas).items()):
+        out.append(f"    {event_type!r}: {schemas.names[key]},\n")
+    out.append("}\n")
+    out.append(
+        '"""The model of `data.object` of each event type, from the document\'s webhooks."""\n'
+    )
     return "".join(out)
+
+
+def event_objects(document: dict[str, Any], schemas: Schemas) -> dict[str, str]:
+    """Event type → the schema of its `data.object`, as the document's webhooks describe each
+    event (`allOf` of Event and the type's own `type` and `data`)."""
+    found: dict[str, str] = {}
+    for name, item in (document.get("webhooks") or {}).items():
+        for operation in item.values() if isinstance(item, dict) else []:
+            content = (operation.get("requestBody") or {}).get("content", {})
+            schema = content.get("application/json", {}).get("schema", {})
+            for part in [schema, *schema.get("allOf", [])]:
+                properties = part.get("properties") or {}
+                data = properties.get("data") or {}
+                target = (data.get("properties") or {}).get("object") or {}
+                if "$ref" in target and schemas.kind(schemas.ref(target)) == "model":
+                    event_type = (properties.get("type") or {}).get("const", name)
+                    found[str(event_type)] = schemas.ref(target)
+    return found
 
 
 RESERVED_FIELDS = {

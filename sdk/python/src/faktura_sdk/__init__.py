@@ -26,7 +26,7 @@ from ._errors import (
 )
 from ._pagination import AsyncPage, AsyncPaginator, SyncPage
 from ._version import __version__
-from .webhooks import Webhook, WebhookVerificationError, construct_event
+from .webhooks import Webhook, WebhookVerificationError, construct_event, event_object
 
 __all__ = [
     "ERROR_CLASSES",
@@ -61,5 +61,6 @@ __all__ = [
     "WebhookVerificationError",
     "__version__",
     "construct_event",
+    "event_object",
     "models",
 ]

@@ -118,6 +118,8 @@ class AccountResource(SyncResource):
     def get_email_settings(self, **options: Unpack[RequestOptions]) -> EmailSettings:
         """Retrieve how documents are emailed
 
+        The account's sender name and address, reply-to, and its own SMTP server if any; the password is never shown, only whether one is set. Needs `account:read`.
+
         `GET /v1/account/email_settings` (operation `get_email_settings`).
         """
         return cast(
@@ -134,6 +136,8 @@ class AccountResource(SyncResource):
     def get_reminders(self, **options: Unpack[RequestOptions]) -> Reminders:
         """Retrieve the reminder policy
 
+        Whether reminders are on, the hour they go out in the account's time zone, and the steps: each an offset in days from an invoice's due date, with its stage, template and escalation level. Needs `account:read`.
+
         `GET /v1/account/reminders` (operation `get_reminders`).
         """
         return cast(
@@ -145,6 +149,8 @@ class AccountResource(SyncResource):
 
     def list_payment_providers(self, **options: Unpack[RequestOptions]) -> ProviderAccountList:
         """List the payment providers configured for this mode
+
+        The providers whose credentials this mode holds, each with its `webhook_url`; of the secrets only the secret key's last four characters are shown. Not paged; the built-in test provider is not listed. Needs `account:read`.
 
         `GET /v1/account/payment_providers` (operation `list_payment_providers`).
         """
@@ -212,6 +218,8 @@ class AccountResource(SyncResource):
     def remove_logo(self, **options: Unpack[RequestOptions]) -> Account:
         """Remove the logo from documents
 
+        PDFs rendered from now on carry no logo; documents archived before keep the logo they were printed with. Records `account.updated` in both modes. Needs `account:write`.
+
         `DELETE /v1/account/logo` (operation `remove_logo`).
         """
         return cast(
@@ -228,6 +236,9 @@ class AccountResource(SyncResource):
 
         New links of this mode go back to the built-in test provider (test mode) or are refused (live mode). 404 when it is not configured.
 
+        Arguments:
+            provider: The payment provider; `stripe` is the only one
+
         `DELETE /v1/account/payment_providers/{provider}` (operation `remove_payment_provider`).
         """
         return cast(
@@ -243,6 +254,8 @@ class AccountResource(SyncResource):
 
     def retrieve(self, **options: Unpack[RequestOptions]) -> Account:
         """Retrieve the account
+
+        The business this key belongs to: company details, currency, locale, time zone, numbering, branding, VAT rates, payment methods and billers. One account serves both modes. Needs `account:read`.
 
         `GET /v1/account` (operation `retrieve_account`).
         """
@@ -316,6 +329,7 @@ class AccountResource(SyncResource):
         Stripe's keys of the key's mode (test keys with a test-mode API key, live keys with a live one: 422 otherwise). New payment links of this mode are then paid through Stripe. Secrets are write-only. Point a Stripe webhook endpoint at `webhook_url`.
 
         Arguments:
+            provider: The payment provider; `stripe` is the only one
             secret_key: The Stripe secret (or restricted) key of this mode: sk_test_… for test mode, sk_live_… for live mode. Write-only: stored encrypted, never shown again
             publishable_key: The publishable key of the same mode, for Stripe.js on the hosted page
             webhook_secret: The signing secret of the Stripe webhook endpoint you point at `webhook_url`. Write-only. Without it notifications are refused and payments are learnt only when the payer returns or the pending check runs
@@ -417,6 +431,8 @@ class AccountResource(SyncResource):
         **options: Unpack[RequestOptions],
     ) -> Account:
         """Update the account
+
+        Only the fields given change; `numbering` is merged, while `address`, `branding` and the lists with ids (`vat_rates`, `payment_methods`, `billers`) are replaced whole (keep an entry's `id` to keep it). The account is shared by both modes, so `account.updated` is recorded in both. Needs `account:write`.
 
         Arguments:
             name: Company name
@@ -704,6 +720,8 @@ class ApiKeysResource(SyncResource):
     ) -> SyncPage[ApiKey]:
         """List the API keys of this mode
 
+        The keys of the calling key's mode, revoked ones included, newest first; secrets are never shown, only `redacted`. Page with `page` or the `starting_after`/`ending_before` cursors. Needs `keys:write`.
+
         Arguments:
             page: Page number, 1-based
             per_page: Objects per page (1–100, 25 if omitted)
@@ -734,6 +752,9 @@ class ApiKeysResource(SyncResource):
         """Revoke an API key
 
         A revoked key answers 401 at once on the server process that revoked it, and within `FAKTURA_AUTH_CACHE_SECONDS` (1 s by default) on the others, which trust a key they checked for that long.
+
+        Arguments:
+            key_id: Id of the API key (not its secret)
 
         `DELETE /v1/api_keys/{key_id}` (operation `revoke_api_key`).
         """
@@ -981,6 +1002,7 @@ class CreditNotesResource(SyncResource):
         `POST /v1/credit_notes/{id}?action=generate_pdf|upload_pdf|delete_pdf|send`: the same as `POST …/pdf` with that action (upload_pdf takes `pdf_base64` in the body), or `POST …/send` (the body's send fields) answering 202.
 
         Arguments:
+            document_id: Id of the credit note
             action: The action to take
             template_id: A system or account template; omitted: the account's template of the document type's stage in the document's language, else the system's
             to: Recipients; omitted: the customer's primary contact (else the customer's email), looked up when the message goes out
@@ -1153,6 +1175,7 @@ class CreditNotesResource(SyncResource):
         UBL 2.1 with Peppol BIS Billing 3.0 identifiers, CII D16B, or Factur-X (the archived PDF as PDF/A-3 carrying the CII), with EN 16931 content. 409 for a draft; 422 `validation_error` whose details name each missing business term and the field that supplies it (see …/einvoice/check).
 
         Arguments:
+            document_id: Id of the credit note
             format: ubl (UBL 2.1, Peppol BIS Billing 3.0), cii (UN/CEFACT CII D16B, EN 16931 profile) or facturx (the PDF as PDF/A-3 with the CII attached, Factur-X EN 16931)
 
         `GET /v1/credit_notes/{document_id}/einvoice` (operation `einvoice_of_credit_note`).
@@ -1173,6 +1196,9 @@ class CreditNotesResource(SyncResource):
         """Check whether a credit note makes a valid e-invoice
 
         The same list of missing business terms the export refuses with, without exporting. 409 for a draft.
+
+        Arguments:
+            document_id: Id of the credit note
 
         `GET /v1/credit_notes/{document_id}/einvoice/check` (operation `einvoice_check_credit_note`).
         """
@@ -1278,6 +1304,9 @@ class CreditNotesResource(SyncResource):
 
         An issued document's archived PDF (archived now if the job has not run yet), with its SHA-256 as ETag: If-None-Match answers 304. A draft's is rendered on each request, marked DRAFT, and never stored.
 
+        Arguments:
+            document_id: Id of the credit note
+
         `GET /v1/credit_notes/{document_id}/pdf` (operation `pdf_of_credit_note`).
         """
         return cast(
@@ -1301,7 +1330,10 @@ class CreditNotesResource(SyncResource):
     ) -> Document:
         """Generate, upload or delete the PDF of a credit note
 
+        `generate_pdf` renders and archives the PDF now; `upload_pdf` keeps your own PDF (`pdf_base64`, at most 10 MiB) instead; `delete_pdf` forgets the stored one, which goes back to `pending` for the job to render again. A draft has no stored PDF (409 invalid_state). Answers the document. Needs `documents:write`.
+
         Arguments:
+            document_id: Id of the credit note
             action: generate_pdf: render and archive now (409 over an uploaded PDF; again over a generated one changes nothing while the document is unchanged); upload_pdf: keep your own PDF instead; delete_pdf: forget the PDF (it is generated again)
             pdf_base64: upload_pdf: the PDF, base64 (standard alphabet); a real PDF of at most 10 MiB
 
@@ -1346,6 +1378,9 @@ class CreditNotesResource(SyncResource):
 
         For a clearance that is rejected or failed, once what the errors named is corrected: pending again, submitted by a job (which first asks the authority whether it has the document already).
 
+        Arguments:
+            document_id: Id of the credit note
+
         `POST /v1/credit_notes/{document_id}/clearance/retry` (operation `retry_clearance_of_credit_note`).
         """
         return cast(
@@ -1377,6 +1412,7 @@ class CreditNotesResource(SyncResource):
         202 with the message, written in this request and sent by a background job after it. A draft is issued (numbered) first, in this request. Recipients not given are the customer's primary contact (else its email), looked up when the message goes out. 409 for a cancelled document; 404 for a template_id that is neither a system template nor the account's.
 
         Arguments:
+            document_id: Id of the credit note
             template_id: A system or account template; omitted: the account's template of the document type's stage in the document's language, else the system's
             to: Recipients; omitted: the customer's primary contact (else the customer's email), looked up when the message goes out
             cc: Copy recipients
@@ -1803,6 +1839,8 @@ class DisputesResource(SyncResource):
     ) -> SyncPage[Dispute]:
         """List disputes
 
+        Disputes of this account and mode, open and resolved, newest first; filter by invoice or status. Page with `page` or the `starting_after`/`ending_before` cursors. Needs `payments:read`.
+
         Arguments:
             invoice_id: Only this invoice's disputes
             status: Only disputes in this status
@@ -1880,6 +1918,7 @@ class DisputesResource(SyncResource):
         `upheld` issues a credit note for the disputed amount (capped at what is still due); `rejected` leaves the invoice owed. The invoice's status follows its money again.
 
         Arguments:
+            dispute_id: Id of the dispute
             outcome: upheld: a credit note for the disputed amount is issued; rejected: the invoice is owed as it was
             notes: Internal notes
 
@@ -1900,6 +1939,11 @@ class DisputesResource(SyncResource):
 
     def retrieve(self, dispute_id: str, **options: Unpack[RequestOptions]) -> Dispute:
         """Retrieve a dispute
+
+        One dispute with its invoice, amount, reason and status (`open`, `upheld` or `rejected`), and the credit note issued when it was upheld. Needs `payments:read`.
+
+        Arguments:
+            dispute_id: Id of the dispute
 
         `GET /v1/disputes/{dispute_id}` (operation `retrieve_dispute`).
         """
@@ -2040,6 +2084,11 @@ class EmailSuppressionsResource(SyncResource):
     def delete(self, email: str, **options: Unpack[RequestOptions]) -> SuppressionDeleted:
         """Send to an address again
 
+        Removes the address from this mode's suppressed addresses, so later messages reach it again; messages already suppressed stay so. 404 when it is not suppressed. Needs `documents:write`.
+
+        Arguments:
+            email: The suppressed address, in any case
+
         `DELETE /v1/email_suppressions/{email}` (operation `delete_suppression`).
         """
         return cast(
@@ -2151,6 +2200,9 @@ class EmailTemplatesResource(SyncResource):
 
         Messages and reminder steps that named it use their stage's template. 409 for a system template.
 
+        Arguments:
+            template_id: Id of an email template: the account's or a system template
+
         `DELETE /v1/email_templates/{template_id}` (operation `delete_email_template`).
         """
         return cast(
@@ -2223,6 +2275,7 @@ class EmailTemplatesResource(SyncResource):
         With a document of the account, or the sample invoice. 422 when the template does not render that document.
 
         Arguments:
+            template_id: Id of an email template: the account's or a system template
             document_id: A document of the account to render with; the sample invoice if omitted
 
         `POST /v1/email_templates/{template_id}/preview` (operation `preview_email_template`).
@@ -2242,6 +2295,11 @@ class EmailTemplatesResource(SyncResource):
 
     def retrieve(self, template_id: str, **options: Unpack[RequestOptions]) -> EmailTemplate:
         """Retrieve an email template
+
+        One of the account's templates or a system template (read-only, fixed id). Needs `documents:read`.
+
+        Arguments:
+            template_id: Id of an email template: the account's or a system template
 
         `GET /v1/email_templates/{template_id}` (operation `retrieve_email_template`).
         """
@@ -2273,6 +2331,7 @@ class EmailTemplatesResource(SyncResource):
         Only the fields given change; checked like a new one. 409 for a system template.
 
         Arguments:
+            template_id: Id of an email template: the account's or a system template
             name: What the template is for
             stage: When the template is used: initial_send (an invoice), reminder (before or on the due date), overdue, receipt, quote, credit_note, payment_link
             locale: Language
@@ -2321,6 +2380,8 @@ class EventsResource(SyncResource):
     ) -> SyncPage[Event]:
         """List events
 
+        The event log of this account and mode, newest first: every state change, recorded in the same transaction as the change and delivered as webhooks. Filter by `type` or `object_id`; page with `page` or the `starting_after`/`ending_before` cursors. Needs `webhooks:read`.
+
         Arguments:
             type: Only this type, or a family such as `invoice.*`
             object_id: Only events about this object
@@ -2353,6 +2414,11 @@ class EventsResource(SyncResource):
 
     def retrieve(self, event_id: str, **options: Unpack[RequestOptions]) -> Event:
         """Retrieve an event
+
+        One event, exactly as a webhook delivers it, with the object in `data.object` as the API showed it then. Needs `webhooks:read`.
+
+        Arguments:
+            event_id: Id of the event
 
         `GET /v1/events/{event_id}` (operation `retrieve_event`).
         """
@@ -2391,6 +2457,7 @@ class InvoicesResource(SyncResource):
         `POST /v1/invoices/{id}?action=generate_pdf|upload_pdf|delete_pdf|send`: the same as `POST …/pdf` with that action (upload_pdf takes `pdf_base64` in the body), or `POST …/send` (the body's send fields) answering 202.
 
         Arguments:
+            document_id: Id of the invoice
             action: The action to take
             template_id: A system or account template; omitted: the account's template of the document type's stage in the document's language, else the system's
             to: Recipients; omitted: the customer's primary contact (else the customer's email), looked up when the message goes out
@@ -2592,6 +2659,7 @@ class InvoicesResource(SyncResource):
         UBL 2.1 with Peppol BIS Billing 3.0 identifiers, CII D16B, or Factur-X (the archived PDF as PDF/A-3 carrying the CII), with EN 16931 content. 409 for a draft; 422 `validation_error` whose details name each missing business term and the field that supplies it (see …/einvoice/check).
 
         Arguments:
+            document_id: Id of the invoice
             format: ubl (UBL 2.1, Peppol BIS Billing 3.0), cii (UN/CEFACT CII D16B, EN 16931 profile) or facturx (the PDF as PDF/A-3 with the CII attached, Factur-X EN 16931)
 
         `GET /v1/invoices/{document_id}/einvoice` (operation `einvoice_of_invoice`).
@@ -2612,6 +2680,9 @@ class InvoicesResource(SyncResource):
         """Check whether an invoice makes a valid e-invoice
 
         The same list of missing business terms the export refuses with, without exporting. 409 for a draft.
+
+        Arguments:
+            document_id: Id of the invoice
 
         `GET /v1/invoices/{document_id}/einvoice/check` (operation `einvoice_check_invoice`).
         """
@@ -2717,6 +2788,9 @@ class InvoicesResource(SyncResource):
 
         An issued document's archived PDF (archived now if the job has not run yet), with its SHA-256 as ETag: If-None-Match answers 304. A draft's is rendered on each request, marked DRAFT, and never stored.
 
+        Arguments:
+            document_id: Id of the invoice
+
         `GET /v1/invoices/{document_id}/pdf` (operation `pdf_of_invoice`).
         """
         return cast(
@@ -2740,7 +2814,10 @@ class InvoicesResource(SyncResource):
     ) -> Document:
         """Generate, upload or delete the PDF of an invoice
 
+        `generate_pdf` renders and archives the PDF now; `upload_pdf` keeps your own PDF (`pdf_base64`, at most 10 MiB) instead; `delete_pdf` forgets the stored one, which goes back to `pending` for the job to render again. A draft has no stored PDF (409 invalid_state). Answers the document. Needs `documents:write`.
+
         Arguments:
+            document_id: Id of the invoice
             action: generate_pdf: render and archive now (409 over an uploaded PDF; again over a generated one changes nothing while the document is unchanged); upload_pdf: keep your own PDF instead; delete_pdf: forget the PDF (it is generated again)
             pdf_base64: upload_pdf: the PDF, base64 (standard alphabet); a real PDF of at most 10 MiB
 
@@ -2785,6 +2862,9 @@ class InvoicesResource(SyncResource):
 
         For a clearance that is rejected or failed, once what the errors named is corrected: pending again, submitted by a job (which first asks the authority whether it has the document already).
 
+        Arguments:
+            document_id: Id of the invoice
+
         `POST /v1/invoices/{document_id}/clearance/retry` (operation `retry_clearance_of_invoice`).
         """
         return cast(
@@ -2816,6 +2896,7 @@ class InvoicesResource(SyncResource):
         202 with the message, written in this request and sent by a background job after it. A draft is issued (numbered) first, in this request. Recipients not given are the customer's primary contact (else its email), looked up when the message goes out. 409 for a cancelled document; 404 for a template_id that is neither a system template nor the account's.
 
         Arguments:
+            document_id: Id of the invoice
             template_id: A system or account template; omitted: the account's template of the document type's stage in the document's language, else the system's
             to: Recipients; omitted: the customer's primary contact (else the customer's email), looked up when the message goes out
             cc: Copy recipients
@@ -2957,6 +3038,8 @@ class ItemsResource(SyncResource):
     ) -> Item:
         """Create an item
 
+        A product or service to put on document lines, with its price and VAT settings; the currency is the account's default when omitted. A `sku` another item has is 409 conflict. Records `item.created`.
+
         Arguments:
             name: Name shown on documents
             description: Longer description
@@ -3000,6 +3083,9 @@ class ItemsResource(SyncResource):
 
         An item used on a document is archived (active: false) instead of removed, so the documents keep it.
 
+        Arguments:
+            item_id: Id of the item
+
         `DELETE /v1/items/{item_id}` (operation `delete_item`).
         """
         return cast(
@@ -3027,6 +3113,8 @@ class ItemsResource(SyncResource):
         **options: Unpack[RequestOptions],
     ) -> SyncPage[Item]:
         """List items
+
+        Items of this account and mode, newest first, archived ones included unless `active` is given; `search` narrows by name, sku or description. Page with `page` or the `starting_after`/`ending_before` cursors. Needs `items:read`.
 
         Arguments:
             search: Case-insensitive substring of the name, sku or description
@@ -3060,6 +3148,11 @@ class ItemsResource(SyncResource):
 
     def retrieve(self, item_id: str, **options: Unpack[RequestOptions]) -> Item:
         """Retrieve an item
+
+        One item, archived or not. Needs `items:read`.
+
+        Arguments:
+            item_id: Id of the item
 
         `GET /v1/items/{item_id}` (operation `retrieve_item`).
         """
@@ -3095,6 +3188,7 @@ class ItemsResource(SyncResource):
         Only the fields given change. 409 conflict when another item has the `sku`.
 
         Arguments:
+            item_id: Id of the item
             name: Name
             description: Longer description
             unit_price: Price of one unit: exact, at most 8 decimals, zero or more; a number or a numeric string
@@ -3141,6 +3235,9 @@ class MessagesResource(SyncResource):
 
         Only a scheduled or queued message: 409 once it is being sent or settled.
 
+        Arguments:
+            message_id: Id of the message
+
         `POST /v1/messages/{message_id}/cancel` (operation `cancel_message`).
         """
         return cast(
@@ -3172,12 +3269,14 @@ class MessagesResource(SyncResource):
     ) -> SyncPage[Message]:
         """List messages
 
+        Every email Faktura wrote for this account and mode — sends, scheduled sends and reminders — newest first, whatever its status. Filter by document, customer, status or creation day; page with `page` or the `starting_after`/`ending_before` cursors. Needs `documents:read`.
+
         Arguments:
             document_id: Only this document's
             customer_id: Only this customer's
             status: Only messages in this status
-            from_: Created on or after this day (UTC)
-            to: Created on or before this day (UTC)
+            from_: Created on or after this day (UTC), `YYYY-MM-DD`
+            to: Created on or before this day (UTC), `YYYY-MM-DD`
             page: Page number, 1-based
             per_page: Objects per page (1–100, 25 if omitted)
             limit: The same as per_page (Stripe's name for it)
@@ -3211,6 +3310,11 @@ class MessagesResource(SyncResource):
     def retrieve(self, message_id: str, **options: Unpack[RequestOptions]) -> Message:
         """Retrieve a message
 
+        What went out, or will: sender, recipients, subject and bodies as rendered, its status, attempts and the mail server's last answer. Needs `documents:read`.
+
+        Arguments:
+            message_id: Id of the message
+
         `GET /v1/messages/{message_id}` (operation `retrieve_message`).
         """
         return cast(
@@ -3230,6 +3334,8 @@ class OperationsResource(SyncResource):
 
     def healthz(self, **options: Unpack[RequestOptions]) -> Any:
         """Liveness: the process answers
+
+        Always `{"status": "ok"}` while the process serves requests; it reads nothing, not even the database (see `/readyz`). No API key needed.
 
         `GET /healthz` (operation `healthz`).
         """
@@ -3313,6 +3419,9 @@ class PaymentLinksResource(SyncResource):
 
         The page stops taking payments and says so. Deactivating twice changes nothing; a completed link cannot be deactivated (409 invalid_state).
 
+        Arguments:
+            link_id: Id of the payment link
+
         `POST /v1/payment_links/{link_id}/deactivate` (operation `deactivate_payment_link`).
         """
         return cast(
@@ -3340,6 +3449,8 @@ class PaymentLinksResource(SyncResource):
         **options: Unpack[RequestOptions],
     ) -> SyncPage[PaymentLink]:
         """List payment links
+
+        Payment links of this account and mode, newest first; filter by invoice or status (`?status=expired` finds active links past `expires_at`). Page with `page` or the `starting_after`/`ending_before` cursors. Needs `payments:read`.
 
         Arguments:
             document_id: Only links of this invoice
@@ -3374,6 +3485,11 @@ class PaymentLinksResource(SyncResource):
     def retrieve(self, link_id: str, **options: Unpack[RequestOptions]) -> PaymentLink:
         """Retrieve a payment link
 
+        The link with its hosted page's `url` and its status as of now: `active`, `completed`, `expired` or `deactivated`. Needs `payments:read`.
+
+        Arguments:
+            link_id: Id of the payment link
+
         `GET /v1/payment_links/{link_id}` (operation `retrieve_payment_link`).
         """
         return cast(
@@ -3395,6 +3511,9 @@ class PaymentPlansResource(SyncResource):
         """Cancel a payment plan
 
         The invoice's status follows its money again.
+
+        Arguments:
+            plan_id: Id of the payment plan
 
         `POST /v1/payment_plans/{plan_id}/cancel` (operation `cancel_payment_plan`).
         """
@@ -3466,6 +3585,8 @@ class PaymentPlansResource(SyncResource):
     ) -> SyncPage[PaymentPlan]:
         """List payment plans
 
+        Payment plans of this account and mode, newest first, each with its installments as of today in the account's time zone; filter by invoice or status. Page with `page` or the `starting_after`/`ending_before` cursors. Needs `payments:read`.
+
         Arguments:
             invoice_id: Only this invoice's plans
             status: Only plans in this status
@@ -3498,6 +3619,11 @@ class PaymentPlansResource(SyncResource):
 
     def retrieve(self, plan_id: str, **options: Unpack[RequestOptions]) -> PaymentPlan:
         """Retrieve a payment plan, with each installment's state
+
+        Payments fill the installments in date order; each shows what it has received and its status (paid, partial, pending, or overdue once its due date has passed in the account's time zone), and the plan counts its overdue installments. Needs `payments:read`.
+
+        Arguments:
+            plan_id: Id of the payment plan
 
         `GET /v1/payment_plans/{plan_id}` (operation `retrieve_payment_plan`).
         """
@@ -3788,6 +3914,7 @@ class QuotesResource(SyncResource):
         `POST /v1/quotes/{id}?action=generate_pdf|upload_pdf|delete_pdf|send`: the same as `POST …/pdf` with that action (upload_pdf takes `pdf_base64` in the body), or `POST …/send` (the body's send fields) answering 202.
 
         Arguments:
+            document_id: Id of the quote
             action: The action to take
             template_id: A system or account template; omitted: the account's template of the document type's stage in the document's language, else the system's
             to: Recipients; omitted: the customer's primary contact (else the customer's email), looked up when the message goes out
@@ -4110,6 +4237,9 @@ class QuotesResource(SyncResource):
 
         An issued document's archived PDF (archived now if the job has not run yet), with its SHA-256 as ETag: If-None-Match answers 304. A draft's is rendered on each request, marked DRAFT, and never stored.
 
+        Arguments:
+            document_id: Id of the quote
+
         `GET /v1/quotes/{document_id}/pdf` (operation `pdf_of_quote`).
         """
         return cast(
@@ -4133,7 +4263,10 @@ class QuotesResource(SyncResource):
     ) -> Document:
         """Generate, upload or delete the PDF of a quote
 
+        `generate_pdf` renders and archives the PDF now; `upload_pdf` keeps your own PDF (`pdf_base64`, at most 10 MiB) instead; `delete_pdf` forgets the stored one, which goes back to `pending` for the job to render again. A draft has no stored PDF (409 invalid_state). Answers the document. Needs `documents:write`.
+
         Arguments:
+            document_id: Id of the quote
             action: generate_pdf: render and archive now (409 over an uploaded PDF; again over a generated one changes nothing while the document is unchanged); upload_pdf: keep your own PDF instead; delete_pdf: forget the PDF (it is generated again)
             pdf_base64: upload_pdf: the PDF, base64 (standard alphabet); a real PDF of at most 10 MiB
 
@@ -4191,6 +4324,7 @@ class QuotesResource(SyncResource):
         202 with the message, written in this request and sent by a background job after it. A draft is issued (numbered) first, in this request. Recipients not given are the customer's primary contact (else its email), looked up when the message goes out. 409 for a cancelled document; 404 for a template_id that is neither a system template nor the account's.
 
         Arguments:
+            document_id: Id of the quote
             template_id: A system or account template; omitted: the account's template of the document type's stage in the document's language, else the system's
             to: Recipients; omitted: the customer's primary contact (else the customer's email), looked up when the message goes out
             cc: Copy recipients
@@ -4335,6 +4469,7 @@ class ReceiptsResource(SyncResource):
         `POST /v1/receipts/{id}?action=generate_pdf|upload_pdf|delete_pdf|send`: the same as `POST …/pdf` with that action (upload_pdf takes `pdf_base64` in the body), or `POST …/send` (the body's send fields) answering 202.
 
         Arguments:
+            document_id: Id of the receipt
             action: The action to take
             template_id: A system or account template; omitted: the account's template of the document type's stage in the document's language, else the system's
             to: Recipients; omitted: the customer's primary contact (else the customer's email), looked up when the message goes out
@@ -4615,6 +4750,9 @@ class ReceiptsResource(SyncResource):
 
         An issued document's archived PDF (archived now if the job has not run yet), with its SHA-256 as ETag: If-None-Match answers 304. A draft's is rendered on each request, marked DRAFT, and never stored.
 
+        Arguments:
+            document_id: Id of the receipt
+
         `GET /v1/receipts/{document_id}/pdf` (operation `pdf_of_receipt`).
         """
         return cast(
@@ -4638,7 +4776,10 @@ class ReceiptsResource(SyncResource):
     ) -> Document:
         """Generate, upload or delete the PDF of a receipt
 
+        `generate_pdf` renders and archives the PDF now; `upload_pdf` keeps your own PDF (`pdf_base64`, at most 10 MiB) instead; `delete_pdf` forgets the stored one, which goes back to `pending` for the job to render again. A draft has no stored PDF (409 invalid_state). Answers the document. Needs `documents:write`.
+
         Arguments:
+            document_id: Id of the receipt
             action: generate_pdf: render and archive now (409 over an uploaded PDF; again over a generated one changes nothing while the document is unchanged); upload_pdf: keep your own PDF instead; delete_pdf: forget the PDF (it is generated again)
             pdf_base64: upload_pdf: the PDF, base64 (standard alphabet); a real PDF of at most 10 MiB
 
@@ -4696,6 +4837,7 @@ class ReceiptsResource(SyncResource):
         202 with the message, written in this request and sent by a background job after it. A draft is issued (numbered) first, in this request. Recipients not given are the customer's primary contact (else its email), looked up when the message goes out. 409 for a cancelled document; 404 for a template_id that is neither a system template nor the account's.
 
         Arguments:
+            document_id: Id of the receipt
             template_id: A system or account template; omitted: the account's template of the document type's stage in the document's language, else the system's
             to: Recipients; omitted: the customer's primary contact (else the customer's email), looked up when the message goes out
             cc: Copy recipients
@@ -4829,8 +4971,10 @@ class ReportsResource(SyncResource):
     ) -> AgingReport:
         """Amounts due by days past due, per currency and customer
 
+        Per currency, and per customer inside it, the amount due of open invoices split into not yet due on `as_of` and 1–30, 31–60, 61–90 and over 90 days past due. Sums, not pages. Needs `reports:read`.
+
         Arguments:
-            as_of: Date the ages are counted to; today in the account's time zone if omitted
+            as_of: Date the ages are counted to, `YYYY-MM-DD`; today in the account's time zone if omitted
             customer_id: Only this customer
 
         `GET /v1/reports/aging` (operation `aging_report`).
@@ -4856,8 +5000,10 @@ class ReportsResource(SyncResource):
     ) -> BalanceReport:
         """What is owed, per currency
 
+        Per currency: the amount due of open invoices (pending, overdue, partial, in dispute, in a payment plan), the part of it overdue on `as_of`, unapplied payment credit and the number of open invoices. Sums, not pages. Needs `reports:read`.
+
         Arguments:
-            as_of: Date that decides what is overdue; today in the account's time zone if omitted
+            as_of: Date that decides what is overdue, `YYYY-MM-DD`; today in the account's time zone if omitted
             customer_id: Only this customer
 
         `GET /v1/reports/balance` (operation `balance_report`).
@@ -5339,6 +5485,8 @@ class WebhookDeliveriesResource(SyncResource):
     def retrieve(self, delivery_id: str, **options: Unpack[RequestOptions]) -> WebhookDelivery:
         """Retrieve a webhook delivery
 
+        One delivery of an event to an endpoint: its status (`pending`, `delivered` or `failed`), when it is next tried, and every attempt with its HTTP status, duration and response excerpt. Needs `webhooks:read`.
+
         Arguments:
             delivery_id: Webhook delivery id
 
@@ -5453,6 +5601,8 @@ class WebhookEndpointsResource(SyncResource):
     ) -> SyncPage[WebhookEndpoint]:
         """List webhook endpoints
 
+        Endpoints of this account and mode, newest first, without their secrets; disabled ones included, with `disabled_reason` when Faktura disabled them. Page with `page` or the `starting_after`/`ending_before` cursors. Needs `webhooks:read`.
+
         Arguments:
             page: Page number, 1-based
             per_page: Objects per page (1–100, 25 if omitted)
@@ -5528,6 +5678,8 @@ class WebhookEndpointsResource(SyncResource):
     def retrieve(self, endpoint_id: str, **options: Unpack[RequestOptions]) -> WebhookEndpoint:
         """Retrieve a webhook endpoint
 
+        The endpoint's URL, subscribed events and state; its signing secret is never shown again after create and rotate_secret. Needs `webhooks:read`.
+
         Arguments:
             endpoint_id: Webhook endpoint id
 
@@ -5601,6 +5753,8 @@ class WebhookEndpointsResource(SyncResource):
         **options: Unpack[RequestOptions],
     ) -> WebhookEndpoint:
         """Update a webhook endpoint
+
+        Only the fields given change; records `webhook_endpoint.updated` when something did. `is_active: false` stops deliveries and fails the pending ones; `is_active: true` starts them again and clears `disabled_reason`. A new `url` is checked like on create (422).
 
         Arguments:
             endpoint_id: Webhook endpoint id
@@ -5715,6 +5869,8 @@ class AsyncAccountResource(AsyncResource):
     async def get_email_settings(self, **options: Unpack[RequestOptions]) -> EmailSettings:
         """Retrieve how documents are emailed
 
+        The account's sender name and address, reply-to, and its own SMTP server if any; the password is never shown, only whether one is set. Needs `account:read`.
+
         `GET /v1/account/email_settings` (operation `get_email_settings`).
         """
         return cast(
@@ -5731,6 +5887,8 @@ class AsyncAccountResource(AsyncResource):
     async def get_reminders(self, **options: Unpack[RequestOptions]) -> Reminders:
         """Retrieve the reminder policy
 
+        Whether reminders are on, the hour they go out in the account's time zone, and the steps: each an offset in days from an invoice's due date, with its stage, template and escalation level. Needs `account:read`.
+
         `GET /v1/account/reminders` (operation `get_reminders`).
         """
         return cast(
@@ -5744,6 +5902,8 @@ class AsyncAccountResource(AsyncResource):
         self, **options: Unpack[RequestOptions]
     ) -> ProviderAccountList:
         """List the payment providers configured for this mode
+
+        The providers whose credentials this mode holds, each with its `webhook_url`; of the secrets only the secret key's last four characters are shown. Not paged; the built-in test provider is not listed. Needs `account:read`.
 
         `GET /v1/account/payment_providers` (operation `list_payment_providers`).
         """
@@ -5811,6 +5971,8 @@ class AsyncAccountResource(AsyncResource):
     async def remove_logo(self, **options: Unpack[RequestOptions]) -> Account:
         """Remove the logo from documents
 
+        PDFs rendered from now on carry no logo; documents archived before keep the logo they were printed with. Records `account.updated` in both modes. Needs `account:write`.
+
         `DELETE /v1/account/logo` (operation `remove_logo`).
         """
         return cast(
@@ -5827,6 +5989,9 @@ class AsyncAccountResource(AsyncResource):
 
         New links of this mode go back to the built-in test provider (test mode) or are refused (live mode). 404 when it is not configured.
 
+        Arguments:
+            provider: The payment provider; `stripe` is the only one
+
         `DELETE /v1/account/payment_providers/{provider}` (operation `remove_payment_provider`).
         """
         return cast(
@@ -5842,6 +6007,8 @@ class AsyncAccountResource(AsyncResource):
 
     async def retrieve(self, **options: Unpack[RequestOptions]) -> Account:
         """Retrieve the account
+
+        The business this key belongs to: company details, currency, locale, time zone, numbering, branding, VAT rates, payment methods and billers. One account serves both modes. Needs `account:read`.
 
         `GET /v1/account` (operation `retrieve_account`).
         """
@@ -5915,6 +6082,7 @@ class AsyncAccountResource(AsyncResource):
         Stripe's keys of the key's mode (test keys with a test-mode API key, live keys with a live one: 422 otherwise). New payment links of this mode are then paid through Stripe. Secrets are write-only. Point a Stripe webhook endpoint at `webhook_url`.
 
         Arguments:
+            provider: The payment provider; `stripe` is the only one
             secret_key: The Stripe secret (or restricted) key of this mode: sk_test_… for test mode, sk_live_… for live mode. Write-only: stored encrypted, never shown again
             publishable_key: The publishable key of the same mode, for Stripe.js on the hosted page
             webhook_secret: The signing secret of the Stripe webhook endpoint you point at `webhook_url`. Write-only. Without it notifications are refused and payments are learnt only when the payer returns or the pending check runs
@@ -6016,6 +6184,8 @@ class AsyncAccountResource(AsyncResource):
         **options: Unpack[RequestOptions],
     ) -> Account:
         """Update the account
+
+        Only the fields given change; `numbering` is merged, while `address`, `branding` and the lists with ids (`vat_rates`, `payment_methods`, `billers`) are replaced whole (keep an entry's `id` to keep it). The account is shared by both modes, so `account.updated` is recorded in both. Needs `account:write`.
 
         Arguments:
             name: Company name
@@ -6303,6 +6473,8 @@ class AsyncApiKeysResource(AsyncResource):
     ) -> AsyncPaginator[ApiKey]:
         """List the API keys of this mode
 
+        The keys of the calling key's mode, revoked ones included, newest first; secrets are never shown, only `redacted`. Page with `page` or the `starting_after`/`ending_before` cursors. Needs `keys:write`.
+
         Arguments:
             page: Page number, 1-based
             per_page: Objects per page (1–100, 25 if omitted)
@@ -6333,6 +6505,9 @@ class AsyncApiKeysResource(AsyncResource):
         """Revoke an API key
 
         A revoked key answers 401 at once on the server process that revoked it, and within `FAKTURA_AUTH_CACHE_SECONDS` (1 s by default) on the others, which trust a key they checked for that long.
+
+        Arguments:
+            key_id: Id of the API key (not its secret)
 
         `DELETE /v1/api_keys/{key_id}` (operation `revoke_api_key`).
         """
@@ -6580,6 +6755,7 @@ class AsyncCreditNotesResource(AsyncResource):
         `POST /v1/credit_notes/{id}?action=generate_pdf|upload_pdf|delete_pdf|send`: the same as `POST …/pdf` with that action (upload_pdf takes `pdf_base64` in the body), or `POST …/send` (the body's send fields) answering 202.
 
         Arguments:
+            document_id: Id of the credit note
             action: The action to take
             template_id: A system or account template; omitted: the account's template of the document type's stage in the document's language, else the system's
             to: Recipients; omitted: the customer's primary contact (else the customer's email), looked up when the message goes out
@@ -6752,6 +6928,7 @@ class AsyncCreditNotesResource(AsyncResource):
         UBL 2.1 with Peppol BIS Billing 3.0 identifiers, CII D16B, or Factur-X (the archived PDF as PDF/A-3 carrying the CII), with EN 16931 content. 409 for a draft; 422 `validation_error` whose details name each missing business term and the field that supplies it (see …/einvoice/check).
 
         Arguments:
+            document_id: Id of the credit note
             format: ubl (UBL 2.1, Peppol BIS Billing 3.0), cii (UN/CEFACT CII D16B, EN 16931 profile) or facturx (the PDF as PDF/A-3 with the CII attached, Factur-X EN 16931)
 
         `GET /v1/credit_notes/{document_id}/einvoice` (operation `einvoice_of_credit_note`).
@@ -6774,6 +6951,9 @@ class AsyncCreditNotesResource(AsyncResource):
         """Check whether a credit note makes a valid e-invoice
 
         The same list of missing business terms the export refuses with, without exporting. 409 for a draft.
+
+        Arguments:
+            document_id: Id of the credit note
 
         `GET /v1/credit_notes/{document_id}/einvoice/check` (operation `einvoice_check_credit_note`).
         """
@@ -6879,6 +7059,9 @@ class AsyncCreditNotesResource(AsyncResource):
 
         An issued document's archived PDF (archived now if the job has not run yet), with its SHA-256 as ETag: If-None-Match answers 304. A draft's is rendered on each request, marked DRAFT, and never stored.
 
+        Arguments:
+            document_id: Id of the credit note
+
         `GET /v1/credit_notes/{document_id}/pdf` (operation `pdf_of_credit_note`).
         """
         return cast(
@@ -6902,7 +7085,10 @@ class AsyncCreditNotesResource(AsyncResource):
     ) -> Document:
         """Generate, upload or delete the PDF of a credit note
 
+        `generate_pdf` renders and archives the PDF now; `upload_pdf` keeps your own PDF (`pdf_base64`, at most 10 MiB) instead; `delete_pdf` forgets the stored one, which goes back to `pending` for the job to render again. A draft has no stored PDF (409 invalid_state). Answers the document. Needs `documents:write`.
+
         Arguments:
+            document_id: Id of the credit note
             action: generate_pdf: render and archive now (409 over an uploaded PDF; again over a generated one changes nothing while the document is unchanged); upload_pdf: keep your own PDF instead; delete_pdf: forget the PDF (it is generated again)
             pdf_base64: upload_pdf: the PDF, base64 (standard alphabet); a real PDF of at most 10 MiB
 
@@ -6949,6 +7135,9 @@ class AsyncCreditNotesResource(AsyncResource):
 
         For a clearance that is rejected or failed, once what the errors named is corrected: pending again, submitted by a job (which first asks the authority whether it has the document already).
 
+        Arguments:
+            document_id: Id of the credit note
+
         `POST /v1/credit_notes/{document_id}/clearance/retry` (operation `retry_clearance_of_credit_note`).
         """
         return cast(
@@ -6980,6 +7169,7 @@ class AsyncCreditNotesResource(AsyncResource):
         202 with the message, written in this request and sent by a background job after it. A draft is issued (numbered) first, in this request. Recipients not given are the customer's primary contact (else its email), looked up when the message goes out. 409 for a cancelled document; 404 for a template_id that is neither a system template nor the account's.
 
         Arguments:
+            document_id: Id of the credit note
             template_id: A system or account template; omitted: the account's template of the document type's stage in the document's language, else the system's
             to: Recipients; omitted: the customer's primary contact (else the customer's email), looked up when the message goes out
             cc: Copy recipients
@@ -7406,6 +7596,8 @@ class AsyncDisputesResource(AsyncResource):
     ) -> AsyncPaginator[Dispute]:
         """List disputes
 
+        Disputes of this account and mode, open and resolved, newest first; filter by invoice or status. Page with `page` or the `starting_after`/`ending_before` cursors. Needs `payments:read`.
+
         Arguments:
             invoice_id: Only this invoice's disputes
             status: Only disputes in this status
@@ -7483,6 +7675,7 @@ class AsyncDisputesResource(AsyncResource):
         `upheld` issues a credit note for the disputed amount (capped at what is still due); `rejected` leaves the invoice owed. The invoice's status follows its money again.
 
         Arguments:
+            dispute_id: Id of the dispute
             outcome: upheld: a credit note for the disputed amount is issued; rejected: the invoice is owed as it was
             notes: Internal notes
 
@@ -7503,6 +7696,11 @@ class AsyncDisputesResource(AsyncResource):
 
     async def retrieve(self, dispute_id: str, **options: Unpack[RequestOptions]) -> Dispute:
         """Retrieve a dispute
+
+        One dispute with its invoice, amount, reason and status (`open`, `upheld` or `rejected`), and the credit note issued when it was upheld. Needs `payments:read`.
+
+        Arguments:
+            dispute_id: Id of the dispute
 
         `GET /v1/disputes/{dispute_id}` (operation `retrieve_dispute`).
         """
@@ -7643,6 +7841,11 @@ class AsyncEmailSuppressionsResource(AsyncResource):
     async def delete(self, email: str, **options: Unpack[RequestOptions]) -> SuppressionDeleted:
         """Send to an address again
 
+        Removes the address from this mode's suppressed addresses, so later messages reach it again; messages already suppressed stay so. 404 when it is not suppressed. Needs `documents:write`.
+
+        Arguments:
+            email: The suppressed address, in any case
+
         `DELETE /v1/email_suppressions/{email}` (operation `delete_suppression`).
         """
         return cast(
@@ -7756,6 +7959,9 @@ class AsyncEmailTemplatesResource(AsyncResource):
 
         Messages and reminder steps that named it use their stage's template. 409 for a system template.
 
+        Arguments:
+            template_id: Id of an email template: the account's or a system template
+
         `DELETE /v1/email_templates/{template_id}` (operation `delete_email_template`).
         """
         return cast(
@@ -7828,6 +8034,7 @@ class AsyncEmailTemplatesResource(AsyncResource):
         With a document of the account, or the sample invoice. 422 when the template does not render that document.
 
         Arguments:
+            template_id: Id of an email template: the account's or a system template
             document_id: A document of the account to render with; the sample invoice if omitted
 
         `POST /v1/email_templates/{template_id}/preview` (operation `preview_email_template`).
@@ -7847,6 +8054,11 @@ class AsyncEmailTemplatesResource(AsyncResource):
 
     async def retrieve(self, template_id: str, **options: Unpack[RequestOptions]) -> EmailTemplate:
         """Retrieve an email template
+
+        One of the account's templates or a system template (read-only, fixed id). Needs `documents:read`.
+
+        Arguments:
+            template_id: Id of an email template: the account's or a system template
 
         `GET /v1/email_templates/{template_id}` (operation `retrieve_email_template`).
         """
@@ -7878,6 +8090,7 @@ class AsyncEmailTemplatesResource(AsyncResource):
         Only the fields given change; checked like a new one. 409 for a system template.
 
         Arguments:
+            template_id: Id of an email template: the account's or a system template
             name: What the template is for
             stage: When the template is used: initial_send (an invoice), reminder (before or on the due date), overdue, receipt, quote, credit_note, payment_link
             locale: Language
@@ -7926,6 +8139,8 @@ class AsyncEventsResource(AsyncResource):
     ) -> AsyncPaginator[Event]:
         """List events
 
+        The event log of this account and mode, newest first: every state change, recorded in the same transaction as the change and delivered as webhooks. Filter by `type` or `object_id`; page with `page` or the `starting_after`/`ending_before` cursors. Needs `webhooks:read`.
+
         Arguments:
             type: Only this type, or a family such as `invoice.*`
             object_id: Only events about this object
@@ -7958,6 +8173,11 @@ class AsyncEventsResource(AsyncResource):
 
     async def retrieve(self, event_id: str, **options: Unpack[RequestOptions]) -> Event:
         """Retrieve an event
+
+        One event, exactly as a webhook delivers it, with the object in `data.object` as the API showed it then. Needs `webhooks:read`.
+
+        Arguments:
+            event_id: Id of the event
 
         `GET /v1/events/{event_id}` (operation `retrieve_event`).
         """
@@ -7996,6 +8216,7 @@ class AsyncInvoicesResource(AsyncResource):
         `POST /v1/invoices/{id}?action=generate_pdf|upload_pdf|delete_pdf|send`: the same as `POST …/pdf` with that action (upload_pdf takes `pdf_base64` in the body), or `POST …/send` (the body's send fields) answering 202.
 
         Arguments:
+            document_id: Id of the invoice
             action: The action to take
             template_id: A system or account template; omitted: the account's template of the document type's stage in the document's language, else the system's
             to: Recipients; omitted: the customer's primary contact (else the customer's email), looked up when the message goes out
@@ -8197,6 +8418,7 @@ class AsyncInvoicesResource(AsyncResource):
         UBL 2.1 with Peppol BIS Billing 3.0 identifiers, CII D16B, or Factur-X (the archived PDF as PDF/A-3 carrying the CII), with EN 16931 content. 409 for a draft; 422 `validation_error` whose details name each missing business term and the field that supplies it (see …/einvoice/check).
 
         Arguments:
+            document_id: Id of the invoice
             format: ubl (UBL 2.1, Peppol BIS Billing 3.0), cii (UN/CEFACT CII D16B, EN 16931 profile) or facturx (the PDF as PDF/A-3 with the CII attached, Factur-X EN 16931)
 
         `GET /v1/invoices/{document_id}/einvoice` (operation `einvoice_of_invoice`).
@@ -8219,6 +8441,9 @@ class AsyncInvoicesResource(AsyncResource):
         """Check whether an invoice makes a valid e-invoice
 
         The same list of missing business terms the export refuses with, without exporting. 409 for a draft.
+
+        Arguments:
+            document_id: Id of the invoice
 
         `GET /v1/invoices/{document_id}/einvoice/check` (operation `einvoice_check_invoice`).
         """
@@ -8324,6 +8549,9 @@ class AsyncInvoicesResource(AsyncResource):
 
         An issued document's archived PDF (archived now if the job has not run yet), with its SHA-256 as ETag: If-None-Match answers 304. A draft's is rendered on each request, marked DRAFT, and never stored.
 
+        Arguments:
+            document_id: Id of the invoice
+
         `GET /v1/invoices/{document_id}/pdf` (operation `pdf_of_invoice`).
         """
         return cast(
@@ -8347,7 +8575,10 @@ class AsyncInvoicesResource(AsyncResource):
     ) -> Document:
         """Generate, upload or delete the PDF of an invoice
 
+        `generate_pdf` renders and archives the PDF now; `upload_pdf` keeps your own PDF (`pdf_base64`, at most 10 MiB) instead; `delete_pdf` forgets the stored one, which goes back to `pending` for the job to render again. A draft has no stored PDF (409 invalid_state). Answers the document. Needs `documents:write`.
+
         Arguments:
+            document_id: Id of the invoice
             action: generate_pdf: render and archive now (409 over an uploaded PDF; again over a generated one changes nothing while the document is unchanged); upload_pdf: keep your own PDF instead; delete_pdf: forget the PDF (it is generated again)
             pdf_base64: upload_pdf: the PDF, base64 (standard alphabet); a real PDF of at most 10 MiB
 
@@ -8394,6 +8625,9 @@ class AsyncInvoicesResource(AsyncResource):
 
         For a clearance that is rejected or failed, once what the errors named is corrected: pending again, submitted by a job (which first asks the authority whether it has the document already).
 
+        Arguments:
+            document_id: Id of the invoice
+
         `POST /v1/invoices/{document_id}/clearance/retry` (operation `retry_clearance_of_invoice`).
         """
         return cast(
@@ -8425,6 +8659,7 @@ class AsyncInvoicesResource(AsyncResource):
         202 with the message, written in this request and sent by a background job after it. A draft is issued (numbered) first, in this request. Recipients not given are the customer's primary contact (else its email), looked up when the message goes out. 409 for a cancelled document; 404 for a template_id that is neither a system template nor the account's.
 
         Arguments:
+            document_id: Id of the invoice
             template_id: A system or account template; omitted: the account's template of the document type's stage in the document's language, else the system's
             to: Recipients; omitted: the customer's primary contact (else the customer's email), looked up when the message goes out
             cc: Copy recipients
@@ -8566,6 +8801,8 @@ class AsyncItemsResource(AsyncResource):
     ) -> Item:
         """Create an item
 
+        A product or service to put on document lines, with its price and VAT settings; the currency is the account's default when omitted. A `sku` another item has is 409 conflict. Records `item.created`.
+
         Arguments:
             name: Name shown on documents
             description: Longer description
@@ -8609,6 +8846,9 @@ class AsyncItemsResource(AsyncResource):
 
         An item used on a document is archived (active: false) instead of removed, so the documents keep it.
 
+        Arguments:
+            item_id: Id of the item
+
         `DELETE /v1/items/{item_id}` (operation `delete_item`).
         """
         return cast(
@@ -8636,6 +8876,8 @@ class AsyncItemsResource(AsyncResource):
         **options: Unpack[RequestOptions],
     ) -> AsyncPaginator[Item]:
         """List items
+
+        Items of this account and mode, newest first, archived ones included unless `active` is given; `search` narrows by name, sku or description. Page with `page` or the `starting_after`/`ending_before` cursors. Needs `items:read`.
 
         Arguments:
             search: Case-insensitive substring of the name, sku or description
@@ -8669,6 +8911,11 @@ class AsyncItemsResource(AsyncResource):
 
     async def retrieve(self, item_id: str, **options: Unpack[RequestOptions]) -> Item:
         """Retrieve an item
+
+        One item, archived or not. Needs `items:read`.
+
+        Arguments:
+            item_id: Id of the item
 
         `GET /v1/items/{item_id}` (operation `retrieve_item`).
         """
@@ -8704,6 +8951,7 @@ class AsyncItemsResource(AsyncResource):
         Only the fields given change. 409 conflict when another item has the `sku`.
 
         Arguments:
+            item_id: Id of the item
             name: Name
             description: Longer description
             unit_price: Price of one unit: exact, at most 8 decimals, zero or more; a number or a numeric string
@@ -8750,6 +8998,9 @@ class AsyncMessagesResource(AsyncResource):
 
         Only a scheduled or queued message: 409 once it is being sent or settled.
 
+        Arguments:
+            message_id: Id of the message
+
         `POST /v1/messages/{message_id}/cancel` (operation `cancel_message`).
         """
         return cast(
@@ -8781,12 +9032,14 @@ class AsyncMessagesResource(AsyncResource):
     ) -> AsyncPaginator[Message]:
         """List messages
 
+        Every email Faktura wrote for this account and mode — sends, scheduled sends and reminders — newest first, whatever its status. Filter by document, customer, status or creation day; page with `page` or the `starting_after`/`ending_before` cursors. Needs `documents:read`.
+
         Arguments:
             document_id: Only this document's
             customer_id: Only this customer's
             status: Only messages in this status
-            from_: Created on or after this day (UTC)
-            to: Created on or before this day (UTC)
+            from_: Created on or after this day (UTC), `YYYY-MM-DD`
+            to: Created on or before this day (UTC), `YYYY-MM-DD`
             page: Page number, 1-based
             per_page: Objects per page (1–100, 25 if omitted)
             limit: The same as per_page (Stripe's name for it)
@@ -8820,6 +9073,11 @@ class AsyncMessagesResource(AsyncResource):
     async def retrieve(self, message_id: str, **options: Unpack[RequestOptions]) -> Message:
         """Retrieve a message
 
+        What went out, or will: sender, recipients, subject and bodies as rendered, its status, attempts and the mail server's last answer. Needs `documents:read`.
+
+        Arguments:
+            message_id: Id of the message
+
         `GET /v1/messages/{message_id}` (operation `retrieve_message`).
         """
         return cast(
@@ -8839,6 +9097,8 @@ class AsyncOperationsResource(AsyncResource):
 
     async def healthz(self, **options: Unpack[RequestOptions]) -> Any:
         """Liveness: the process answers
+
+        Always `{"status": "ok"}` while the process serves requests; it reads nothing, not even the database (see `/readyz`). No API key needed.
 
         `GET /healthz` (operation `healthz`).
         """
@@ -8925,6 +9185,9 @@ class AsyncPaymentLinksResource(AsyncResource):
 
         The page stops taking payments and says so. Deactivating twice changes nothing; a completed link cannot be deactivated (409 invalid_state).
 
+        Arguments:
+            link_id: Id of the payment link
+
         `POST /v1/payment_links/{link_id}/deactivate` (operation `deactivate_payment_link`).
         """
         return cast(
@@ -8952,6 +9215,8 @@ class AsyncPaymentLinksResource(AsyncResource):
         **options: Unpack[RequestOptions],
     ) -> AsyncPaginator[PaymentLink]:
         """List payment links
+
+        Payment links of this account and mode, newest first; filter by invoice or status (`?status=expired` finds active links past `expires_at`). Page with `page` or the `starting_after`/`ending_before` cursors. Needs `payments:read`.
 
         Arguments:
             document_id: Only links of this invoice
@@ -8986,6 +9251,11 @@ class AsyncPaymentLinksResource(AsyncResource):
     async def retrieve(self, link_id: str, **options: Unpack[RequestOptions]) -> PaymentLink:
         """Retrieve a payment link
 
+        The link with its hosted page's `url` and its status as of now: `active`, `completed`, `expired` or `deactivated`. Needs `payments:read`.
+
+        Arguments:
+            link_id: Id of the payment link
+
         `GET /v1/payment_links/{link_id}` (operation `retrieve_payment_link`).
         """
         return cast(
@@ -9007,6 +9277,9 @@ class AsyncPaymentPlansResource(AsyncResource):
         """Cancel a payment plan
 
         The invoice's status follows its money again.
+
+        Arguments:
+            plan_id: Id of the payment plan
 
         `POST /v1/payment_plans/{plan_id}/cancel` (operation `cancel_payment_plan`).
         """
@@ -9078,6 +9351,8 @@ class AsyncPaymentPlansResource(AsyncResource):
     ) -> AsyncPaginator[PaymentPlan]:
         """List payment plans
 
+        Payment plans of this account and mode, newest first, each with its installments as of today in the account's time zone; filter by invoice or status. Page with `page` or the `starting_after`/`ending_before` cursors. Needs `payments:read`.
+
         Arguments:
             invoice_id: Only this invoice's plans
             status: Only plans in this status
@@ -9110,6 +9385,11 @@ class AsyncPaymentPlansResource(AsyncResource):
 
     async def retrieve(self, plan_id: str, **options: Unpack[RequestOptions]) -> PaymentPlan:
         """Retrieve a payment plan, with each installment's state
+
+        Payments fill the installments in date order; each shows what it has received and its status (paid, partial, pending, or overdue once its due date has passed in the account's time zone), and the plan counts its overdue installments. Needs `payments:read`.
+
+        Arguments:
+            plan_id: Id of the payment plan
 
         `GET /v1/payment_plans/{plan_id}` (operation `retrieve_payment_plan`).
         """
@@ -9400,6 +9680,7 @@ class AsyncQuotesResource(AsyncResource):
         `POST /v1/quotes/{id}?action=generate_pdf|upload_pdf|delete_pdf|send`: the same as `POST …/pdf` with that action (upload_pdf takes `pdf_base64` in the body), or `POST …/send` (the body's send fields) answering 202.
 
         Arguments:
+            document_id: Id of the quote
             action: The action to take
             template_id: A system or account template; omitted: the account's template of the document type's stage in the document's language, else the system's
             to: Recipients; omitted: the customer's primary contact (else the customer's email), looked up when the message goes out
@@ -9722,6 +10003,9 @@ class AsyncQuotesResource(AsyncResource):
 
         An issued document's archived PDF (archived now if the job has not run yet), with its SHA-256 as ETag: If-None-Match answers 304. A draft's is rendered on each request, marked DRAFT, and never stored.
 
+        Arguments:
+            document_id: Id of the quote
+
         `GET /v1/quotes/{document_id}/pdf` (operation `pdf_of_quote`).
         """
         return cast(
@@ -9745,7 +10029,10 @@ class AsyncQuotesResource(AsyncResource):
     ) -> Document:
         """Generate, upload or delete the PDF of a quote
 
+        `generate_pdf` renders and archives the PDF now; `upload_pdf` keeps your own PDF (`pdf_base64`, at most 10 MiB) instead; `delete_pdf` forgets the stored one, which goes back to `pending` for the job to render again. A draft has no stored PDF (409 invalid_state). Answers the document. Needs `documents:write`.
+
         Arguments:
+            document_id: Id of the quote
             action: generate_pdf: render and archive now (409 over an uploaded PDF; again over a generated one changes nothing while the document is unchanged); upload_pdf: keep your own PDF instead; delete_pdf: forget the PDF (it is generated again)
             pdf_base64: upload_pdf: the PDF, base64 (standard alphabet); a real PDF of at most 10 MiB
 
@@ -9803,6 +10090,7 @@ class AsyncQuotesResource(AsyncResource):
         202 with the message, written in this request and sent by a background job after it. A draft is issued (numbered) first, in this request. Recipients not given are the customer's primary contact (else its email), looked up when the message goes out. 409 for a cancelled document; 404 for a template_id that is neither a system template nor the account's.
 
         Arguments:
+            document_id: Id of the quote
             template_id: A system or account template; omitted: the account's template of the document type's stage in the document's language, else the system's
             to: Recipients; omitted: the customer's primary contact (else the customer's email), looked up when the message goes out
             cc: Copy recipients
@@ -9947,6 +10235,7 @@ class AsyncReceiptsResource(AsyncResource):
         `POST /v1/receipts/{id}?action=generate_pdf|upload_pdf|delete_pdf|send`: the same as `POST …/pdf` with that action (upload_pdf takes `pdf_base64` in the body), or `POST …/send` (the body's send fields) answering 202.
 
         Arguments:
+            document_id: Id of the receipt
             action: The action to take
             template_id: A system or account template; omitted: the account's template of the document type's stage in the document's language, else the system's
             to: Recipients; omitted: the customer's primary contact (else the customer's email), looked up when the message goes out
@@ -10227,6 +10516,9 @@ class AsyncReceiptsResource(AsyncResource):
 
         An issued document's archived PDF (archived now if the job has not run yet), with its SHA-256 as ETag: If-None-Match answers 304. A draft's is rendered on each request, marked DRAFT, and never stored.
 
+        Arguments:
+            document_id: Id of the receipt
+
         `GET /v1/receipts/{document_id}/pdf` (operation `pdf_of_receipt`).
         """
         return cast(
@@ -10250,7 +10542,10 @@ class AsyncReceiptsResource(AsyncResource):
     ) -> Document:
         """Generate, upload or delete the PDF of a receipt
 
+        `generate_pdf` renders and archives the PDF now; `upload_pdf` keeps your own PDF (`pdf_base64`, at most 10 MiB) instead; `delete_pdf` forgets the stored one, which goes back to `pending` for the job to render again. A draft has no stored PDF (409 invalid_state). Answers the document. Needs `documents:write`.
+
         Arguments:
+            document_id: Id of the receipt
             action: generate_pdf: render and archive now (409 over an uploaded PDF; again over a generated one changes nothing while the document is unchanged); upload_pdf: keep your own PDF instead; delete_pdf: forget the PDF (it is generated again)
             pdf_base64: upload_pdf: the PDF, base64 (standard alphabet); a real PDF of at most 10 MiB
 
@@ -10308,6 +10603,7 @@ class AsyncReceiptsResource(AsyncResource):
         202 with the message, written in this request and sent by a background job after it. A draft is issued (numbered) first, in this request. Recipients not given are the customer's primary contact (else its email), looked up when the message goes out. 409 for a cancelled document; 404 for a template_id that is neither a system template nor the account's.
 
         Arguments:
+            document_id: Id of the receipt
             template_id: A system or account template; omitted: the account's template of the document type's stage in the document's language, else the system's
             to: Recipients; omitted: the customer's primary contact (else the customer's email), looked up when the message goes out
             cc: Copy recipients
@@ -10441,8 +10737,10 @@ class AsyncReportsResource(AsyncResource):
     ) -> AgingReport:
         """Amounts due by days past due, per currency and customer
 
+        Per currency, and per customer inside it, the amount due of open invoices split into not yet due on `as_of` and 1–30, 31–60, 61–90 and over 90 days past due. Sums, not pages. Needs `reports:read`.
+
         Arguments:
-            as_of: Date the ages are counted to; today in the account's time zone if omitted
+            as_of: Date the ages are counted to, `YYYY-MM-DD`; today in the account's time zone if omitted
             customer_id: Only this customer
 
         `GET /v1/reports/aging` (operation `aging_report`).
@@ -10468,8 +10766,10 @@ class AsyncReportsResource(AsyncResource):
     ) -> BalanceReport:
         """What is owed, per currency
 
+        Per currency: the amount due of open invoices (pending, overdue, partial, in dispute, in a payment plan), the part of it overdue on `as_of`, unapplied payment credit and the number of open invoices. Sums, not pages. Needs `reports:read`.
+
         Arguments:
-            as_of: Date that decides what is overdue; today in the account's time zone if omitted
+            as_of: Date that decides what is overdue, `YYYY-MM-DD`; today in the account's time zone if omitted
             customer_id: Only this customer
 
         `GET /v1/reports/balance` (operation `balance_report`).
@@ -10953,6 +11253,8 @@ class AsyncWebhookDeliveriesResource(AsyncResource):
     ) -> WebhookDelivery:
         """Retrieve a webhook delivery
 
+        One delivery of an event to an endpoint: its status (`pending`, `delivered` or `failed`), when it is next tried, and every attempt with its HTTP status, duration and response excerpt. Needs `webhooks:read`.
+
         Arguments:
             delivery_id: Webhook delivery id
 
@@ -11069,6 +11371,8 @@ class AsyncWebhookEndpointsResource(AsyncResource):
     ) -> AsyncPaginator[WebhookEndpoint]:
         """List webhook endpoints
 
+        Endpoints of this account and mode, newest first, without their secrets; disabled ones included, with `disabled_reason` when Faktura disabled them. Page with `page` or the `starting_after`/`ending_before` cursors. Needs `webhooks:read`.
+
         Arguments:
             page: Page number, 1-based
             per_page: Objects per page (1–100, 25 if omitted)
@@ -11146,6 +11450,8 @@ class AsyncWebhookEndpointsResource(AsyncResource):
     ) -> WebhookEndpoint:
         """Retrieve a webhook endpoint
 
+        The endpoint's URL, subscribed events and state; its signing secret is never shown again after create and rotate_secret. Needs `webhooks:read`.
+
         Arguments:
             endpoint_id: Webhook endpoint id
 
@@ -11219,6 +11525,8 @@ class AsyncWebhookEndpointsResource(AsyncResource):
         **options: Unpack[RequestOptions],
     ) -> WebhookEndpoint:
         """Update a webhook endpoint
+
+        Only the fields given change; records `webhook_endpoint.updated` when something did. `is_active: false` stops deliveries and fails the pending ones; `is_active: true` starts them again and clears `disabled_reason`. A new `url` is checked like on create (422).
 
         Arguments:
             endpoint_id: Webhook endpoint id

@@ -16,10 +16,14 @@ import hashlib
 import hmac
 import time
 from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pydantic
 
 from . import _json
 from ._errors import FakturaError
-from .models import Event
+from ._models import FakturaModel
+from .models import EVENT_OBJECTS, Event
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix, not a secret
 DEFAULT_TOLERANCE = 300
@@ -114,4 +118,21 @@ def construct_event(
     return Webhook(secret, tolerance=tolerance).verify(body, headers, now=now)
 
 
-__all__ = ["Webhook", "WebhookVerificationError", "construct_event", "sign"]
+def event_object(event: Event) -> FakturaModel | dict[str, Any] | None:
+    """The object an event carries (`data.object`) as its model — a `Document` for
+    `invoice.paid`, a `Payment` for `payment.created` — or as the plain dict when this SDK does
+    not know the event type or the object does not fit its model (a newer server); None when
+    the event carries no object (`webhook.test`, `account.updated`)."""
+    obj = event.data.get("object")
+    if not isinstance(obj, dict):
+        return None
+    model = EVENT_OBJECTS.get(str(event.type))
+    if model is None:
+        return obj
+    try:
+        return model.model_validate(obj)
+    except pydantic.ValidationError:
+        return obj
+
+
+__all__ = ["Webhook", "WebhookVerificationError", "construct_event", "event_object", "sign"]
