@@ -568,6 +568,7 @@ def render_resources(document: dict[str, Any], schemas: Schemas) -> str:
         "SyncAPIClient, WholeBody, path_param\n"
         "from ._models import OpenEnum\n"
         "from ._pagination import AsyncPaginator, SyncPage, sync_page\n"
+        "from ._raw import async_raw_response_wrapper, raw_response_wrapper\n"
         "from ._resource import AsyncResource, SyncResource\n"
         "{models_import}\n\n"
         '__all__ = ["OPERATIONS", "AsyncResources", "SyncResources"]\n'
@@ -587,11 +588,35 @@ def render_resources(document: dict[str, Any], schemas: Schemas) -> str:
         out.append(docstring("The API's resources, one attribute each.", "    "))
         for resource in resources:
             out.append(f"    {resource}: {resource_class(resource, asynchronous)}\n")
+        out.append(f"    with_raw_response: {kind}ResourcesWithRawResponse\n")
         out.append(f"\n    def _init_resources(self, client: {client}) -> None:\n")
         for resource in resources:
             out.append(
                 f"        self.{resource} = {resource_class(resource, asynchronous)}(client)\n"
             )
+        out.append(f"        self.with_raw_response = {kind}ResourcesWithRawResponse(self)\n")
+        wrapper = "async_raw_response_wrapper" if asynchronous else "raw_response_wrapper"
+        for resource in resources:
+            cls = resource_class(resource, asynchronous)
+            out.append(f"\n\nclass {cls}WithRawResponse:\n")
+            out.append(f"    def __init__(self, resource: {cls}) -> None:\n")
+            for operation in sorted(by_resource[resource], key=lambda o: o.name):
+                out.append(
+                    f"        self.{operation.name} = {wrapper}("
+                    f"resource.{operation.name}, resource._client)\n"
+                )
+        out.append(f"\n\nclass {kind}ResourcesWithRawResponse:\n")
+        out.append(
+            docstring(
+                "`client.with_raw_response`: each method answers a `RawResponse` — the parsed "
+                "object (`parsed`) with `status_code`, `headers` and `request_id`.",
+                "    ",
+            )
+        )
+        out.append(f"\n    def __init__(self, resources: {kind}Resources) -> None:\n")
+        for resource in resources:
+            cls = resource_class(resource, asynchronous)
+            out.append(f"        self.{resource} = {cls}WithRawResponse(resources.{resource})\n")
     out.append("\n\nOPERATIONS: dict[str, tuple[str, str]] = {\n")
     for operation in sorted(operations, key=lambda o: o.operation_id):
         out.append(f"    {operation.operation_id!r}: ({operation.method!r}, {operation.path!r}),\n")

@@ -218,3 +218,32 @@ def test_the_last_response_is_each_asyncio_tasks_own() -> None:
             return list(await asyncio.gather(fetch(client, "a"), fetch(client, "b")))
 
     assert asyncio.run(run()) == ["/v1/tags/a", "/v1/tags/b"]
+
+
+def test_with_raw_response_gives_the_status_and_headers_with_the_object(
+    server: FakturaServer, account: Credentials
+) -> None:
+    with Faktura(account.api_key, server.base_url) as client:
+        created = client.with_raw_response.tags.create(name="raw", idempotency_key="raw-tag-1")
+        assert created.status_code == 201
+        assert isinstance(created.parsed, models.Tag)
+        assert created.parse().name == "raw"
+        assert created.request_id is not None
+        assert created.request_id.startswith("req_")
+        assert created.headers["content-type"].startswith("application/json")
+        replay = client.with_raw_response.tags.create(name="raw", idempotency_key="raw-tag-1")
+        assert replay.idempotent_replayed is True
+        assert replay.parsed.id == created.parsed.id
+        pdf = client.with_raw_response.account.preview_branding()
+        assert pdf.headers["content-type"] == "application/pdf"
+        assert pdf.parsed.startswith(b"%PDF")
+
+    async def run() -> None:
+        async with AsyncFaktura(account.api_key, server.base_url) as client:
+            page = await client.with_raw_response.tags.list(per_page=1)
+            assert page.status_code == 200
+            assert len(page.parsed.data) == 1
+            tag = await client.with_raw_response.tags.retrieve(page.parsed.data[0].id)
+            assert tag.http_response.request.url.path.endswith(page.parsed.data[0].id)
+
+    asyncio.run(run())

@@ -25,6 +25,7 @@ from ._errors import (
     ValidationError,
 )
 from ._pagination import AsyncPage, AsyncPaginator, SyncPage
+from ._raw import RawResponse
 from ._version import __version__
 from .webhooks import Webhook, WebhookVerificationError, construct_event, event_object
 
@@ -52,6 +53,7 @@ __all__ = [
     "PayloadTooLargeError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RawResponse",
     "RequestOptions",
     "ServiceUnavailableError",
     "SyncPage",

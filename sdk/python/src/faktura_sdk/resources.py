@@ -18,6 +18,7 @@ from ._base_client import (
     path_param,
 )
 from ._pagination import AsyncPaginator, SyncPage, sync_page
+from ._raw import async_raw_response_wrapper, raw_response_wrapper
 from ._resource import AsyncResource, SyncResource
 from .models import (
     Account,
@@ -5813,6 +5814,7 @@ class SyncResources:
     templates: TemplatesResource
     webhook_deliveries: WebhookDeliveriesResource
     webhook_endpoints: WebhookEndpointsResource
+    with_raw_response: SyncResourcesWithRawResponse
 
     def _init_resources(self, client: SyncAPIClient) -> None:
         self.account = AccountResource(client)
@@ -5841,6 +5843,319 @@ class SyncResources:
         self.templates = TemplatesResource(client)
         self.webhook_deliveries = WebhookDeliveriesResource(client)
         self.webhook_endpoints = WebhookEndpointsResource(client)
+        self.with_raw_response = SyncResourcesWithRawResponse(self)
+
+
+class AccountResourceWithRawResponse:
+    def __init__(self, resource: AccountResource) -> None:
+        self.get_clearance_settings = raw_response_wrapper(
+            resource.get_clearance_settings, resource._client
+        )
+        self.get_email_settings = raw_response_wrapper(
+            resource.get_email_settings, resource._client
+        )
+        self.get_reminders = raw_response_wrapper(resource.get_reminders, resource._client)
+        self.list_payment_providers = raw_response_wrapper(
+            resource.list_payment_providers, resource._client
+        )
+        self.preview_branding = raw_response_wrapper(resource.preview_branding, resource._client)
+        self.remove_clearance_settings = raw_response_wrapper(
+            resource.remove_clearance_settings, resource._client
+        )
+        self.remove_logo = raw_response_wrapper(resource.remove_logo, resource._client)
+        self.remove_payment_provider = raw_response_wrapper(
+            resource.remove_payment_provider, resource._client
+        )
+        self.retrieve = raw_response_wrapper(resource.retrieve, resource._client)
+        self.set_clearance_settings = raw_response_wrapper(
+            resource.set_clearance_settings, resource._client
+        )
+        self.set_payment_provider = raw_response_wrapper(
+            resource.set_payment_provider, resource._client
+        )
+        self.set_reminders = raw_response_wrapper(resource.set_reminders, resource._client)
+        self.start_clearance_authorization = raw_response_wrapper(
+            resource.start_clearance_authorization, resource._client
+        )
+        self.update = raw_response_wrapper(resource.update, resource._client)
+        self.update_email_settings = raw_response_wrapper(
+            resource.update_email_settings, resource._client
+        )
+        self.upload_logo = raw_response_wrapper(resource.upload_logo, resource._client)
+
+
+class AccountingChangesResourceWithRawResponse:
+    def __init__(self, resource: AccountingChangesResource) -> None:
+        self.list = raw_response_wrapper(resource.list, resource._client)
+        self.update = raw_response_wrapper(resource.update, resource._client)
+
+
+class ApiKeysResourceWithRawResponse:
+    def __init__(self, resource: ApiKeysResource) -> None:
+        self.create = raw_response_wrapper(resource.create, resource._client)
+        self.list = raw_response_wrapper(resource.list, resource._client)
+        self.revoke = raw_response_wrapper(resource.revoke, resource._client)
+
+
+class ContactsResourceWithRawResponse:
+    def __init__(self, resource: ContactsResource) -> None:
+        self.create = raw_response_wrapper(resource.create, resource._client)
+        self.delete = raw_response_wrapper(resource.delete, resource._client)
+        self.list = raw_response_wrapper(resource.list, resource._client)
+        self.retrieve = raw_response_wrapper(resource.retrieve, resource._client)
+        self.update = raw_response_wrapper(resource.update, resource._client)
+
+
+class CreditNotesResourceWithRawResponse:
+    def __init__(self, resource: CreditNotesResource) -> None:
+        self.action = raw_response_wrapper(resource.action, resource._client)
+        self.create = raw_response_wrapper(resource.create, resource._client)
+        self.delete = raw_response_wrapper(resource.delete, resource._client)
+        self.einvoice = raw_response_wrapper(resource.einvoice, resource._client)
+        self.einvoice_check = raw_response_wrapper(resource.einvoice_check, resource._client)
+        self.finalize = raw_response_wrapper(resource.finalize, resource._client)
+        self.list = raw_response_wrapper(resource.list, resource._client)
+        self.pdf = raw_response_wrapper(resource.pdf, resource._client)
+        self.pdf_action = raw_response_wrapper(resource.pdf_action, resource._client)
+        self.retrieve = raw_response_wrapper(resource.retrieve, resource._client)
+        self.retry_clearance = raw_response_wrapper(resource.retry_clearance, resource._client)
+        self.send = raw_response_wrapper(resource.send, resource._client)
+        self.update = raw_response_wrapper(resource.update, resource._client)
+
+
+class CustomersResourceWithRawResponse:
+    def __init__(self, resource: CustomersResource) -> None:
+        self.bulk_tag = raw_response_wrapper(resource.bulk_tag, resource._client)
+        self.create = raw_response_wrapper(resource.create, resource._client)
+        self.delete = raw_response_wrapper(resource.delete, resource._client)
+        self.list = raw_response_wrapper(resource.list, resource._client)
+        self.retrieve = raw_response_wrapper(resource.retrieve, resource._client)
+        self.update = raw_response_wrapper(resource.update, resource._client)
+
+
+class DisputesResourceWithRawResponse:
+    def __init__(self, resource: DisputesResource) -> None:
+        self.list = raw_response_wrapper(resource.list, resource._client)
+        self.open = raw_response_wrapper(resource.open, resource._client)
+        self.resolve = raw_response_wrapper(resource.resolve, resource._client)
+        self.retrieve = raw_response_wrapper(resource.retrieve, resource._client)
+
+
+class DocumentsResourceWithRawResponse:
+    def __init__(self, resource: DocumentsResource) -> None:
+        self.list = raw_response_wrapper(resource.list, resource._client)
+        self.retrieve = raw_response_wrapper(resource.retrieve, resource._client)
+
+
+class EmailSuppressionsResourceWithRawResponse:
+    def __init__(self, resource: EmailSuppressionsResource) -> None:
+        self.create = raw_response_wrapper(resource.create, resource._client)
+        self.delete = raw_response_wrapper(resource.delete, resource._client)
+        self.list = raw_response_wrapper(resource.list, resource._client)
+
+
+class EmailTemplatesResourceWithRawResponse:
+    def __init__(self, resource: EmailTemplatesResource) -> None:
+        self.create = raw_response_wrapper(resource.create, resource._client)
+        self.delete = raw_response_wrapper(resource.delete, resource._client)
+        self.list = raw_response_wrapper(resource.list, resource._client)
+        self.preview = raw_response_wrapper(resource.preview, resource._client)
+        self.retrieve = raw_response_wrapper(resource.retrieve, resource._client)
+        self.update = raw_response_wrapper(resource.update, resource._client)
+
+
+class EventsResourceWithRawResponse:
+    def __init__(self, resource: EventsResource) -> None:
+        self.list = raw_response_wrapper(resource.list, resource._client)
+        self.retrieve = raw_response_wrapper(resource.retrieve, resource._client)
+
+
+class InvoicesResourceWithRawResponse:
+    def __init__(self, resource: InvoicesResource) -> None:
+        self.action = raw_response_wrapper(resource.action, resource._client)
+        self.cancel = raw_response_wrapper(resource.cancel, resource._client)
+        self.create = raw_response_wrapper(resource.create, resource._client)
+        self.delete = raw_response_wrapper(resource.delete, resource._client)
+        self.einvoice = raw_response_wrapper(resource.einvoice, resource._client)
+        self.einvoice_check = raw_response_wrapper(resource.einvoice_check, resource._client)
+        self.finalize = raw_response_wrapper(resource.finalize, resource._client)
+        self.list = raw_response_wrapper(resource.list, resource._client)
+        self.pdf = raw_response_wrapper(resource.pdf, resource._client)
+        self.pdf_action = raw_response_wrapper(resource.pdf_action, resource._client)
+        self.retrieve = raw_response_wrapper(resource.retrieve, resource._client)
+        self.retry_clearance = raw_response_wrapper(resource.retry_clearance, resource._client)
+        self.send = raw_response_wrapper(resource.send, resource._client)
+        self.update = raw_response_wrapper(resource.update, resource._client)
+
+
+class ItemsResourceWithRawResponse:
+    def __init__(self, resource: ItemsResource) -> None:
+        self.create = raw_response_wrapper(resource.create, resource._client)
+        self.delete = raw_response_wrapper(resource.delete, resource._client)
+        self.list = raw_response_wrapper(resource.list, resource._client)
+        self.retrieve = raw_response_wrapper(resource.retrieve, resource._client)
+        self.update = raw_response_wrapper(resource.update, resource._client)
+
+
+class MessagesResourceWithRawResponse:
+    def __init__(self, resource: MessagesResource) -> None:
+        self.cancel = raw_response_wrapper(resource.cancel, resource._client)
+        self.list = raw_response_wrapper(resource.list, resource._client)
+        self.retrieve = raw_response_wrapper(resource.retrieve, resource._client)
+
+
+class OperationsResourceWithRawResponse:
+    def __init__(self, resource: OperationsResource) -> None:
+        self.healthz = raw_response_wrapper(resource.healthz, resource._client)
+        self.metrics = raw_response_wrapper(resource.metrics, resource._client)
+        self.readyz = raw_response_wrapper(resource.readyz, resource._client)
+
+
+class PaymentLinksResourceWithRawResponse:
+    def __init__(self, resource: PaymentLinksResource) -> None:
+        self.create = raw_response_wrapper(resource.create, resource._client)
+        self.deactivate = raw_response_wrapper(resource.deactivate, resource._client)
+        self.list = raw_response_wrapper(resource.list, resource._client)
+        self.retrieve = raw_response_wrapper(resource.retrieve, resource._client)
+
+
+class PaymentPlansResourceWithRawResponse:
+    def __init__(self, resource: PaymentPlansResource) -> None:
+        self.cancel = raw_response_wrapper(resource.cancel, resource._client)
+        self.enroll = raw_response_wrapper(resource.enroll, resource._client)
+        self.list = raw_response_wrapper(resource.list, resource._client)
+        self.retrieve = raw_response_wrapper(resource.retrieve, resource._client)
+
+
+class PaymentsResourceWithRawResponse:
+    def __init__(self, resource: PaymentsResource) -> None:
+        self.list = raw_response_wrapper(resource.list, resource._client)
+        self.record = raw_response_wrapper(resource.record, resource._client)
+        self.refund = raw_response_wrapper(resource.refund, resource._client)
+        self.retrieve = raw_response_wrapper(resource.retrieve, resource._client)
+        self.update = raw_response_wrapper(resource.update, resource._client)
+
+
+class QuotesResourceWithRawResponse:
+    def __init__(self, resource: QuotesResource) -> None:
+        self.accept = raw_response_wrapper(resource.accept, resource._client)
+        self.action = raw_response_wrapper(resource.action, resource._client)
+        self.cancel = raw_response_wrapper(resource.cancel, resource._client)
+        self.convert = raw_response_wrapper(resource.convert, resource._client)
+        self.create = raw_response_wrapper(resource.create, resource._client)
+        self.decline = raw_response_wrapper(resource.decline, resource._client)
+        self.delete = raw_response_wrapper(resource.delete, resource._client)
+        self.finalize = raw_response_wrapper(resource.finalize, resource._client)
+        self.list = raw_response_wrapper(resource.list, resource._client)
+        self.pdf = raw_response_wrapper(resource.pdf, resource._client)
+        self.pdf_action = raw_response_wrapper(resource.pdf_action, resource._client)
+        self.retrieve = raw_response_wrapper(resource.retrieve, resource._client)
+        self.send = raw_response_wrapper(resource.send, resource._client)
+        self.update = raw_response_wrapper(resource.update, resource._client)
+
+
+class ReceiptsResourceWithRawResponse:
+    def __init__(self, resource: ReceiptsResource) -> None:
+        self.action = raw_response_wrapper(resource.action, resource._client)
+        self.cancel = raw_response_wrapper(resource.cancel, resource._client)
+        self.create = raw_response_wrapper(resource.create, resource._client)
+        self.delete = raw_response_wrapper(resource.delete, resource._client)
+        self.finalize = raw_response_wrapper(resource.finalize, resource._client)
+        self.list = raw_response_wrapper(resource.list, resource._client)
+        self.pdf = raw_response_wrapper(resource.pdf, resource._client)
+        self.pdf_action = raw_response_wrapper(resource.pdf_action, resource._client)
+        self.retrieve = raw_response_wrapper(resource.retrieve, resource._client)
+        self.send = raw_response_wrapper(resource.send, resource._client)
+        self.update = raw_response_wrapper(resource.update, resource._client)
+
+
+class ReportsResourceWithRawResponse:
+    def __init__(self, resource: ReportsResource) -> None:
+        self.aging = raw_response_wrapper(resource.aging, resource._client)
+        self.balance = raw_response_wrapper(resource.balance, resource._client)
+
+
+class SuppliersResourceWithRawResponse:
+    def __init__(self, resource: SuppliersResource) -> None:
+        self.create = raw_response_wrapper(resource.create, resource._client)
+        self.delete = raw_response_wrapper(resource.delete, resource._client)
+        self.list = raw_response_wrapper(resource.list, resource._client)
+        self.retrieve = raw_response_wrapper(resource.retrieve, resource._client)
+        self.update = raw_response_wrapper(resource.update, resource._client)
+
+
+class TagsResourceWithRawResponse:
+    def __init__(self, resource: TagsResource) -> None:
+        self.create = raw_response_wrapper(resource.create, resource._client)
+        self.delete = raw_response_wrapper(resource.delete, resource._client)
+        self.list = raw_response_wrapper(resource.list, resource._client)
+        self.rename = raw_response_wrapper(resource.rename, resource._client)
+        self.retrieve = raw_response_wrapper(resource.retrieve, resource._client)
+        self.tag_customers = raw_response_wrapper(resource.tag_customers, resource._client)
+        self.untag_customers = raw_response_wrapper(resource.untag_customers, resource._client)
+
+
+class TemplatesResourceWithRawResponse:
+    def __init__(self, resource: TemplatesResource) -> None:
+        self.list = raw_response_wrapper(resource.list, resource._client)
+
+
+class WebhookDeliveriesResourceWithRawResponse:
+    def __init__(self, resource: WebhookDeliveriesResource) -> None:
+        self.retrieve = raw_response_wrapper(resource.retrieve, resource._client)
+        self.retry = raw_response_wrapper(resource.retry, resource._client)
+
+
+class WebhookEndpointsResourceWithRawResponse:
+    def __init__(self, resource: WebhookEndpointsResource) -> None:
+        self.create = raw_response_wrapper(resource.create, resource._client)
+        self.delete = raw_response_wrapper(resource.delete, resource._client)
+        self.list = raw_response_wrapper(resource.list, resource._client)
+        self.list_deliveries = raw_response_wrapper(resource.list_deliveries, resource._client)
+        self.retrieve = raw_response_wrapper(resource.retrieve, resource._client)
+        self.rotate_secret = raw_response_wrapper(resource.rotate_secret, resource._client)
+        self.send_test_event = raw_response_wrapper(resource.send_test_event, resource._client)
+        self.update = raw_response_wrapper(resource.update, resource._client)
+
+
+class SyncResourcesWithRawResponse:
+    """`client.with_raw_response`: each method answers a `RawResponse` — the parsed object (`parsed`) with `status_code`, `headers` and `request_id`."""
+
+    def __init__(self, resources: SyncResources) -> None:
+        self.account = AccountResourceWithRawResponse(resources.account)
+        self.accounting_changes = AccountingChangesResourceWithRawResponse(
+            resources.accounting_changes
+        )
+        self.api_keys = ApiKeysResourceWithRawResponse(resources.api_keys)
+        self.contacts = ContactsResourceWithRawResponse(resources.contacts)
+        self.credit_notes = CreditNotesResourceWithRawResponse(resources.credit_notes)
+        self.customers = CustomersResourceWithRawResponse(resources.customers)
+        self.disputes = DisputesResourceWithRawResponse(resources.disputes)
+        self.documents = DocumentsResourceWithRawResponse(resources.documents)
+        self.email_suppressions = EmailSuppressionsResourceWithRawResponse(
+            resources.email_suppressions
+        )
+        self.email_templates = EmailTemplatesResourceWithRawResponse(resources.email_templates)
+        self.events = EventsResourceWithRawResponse(resources.events)
+        self.invoices = InvoicesResourceWithRawResponse(resources.invoices)
+        self.items = ItemsResourceWithRawResponse(resources.items)
+        self.messages = MessagesResourceWithRawResponse(resources.messages)
+        self.operations = OperationsResourceWithRawResponse(resources.operations)
+        self.payment_links = PaymentLinksResourceWithRawResponse(resources.payment_links)
+        self.payment_plans = PaymentPlansResourceWithRawResponse(resources.payment_plans)
+        self.payments = PaymentsResourceWithRawResponse(resources.payments)
+        self.quotes = QuotesResourceWithRawResponse(resources.quotes)
+        self.receipts = ReceiptsResourceWithRawResponse(resources.receipts)
+        self.reports = ReportsResourceWithRawResponse(resources.reports)
+        self.suppliers = SuppliersResourceWithRawResponse(resources.suppliers)
+        self.tags = TagsResourceWithRawResponse(resources.tags)
+        self.templates = TemplatesResourceWithRawResponse(resources.templates)
+        self.webhook_deliveries = WebhookDeliveriesResourceWithRawResponse(
+            resources.webhook_deliveries
+        )
+        self.webhook_endpoints = WebhookEndpointsResourceWithRawResponse(
+            resources.webhook_endpoints
+        )
 
 
 class AsyncAccountResource(AsyncResource):
@@ -11585,6 +11900,7 @@ class AsyncResources:
     templates: AsyncTemplatesResource
     webhook_deliveries: AsyncWebhookDeliveriesResource
     webhook_endpoints: AsyncWebhookEndpointsResource
+    with_raw_response: AsyncResourcesWithRawResponse
 
     def _init_resources(self, client: AsyncAPIClient) -> None:
         self.account = AsyncAccountResource(client)
@@ -11613,6 +11929,331 @@ class AsyncResources:
         self.templates = AsyncTemplatesResource(client)
         self.webhook_deliveries = AsyncWebhookDeliveriesResource(client)
         self.webhook_endpoints = AsyncWebhookEndpointsResource(client)
+        self.with_raw_response = AsyncResourcesWithRawResponse(self)
+
+
+class AsyncAccountResourceWithRawResponse:
+    def __init__(self, resource: AsyncAccountResource) -> None:
+        self.get_clearance_settings = async_raw_response_wrapper(
+            resource.get_clearance_settings, resource._client
+        )
+        self.get_email_settings = async_raw_response_wrapper(
+            resource.get_email_settings, resource._client
+        )
+        self.get_reminders = async_raw_response_wrapper(resource.get_reminders, resource._client)
+        self.list_payment_providers = async_raw_response_wrapper(
+            resource.list_payment_providers, resource._client
+        )
+        self.preview_branding = async_raw_response_wrapper(
+            resource.preview_branding, resource._client
+        )
+        self.remove_clearance_settings = async_raw_response_wrapper(
+            resource.remove_clearance_settings, resource._client
+        )
+        self.remove_logo = async_raw_response_wrapper(resource.remove_logo, resource._client)
+        self.remove_payment_provider = async_raw_response_wrapper(
+            resource.remove_payment_provider, resource._client
+        )
+        self.retrieve = async_raw_response_wrapper(resource.retrieve, resource._client)
+        self.set_clearance_settings = async_raw_response_wrapper(
+            resource.set_clearance_settings, resource._client
+        )
+        self.set_payment_provider = async_raw_response_wrapper(
+            resource.set_payment_provider, resource._client
+        )
+        self.set_reminders = async_raw_response_wrapper(resource.set_reminders, resource._client)
+        self.start_clearance_authorization = async_raw_response_wrapper(
+            resource.start_clearance_authorization, resource._client
+        )
+        self.update = async_raw_response_wrapper(resource.update, resource._client)
+        self.update_email_settings = async_raw_response_wrapper(
+            resource.update_email_settings, resource._client
+        )
+        self.upload_logo = async_raw_response_wrapper(resource.upload_logo, resource._client)
+
+
+class AsyncAccountingChangesResourceWithRawResponse:
+    def __init__(self, resource: AsyncAccountingChangesResource) -> None:
+        self.list = async_raw_response_wrapper(resource.list, resource._client)
+        self.update = async_raw_response_wrapper(resource.update, resource._client)
+
+
+class AsyncApiKeysResourceWithRawResponse:
+    def __init__(self, resource: AsyncApiKeysResource) -> None:
+        self.create = async_raw_response_wrapper(resource.create, resource._client)
+        self.list = async_raw_response_wrapper(resource.list, resource._client)
+        self.revoke = async_raw_response_wrapper(resource.revoke, resource._client)
+
+
+class AsyncContactsResourceWithRawResponse:
+    def __init__(self, resource: AsyncContactsResource) -> None:
+        self.create = async_raw_response_wrapper(resource.create, resource._client)
+        self.delete = async_raw_response_wrapper(resource.delete, resource._client)
+        self.list = async_raw_response_wrapper(resource.list, resource._client)
+        self.retrieve = async_raw_response_wrapper(resource.retrieve, resource._client)
+        self.update = async_raw_response_wrapper(resource.update, resource._client)
+
+
+class AsyncCreditNotesResourceWithRawResponse:
+    def __init__(self, resource: AsyncCreditNotesResource) -> None:
+        self.action = async_raw_response_wrapper(resource.action, resource._client)
+        self.create = async_raw_response_wrapper(resource.create, resource._client)
+        self.delete = async_raw_response_wrapper(resource.delete, resource._client)
+        self.einvoice = async_raw_response_wrapper(resource.einvoice, resource._client)
+        self.einvoice_check = async_raw_response_wrapper(resource.einvoice_check, resource._client)
+        self.finalize = async_raw_response_wrapper(resource.finalize, resource._client)
+        self.list = async_raw_response_wrapper(resource.list, resource._client)
+        self.pdf = async_raw_response_wrapper(resource.pdf, resource._client)
+        self.pdf_action = async_raw_response_wrapper(resource.pdf_action, resource._client)
+        self.retrieve = async_raw_response_wrapper(resource.retrieve, resource._client)
+        self.retry_clearance = async_raw_response_wrapper(
+            resource.retry_clearance, resource._client
+        )
+        self.send = async_raw_response_wrapper(resource.send, resource._client)
+        self.update = async_raw_response_wrapper(resource.update, resource._client)
+
+
+class AsyncCustomersResourceWithRawResponse:
+    def __init__(self, resource: AsyncCustomersResource) -> None:
+        self.bulk_tag = async_raw_response_wrapper(resource.bulk_tag, resource._client)
+        self.create = async_raw_response_wrapper(resource.create, resource._client)
+        self.delete = async_raw_response_wrapper(resource.delete, resource._client)
+        self.list = async_raw_response_wrapper(resource.list, resource._client)
+        self.retrieve = async_raw_response_wrapper(resource.retrieve, resource._client)
+        self.update = async_raw_response_wrapper(resource.update, resource._client)
+
+
+class AsyncDisputesResourceWithRawResponse:
+    def __init__(self, resource: AsyncDisputesResource) -> None:
+        self.list = async_raw_response_wrapper(resource.list, resource._client)
+        self.open = async_raw_response_wrapper(resource.open, resource._client)
+        self.resolve = async_raw_response_wrapper(resource.resolve, resource._client)
+        self.retrieve = async_raw_response_wrapper(resource.retrieve, resource._client)
+
+
+class AsyncDocumentsResourceWithRawResponse:
+    def __init__(self, resource: AsyncDocumentsResource) -> None:
+        self.list = async_raw_response_wrapper(resource.list, resource._client)
+        self.retrieve = async_raw_response_wrapper(resource.retrieve, resource._client)
+
+
+class AsyncEmailSuppressionsResourceWithRawResponse:
+    def __init__(self, resource: AsyncEmailSuppressionsResource) -> None:
+        self.create = async_raw_response_wrapper(resource.create, resource._client)
+        self.delete = async_raw_response_wrapper(resource.delete, resource._client)
+        self.list = async_raw_response_wrapper(resource.list, resource._client)
+
+
+class AsyncEmailTemplatesResourceWithRawResponse:
+    def __init__(self, resource: AsyncEmailTemplatesResource) -> None:
+        self.create = async_raw_response_wrapper(resource.create, resource._client)
+        self.delete = async_raw_response_wrapper(resource.delete, resource._client)
+        self.list = async_raw_response_wrapper(resource.list, resource._client)
+        self.preview = async_raw_response_wrapper(resource.preview, resource._client)
+        self.retrieve = async_raw_response_wrapper(resource.retrieve, resource._client)
+        self.update = async_raw_response_wrapper(resource.update, resource._client)
+
+
+class AsyncEventsResourceWithRawResponse:
+    def __init__(self, resource: AsyncEventsResource) -> None:
+        self.list = async_raw_response_wrapper(resource.list, resource._client)
+        self.retrieve = async_raw_response_wrapper(resource.retrieve, resource._client)
+
+
+class AsyncInvoicesResourceWithRawResponse:
+    def __init__(self, resource: AsyncInvoicesResource) -> None:
+        self.action = async_raw_response_wrapper(resource.action, resource._client)
+        self.cancel = async_raw_response_wrapper(resource.cancel, resource._client)
+        self.create = async_raw_response_wrapper(resource.create, resource._client)
+        self.delete = async_raw_response_wrapper(resource.delete, resource._client)
+        self.einvoice = async_raw_response_wrapper(resource.einvoice, resource._client)
+        self.einvoice_check = async_raw_response_wrapper(resource.einvoice_check, resource._client)
+        self.finalize = async_raw_response_wrapper(resource.finalize, resource._client)
+        self.list = async_raw_response_wrapper(resource.list, resource._client)
+        self.pdf = async_raw_response_wrapper(resource.pdf, resource._client)
+        self.pdf_action = async_raw_response_wrapper(resource.pdf_action, resource._client)
+        self.retrieve = async_raw_response_wrapper(resource.retrieve, resource._client)
+        self.retry_clearance = async_raw_response_wrapper(
+            resource.retry_clearance, resource._client
+        )
+        self.send = async_raw_response_wrapper(resource.send, resource._client)
+        self.update = async_raw_response_wrapper(resource.update, resource._client)
+
+
+class AsyncItemsResourceWithRawResponse:
+    def __init__(self, resource: AsyncItemsResource) -> None:
+        self.create = async_raw_response_wrapper(resource.create, resource._client)
+        self.delete = async_raw_response_wrapper(resource.delete, resource._client)
+        self.list = async_raw_response_wrapper(resource.list, resource._client)
+        self.retrieve = async_raw_response_wrapper(resource.retrieve, resource._client)
+        self.update = async_raw_response_wrapper(resource.update, resource._client)
+
+
+class AsyncMessagesResourceWithRawResponse:
+    def __init__(self, resource: AsyncMessagesResource) -> None:
+        self.cancel = async_raw_response_wrapper(resource.cancel, resource._client)
+        self.list = async_raw_response_wrapper(resource.list, resource._client)
+        self.retrieve = async_raw_response_wrapper(resource.retrieve, resource._client)
+
+
+class AsyncOperationsResourceWithRawResponse:
+    def __init__(self, resource: AsyncOperationsResource) -> None:
+        self.healthz = async_raw_response_wrapper(resource.healthz, resource._client)
+        self.metrics = async_raw_response_wrapper(resource.metrics, resource._client)
+        self.readyz = async_raw_response_wrapper(resource.readyz, resource._client)
+
+
+class AsyncPaymentLinksResourceWithRawResponse:
+    def __init__(self, resource: AsyncPaymentLinksResource) -> None:
+        self.create = async_raw_response_wrapper(resource.create, resource._client)
+        self.deactivate = async_raw_response_wrapper(resource.deactivate, resource._client)
+        self.list = async_raw_response_wrapper(resource.list, resource._client)
+        self.retrieve = async_raw_response_wrapper(resource.retrieve, resource._client)
+
+
+class AsyncPaymentPlansResourceWithRawResponse:
+    def __init__(self, resource: AsyncPaymentPlansResource) -> None:
+        self.cancel = async_raw_response_wrapper(resource.cancel, resource._client)
+        self.enroll = async_raw_response_wrapper(resource.enroll, resource._client)
+        self.list = async_raw_response_wrapper(resource.list, resource._client)
+        self.retrieve = async_raw_response_wrapper(resource.retrieve, resource._client)
+
+
+class AsyncPaymentsResourceWithRawResponse:
+    def __init__(self, resource: AsyncPaymentsResource) -> None:
+        self.list = async_raw_response_wrapper(resource.list, resource._client)
+        self.record = async_raw_response_wrapper(resource.record, resource._client)
+        self.refund = async_raw_response_wrapper(resource.refund, resource._client)
+        self.retrieve = async_raw_response_wrapper(resource.retrieve, resource._client)
+        self.update = async_raw_response_wrapper(resource.update, resource._client)
+
+
+class AsyncQuotesResourceWithRawResponse:
+    def __init__(self, resource: AsyncQuotesResource) -> None:
+        self.accept = async_raw_response_wrapper(resource.accept, resource._client)
+        self.action = async_raw_response_wrapper(resource.action, resource._client)
+        self.cancel = async_raw_response_wrapper(resource.cancel, resource._client)
+        self.convert = async_raw_response_wrapper(resource.convert, resource._client)
+        self.create = async_raw_response_wrapper(resource.create, resource._client)
+        self.decline = async_raw_response_wrapper(resource.decline, resource._client)
+        self.delete = async_raw_response_wrapper(resource.delete, resource._client)
+        self.finalize = async_raw_response_wrapper(resource.finalize, resource._client)
+        self.list = async_raw_response_wrapper(resource.list, resource._client)
+        self.pdf = async_raw_response_wrapper(resource.pdf, resource._client)
+        self.pdf_action = async_raw_response_wrapper(resource.pdf_action, resource._client)
+        self.retrieve = async_raw_response_wrapper(resource.retrieve, resource._client)
+        self.send = async_raw_response_wrapper(resource.send, resource._client)
+        self.update = async_raw_response_wrapper(resource.update, resource._client)
+
+
+class AsyncReceiptsResourceWithRawResponse:
+    def __init__(self, resource: AsyncReceiptsResource) -> None:
+        self.action = async_raw_response_wrapper(resource.action, resource._client)
+        self.cancel = async_raw_response_wrapper(resource.cancel, resource._client)
+        self.create = async_raw_response_wrapper(resource.create, resource._client)
+        self.delete = async_raw_response_wrapper(resource.delete, resource._client)
+        self.finalize = async_raw_response_wrapper(resource.finalize, resource._client)
+        self.list = async_raw_response_wrapper(resource.list, resource._client)
+        self.pdf = async_raw_response_wrapper(resource.pdf, resource._client)
+        self.pdf_action = async_raw_response_wrapper(resource.pdf_action, resource._client)
+        self.retrieve = async_raw_response_wrapper(resource.retrieve, resource._client)
+        self.send = async_raw_response_wrapper(resource.send, resource._client)
+        self.update = async_raw_response_wrapper(resource.update, resource._client)
+
+
+class AsyncReportsResourceWithRawResponse:
+    def __init__(self, resource: AsyncReportsResource) -> None:
+        self.aging = async_raw_response_wrapper(resource.aging, resource._client)
+        self.balance = async_raw_response_wrapper(resource.balance, resource._client)
+
+
+class AsyncSuppliersResourceWithRawResponse:
+    def __init__(self, resource: AsyncSuppliersResource) -> None:
+        self.create = async_raw_response_wrapper(resource.create, resource._client)
+        self.delete = async_raw_response_wrapper(resource.delete, resource._client)
+        self.list = async_raw_response_wrapper(resource.list, resource._client)
+        self.retrieve = async_raw_response_wrapper(resource.retrieve, resource._client)
+        self.update = async_raw_response_wrapper(resource.update, resource._client)
+
+
+class AsyncTagsResourceWithRawResponse:
+    def __init__(self, resource: AsyncTagsResource) -> None:
+        self.create = async_raw_response_wrapper(resource.create, resource._client)
+        self.delete = async_raw_response_wrapper(resource.delete, resource._client)
+        self.list = async_raw_response_wrapper(resource.list, resource._client)
+        self.rename = async_raw_response_wrapper(resource.rename, resource._client)
+        self.retrieve = async_raw_response_wrapper(resource.retrieve, resource._client)
+        self.tag_customers = async_raw_response_wrapper(resource.tag_customers, resource._client)
+        self.untag_customers = async_raw_response_wrapper(
+            resource.untag_customers, resource._client
+        )
+
+
+class AsyncTemplatesResourceWithRawResponse:
+    def __init__(self, resource: AsyncTemplatesResource) -> None:
+        self.list = async_raw_response_wrapper(resource.list, resource._client)
+
+
+class AsyncWebhookDeliveriesResourceWithRawResponse:
+    def __init__(self, resource: AsyncWebhookDeliveriesResource) -> None:
+        self.retrieve = async_raw_response_wrapper(resource.retrieve, resource._client)
+        self.retry = async_raw_response_wrapper(resource.retry, resource._client)
+
+
+class AsyncWebhookEndpointsResourceWithRawResponse:
+    def __init__(self, resource: AsyncWebhookEndpointsResource) -> None:
+        self.create = async_raw_response_wrapper(resource.create, resource._client)
+        self.delete = async_raw_response_wrapper(resource.delete, resource._client)
+        self.list = async_raw_response_wrapper(resource.list, resource._client)
+        self.list_deliveries = async_raw_response_wrapper(
+            resource.list_deliveries, resource._client
+        )
+        self.retrieve = async_raw_response_wrapper(resource.retrieve, resource._client)
+        self.rotate_secret = async_raw_response_wrapper(resource.rotate_secret, resource._client)
+        self.send_test_event = async_raw_response_wrapper(
+            resource.send_test_event, resource._client
+        )
+        self.update = async_raw_response_wrapper(resource.update, resource._client)
+
+
+class AsyncResourcesWithRawResponse:
+    """`client.with_raw_response`: each method answers a `RawResponse` — the parsed object (`parsed`) with `status_code`, `headers` and `request_id`."""
+
+    def __init__(self, resources: AsyncResources) -> None:
+        self.account = AsyncAccountResourceWithRawResponse(resources.account)
+        self.accounting_changes = AsyncAccountingChangesResourceWithRawResponse(
+            resources.accounting_changes
+        )
+        self.api_keys = AsyncApiKeysResourceWithRawResponse(resources.api_keys)
+        self.contacts = AsyncContactsResourceWithRawResponse(resources.contacts)
+        self.credit_notes = AsyncCreditNotesResourceWithRawResponse(resources.credit_notes)
+        self.customers = AsyncCustomersResourceWithRawResponse(resources.customers)
+        self.disputes = AsyncDisputesResourceWithRawResponse(resources.disputes)
+        self.documents = AsyncDocumentsResourceWithRawResponse(resources.documents)
+        self.email_suppressions = AsyncEmailSuppressionsResourceWithRawResponse(
+            resources.email_suppressions
+        )
+        self.email_templates = AsyncEmailTemplatesResourceWithRawResponse(resources.email_templates)
+        self.events = AsyncEventsResourceWithRawResponse(resources.events)
+        self.invoices = AsyncInvoicesResourceWithRawResponse(resources.invoices)
+        self.items = AsyncItemsResourceWithRawResponse(resources.items)
+        self.messages = AsyncMessagesResourceWithRawResponse(resources.messages)
+        self.operations = AsyncOperationsResourceWithRawResponse(resources.operations)
+        self.payment_links = AsyncPaymentLinksResourceWithRawResponse(resources.payment_links)
+        self.payment_plans = AsyncPaymentPlansResourceWithRawResponse(resources.payment_plans)
+        self.payments = AsyncPaymentsResourceWithRawResponse(resources.payments)
+        self.quotes = AsyncQuotesResourceWithRawResponse(resources.quotes)
+        self.receipts = AsyncReceiptsResourceWithRawResponse(resources.receipts)
+        self.reports = AsyncReportsResourceWithRawResponse(resources.reports)
+        self.suppliers = AsyncSuppliersResourceWithRawResponse(resources.suppliers)
+        self.tags = AsyncTagsResourceWithRawResponse(resources.tags)
+        self.templates = AsyncTemplatesResourceWithRawResponse(resources.templates)
+        self.webhook_deliveries = AsyncWebhookDeliveriesResourceWithRawResponse(
+            resources.webhook_deliveries
+        )
+        self.webhook_endpoints = AsyncWebhookEndpointsResourceWithRawResponse(
+            resources.webhook_endpoints
+        )
 
 
 OPERATIONS: dict[str, tuple[str, str]] = {
