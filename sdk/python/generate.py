@@ -5,8 +5,10 @@
     python generate.py --check              # exit 1 when the committed files differ
 
 Writes `src/faktura_sdk/models.py` (one pydantic model per object schema, one str enum per named
-enum) and `src/faktura_sdk/resources.py` (a sync and an async class per resource, one method
-per operation). Both are formatted with ruff so that `--check` compares like with like.
+enum, and EVENT_OBJECTS: the model of each event type's `data.object`, from the document's
+webhooks) and `src/faktura_sdk/resources.py` (a sync and an async class per resource, one method
+per operation, their `with_raw_response` twins, and OPERATIONS). Both are formatted with ruff so
+that `--check` compares like with like.
 
 Nothing here knows a particular schema: names come from the document. Resources are the first
 path segment after /v1 (`/v1/credit_notes/{id}/finalize` → `client.credit_notes.finalize`),
