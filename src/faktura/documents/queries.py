@@ -15,7 +15,7 @@ from faktura.core.jsoncodec import RawJSON, loads
 from faktura.core.tenant import Tenant
 from faktura.db.pagination import Page, PageParams, paginate, tenant_rows
 from faktura.documents.locked_rows import keep_locked, locked_document
-from faktura.documents.models import Document, DocumentLine
+from faktura.documents.models import Document, DocumentLine, DocumentStatus
 from faktura.documents.output import document_out
 from faktura.documents.status import label
 from faktura.documents.stored_text import CURRENT_TEXT
@@ -342,6 +342,28 @@ async def locked_head(
     if row is None:
         raise _not_found(doc_type)
     return DocumentHead(*row)
+
+
+_ISSUED_HEAD = (
+    select(Document.id, Document.customer_id)
+    .where(
+        *_one_by_id(typed=True),
+        Document.status.not_in((DocumentStatus.DRAFT, DocumentStatus.CANCELLED)),
+    )
+    .with_for_update()
+)
+
+
+def issued_head() -> Select[uuid.UUID, uuid.UUID]:
+    """The id and customer of a document of the tenant while it is issued and not cancelled,
+    its row locked, run with `issued_head_values`: for a statement that writes a row about the
+    document as it reads it (INSERT … SELECT), where `locked_head` and a check would take a
+    statement more. Built once: run with bound values."""
+    return _ISSUED_HEAD
+
+
+def issued_head_values(tenant: Tenant, document_id: uuid.UUID, doc_type: str) -> dict[str, Any]:
+    return _one_values(tenant, document_id, doc_type)
 
 
 async def shown_document(session: AsyncSession, tenant: Tenant, document_id: uuid.UUID) -> Any:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Select, delete, func, insert, select
+from sqlalchemy import Select, Table, bindparam, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -313,11 +313,10 @@ async def _check_template_id(
         raise NotFound(f"template_id: no such email template {template_id}") from exc
 
 
-async def new_message(
-    session: AsyncSession,
+def _message_values(
     tenant: Tenant,
     document_id: uuid.UUID,
-    customer_id: uuid.UUID,
+    customer_id: uuid.UUID | None,
     *,
     sender: str,
     stage: str,
@@ -331,14 +330,12 @@ async def new_message(
     reminder_key: str | None = None,
     escalation_level: int = 0,
     payment_link_id: uuid.UUID | None = None,
-) -> Message:
-    """The message row and its delivery job, written in the caller's transaction by two
-    INSERTs (no unit of work: a send request writes nothing else); the message is returned as
-    written, not added to the session."""
+) -> dict[str, Any]:
+    """A new message's row, due at `scheduled_at` (now if that has passed)."""
     message_id = uuid7()
     now = utcnow()
     due = max(scheduled_at, now)
-    values: dict[str, Any] = {
+    return {
         "id": message_id,
         "account_id": tenant.account_id,
         "livemode": tenant.livemode,
@@ -363,16 +360,128 @@ async def new_message(
         "created_at": now,
         "updated_at": now,
     }
-    await session.execute(insert(Message).values(**values))
-    await jobs.enqueue_now(
-        session,
+
+
+def _delivery_job(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The bound values of the message's delivery job (`jobs.job_values`)."""
+    return jobs.job_values(
         DELIVER_KIND,
-        {"message_id": str(message_id)},
-        tenant=tenant,
-        run_at=due,
-        dedupe_key=f"message:{message_id}",
+        {"message_id": str(values["id"])},
+        tenant=Tenant(values["account_id"], values["livemode"]),
+        run_at=values["scheduled_at"],
+        dedupe_key=f"message:{values['id']}",
     )
+
+
+# The statements that write a message, built once and run with bound values (`_bound`):
+# making a statement cost more than running it. These are the columns of `_message_values`
+# but the customer, which `_WRITE_ISSUED` reads from the document.
+_MESSAGE_COLUMNS = (
+    "id",
+    "account_id",
+    "livemode",
+    "document_id",
+    "template_id",
+    "stage",
+    "origin",
+    "reminder_key",
+    "escalation_level",
+    "status",
+    "to_given",
+    "cc_given",
+    "cc_self",
+    "attach_pdf",
+    "payment_link_id",
+    "to_addresses",
+    "cc_addresses",
+    "message_id_header",
+    "scheduled_at",
+    "attempts",
+    "created_at",
+    "updated_at",
+)
+
+
+_MESSAGES = cast(Table, Message.__table__)
+
+
+def _binds(names: tuple[str, ...]) -> list[Any]:
+    return [bindparam(f"message_{name}", type_=_MESSAGES.c[name].type) for name in names]
+
+
+_INSERT_MESSAGE = insert(_MESSAGES).values(
+    dict(
+        zip(
+            ("customer_id", *_MESSAGE_COLUMNS),
+            _binds(("customer_id", *_MESSAGE_COLUMNS)),
+            strict=True,
+        )
+    )
+)
+_HEAD = documents_queries.issued_head().subquery("head")
+_WRITE_ISSUED = (
+    insert(_MESSAGES)
+    .from_select(
+        [*_MESSAGE_COLUMNS, "customer_id"],
+        select(*_binds(_MESSAGE_COLUMNS), _HEAD.c.customer_id),
+    )
+    .returning(_MESSAGES.c.customer_id)
+)
+_WRITTEN = _WRITE_ISSUED.cte("message")
+# PostgreSQL: the document's row locked and read, the message and its job written, at once.
+_WRITE_ISSUED_WITH_JOB = select(_WRITTEN.c.customer_id).add_cte(
+    jobs.enqueue_for_each(_WRITTEN).cte("job")
+)
+
+
+def _bound(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {f"message_{name}": value for name, value in values.items()}
+
+
+async def new_message(
+    session: AsyncSession,
+    tenant: Tenant,
+    document_id: uuid.UUID,
+    customer_id: uuid.UUID,
+    **options: Any,
+) -> Message:
+    """The message row and its delivery job (`_message_values` names the options), written in
+    the caller's transaction by two INSERTs (no unit of work: a send writes nothing else); the
+    message is returned as written, not added to the session."""
+    values = _message_values(tenant, document_id, customer_id, **options)
+    await session.execute(_INSERT_MESSAGE, _bound(values))
+    await jobs.enqueue_now(session, _delivery_job(values))
     return Message(**values)
+
+
+async def _send_issued(
+    session: AsyncSession,
+    tenant: Tenant,
+    doc_type: str,
+    document_id: uuid.UUID,
+    **options: Any,
+) -> Message | None:
+    """The message about an issued document that is not cancelled, written as the document's
+    row is locked and read: the head, the message and its job in one statement on PostgreSQL
+    (data-modifying common tables), two on SQLite (whose write transaction holds the database
+    already). None, having written nothing, for any other document: the caller finds out why
+    (not found, cancelled) or issues the draft."""
+    values = _message_values(tenant, document_id, None, **options)
+    bound = {
+        **documents_queries.issued_head_values(tenant, document_id, doc_type),
+        **_bound({name: values[name] for name in _MESSAGE_COLUMNS}),
+    }
+    together = session.get_bind().dialect.name == "postgresql"
+    if together:
+        found = await session.execute(_WRITE_ISSUED_WITH_JOB, {**bound, **_delivery_job(values)})
+    else:
+        found = await session.execute(_WRITE_ISSUED, bound)
+    row = found.first()
+    if row is None:
+        return None
+    if not together:
+        await jobs.enqueue_now(session, _delivery_job(values))
+    return Message(**{**values, "customer_id": row.customer_id})
 
 
 async def send_document(
@@ -384,6 +493,28 @@ async def send_document(
     request: schemas.SendRequest,
 ) -> Message:
     """Email a document now or at `scheduled_date`; a draft is issued (numbered) first."""
+    scheduled_at = request.scheduled_date or utcnow()
+    options: dict[str, Any] = {
+        "sender": settings.smtp_from,
+        "origin": "send",
+        "scheduled_at": scheduled_at,
+        "to": [str(address) for address in request.to] if request.to else None,
+        "cc": [str(address) for address in request.cc],
+        "cc_self": request.cc_self,
+        "attach_pdf": request.attach_pdf,
+    }
+    if request.template_id is None and not request.include_payment_link:
+        sent = await _send_issued(
+            session,
+            tenant,
+            doc_type,
+            document_id,
+            stage=templates.STAGE_OF_TYPE[doc_type],
+            template_id=None,
+            **options,
+        )
+        if sent is not None:
+            return sent
     head = await documents_queries.locked_head(session, tenant, document_id, doc_type)
     if head.status == DocumentStatus.CANCELLED:
         raise InvalidState(f"This {documents_service.label(doc_type)} is cancelled")
@@ -392,25 +523,18 @@ async def send_document(
         raise ValidationFailed.on_field("include_payment_link", "only an invoice can be paid")
     if head.status == DocumentStatus.DRAFT:
         await documents_service.finalize_document(session, tenant, doc_type, head.id)
-    scheduled_at = request.scheduled_date or utcnow()
     link_id = None
     if request.include_payment_link:
-        link_id = await _payment_link(session, tenant, settings, head.id, scheduled_at)
+        link_id = await _payment_link(session, tenant, settings, head.id, options["scheduled_at"])
     return await new_message(
         session,
         tenant,
         head.id,
         head.customer_id,
-        sender=settings.smtp_from,
         stage=template_stage or templates.STAGE_OF_TYPE[doc_type],
         template_id=request.template_id,
-        origin="send",
-        scheduled_at=scheduled_at,
-        to=[str(address) for address in request.to] if request.to else None,
-        cc=[str(address) for address in request.cc],
-        cc_self=request.cc_self,
-        attach_pdf=request.attach_pdf,
         payment_link_id=link_id,
+        **options,
     )
 
 

@@ -14,9 +14,22 @@
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    FromClause,
+    Insert,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -76,18 +89,58 @@ def enqueue(
     return job
 
 
-async def enqueue_now(
-    session: AsyncSession,
+# A job's row as bound values (`job_values`), for statements built once and run many times.
+_COLUMNS = (
+    "id",
+    "kind",
+    "payload",
+    "account_id",
+    "livemode",
+    "dedupe_key",
+    "status",
+    "run_at",
+    "attempts",
+    "created_at",
+    "updated_at",
+)
+
+
+_JOBS = cast(Table, Job.__table__)
+
+
+def _bound() -> list[BindParameter[Any]]:
+    return [bindparam(f"job_{name}", type_=_JOBS.c[name].type) for name in _COLUMNS]
+
+
+_INSERT_ONE = insert(_JOBS).values(dict(zip(_COLUMNS, _bound(), strict=True)))
+
+
+def job_values(
     kind: str,
     payload: dict[str, Any],
     *,
     tenant: Tenant | None = None,
     run_at: datetime | None = None,
     dedupe_key: str | None = None,
-) -> None:
-    """`enqueue`, written at once by an INSERT of its own rather than by the session's next
-    flush: for a request that writes little, the unit of work costs more than the statement."""
-    await session.execute(insert(Job).values(**_values(kind, payload, tenant, run_at, dedupe_key)))
+) -> dict[str, Any]:
+    """A new job's row as the values `enqueue_now` and `enqueue_for_each` are run with."""
+    values = _values(kind, payload, tenant, run_at, dedupe_key)
+    return {f"job_{name}": values[name] for name in _COLUMNS}
+
+
+async def enqueue_now(session: AsyncSession, values: dict[str, Any]) -> None:
+    """`enqueue` the job of `values` (`job_values`), written at once by an INSERT of its own
+    rather than by the session's next flush: for a request that writes little, the unit of
+    work costs more than the statement."""
+    await session.execute(_INSERT_ONE, values)
+
+
+def enqueue_for_each(rows: FromClause) -> Insert:
+    """An INSERT of a job for each row of `rows` (the common table of a statement that writes
+    what wants the job), to run with `job_values`: the job goes in the same statement. It
+    returns the job's id, as a common table of its own must."""
+    chosen = select(*_bound()).select_from(rows)
+    return insert(_JOBS).from_select(list(_COLUMNS), chosen).returning(_JOBS.c.id)
 
 
 def _insert(session: AsyncSession) -> Any:
