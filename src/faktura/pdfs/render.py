@@ -11,6 +11,7 @@
 """
 
 import asyncio
+import atexit
 import gc
 import hashlib
 import multiprocessing
@@ -304,9 +305,11 @@ def _freeze_what_stays() -> None:
     """Once, after the first render: what a process keeps from then on (WeasyPrint and its
     fonts, stylesheets and templates, Babel's data: some 150,000 objects) is left out of the
     garbage collector's passes. Every full pass walked through all of it: a tenth of a warm
-    render went to the collector, a fiftieth now."""
+    render went to the collector, a fiftieth now. At exit they are handed back, so that the
+    process ends as before (WeasyPrint's font configuration removes its temporary folder)."""
     gc.collect()
     gc.freeze()
+    atexit.register(gc.unfreeze)
 
 
 def render_pdf(printable: Printable) -> bytes:
