@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, bindparam, delete, func, insert, select
+from sqlalchemy import Select, Table, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,6 +31,7 @@ from faktura.core.ids import uuid7
 from faktura.core.tenant import Tenant
 from faktura.customers import service as customers_service
 from faktura.customers.models import Contact, Party
+from faktura.db.binds import bind_columns, bind_values
 from faktura.db.pagination import Page, PageParams, paginate, tenant_rows
 from faktura.documents import queries as documents_queries
 from faktura.documents import service as documents_service
@@ -406,7 +407,7 @@ _MESSAGES = cast(Table, Message.__table__)
 
 
 def _binds(names: tuple[str, ...]) -> list[Any]:
-    return [bindparam(f"message_{name}", type_=_MESSAGES.c[name].type) for name in names]
+    return bind_columns(_MESSAGES, names, "message_")
 
 
 _INSERT_MESSAGE = insert(_MESSAGES).values(
@@ -435,7 +436,7 @@ _WRITE_ISSUED_WITH_JOB = select(_WRITTEN.c.customer_id).add_cte(
 
 
 def _bound(values: Mapping[str, Any]) -> dict[str, Any]:
-    return {f"message_{name}": value for name, value in values.items()}
+    return bind_values(values, "message_")
 
 
 async def new_message(

@@ -22,7 +22,6 @@ from sqlalchemy import (
     Insert,
     Table,
     and_,
-    bindparam,
     delete,
     func,
     insert,
@@ -37,6 +36,7 @@ from faktura.core.clock import utcnow
 from faktura.core.errors import InvalidState, NotFound
 from faktura.core.ids import uuid7
 from faktura.core.tenant import Tenant
+from faktura.db.binds import bind_columns, bind_values
 from faktura.jobs.models import Job
 
 QUEUED = "queued"
@@ -109,7 +109,7 @@ _JOBS = cast(Table, Job.__table__)
 
 
 def _bound() -> list[BindParameter[Any]]:
-    return [bindparam(f"job_{name}", type_=_JOBS.c[name].type) for name in _COLUMNS]
+    return bind_columns(_JOBS, _COLUMNS, "job_")
 
 
 _INSERT_ONE = insert(_JOBS).values(dict(zip(_COLUMNS, _bound(), strict=True)))
@@ -125,7 +125,7 @@ def job_values(
 ) -> dict[str, Any]:
     """A new job's row as the values `enqueue_now` and `enqueue_for_each` are run with."""
     values = _values(kind, payload, tenant, run_at, dedupe_key)
-    return {f"job_{name}": values[name] for name in _COLUMNS}
+    return bind_values({name: values[name] for name in _COLUMNS}, "job_")
 
 
 async def enqueue_now(session: AsyncSession, values: dict[str, Any]) -> None:
@@ -414,16 +414,11 @@ async def fail(
     ).scalar_one_or_none()
     if job is None:
         return None
-    job.lease_token = None
-    job.lease_until = None
-    job.last_error = error[:MAX_ERROR_LENGTH]
-    job.updated_at = now
-    if job.attempts >= max_attempts:
-        job.status = FAILED
-        job.finished_at = now
-    else:
-        job.status = QUEUED
-        job.run_at = now + delay_after(job.attempts)
+    values = failed_run(
+        job.attempts, error, now, max_attempts=max_attempts, delay_after=delay_after
+    )
+    for name, value in values.items():
+        setattr(job, name, value)
     await session.flush()
     return job.status
 
