@@ -10,6 +10,7 @@ a step's shared transaction fails, the step is done again one message at a time.
 """
 
 import asyncio
+import dataclasses
 import logging
 import traceback
 import uuid
@@ -240,15 +241,7 @@ class _Delivery:
 
 def outgoing_with(outgoing: delivery.Outgoing, attachments: list[Attachment]) -> delivery.Outgoing:
     letter = delivery.with_attachments(outgoing.letter, attachments)
-    return delivery.Outgoing(
-        outgoing.message_id,
-        letter,
-        outgoing.server,
-        outgoing.document_id,
-        outgoing.doc_type,
-        outgoing.attach_pdf,
-        outgoing.einvoice,
-    )
+    return dataclasses.replace(outgoing, letter=letter)
 
 
 _turns: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock]" = (
