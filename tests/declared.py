@@ -12,22 +12,23 @@ import httpx
 
 
 @dataclass(frozen=True)
-class _Operation:
+class Operation:
     method: str
     pattern: re.Pattern[str]
     statuses: frozenset[int]
+    operation_id: str
 
 
-def _operations(spec: dict[str, Any]) -> list[_Operation]:
-    operations = []
+def operations(spec: dict[str, Any]) -> list[Operation]:
+    found = []
     for path, methods in spec["paths"].items():
         pattern = re.compile("^" + re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(path)) + "$")
         for method, operation in methods.items():
             statuses = frozenset(int(code) for code in operation["responses"])
-            operations.append(_Operation(method.upper(), pattern, statuses))
+            found.append(Operation(method.upper(), pattern, statuses, operation["operationId"]))
     # A fixed path (…/bulk_tags) before the templated one it also matches (…/{customer_id}).
-    operations.sort(key=lambda op: op.pattern.pattern.count("[^/]+"))
-    return operations
+    found.sort(key=lambda op: op.pattern.pattern.count("[^/]+"))
+    return found
 
 
 class UndeclaredStatus(AssertionError):
@@ -35,12 +36,12 @@ class UndeclaredStatus(AssertionError):
 
 
 def checker(spec: dict[str, Any]) -> Any:
-    operations = _operations(spec)
+    known = operations(spec)
 
     async def check(response: httpx.Response) -> None:
         request = response.request
         path = request.url.path
-        matches = [op for op in operations if op.pattern.match(path)]
+        matches = [op for op in known if op.pattern.match(path)]
         if not matches:
             return  # not an operation of the schema (/pay/…, a path no route has)
         # The most specific path answers alone: a method it does not take is a 405, which is

@@ -19,6 +19,7 @@ import simplejson
 
 from faktura.api.openapi import EXAMPLES_PATH
 from faktura.core.clock import set_clock
+from tests import declared
 from tests.accounts.factories import ApiClient
 from tests.api.documented import schema_error
 from tests.api.example_tour import TOUR, Call, Recorder
@@ -38,22 +39,13 @@ NO_EXAMPLE = {
 }
 
 
-def _operations(spec: dict[str, Any]) -> list[tuple[str, re.Pattern[str], str]]:
-    found = []
-    for path, methods in spec["paths"].items():
-        pattern = re.compile("^" + re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(path)) + "$")
-        for method, operation in methods.items():
-            found.append((method.upper(), pattern, operation["operationId"]))
-    # A fixed path (…/bulk_tags) before the templated one it also matches (…/{customer_id}).
-    found.sort(key=lambda op: op[1].pattern.count("[^/]+"))
-    return found
-
-
 def _matcher(spec: dict[str, Any]) -> Any:
-    operations = _operations(spec)
+    known = declared.operations(spec)
 
     def operation_of(method: str, path: str) -> str | None:
-        return next((o for m, p, o in operations if m == method and p.match(path)), None)
+        return next(
+            (o.operation_id for o in known if o.method == method and o.pattern.match(path)), None
+        )
 
     return operation_of
 
