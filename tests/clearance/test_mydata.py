@@ -47,6 +47,20 @@ async def _issue(api: ApiClient, rates: dict[str, str], customer_id: str, **body
     )
 
 
+async def _credit_note(api: ApiClient, rates: dict[str, str], invoice: dict) -> dict:
+    """A credit note of 50.00 at the standard rate, reducing `invoice`."""
+    credit = await api.post(
+        "/v1/credit_notes",
+        json={
+            "related_document_id": invoice["id"],
+            "line_items": [line(unit_price="50.00", vat_rate_id=rates["Standard"])],
+        },
+    )
+    assert credit.status_code == 201, credit.text
+    created: dict = credit.json()
+    return created
+
+
 async def _submit(api: ApiClient, db: Database, settings: Settings) -> list[Any]:
     return await run_account_jobs(db, settings, SUBMIT.name, api.account_id)
 
@@ -125,22 +139,14 @@ async def test_a_credit_note_names_the_mark_of_its_cleared_invoice(
     rates = await greek_seller(api, aade)
     invoice = await _issue(api, rates, await greek_buyer(api))
     await _submit(api, db, settings)
-    credit = await api.post(
-        "/v1/credit_notes",
-        json={
-            "customer_id": invoice["customer_id"],
-            "related_document_id": invoice["id"],
-            "line_items": [line(unit_price="50.00", vat_rate_id=rates["Standard"])],
-        },
-    )
-    assert credit.status_code == 201, credit.text
+    credit = await _credit_note(api, rates, invoice)
 
     await _submit(api, db, settings)
 
     first, second = aade.stored
     assert _find(second.xml, "a:invoice/a:invoiceHeader/a:invoiceType") == ["5.1"]
     assert _find(second.xml, "a:invoice/a:invoiceHeader/a:correlatedInvoices") == [str(first.mark)]
-    shown = await _shown(api, credit.json(), "credit_notes")
+    shown = await _shown(api, credit, "credit_notes")
     assert (shown["clearance"]["status"], shown["clearance"]["reference"]) == (
         "cleared",
         str(second.mark),
@@ -380,26 +386,20 @@ async def test_a_credit_note_sent_before_its_invoice_cleared_is_found_by_its_num
 ) -> None:
     rates = await greek_seller(api, aade)
     invoice = await _issue(api, rates, await greek_buyer(api))
-    credit = await api.post(
-        "/v1/credit_notes",
-        json={
-            "related_document_id": invoice["id"],
-            "line_items": [line(unit_price="50.00", vat_rate_id=rates["Standard"])],
-        },
-    )
-    await _only_due(db, api, credit.json()["id"])
+    credit = await _credit_note(api, rates, invoice)
+    await _only_due(db, api, credit["id"])
     aade.next_answers.append("lost")  # AADE keeps the credit note (5.2), the answer is lost
 
     await _submit(api, db, settings)
     await _only_due(db, api, invoice["id"])
     await _submit(api, db, settings)  # the invoice is cleared: the credit note would be 5.1 now
-    await _only_due(db, api, credit.json()["id"])
+    await _only_due(db, api, credit["id"])
     await _submit(api, db, settings)
 
     sent_credit = aade.stored[0]
     assert _find(sent_credit.xml, "a:invoice/a:invoiceHeader/a:invoiceType") == ["5.2"]
     assert len(aade.stored) == 2  # the credit note once, the invoice once
-    shown = await _shown(api, credit.json(), "credit_notes")
+    shown = await _shown(api, credit, "credit_notes")
     assert (shown["clearance"]["status"], shown["clearance"]["reference"]) == (
         "cleared",
         str(sent_credit.mark),
@@ -534,19 +534,12 @@ async def test_a_rejected_credit_note_is_shown_with_its_own_event(
     rates = await greek_seller(api, aade)
     invoice = await _issue(api, rates, await greek_buyer(api))
     await _submit(api, db, settings)
-    credit = await api.post(
-        "/v1/credit_notes",
-        json={
-            "related_document_id": invoice["id"],
-            "line_items": [line(unit_price="50.00", vat_rate_id=rates["Standard"])],
-        },
-    )
-    assert credit.status_code == 201, credit.text
+    credit = await _credit_note(api, rates, invoice)
     aade.next_answers.append("reject")
 
     await _submit(api, db, settings)
 
-    shown = (await api.get(f"/v1/credit_notes/{credit.json()['id']}")).json()
+    shown = (await api.get(f"/v1/credit_notes/{credit['id']}")).json()
     assert shown["clearance"]["status"] == "rejected"
     [event] = await _events(api, "credit_note.clearance_failed")
     assert event["object_id"] == shown["id"]
