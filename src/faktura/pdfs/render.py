@@ -37,6 +37,7 @@ from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal, format_percent
 from markupsafe import Markup
 
+from faktura.pdfs.engine_fixes import rtl_lines_once_applied
 from faktura.pdfs.labels import labels_for
 from faktura.pdfs.printable import Logo, Printable
 
@@ -202,12 +203,14 @@ _UNUSED_UA_RULES = re.compile(
 @cache
 def _document_class() -> type:
     """WeasyPrint's HTML, with its user-agent stylesheet less the rules above, made from the
-    tree `html_tree` reads when it can (WeasyPrint parses the HTML itself otherwise)."""
+    tree `html_tree` reads when it can (WeasyPrint parses the HTML itself otherwise); and the
+    engine with the fix of engine_fixes."""
     import cssselect2  # type: ignore[import-untyped]
     from weasyprint import CSS, HTML
     from weasyprint.css.counters import CounterStyle
     from weasyprint.html import UA
 
+    rtl_lines_once_applied()
     # The counter styles of the stylesheet are WeasyPrint's own already (UA_COUNTER_STYLE).
     stylesheet = CSS(string=_UNUSED_UA_RULES.sub("", UA), counter_style=CounterStyle())
 
