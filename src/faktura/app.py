@@ -14,7 +14,7 @@ from faktura import __version__
 from faktura.accounting.routes import router as accounting_router
 from faktura.accounts.api_keys import KeyAuthenticator
 from faktura.accounts.routes import router as accounts_router
-from faktura.api import openapi
+from faktura.api import openapi, route_index
 from faktura.api.allowed import RouteTable
 from faktura.api.errors import install_error_handlers
 from faktura.api.middleware import RequestContextMiddleware
@@ -91,8 +91,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url="/redoc",
     )
     app.state.runtime = runtime
-    # A request is matched against these routers one after another: the routes most requests
-    # take come first (docs/performance.md measures what the order saves).
+    # A request is matched against the routers that hold paths beginning as its own does
+    # (api/route_index.py), in this order.
     routers = (
         documents_router,
         payments_router,
@@ -117,6 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     for router in routers:
         app.include_router(router)
+    route_index.install(app.router.routes)
     app.state.route_table = RouteTable(
         [*app.router.routes, *(route for router in routers for route in router.routes)]
     )
