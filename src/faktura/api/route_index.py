@@ -6,11 +6,13 @@ router against each of its routes: a request for one of the last routers' paths
 first, a quarter of a millisecond. `RouteIndex`, the application's first route, knows which
 routers hold a path beginning with the request's first two segments (`/v1/invoices`) and tries
 only those, in the application's order: the route FastAPI would have chosen is the one chosen.
+A router none of whose paths and methods fit the request is passed by on its path patterns alone;
+FastAPI matches the request against the one that fits (18 µs for that send, from 218).
 A path no indexed route answers in full (404, 405, a redirect to the slashed path) is left to
 FastAPI's own pass over every route, unchanged.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from starlette.routing import BaseRoute, Match, NoMatchFound
@@ -44,6 +46,29 @@ def _route_keys(route: BaseRoute, prefix: str = "") -> set[Key]:
     return {tuple(fixed)}
 
 
+Answers = list[tuple[Callable[[str], Any], frozenset[str]]]
+
+
+def _answers(route: BaseRoute) -> Answers | None:
+    """The path patterns and methods `route` answers in full, to pass it by without FastAPI's
+    matching (which costs ten times a pattern's); None when they cannot be told."""
+    router = getattr(route, "original_router", None)
+    if router is not None:
+        if getattr(getattr(route, "include_context", None), "prefix", ""):
+            return None
+        found: Answers = []
+        for child in router.routes:
+            answers = _answers(child)
+            if answers is None:
+                return None
+            found.extend(answers)
+        return found
+    regex, methods = getattr(route, "path_regex", None), getattr(route, "methods", None)
+    if regex is None or not methods:
+        return None
+    return [(regex.match, frozenset(methods))]
+
+
 class RouteIndex(BaseRoute):
     """The application's first route: matches a request against the routes that can answer it
     (`routes`, in order) and hands it to the one that does."""
@@ -52,9 +77,9 @@ class RouteIndex(BaseRoute):
         self._routes = routes
         self._built_for = -1
         # Request key (first two segments, or first one) → the routes that may answer it.
-        self._by_key: dict[Key, list[BaseRoute]] = {}
+        self._by_key: dict[Key, list[tuple[BaseRoute, Answers | None]]] = {}
 
-    def _candidates(self, key: Key) -> list[BaseRoute]:
+    def _candidates(self, key: Key) -> list[tuple[BaseRoute, Answers | None]]:
         if self._built_for != len(self._routes):  # routes added since: index them again
             self._index([route for route in self._routes if route is not self])
         found = self._by_key.get(key)
@@ -63,15 +88,19 @@ class RouteIndex(BaseRoute):
         return found
 
     def _index(self, routes: Iterable[BaseRoute]) -> None:
-        keyed = [(route, _route_keys(route)) for route in routes]
-        starts = {key for _, route_keys in keyed for key in route_keys}
+        keyed = [(route, _route_keys(route), _answers(route)) for route in routes]
+        starts = {key for _, route_keys, _ in keyed for key in route_keys}
         keys = starts | {key[:1] for key in starts} | {()}
 
         def may_answer(key: Key, route_keys: set[Key]) -> bool:
             return any(key[: len(start)] == start for start in route_keys)
 
         self._by_key = {
-            key: [route for route, route_keys in keyed if may_answer(key, route_keys)]
+            key: [
+                (route, answers)
+                for route, route_keys, answers in keyed
+                if may_answer(key, route_keys)
+            ]
             for key in keys
         }
         self._built_for = len(self._routes)
@@ -79,7 +108,12 @@ class RouteIndex(BaseRoute):
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if scope["type"] != "http" or scope.get("root_path"):
             return Match.NONE, {}
-        for route in self._candidates(path_key(scope["path"])):
+        path, method = scope["path"], scope["method"]
+        for route, answers in self._candidates(path_key(path)):
+            if answers is not None and not any(
+                method in methods and matches(path) for matches, methods in answers
+            ):
+                continue
             match, child_scope = route.matches(scope)
             if match == Match.FULL:
                 return Match.FULL, {**child_scope, _ROUTED: route}
