@@ -224,7 +224,9 @@ async def claim_due(
                     Job.run_at <= now,
                     Job.kind.in_(list(max_attempts)),
                 )
-                .order_by(Job.run_at)
+                # Jobs due at the same instant (enqueued together) in the order they were
+                # made: ids are time-ordered.
+                .order_by(Job.run_at, Job.id)
                 .limit(limit)
                 .with_for_update(skip_locked=True)
             )
