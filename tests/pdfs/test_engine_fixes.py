@@ -92,3 +92,41 @@ def test_documents_print_the_same_bytes_with_and_without_the_fix(language: str) 
         unfixed = render_pdf(invoice)
 
     assert fixed == unfixed
+
+
+def _line_places(html: str) -> list[tuple[float, float, float]]:
+    """Where each line of the first page is: x, y and width, rounded to a hundredth of a pixel."""
+    page = HTML(string=html).render().pages[0]._page_box
+    return [
+        (round(box.position_x, 2), round(box.position_y, 2), round(box.width, 2))
+        for box in page.descendants()
+        if type(box).__name__ == "LineBox"
+    ]
+
+
+# Right-to-left lines beside floats: a line taller than its first estimate (the large span) is
+# pushed below a float it would have overlapped, which is the case the second pass is for.
+_BESIDE_FLOATS = [
+    '<div dir="rtl" style="width: 80mm; font-size: 10pt"><div style="height: 10mm"></div>'
+    '<div style="float: left; width: 50mm; height: 30mm"></div>'
+    '<p style="margin: -6mm 0 0"><span style="font-size: 30pt">גד</span> '
+    + " ".join(["שלום"] * 60)
+    + "</p></div>",
+    '<div dir="rtl" style="width: 70mm"><div style="float: right; width: 30mm; height: 20mm"></div>'
+    '<div style="float: left; width: 15mm; height: 35mm"></div>'
+    + "<p>"
+    + " ".join(["חשבונית 2026 Acme"] * 25)
+    + "</p></div>",
+]
+
+
+@pytest.mark.parametrize("html", _BESIDE_FLOATS)
+def test_lines_beside_floats_are_where_the_engine_put_them(html: str) -> None:
+    rtl_lines_once_applied()
+
+    fixed = _line_places(html)
+    with engine_unfixed():
+        unfixed = _line_places(html)
+
+    assert len(fixed) > 5
+    assert fixed == unfixed
