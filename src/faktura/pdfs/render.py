@@ -288,7 +288,17 @@ def _font_config() -> Any:
     `_render_lock`)."""
     from weasyprint.text.fonts import FontConfiguration
 
+    atexit.register(_let_go_of_fonts)
     return FontConfiguration()
+
+
+def _let_go_of_fonts() -> None:
+    """At exit, while the modules it needs still stand: the font configuration (and the
+    stylesheets that hold it) let go of, so that it removes its temporary folder. Left to the
+    interpreter's teardown, its `__del__` found `rmtree` already gone and printed an error."""
+    _stylesheet.cache_clear()
+    _font_config.cache_clear()
+    gc.collect()
 
 
 @lru_cache(maxsize=64)
