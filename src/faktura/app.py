@@ -117,7 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     for router in routers:
         app.include_router(router)
-    route_index.install(app.router.routes)
+    route_index.install(app.router)
     app.state.route_table = RouteTable(
         [*app.router.routes, *(route for router in routers for route in router.routes)]
     )

@@ -105,11 +105,13 @@ def test_what_no_route_answers_in_full_is_left_to_fastapi() -> None:
         assert index.matches(_scope(app, method, path)) == (Match.NONE, {}), path
 
 
-def test_a_request_behind_a_root_path_is_left_to_fastapi() -> None:
+def test_a_request_behind_a_root_path_is_matched_on_the_path_below_it() -> None:
     app = _app()
     scope = {**_scope(app, "GET", "/api/healthz"), "root_path": "/api"}
+    index = app.router.routes[0]
 
-    assert app.router.routes[0].matches(scope) == (Match.NONE, {})
+    assert _index_choice(index, scope) is _fastapi_choice(app.router.routes, scope)
+    assert _index_choice(index, scope) is not None
 
 
 def test_path_keys() -> None:
@@ -143,7 +145,7 @@ def test_where_two_routers_answer_a_path_the_first_included_wins() -> None:
         app = FastAPI()
         for router in order:
             app.include_router(router)
-        index = route_index.install(app.router.routes)
+        index = route_index.install(app.router)
 
         for path in ("/v1/things/special", "/v1/things/other", "/v1/others"):
             scope = _scope(app, "GET", path)
@@ -153,3 +155,25 @@ def test_where_two_routers_answer_a_path_the_first_included_wins() -> None:
             for route in app.router.routes
             if getattr(route, "original_router", None) is order[0]
         )
+
+
+def test_a_route_added_to_an_included_router_later_is_indexed() -> None:
+    from fastapi import APIRouter, FastAPI
+
+    from faktura.api import route_index
+
+    first, second = APIRouter(), APIRouter()
+    first.add_api_route("/v1/x/old", lambda: "old", methods=["GET"])
+    second.add_api_route("/v1/x/{thing}", lambda thing: "generic", methods=["GET"])
+    app = FastAPI()
+    app.include_router(first)
+    app.include_router(second)
+    index = route_index.install(app.router)
+    scope = _scope(app, "GET", "/v1/x/new")
+    assert _index_choice(index, scope) is _fastapi_choice(app.router.routes, scope)
+
+    first.add_api_route("/v1/x/new", lambda: "new", methods=["GET"])
+
+    chosen = _index_choice(index, scope)
+    assert chosen is _fastapi_choice(app.router.routes, scope)
+    assert getattr(chosen, "original_router", None) is first

@@ -15,7 +15,8 @@ FastAPI's own pass over every route, unchanged.
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from starlette.routing import BaseRoute, Match, NoMatchFound
+from starlette._utils import get_route_path
+from starlette.routing import BaseRoute, Match, NoMatchFound, Router
 from starlette.types import Receive, Scope, Send
 
 _ROUTED = "faktura.routed"
@@ -69,19 +70,30 @@ def _answers(route: BaseRoute) -> Answers | None:
     return [(regex.match, frozenset(methods))]
 
 
+def _included_routers(routes: Iterable[BaseRoute]) -> list[Any]:
+    """The routers included among `routes`, and those they include, depth first."""
+    found = []
+    for route in routes:
+        router = getattr(route, "original_router", None)
+        if router is not None:
+            found += [router, *_included_routers(router.routes)]
+    return found
+
+
 class RouteIndex(BaseRoute):
     """The application's first route: matches a request against the routes that can answer it
     (`routes`, in order) and hands it to the one that does."""
 
-    def __init__(self, routes: list[BaseRoute]) -> None:
-        self._routes = routes
-        self._built_for = -1
+    def __init__(self, router: Router) -> None:
+        self._router = router
+        self._routers: list[Any] = [router]
+        self._built_for: tuple[int, ...] | None = None
         # Request key (first two segments, or first one) → the routes that may answer it.
         self._by_key: dict[Key, list[tuple[BaseRoute, Answers | None]]] = {}
 
     def _candidates(self, key: Key) -> list[tuple[BaseRoute, Answers | None]]:
-        if self._built_for != len(self._routes):  # routes added since: index them again
-            self._index([route for route in self._routes if route is not self])
+        if self._built_for != self._version():  # routes added since: index them again
+            self._index([route for route in self._router.routes if route is not self])
         found = self._by_key.get(key)
         if found is None:
             found = self._by_key.get(key[:1]) or self._by_key[()]
@@ -89,6 +101,7 @@ class RouteIndex(BaseRoute):
 
     def _index(self, routes: Iterable[BaseRoute]) -> None:
         keyed = [(route, _route_keys(route), _answers(route)) for route in routes]
+        self._routers = [self._router, *_included_routers(routes)]
         starts = {key for _, route_keys, _ in keyed for key in route_keys}
         keys = starts | {key[:1] for key in starts} | {()}
 
@@ -103,12 +116,18 @@ class RouteIndex(BaseRoute):
             ]
             for key in keys
         }
-        self._built_for = len(self._routes)
+        self._built_for = self._version()
+
+    def _version(self) -> tuple[int, ...]:
+        """How many routes each router holds (the application's and those it includes): what
+        changes when a route is added anywhere. (A route replaced by another in place would go
+        unnoticed; Faktura adds its routes once, at start.)"""
+        return tuple(len(router.routes) for router in self._routers)
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        if scope["type"] != "http" or scope.get("root_path"):
+        if scope["type"] != "http":
             return Match.NONE, {}
-        path, method = scope["path"], scope["method"]
+        path, method = get_route_path(scope), scope["method"]
         for route, answers in self._candidates(path_key(path)):
             if answers is not None and not any(
                 method in methods and matches(path) for matches, methods in answers
@@ -127,8 +146,8 @@ class RouteIndex(BaseRoute):
         raise NoMatchFound(name, path_params)  # the routes it indexes answer for themselves
 
 
-def install(routes: list[BaseRoute]) -> RouteIndex:
-    """Puts a `RouteIndex` of `routes` (an application's) in front of them."""
-    index = RouteIndex(routes)
-    routes.insert(0, index)
+def install(router: Router) -> RouteIndex:
+    """Puts a `RouteIndex` of an application's routes (`app.router`) in front of them."""
+    index = RouteIndex(router)
+    router.routes.insert(0, index)
     return index
