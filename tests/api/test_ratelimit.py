@@ -32,7 +32,11 @@ async def limited_app(
     if request.param == "redis" and not _redis_reachable():
         pytest.skip("Redis is not reachable on 127.0.0.1:6379")
     redis_url = REDIS_URL if request.param == "redis" else None
-    app = create_app(settings.model_copy(update={"redis_url": redis_url}))
+    # A store slower than the limiter's bound lets requests pass uncounted (by design, tested
+    # below with a store that is down); these tests count, so a busy machine's slow connect
+    # must not turn a count into a pass.
+    update = {"redis_url": redis_url, "rate_limit_timeout_seconds": 10.0}
+    app = create_app(settings.model_copy(update=update))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
         client.app = app  # type: ignore[attr-defined]
