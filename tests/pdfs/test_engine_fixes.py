@@ -42,6 +42,16 @@ def counted_line_layouts() -> Iterator[list[int]]:
         inline.split_inline_box = split
 
 
+def _line_places(html: str) -> list[tuple[float, float, float]]:
+    """Where each line of the first page is: x, y and width, rounded to a hundredth of a pixel."""
+    page = HTML(string=html).render().pages[0]._page_box
+    return [
+        (round(box.position_x, 2), round(box.position_y, 2), round(box.width, 2))
+        for box in page.descendants()
+        if type(box).__name__ == "LineBox"
+    ]
+
+
 def test_the_fix_applies_to_the_installed_engine() -> None:
     assert rtl_lines_once_applied() is True
     assert inline.get_next_linebox is not original_get_next_linebox()
@@ -54,11 +64,7 @@ def test_each_line_of_a_paragraph_is_laid_out_once_in_either_direction(direction
     html = f'<p dir="{direction}" style="width: 60mm; font-size: 12pt">{words}</p>'
 
     with counted_line_layouts() as fixed:
-        lines = sum(
-            1
-            for _ in HTML(string=html).render().pages[0]._page_box.descendants()
-            if type(_).__name__ == "LineBox"
-        )
+        lines = len(_line_places(html))
     with engine_unfixed(), counted_line_layouts() as unfixed:
         HTML(string=html).render()
 
@@ -92,16 +98,6 @@ def test_documents_print_the_same_bytes_with_and_without_the_fix(language: str) 
         unfixed = render_pdf(invoice)
 
     assert fixed == unfixed
-
-
-def _line_places(html: str) -> list[tuple[float, float, float]]:
-    """Where each line of the first page is: x, y and width, rounded to a hundredth of a pixel."""
-    page = HTML(string=html).render().pages[0]._page_box
-    return [
-        (round(box.position_x, 2), round(box.position_y, 2), round(box.width, 2))
-        for box in page.descendants()
-        if type(box).__name__ == "LineBox"
-    ]
 
 
 # Right-to-left lines beside floats: a line taller than its first estimate (the large span) is

@@ -12,7 +12,7 @@ A path no indexed route answers in full (404, 405, a redirect to the slashed pat
 FastAPI's own pass over every route, unchanged.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from starlette._utils import get_route_path
@@ -28,23 +28,34 @@ def path_key(path: str) -> Key:
     return tuple(path.split("/", 3)[1:3])
 
 
-def _route_keys(route: BaseRoute, prefix: str = "") -> set[Key]:
+def _leaves(route: BaseRoute, prefix: str = "") -> Iterator[tuple[str, BaseRoute]]:
+    """The routes `route` stands for, each with the prefix its include adds: itself, or the
+    routes of a router included in the application (and of those it includes)."""
+    router = getattr(route, "original_router", None)
+    if router is None:
+        yield prefix, route
+        return
+    prefix += getattr(getattr(route, "include_context", None), "prefix", "") or ""
+    for child in router.routes:
+        yield from _leaves(child, prefix)
+
+
+def _route_keys(route: BaseRoute) -> set[Key]:
     """The fixed start of each path `route` answers: its first two segments, or only the first
     when the second is a parameter (/pay/{token} → ("pay",)), or () when the first is."""
-    router = getattr(route, "original_router", None)  # a router included in the application
-    if router is not None:
-        context = getattr(route, "include_context", None)
-        prefix += getattr(context, "prefix", "") or ""
-        return set().union(*(_route_keys(child, prefix) for child in router.routes))
-    path = getattr(route, "path", None)
-    if not isinstance(path, str):
-        return {()}
-    fixed = []
-    for segment in path_key(prefix + path):
-        if "{" in segment:
-            break
-        fixed.append(segment)
-    return {tuple(fixed)}
+    keys: set[Key] = set()
+    for prefix, leaf in _leaves(route):
+        path = getattr(leaf, "path", None)
+        if not isinstance(path, str):
+            keys.add(())
+            continue
+        fixed = []
+        for segment in path_key(prefix + path):
+            if "{" in segment:
+                break
+            fixed.append(segment)
+        keys.add(tuple(fixed))
+    return keys
 
 
 Answers = list[tuple[Callable[[str], Any], frozenset[str]]]
@@ -53,21 +64,13 @@ Answers = list[tuple[Callable[[str], Any], frozenset[str]]]
 def _answers(route: BaseRoute) -> Answers | None:
     """The path patterns and methods `route` answers in full, to pass it by without FastAPI's
     matching (which costs ten times a pattern's); None when they cannot be told."""
-    router = getattr(route, "original_router", None)
-    if router is not None:
-        if getattr(getattr(route, "include_context", None), "prefix", ""):
-            return None
-        found: Answers = []
-        for child in router.routes:
-            answers = _answers(child)
-            if answers is None:
-                return None
-            found.extend(answers)
-        return found
-    regex, methods = getattr(route, "path_regex", None), getattr(route, "methods", None)
-    if regex is None or not methods:
-        return None
-    return [(regex.match, frozenset(methods))]
+    found: Answers = []
+    for prefix, leaf in _leaves(route):
+        regex, methods = getattr(leaf, "path_regex", None), getattr(leaf, "methods", None)
+        if prefix or regex is None or not methods:
+            return None  # a leaf's pattern lacks its include's prefix
+        found.append((regex.match, frozenset(methods)))
+    return found
 
 
 def _included_routers(routes: Iterable[BaseRoute]) -> list[Any]:
