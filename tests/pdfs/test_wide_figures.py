@@ -13,7 +13,8 @@ from tests.pdfs.golden import printable
 TAXABLE, TAX = "1234567890.12", "234567890.12"
 
 
-def _words_on_rows_of(pdf: bytes, text: str) -> list[dict[str, float]]:
+def _words_with(pdf: bytes, text: str) -> list[dict[str, float]]:
+    """The words of the first page that contain `text`."""
     with pdfplumber.open(io.BytesIO(pdf)) as document:
         words = document.pages[0].extract_words(keep_blank_chars=False)
     return [word for word in words if text in word["text"]]
@@ -36,11 +37,12 @@ def test_a_billion_in_the_vat_breakdown_stays_in_its_column(language: str, local
     pdf = render_pdf(replace(invoice, document=document))
 
     # de-DE writes 1.234.567.890,12 CHF; en-GB CHF1,234,567,890.12; he-IL CHF 1,234,567,890.12.
-    rows = sorted({round(word["top"]) for word in _words_on_rows_of(pdf, "567")})
+    amounts = _words_with(pdf, "567")
+    rows = sorted({round(word["top"]) for word in amounts})
     assert len(rows) == 2  # one row per rate
     for top in rows:
         on_row = sorted(
-            (word for word in _words_on_rows_of(pdf, "567") if round(word["top"]) == top),
+            (word for word in amounts if round(word["top"]) == top),
             key=lambda word: word["x0"],
         )
         assert len(on_row) == 2, on_row  # the taxable amount and the VAT
