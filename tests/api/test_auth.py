@@ -1,6 +1,10 @@
 """Scopes, modes and tenants: a key sees exactly what it may."""
 
+from contextlib import AbstractAsyncContextManager
+
 import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from faktura.db.session import Database
 from tests.accounts.factories import ApiClient, add_key, create_account_with_key
@@ -82,3 +86,29 @@ async def test_each_bad_authorization_header_gets_its_own_401(api: ApiClient) ->
     assert (
         await api.http.get("/v1/account", headers={"Authorization": f"bearer  {api.key} "})
     ).status_code == 200
+
+
+async def test_a_key_proved_a_moment_ago_opens_no_transaction_to_authenticate(
+    api: ApiClient, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened: list[bool] = []
+    transaction = db.transaction
+
+    def counted(*, writes: bool = True) -> AbstractAsyncContextManager[AsyncSession]:
+        opened.append(writes)
+        return transaction(writes=writes)
+
+    fresh = api.with_key(await add_key(db, api.account_id))
+    monkeypatch.setattr(db, "transaction", counted)
+    assert (await fresh.get("/v1/account")).status_code == 200
+    # Proved by a read, served by a read, its first use recorded by a write.
+    assert opened == [False, False, True]
+
+    opened.clear()
+    assert (await fresh.get("/v1/account")).status_code == 200
+    assert opened == [False]  # the route's own
+
+    opened.clear()
+    forged = api.with_key("fk_test_" + "x" * 32)
+    assert_error(await forged.get("/v1/account"), 401, "unauthorized")
+    assert opened == [False]  # an unknown key is looked up every time

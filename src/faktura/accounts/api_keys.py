@@ -224,6 +224,13 @@ class KeyAuthenticator:
     def __init__(self, cache_seconds: float):
         self.cache = PrincipalCache(cache_seconds)
 
+    def known(self, secret: str) -> Principal | None:
+        """The key's principal as this process proved it within the cache's seconds, found
+        without a database read; None when it must be proved (`authenticate`)."""
+        if not secret.startswith(_PREFIXES):
+            return None
+        return self.cache.get(hash_key(secret))
+
     async def authenticate(self, session: AsyncSession, secret: str) -> Principal:
         return await authenticate(session, secret, self.cache)
 

@@ -5,6 +5,8 @@ domain's authority (accounts/api_keys.py) as the runtime's `keys`.
 """
 
 import uuid
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,10 +14,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from faktura.core.errors import InsufficientScope, Unauthorized
 from faktura.core.principal import Principal
 
-__all__ = ["KeyAuthority", "Principal", "authenticate", "bearer_token", "check_scope"]
+__all__ = ["KeyAuthority", "Principal", "Reader", "authenticate", "bearer_token", "check_scope"]
+
+# Opens a read transaction (`Database.transaction(writes=False)`).
+Reader = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 
 
 class KeyAuthority(Protocol):
+    def known(self, secret: str) -> Principal | None:
+        """Who the key proves, if this process proved it a moment ago; None: `authenticate`."""
+        ...
+
     async def authenticate(self, session: AsyncSession, secret: str) -> Principal:
         """Who the key proves; Unauthorized for a malformed, unknown or revoked key."""
         ...
@@ -39,10 +48,15 @@ def bearer_token(authorization: str | None) -> str:
     return token
 
 
-async def authenticate(
-    session: AsyncSession, authorization: str | None, keys: KeyAuthority
-) -> Principal:
-    return await keys.authenticate(session, bearer_token(authorization))
+async def authenticate(authorization: str | None, keys: KeyAuthority, read: Reader) -> Principal:
+    """Who the Authorization header's key proves. A key proved a moment ago costs no database
+    read and no transaction; `read` opens one only for a key to prove."""
+    secret = bearer_token(authorization)
+    known = keys.known(secret)
+    if known is not None:
+        return known
+    async with read() as session:
+        return await keys.authenticate(session, secret)
 
 
 def check_scope(principal: Principal, scope: str) -> None:

@@ -15,6 +15,7 @@ Every /v1 route runs through `ApiRoute`, in this order:
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from fastapi import Depends, Request
@@ -238,8 +239,11 @@ def _fixed_path_method(request: Request, exc: Exception) -> Exception:
 
 async def _authenticate(request: Request, runtime: Runtime) -> Principal:
     """The key's principal; a database read only when this process has not just checked it."""
-    async with runtime.db.transaction(writes=False) as session:
-        return await authenticate(session, request.headers.get("authorization"), runtime.keys)
+    return await authenticate(
+        request.headers.get("authorization"),
+        runtime.keys,
+        partial(runtime.db.transaction, writes=False),
+    )
 
 
 def _is_unique_violation(exc: IntegrityError) -> bool:
