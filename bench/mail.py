@@ -1,5 +1,6 @@
 """Email figures: messages per second from the queue to a loopback SMTP sink, each with a
-one-page PDF attached; and the send request's latency next to an invoice retrieve.
+one-page PDF attached; and the send request's latency next to an invoice retrieve (and, for
+scale, next to creating a tag: the smallest other write).
 
     python -m bench.mail [--db sqlite|postgresql] [--messages 600] [--out bench/results]
                          [--name mail]
@@ -86,7 +87,7 @@ async def _measure(url: str, files: Path, sink_url: str, messages: int) -> dict[
                 f"/v1/invoices/{invoice['id']}/pdf", json={"action": "generate_pdf"}
             )
             assert generated.status_code == 200, generated.text
-        retrieves, sends = [], []
+        retrieves, sends, writes = [], [], []
         for n in range(LATENCY_SAMPLES):
             invoice = invoices[n % len(invoices)]
             started = time.perf_counter()
@@ -97,10 +98,19 @@ async def _measure(url: str, files: Path, sink_url: str, messages: int) -> dict[
             response = await client.post(f"/v1/invoices/{invoice['id']}/send", json={})
             sends.append(time.perf_counter() - started)
             assert response.status_code == 202, response.text
+            started = time.perf_counter()
+            response = await client.post("/v1/tags", json={"name": f"bench-{n}"})
+            writes.append(time.perf_counter() - started)
+            assert response.status_code == 201, response.text
         figures["retrieve_p50_ms"] = _median_ms(retrieves)
         figures["send_p50_ms"] = _median_ms(sends)
         figures["send_over_retrieve"] = round(
             statistics.median(sends) / statistics.median(retrieves), 2
+        )
+        # The smallest other write of the API, for scale: a tag (one row and its event).
+        figures["create_tag_p50_ms"] = _median_ms(writes)
+        figures["send_over_create_tag"] = round(
+            statistics.median(sends) / statistics.median(writes), 2
         )
         for n in range(messages - LATENCY_SAMPLES):
             invoice = invoices[n % len(invoices)]
